@@ -1,0 +1,547 @@
+"""Execute the batch with papermill: incremental, parallel within a stage, safe on failure.
+
+* A run is **skipped** when its fingerprint (notebook source, resolved parameters,
+  declared inputs, ``analysis`` package source) equals the one recorded at its last
+  successful run and the outputs recorded then are intact.
+* Runs of one stage execute in parallel (``jobs`` worker processes, each with its own
+  kernel). A run whose ``needs`` failed is **blocked**; independent runs keep going.
+* Before a run executes, its previous outputs are moved aside; on failure the partial
+  new outputs are removed and the previous ones restored, so a failed run never
+  overwrites what an earlier successful run produced. The executed notebook of a
+  failed run is kept at ``reports/notebooks/failed/<run>.ipynb``.
+* ``reports/manifest.json`` records per run the notebook, parameters, input and output
+  files with SHA-256, times and status, plus git commit (dirty flag), Python and
+  package versions. It is rewritten atomically after every run.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable
+
+from analysis.errors import PipelineError
+from analysis.pipeline.plan import (
+    Pipeline,
+    Run,
+    notebook_source_hash,
+    package_source_hash,
+    resolve_inputs,
+    run_fingerprint,
+    sha256_file,
+    validate_parameters,
+)
+from analysis.workspace import Workspace
+
+KEY_PACKAGES = (
+    "pandas", "numpy", "scipy", "statsmodels", "scikit-posthocs", "scikit-learn", "seaborn", "matplotlib",
+    "nltk", "simplemma", "papermill", "nbclient", "ipykernel", "openpyxl", "python-docx", "pyarrow",
+    "pyreadstat", "krippendorff", "lxml",
+)  # fmt: skip
+
+#: Exceptions (by class name) that mean the kernel did not start; such a run is retried once.
+KERNEL_START_ERRORS = ("DeadKernelError", "ZMQError", "TimeoutError", "RuntimeError", "CellTimeoutError")
+
+
+@dataclass
+class RunResult:
+    """What happened to one run."""
+
+    name: str
+    status: str  # succeeded | failed | skipped | blocked
+    reason: str = ""
+    seconds: float = 0.0
+    message: str = ""
+    executed_notebook: str | None = None
+
+
+@dataclass
+class BatchResult:
+    """What happened to the whole batch."""
+
+    results: list[RunResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status in ("succeeded", "skipped") for r in self.results)
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+
+# --------------------------------------------------------------------------- manifest
+def manifest_path(ws: Workspace) -> Path:
+    return ws.reports / "manifest.json"
+
+
+def load_manifest(ws: Workspace) -> dict[str, Any]:
+    """The provenance manifest of earlier runs (empty structure when there is none)."""
+    path = manifest_path(ws)
+    if path.is_file():
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            pass
+    return {"runs": {}}
+
+
+def _git_state(project: Path) -> dict[str, Any]:
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=project, capture_output=True, text=True, timeout=10,
+        ).stdout.strip()  # fmt: skip
+        return {"commit": commit or None, "dirty": bool(dirty)}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def _package_versions() -> dict[str, str]:
+    versions = {}
+    for name in KEY_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON through a temporary file and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# --------------------------------------------------------------------------- outputs
+def _output_files(run: Run, ws: Workspace) -> dict[str, Path]:
+    """Files a run has written (figures, tables, registry), keyed by path relative to root."""
+    paths = run.output_paths(ws)
+    files: list[Path] = []
+    for key in ("figures", "tables"):
+        if paths[key].is_dir():
+            files.extend(sorted(p for p in paths[key].rglob("*") if p.is_file()))
+    if paths["registry"].is_file():
+        files.append(paths["registry"])
+    for pattern in run.outputs:
+        files.extend(sorted(p for p in ws.root.glob(pattern) if p.is_file()))
+    return {str(p.relative_to(ws.root)): p for p in files}
+
+
+def _outputs_intact(record: dict[str, Any], ws: Workspace) -> str | None:
+    """``None`` when every recorded output still exists with its hash, else the first problem."""
+    for label, digest in (record.get("outputs") or {}).items():
+        path = ws.root / label
+        if not path.is_file():
+            return f"output missing: {label}"
+        if sha256_file(path) != digest:
+            return f"output changed: {label}"
+    if not record.get("outputs"):
+        return "no outputs recorded"
+    return None
+
+
+def _stage_aside(run: Run, ws: Workspace) -> Path:
+    """Move a run's previous outputs aside; return the backup folder."""
+    backup = ws.reports / ".previous" / run.name
+    if backup.exists():
+        shutil.rmtree(backup)
+    backup.mkdir(parents=True)
+    for key, path in run.output_paths(ws).items():
+        if key == "notebook":
+            continue
+        if path.exists():
+            shutil.move(str(path), str(backup / key))
+    return backup
+
+
+def _restore(run: Run, ws: Workspace, backup: Path) -> None:
+    """Remove a failed run's partial outputs and put the previous ones back."""
+    for key, path in run.output_paths(ws).items():
+        if key == "notebook":
+            continue
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+        saved = backup / key
+        if saved.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(saved), str(path))
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- kernel
+def resolve_kernel(preferred: str | None = None) -> str:
+    """The kernel to run notebooks with: ``$JAKALA_KERNEL``, ``jakala`` if installed, else ``python3``.
+
+    ``python3`` is ipykernel's native kernel, i.e. the interpreter running the batch,
+    so papermill always uses the workspace's own environment.
+    """
+    name = preferred or os.environ.get("JAKALA_KERNEL")
+    if name:
+        return name
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        specs = KernelSpecManager().find_kernel_specs()
+        if "jakala" in specs:
+            spec = KernelSpecManager().get_kernel_spec("jakala")
+            if spec.argv and Path(spec.argv[0]).resolve() == Path(sys.executable).resolve():
+                return "jakala"
+    except Exception:  # noqa: BLE001 - any kernelspec problem → the native kernel
+        pass
+    return "python3"
+
+
+def _execute(spec: dict[str, Any]) -> dict[str, Any]:
+    """Execute one notebook (in a worker process). Retries once if the kernel fails to start."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    started = time.perf_counter()
+    last: dict[str, Any] = {}
+    for attempt in (1, 2):
+        try:
+            nb = pm.execute_notebook(
+                spec["notebook"],
+                spec["output"],
+                parameters=spec["parameters"],
+                kernel_name=spec["kernel"],
+                cwd=spec["cwd"],
+                progress_bar=False,
+                start_timeout=spec["start_timeout"],
+                execution_timeout=spec["execution_timeout"],
+            )
+            if nb.metadata.get("papermill", {}).get("exception"):
+                return {"status": "failed", "ename": "Exception", "evalue": "the notebook recorded an exception",
+                        "seconds": time.perf_counter() - started, "attempts": attempt}  # fmt: skip
+            return {"status": "succeeded", "seconds": time.perf_counter() - started, "attempts": attempt}
+        except PapermillExecutionError as exc:
+            return {
+                "status": "failed",
+                "cell_index": exc.cell_index,
+                "exec_count": exc.exec_count,
+                "ename": exc.ename,
+                "evalue": exc.evalue,
+                "seconds": time.perf_counter() - started,
+                "attempts": attempt,
+            }
+        except Exception as exc:  # noqa: BLE001 - kernel start and engine problems
+            last = {"status": "failed", "ename": type(exc).__name__, "evalue": str(exc)[:500],
+                    "seconds": time.perf_counter() - started, "attempts": attempt}  # fmt: skip
+            if attempt == 1 and type(exc).__name__ in KERNEL_START_ERRORS:
+                time.sleep(0.5)
+                continue
+            return last
+    return last
+
+
+def _failing_cell(executed: Path, exec_count: int | None) -> str:
+    """First line of the cell that raised, from the executed notebook."""
+    try:
+        import nbformat
+
+        nb = nbformat.read(executed, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code" and exec_count is not None and cell.get("execution_count") == exec_count:
+                first = next((line for line in cell.source.splitlines() if line.strip()), "")
+                return f"cell [{exec_count}] `{first.strip()[:80]}`"
+    except Exception:  # noqa: BLE001
+        pass
+    return f"cell [{exec_count}]" if exec_count is not None else "before any cell ran (kernel start)"
+
+
+# --------------------------------------------------------------------------- planning
+def explain(pipeline: Pipeline, ws: Workspace, *, force: bool = False, only: list[str] | None = None) -> list[tuple[Run, str, str]]:
+    """Say for each run whether it would run and why (``jakala list``).
+
+    Returns
+    -------
+    list of (Run, action, reason)
+        action is ``"run"``, ``"skip"`` or ``"not selected"``.
+    """
+    manifest = load_manifest(ws)
+    rows = []
+    will_run: set[str] = set()
+    for run in pipeline.runs:
+        if only and run.name not in only:
+            rows.append((run, "not selected", "--only"))
+            continue
+        action, reason = _decide(run, ws, manifest, force=force or bool(only))
+        if action == "skip" and will_run & set(run.needs) and any(
+            not p.startswith(("data/", "config/")) for p in run.inputs
+        ):
+            action, reason = "run?", "re-runs if the outputs of " + ", ".join(sorted(will_run & set(run.needs))) + " change"
+        if action == "run":
+            will_run.add(run.name)
+        rows.append((run, action, reason))
+    return rows
+
+
+def _decide(run: Run, ws: Workspace, manifest: dict[str, Any], *, force: bool) -> tuple[str, str]:
+    if force:
+        return "run", "forced"
+    record = (manifest.get("runs") or {}).get(run.name)
+    if not record or record.get("status") != "succeeded":
+        return "run", "no successful run recorded" if not record else f"last run {record.get('status')}"
+    inputs = {label: sha256_file(path) for label, path in resolve_inputs(run, ws)}
+    if record.get("fingerprint") == run_fingerprint(run, ws, inputs):
+        problem = _outputs_intact(record, ws)
+        return ("run", problem) if problem else ("skip", "up to date")
+    if record.get("notebook_hash") != notebook_source_hash(ws.project / run.notebook):
+        return "run", "notebook changed"
+    if record.get("parameters") != run.parameters:
+        return "run", "parameters changed"
+    old_inputs = record.get("inputs") or {}
+    changed = sorted(k for k in set(old_inputs) | set(inputs) if old_inputs.get(k) != inputs.get(k))
+    if changed:
+        more = f" (+{len(changed) - 1} more)" if len(changed) > 1 else ""
+        return "run", f"input changed: {changed[0]}{more}"
+    if record.get("package_hash") != package_source_hash():
+        return "run", "analysis package changed"
+    return "run", "fingerprint changed"
+
+
+# --------------------------------------------------------------------------- the batch
+def run_batch(
+    pipeline: Pipeline,
+    ws: Workspace,
+    *,
+    only: list[str] | None = None,
+    force: bool = False,
+    jobs: int | None = None,
+    kernel: str | None = None,
+    start_timeout: int = 120,
+    execution_timeout: int = 1800,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> BatchResult:
+    """Run the batch (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        From :func:`analysis.pipeline.plan.load_pipeline`.
+    ws : Workspace
+        Where data, figures and reports live.
+    only : list of str, optional
+        Run just these runs (always executed, upstream outputs taken as they are).
+    force : bool
+        Execute every selected run even when it is up to date.
+    jobs : int, optional
+        Worker processes per stage; default the number of cores.
+    kernel : str, optional
+        Jupyter kernel name; see :func:`resolve_kernel`.
+    start_timeout, execution_timeout : int
+        Seconds to wait for the kernel to start, and for one cell.
+    progress : bool
+        Show a tqdm progress bar.
+    log : callable, optional
+        Where to write one line per finished run (default: through tqdm).
+
+    Returns
+    -------
+    BatchResult
+    """
+    from tqdm.auto import tqdm
+
+    validate_parameters(pipeline, ws)
+    if only:
+        for name in only:
+            pipeline.run(name)  # raises for an unknown name
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    kernel = resolve_kernel(kernel)
+    manifest = load_manifest(ws)
+    manifest.setdefault("runs", {})
+    manifest.update(
+        {
+            "project": str(ws.project),
+            "root": str(ws.root),
+            "git": _git_state(ws.project),
+            "python": platform.python_version(),
+            "packages": _package_versions(),
+            "pipeline": [r.name for r in pipeline.runs],
+        }
+    )
+    selected = [r for r in pipeline.runs if not only or r.name in only]
+    batch = BatchResult()
+    status: dict[str, str] = {}
+    started_batch = time.perf_counter()
+    bar = tqdm(total=len(selected), desc="jakala run", unit="run", disable=not progress, dynamic_ncols=True)
+    say = log or (lambda line: tqdm.write(line))
+    (ws.reports / "notebooks").mkdir(parents=True, exist_ok=True)
+
+    def finish(result: RunResult) -> None:
+        batch.results.append(result)
+        status[result.name] = result.status
+        symbol = {"succeeded": "ok  ", "skipped": "skip", "failed": "FAIL", "blocked": "BLCK"}[result.status]
+        detail = f"{result.seconds:6.1f} s" if result.status in ("succeeded", "failed") else "        "
+        say(f"  {symbol} {result.name:<28} {detail}  {result.reason if result.status != 'failed' else result.message}")
+        bar.update(1)
+
+    ctx = multiprocessing.get_context("spawn")
+    executor: ProcessPoolExecutor | None = None
+    try:
+        for stage in pipeline.stages:
+            stage_runs = [r for r in selected if r.stage == stage]
+            to_execute: list[tuple[Run, str, dict[str, str]]] = []
+            for run in stage_runs:
+                blocked = [n for n in run.needs if status.get(n) in ("failed", "blocked")]
+                if blocked:
+                    finish(RunResult(run.name, "blocked", reason=f"needs {', '.join(blocked)}, which did not succeed"))
+                    continue
+                action, reason = _decide(run, ws, manifest, force=force or bool(only))
+                if action == "skip":
+                    finish(RunResult(run.name, "skipped", reason=reason))
+                    continue
+                inputs = {label: sha256_file(path) for label, path in resolve_inputs(run, ws)}
+                to_execute.append((run, reason, inputs))
+            if not to_execute:
+                continue
+            specs = {}
+            for run, reason, inputs in to_execute:
+                backup = _stage_aside(run, ws)
+                tmp_nb = ws.reports / "notebooks" / f".{run.name}.running.ipynb"
+                spec = {
+                    "notebook": str(ws.project / run.notebook),
+                    "output": str(tmp_nb),
+                    "parameters": {"project_root": str(ws.root), "run_name": run.name, **run.parameters},
+                    "kernel": kernel,
+                    "cwd": str((ws.project / run.notebook).parent),
+                    "start_timeout": start_timeout,
+                    "execution_timeout": execution_timeout,
+                }
+                specs[run.name] = (run, reason, inputs, backup, tmp_nb, spec, _now())
+            if jobs > 1 and len(specs) > 1:
+                if executor is None:
+                    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+                futures: dict[Future, str] = {executor.submit(_execute, s[5]): name for name, s in specs.items()}
+                pending = set(futures)
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in sorted(done, key=lambda f: futures[f]):
+                        name = futures[future]
+                        try:
+                            outcome = future.result()
+                        except Exception as exc:  # noqa: BLE001 - a worker that died
+                            outcome = {"status": "failed", "ename": type(exc).__name__, "evalue": str(exc), "seconds": 0.0}
+                        finish(_complete(ws, manifest, *specs[name][:5], specs[name][6], outcome))
+            else:
+                for name, s in specs.items():
+                    outcome = _execute(s[5])
+                    finish(_complete(ws, manifest, *s[:5], s[6], outcome))
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+        bar.close()
+        batch.seconds = time.perf_counter() - started_batch
+        manifest["finished"] = _now()
+        write_json_atomic(manifest_path(ws), manifest)
+    return batch
+
+
+def _complete(
+    ws: Workspace,
+    manifest: dict[str, Any],
+    run: Run,
+    reason: str,
+    inputs: dict[str, str],
+    backup: Path,
+    tmp_nb: Path,
+    started: str,
+    outcome: dict[str, Any],
+) -> RunResult:
+    """Settle one executed run: keep or roll back outputs, record provenance."""
+    seconds = float(outcome.get("seconds", 0.0))
+    final_nb = run.output_paths(ws)["notebook"]
+    record: dict[str, Any] = {
+        "notebook": run.notebook,
+        "stage": run.stage,
+        "parameters": run.parameters,
+        "needs": list(run.needs),
+        "inputs": inputs,
+        "notebook_hash": notebook_source_hash(ws.project / run.notebook),
+        "package_hash": package_source_hash(),
+        "started": started,
+        "ended": _now(),
+        "seconds": round(seconds, 2),
+        "reason": reason,
+    }
+    if outcome["status"] == "succeeded":
+        shutil.rmtree(backup, ignore_errors=True)
+        os.replace(tmp_nb, final_nb)
+        outputs = _output_files(run, ws)
+        record.update(
+            status="succeeded",
+            fingerprint=run_fingerprint(run, ws, inputs),
+            outputs={label: sha256_file(path) for label, path in outputs.items()},
+            executed_notebook=str(final_nb.relative_to(ws.root)),
+        )
+        manifest["runs"][run.name] = record
+        write_json_atomic(manifest_path(ws), manifest)
+        return RunResult(run.name, "succeeded", reason=reason, seconds=seconds,
+                         executed_notebook=record["executed_notebook"])  # fmt: skip
+    _restore(run, ws, backup)
+    failed_nb = ws.reports / "notebooks" / "failed" / f"{run.name}.ipynb"
+    failed_nb.parent.mkdir(parents=True, exist_ok=True)
+    if tmp_nb.exists():
+        os.replace(tmp_nb, failed_nb)
+    where = _failing_cell(failed_nb, outcome.get("exec_count"))
+    message = (
+        f"run '{run.name}' failed in {where}: {outcome.get('ename')}: {outcome.get('evalue')}. "
+        f"Executed notebook: {failed_nb.relative_to(ws.root) if failed_nb.exists() else 'not written'}"
+    )
+    previous = manifest["runs"].get(run.name)
+    if previous and previous.get("status") == "succeeded":
+        previous["last_failure"] = {"ended": _now(), "message": message}
+    else:
+        record.update(status="failed", error=message, executed_notebook=str(failed_nb.relative_to(ws.root)))
+        manifest["runs"][run.name] = record
+    write_json_atomic(manifest_path(ws), manifest)
+    return RunResult(run.name, "failed", reason=reason, seconds=seconds, message=message,
+                     executed_notebook=str(failed_nb.relative_to(ws.root)))  # fmt: skip
+
+
+def summary_lines(batch: BatchResult, ws: Workspace) -> list[str]:
+    """The closing summary: counts, wall time per run, where the outputs are."""
+    lines = [
+        f"Batch: {batch.count('succeeded')} ran, {batch.count('skipped')} up to date, "
+        f"{batch.count('failed')} failed, {batch.count('blocked')} blocked — {batch.seconds:.1f} s",
+    ]
+    for r in batch.results:
+        lines.append(f"  {r.name:<28} {r.status:<10} {r.seconds:6.1f} s")
+    for r in batch.results:
+        if r.status == "failed":
+            lines.append(f"  ✗ {r.message}")
+    lines += [
+        f"Executed notebooks: {ws.reports / 'notebooks'}",
+        f"Figures:            {ws.figures}",
+        f"Tables:             {ws.reports / 'tables'}",
+        f"Provenance:         {manifest_path(ws)}",
+    ]
+    return lines
+
+
+__all__ = ["BatchResult", "RunResult", "explain", "load_manifest", "resolve_kernel", "run_batch", "summary_lines",
+           "write_json_atomic", "asdict"]  # fmt: skip

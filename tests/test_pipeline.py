@@ -1,0 +1,175 @@
+"""The batch runner: planning, parameter checks, failure handling, incremental runs."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from analysis.cli import main
+from analysis.errors import ConfigError, PipelineError
+from analysis.pipeline import explain, load_pipeline, run_batch
+from analysis.pipeline.plan import parse_override, run_fingerprint
+from analysis.workspace import Workspace
+
+WRITER = """
+from pathlib import Path
+out = Path(project_root) / "figures" / run_name
+out.mkdir(parents=True, exist_ok=True)
+(out / "value.txt").write_text(f"{run_name}:{x}:{label}")
+reg = Path(project_root) / "reports" / "registry"
+reg.mkdir(parents=True, exist_ok=True)
+(reg / f"{run_name}.json").write_text('{"items": []}')
+"""
+
+
+def _notebook(path: Path, params: str, body: str) -> None:
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    cell = new_code_cell(textwrap.dedent(params))
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [new_markdown_cell("# test"), cell, new_code_cell(textwrap.dedent(body))]
+    nbformat.write(nb, path)
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Workspace:
+    (tmp_path / "notebooks").mkdir()
+    params = 'project_root = ".."\nrun_name = "x"\nx = 1\nlabel = "a"\n'
+    _notebook(tmp_path / "notebooks" / "write.ipynb", params, WRITER)
+    _notebook(tmp_path / "notebooks" / "fail.ipynb", params + "fail = False\n",
+              WRITER + "\nif fail:\n    raise ZeroDivisionError('planned failure')\n")  # fmt: skip
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "input.txt").write_text("one")
+    (tmp_path / "pipeline.yaml").write_text(textwrap.dedent("""
+        defaults: {label: "b"}
+        stages:
+          - name: first
+            runs:
+              - name: alpha
+                notebook: notebooks/write.ipynb
+                needs: []
+                inputs: [data/input.txt]
+              - name: "grid-{x}"
+                notebook: notebooks/write.ipynb
+                needs: []
+                grid: {x: [1, 2]}
+              - name: broken
+                notebook: notebooks/fail.ipynb
+                needs: []
+                parameters: {fail: true}
+          - name: second
+            runs:
+              - name: after_alpha
+                notebook: notebooks/write.ipynb
+                needs: [alpha]
+                inputs: [reports/registry/*.json]
+              - name: after_broken
+                notebook: notebooks/write.ipynb
+                needs: [broken]
+    """))  # fmt: skip
+    return Workspace(root=tmp_path, project=tmp_path)
+
+
+def test_grid_expands_and_defaults_apply(project):
+    plan = load_pipeline(project)
+    names = [r.name for r in plan.runs]
+    assert names == ["alpha", "grid-1", "grid-2", "broken", "after_alpha", "after_broken"]
+    assert plan.run("grid-2").parameters == {"label": "b", "x": 2}
+    assert plan.run("after_broken").needs == ("broken",)
+
+
+def test_overrides_are_typed_and_targeted(project):
+    assert parse_override("alpha.x=3") == ("alpha", "x", 3)
+    plan = load_pipeline(project, overrides=["label=c", "alpha.x=7"])
+    assert plan.run("alpha").parameters == {"label": "c", "x": 7}
+    assert plan.run("grid-1").parameters["label"] == "c"
+    with pytest.raises(ConfigError, match="no notebook in the batch has a parameter 'nope'"):
+        load_pipeline(project, overrides=["nope=1"])
+    with pytest.raises(ConfigError, match="no run named 'ghost'"):
+        load_pipeline(project, overrides=["ghost.x=1"])
+
+
+def test_bad_parameter_fails_before_anything_runs(project):
+    plan = load_pipeline(project, overrides=["alpha.x=not-a-number"])
+    with pytest.raises(PipelineError, match=r"parameter 'x' = 'not-a-number' is str"):
+        run_batch(plan, project, progress=False, jobs=1)
+    assert not (project.root / "figures").exists()
+
+
+def test_unknown_parameter_in_pipeline_is_an_error(project):
+    text = (project.project / "pipeline.yaml").read_text().replace("parameters: {fail: true}",
+                                                                     "parameters: {fail: true, colour: red}")  # fmt: skip
+    (project.project / "pipeline.yaml").write_text(text)
+    plan = load_pipeline(project)
+    with pytest.raises(PipelineError, match="unknown parameter 'colour'"):
+        run_batch(plan, project, progress=False, jobs=1)
+
+
+def test_failure_blocks_only_dependants_and_keeps_earlier_outputs(project):
+    plan = load_pipeline(project)
+    first = run_batch(plan, project, progress=False, jobs=2)
+    status = {r.name: r.status for r in first.results}
+    assert status == {"alpha": "succeeded", "grid-1": "succeeded", "grid-2": "succeeded", "broken": "failed",
+                      "after_alpha": "succeeded", "after_broken": "blocked"}  # fmt: skip
+    failed = next(r for r in first.results if r.name == "broken")
+    assert "ZeroDivisionError" in failed.message and "cell [" in failed.message
+    assert "reports/notebooks/failed/broken.ipynb" in failed.message
+    assert (project.root / failed.executed_notebook).is_file()
+    # the failed run's partial outputs are rolled back
+    assert not (project.root / "figures" / "broken").exists()
+    assert (project.root / "figures" / "grid-2" / "value.txt").read_text() == "grid-2:2:b"
+
+    manifest = json.loads((project.root / "reports" / "manifest.json").read_text())
+    alpha = manifest["runs"]["alpha"]
+    assert alpha["status"] == "succeeded" and alpha["inputs"] == {"data/input.txt": alpha["inputs"]["data/input.txt"]}
+    assert "figures/alpha/value.txt" in alpha["outputs"]
+    assert set(manifest["git"]) == {"commit", "dirty"} and "pandas" in manifest["packages"]
+
+    # a run that succeeded once and then fails keeps its earlier outputs untouched
+    before = (project.root / "figures" / "alpha" / "value.txt").read_bytes()
+    nb = project.project / "notebooks" / "write.ipynb"
+    nb.write_text(nb.read_text().replace('(out / \\"value.txt\\")', '1/0; (out / \\"value.txt\\")'))
+    second = run_batch(load_pipeline(project), project, progress=False, jobs=1, only=["alpha"])
+    assert [r.status for r in second.results] == ["failed"]
+    assert (project.root / "figures" / "alpha" / "value.txt").read_bytes() == before
+    manifest = json.loads((project.root / "reports" / "manifest.json").read_text())
+    assert manifest["runs"]["alpha"]["status"] == "succeeded" and "last_failure" in manifest["runs"]["alpha"]
+
+
+def test_incremental_runs_skip_what_is_up_to_date(project):
+    text = (project.project / "pipeline.yaml").read_text().replace("parameters: {fail: true}", "parameters: {fail: false}")
+    (project.project / "pipeline.yaml").write_text(text)
+    plan = load_pipeline(project)
+    assert all(r.status == "succeeded" for r in run_batch(plan, project, progress=False, jobs=1).results)
+
+    again = run_batch(plan, project, progress=False, jobs=1)
+    assert {r.status for r in again.results} == {"skipped"}
+
+    (project.root / "data" / "input.txt").write_text("two")
+    rows = {run.name: (action, reason) for run, action, reason in explain(plan, project)}
+    assert rows["alpha"] == ("run", "input changed: data/input.txt")
+    assert rows["grid-1"][0] == "skip"
+    third = run_batch(plan, project, progress=False, jobs=1)
+    ran = sorted(r.name for r in third.results if r.status == "succeeded")
+    # alpha re-runs; after_alpha reads alpha's registry, whose bytes did not change, so it stays skipped
+    assert ran == ["alpha"]
+
+    (project.root / "figures" / "grid-1" / "value.txt").unlink()
+    rows = {run.name: (action, reason) for run, action, reason in explain(plan, project)}
+    assert rows["grid-1"] == ("run", "output missing: figures/grid-1/value.txt")
+    assert run_fingerprint(plan.run("alpha"), project) != run_fingerprint(plan.run("grid-1"), project)
+
+
+def test_cli_exits_non_zero_and_names_the_run(project, capsys):
+    code = main(["--root", str(project.root), "--project", str(project.project), "run", "--jobs", "1",
+                 "--no-progress", "--no-scan"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code != 0
+    assert "run 'broken' failed in cell [" in captured.out
+    assert "the batch did not finish: broken, after_broken did not succeed" in captured.err
+    assert "Traceback" not in captured.err
