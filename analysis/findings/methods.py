@@ -1,0 +1,305 @@
+"""The methods section, generated from what was actually run.
+
+Nothing here is written by hand: the data sources and their n come from the processed
+tables (``data/processed/*.parquet``), the instruments and scales from the instrument
+files the respondents were read with, the tests and corrections from the methods
+paragraphs the notebooks registered, the text processing from the codebook and the
+software versions from the provenance manifest (``reports/manifest.json``).
+
+The result is a list of simple blocks (``heading``, ``paragraph``, ``list``) that the
+report writers render in every format.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.config import load_yaml
+from analysis.errors import ConfigError
+from analysis.findings import style
+from analysis.findings.registry import RunFindings
+from analysis.workspace import Workspace
+
+T = {
+    "data": {"fi": "Aineistot", "en": "Data"},
+    "instruments": {"fi": "Mittarit ja summamuuttujat", "en": "Instruments and scales"},
+    "analyses": {"fi": "Analyysit, testit ja korjaukset", "en": "Analyses, tests and corrections"},
+    "text": {"fi": "Tekstiaineiston käsittely", "en": "Text processing"},
+    "software": {"fi": "Ohjelmistot", "en": "Software"},
+    "privacy": {"fi": "Tietosuoja", "en": "Data protection"},
+    "none": {"fi": "Käsiteltyjä aineistoja ei löytynyt.", "en": "No processed data were found."},
+    "wave": {
+        "baseline": {"fi": "alkukartoitus", "en": "baseline"},
+        "followup": {"fi": "loppukartoitus", "en": "follow-up"},
+        "single": {"fi": "kertakysely", "en": "single survey"},
+    },
+}
+
+
+def _read(processed: Path, name: str, columns: list[str]) -> pd.DataFrame | None:
+    """Read the columns of a processed table that exist; None when the table is absent."""
+    path = processed / f"{name}.parquet"
+    if not path.is_file():
+        return None
+    try:
+        import pyarrow.parquet as pq
+
+        available = set(pq.read_schema(path).names)
+        return pd.read_parquet(path, columns=[c for c in columns if c in available])
+    except Exception:  # an unreadable table is reported by the data-quality run, not here
+        return None
+
+
+def _date_range(values: pd.Series, language: str) -> str | None:
+    dates = pd.to_datetime(values, errors="coerce").dropna()
+    if dates.empty:
+        return None
+    first, last = dates.min(), dates.max()
+    fmt = (lambda d: f"{d.day}.{d.month}.{d.year}") if language == "fi" else (lambda d: d.strftime("%Y-%m-%d"))
+    return f"{fmt(first)}–{fmt(last)}"
+
+
+def data_sources(root: str | Path | None = None, language: str = "fi") -> list[str]:
+    """Sentences describing each data source and its n, from the processed tables."""
+    workspace = Workspace.discover(root=root)
+    processed = workspace.processed
+    n = lambda x: style.format_number(int(x), language)  # noqa: E731
+    lines: list[str] = []
+    respondents = _read(processed, "respondents", ["survey_id", "wave", "respondent"])
+    if respondents is not None and not respondents.empty and "survey_id" in respondents:
+        keys = ["survey_id", "wave"] if "wave" in respondents else ["survey_id"]
+        counts = respondents.groupby(keys, sort=True).size()
+        for key, count in counts.items():
+            survey_id, wave = (key if isinstance(key, tuple) else (key, None))
+            wave_text = T["wave"].get(wave, {}).get(language, wave) if wave else None
+            if language == "fi":
+                lines.append(f"Kysely {survey_id}{f' ({wave_text})' if wave_text else ''}: {n(count)} vastaajaa.")
+            else:
+                lines.append(f"Survey {survey_id}{f' ({wave_text})' if wave_text else ''}: {n(count)} respondents.")
+        if "wave" in respondents and {"baseline", "followup"} <= set(respondents["wave"].dropna()):
+            base = set(respondents.loc[respondents["wave"] == "baseline", "respondent"])
+            follow = set(respondents.loc[respondents["wave"] == "followup", "respondent"])
+            paired = len(base & follow)
+            lines.append(
+                f"Alku- ja loppukartoitukseen vastanneita (parit): {n(paired)}."
+                if language == "fi"
+                else f"Respondents in both baseline and follow-up (pairs): {n(paired)}."
+            )
+    workshops = _read(processed, "workshops", ["workshop_id", "date", "work_package", "n_turns"])
+    if workshops is not None and not workshops.empty:
+        span = _date_range(workshops["date"], language) if "date" in workshops else None
+        turns = int(pd.to_numeric(workshops.get("n_turns"), errors="coerce").fillna(0).sum()) if "n_turns" in workshops else None
+        packages = ", ".join(sorted(workshops["work_package"].dropna().astype(str).unique())) if "work_package" in workshops else ""
+        if language == "fi":
+            text = f"Työpajat: {n(len(workshops))} litteroitua työpajaa"
+            text += f" ({span})" if span else ""
+            text += f", yhteensä {n(turns)} puheenvuoroa" if turns else ""
+            text += f"; työpaketit {packages}." if packages else "."
+        else:
+            text = f"Workshops: {n(len(workshops))} transcribed workshops"
+            text += f" ({span})" if span else ""
+            text += f", {n(turns)} speaking turns in all" if turns else ""
+            text += f"; work packages {packages}." if packages else "."
+        lines.append(text)
+    diaries = _read(processed, "diary_entries", ["entry_id", "date", "writer"])
+    if diaries is not None and not diaries.empty:
+        span = _date_range(diaries["date"], language) if "date" in diaries else None
+        writers = diaries["writer"].nunique() if "writer" in diaries else None
+        if language == "fi":
+            text = f"Hankepäiväkirjat: {n(len(diaries))} merkintää"
+            text += f" ({span})" if span else ""
+            text += f", {n(writers)} kirjoittajaa." if writers else "."
+        else:
+            text = f"Project diaries: {n(len(diaries))} entries"
+            text += f" ({span})" if span else ""
+            text += f", {n(writers)} writers." if writers else "."
+        lines.append(text)
+    for name in ("segments", "workshop_segments", "diary_segments"):
+        segments = _read(processed, name, ["segment_id", "doc_type"])
+        if segments is not None and not segments.empty:
+            label = {"segments": "", "workshop_segments": " (työpajat)", "diary_segments": " (päiväkirjat)"}[name]
+            if language == "en":
+                label = {"segments": "", "workshop_segments": " (workshops)", "diary_segments": " (diaries)"}[name]
+            lines.append(
+                f"Koodausyksiköitä{label}: {n(len(segments))}." if language == "fi" else f"Coding units{label}: {n(len(segments))}."
+            )
+    return lines
+
+
+def _instrument_files(workspace: Workspace) -> list[Path]:
+    """Instrument files named in the respondents table, else every config/instrument_*.yaml."""
+    respondents = _read(workspace.processed, "respondents", ["instrument"])
+    files: list[Path] = []
+    candidates = sorted(workspace.config.glob("instrument_*.yaml"))
+    if respondents is not None and "instrument" in respondents:
+        for name in sorted(respondents["instrument"].dropna().astype(str).unique()):
+            path = workspace.resolve_config(name)
+            if path.is_file():
+                files.append(path)
+                continue
+            for candidate in candidates:
+                if candidate.stem == f"instrument_{name}" and candidate not in files:
+                    files.append(candidate)
+        if files:
+            return files
+    return candidates
+
+
+def instruments(root: str | Path | None = None, language: str = "fi") -> list[str]:
+    """One sentence per instrument: items, answer scale and scales with their items."""
+    workspace = Workspace.discover(root=root)
+    lines = []
+    for path in _instrument_files(workspace):
+        try:
+            spec = load_yaml(path)
+        except ConfigError:
+            continue
+        if not isinstance(spec, dict):
+            continue
+        title = (spec.get("title") or {}).get(language) or spec.get("id") or path.stem
+        items = spec.get("items") or []
+        reverse = {i.get("id") for i in items if isinstance(i, dict) and i.get("reverse")}
+        answer_texts = []
+        for answer_set in (spec.get("answer_sets") or {}).values():
+            if not isinstance(answer_set, dict):
+                continue
+            low, high = answer_set.get("min"), answer_set.get("max")
+            labels = answer_set.get("labels") if language == "fi" else answer_set.get("labels_en")
+            if isinstance(labels, dict) and low is not None and high is not None:
+                by_value = {v: k for k, v in labels.items()} if language == "fi" else {int(k): v for k, v in labels.items()}
+                if low in by_value and high in by_value and high - low >= 2:
+                    answer_texts.append(f"{low} = {by_value[low]} … {high} = {by_value[high]}")
+        scales = []
+        for scale in spec.get("scales") or []:
+            label = (scale.get("label") or {}).get(language, scale.get("id"))
+            scale_items = scale.get("items") or []
+            rev = [i for i in scale_items if i in reverse]
+            if language == "fi":
+                text = f"{label} ({len(scale_items)} väittämää" + (f"; käännetty: {', '.join(rev)}" if rev else "") + ")"
+            else:
+                text = f"{label} ({len(scale_items)} items" + (f"; reverse-coded: {', '.join(rev)}" if rev else "") + ")"
+            scales.append(text)
+        if language == "fi":
+            text = f"{title}: {len(items)} kysymystä"
+            text += f", vastausasteikko {'; '.join(answer_texts)}" if answer_texts else ""
+            text += f". Summamuuttujat: {', '.join(scales)}." if scales else "."
+        else:
+            text = f"{title}: {len(items)} items"
+            text += f", answer scale {'; '.join(answer_texts)}" if answer_texts else ""
+            text += f". Scales: {', '.join(scales)}." if scales else "."
+        lines.append(text)
+    return lines
+
+
+def text_processing(root: str | Path | None = None, language: str = "fi", manifest: dict | None = None) -> list[str]:
+    """Codebook version and size, and the text-processing libraries used."""
+    workspace = Workspace.discover(root=root)
+    lines = []
+    path = workspace.resolve_config("config/codebook.yaml")
+    if path.is_file():
+        try:
+            codebook = load_yaml(path)
+        except ConfigError:
+            codebook = {}
+        themes = codebook.get("themes") or [] if isinstance(codebook, dict) else []
+        n_sub = sum(len(t.get("children") or []) for t in themes if isinstance(t, dict))
+        version = codebook.get("version", "–") if isinstance(codebook, dict) else "–"
+        if language == "fi":
+            lines.append(
+                f"Deduktiivinen koodikirja, versio {version}: {len(themes)} pääteemaa ja {n_sub} alateemaa "
+                "(config/codebook.yaml)."
+            )
+        else:
+            lines.append(
+                f"Deductive codebook, version {version}: {len(themes)} themes and {n_sub} sub-themes (config/codebook.yaml)."
+            )
+    packages = (manifest or {}).get("packages") or {}
+    tools = [f"{name} {packages[name]}" for name in ("simplemma", "nltk", "libvoikko", "krippendorff") if name in packages]
+    if tools:
+        lines.append(
+            f"Tekstinkäsittelyn kirjastot: {', '.join(tools)}." if language == "fi" else f"Text-processing libraries: {', '.join(tools)}."
+        )
+    return lines
+
+
+def software(manifest: dict | None, language: str = "fi") -> list[str]:
+    """Python and package versions, and the code version, from the manifest."""
+    manifest = manifest or {}
+    lines = []
+    packages = manifest.get("packages") or {}
+    python = manifest.get("python")
+    listed = ", ".join(f"{name} {version}" for name, version in sorted(packages.items(), key=lambda kv: kv[0].lower()))
+    if python or listed:
+        head = f"Python {python}" if python else "Python"
+        lines.append(f"{head}; {listed}." if listed else f"{head}.")
+    git = manifest.get("git") or {}
+    if git:
+        commit = git.get("commit") or ("ei tiedossa" if language == "fi" else "unknown")
+        dirty = git.get("dirty")
+        if language == "fi":
+            lines.append(f"Koodin versio (git): {commit}" + (" (sisältää tallentamattomia muutoksia)." if dirty else "."))
+        else:
+            lines.append(f"Code version (git): {commit}" + (" (with uncommitted changes)." if dirty else "."))
+    return lines
+
+
+def build_methods(
+    runs: list[RunFindings],
+    root: str | Path | None = None,
+    language: str = "fi",
+    manifest: dict | None = None,
+) -> list[dict]:
+    """Build the methods section as report blocks.
+
+    Parameters
+    ----------
+    runs : list of RunFindings
+        The registries; their ``methods`` paragraphs describe the tests and corrections.
+    root : str or Path, optional
+        Workspace root.
+    language : {"fi", "en"}
+    manifest : dict, optional
+        The provenance manifest (``reports/manifest.json``).
+
+    Returns
+    -------
+    list of dict
+        Blocks ``{"type": "heading", "level": 3, "text": ...}``,
+        ``{"type": "paragraph", "text": ...}``, ``{"type": "list", "items": [...]}``;
+        methods paragraphs carry ``"key": (run, id)``.
+    """
+    blocks: list[dict] = []
+
+    def section(title: dict, lines: list[str], as_list: bool = True) -> None:
+        if not lines:
+            return
+        blocks.append({"type": "heading", "level": 3, "text": title[language]})
+        blocks.append({"type": "list", "items": lines} if as_list else {"type": "paragraph", "text": " ".join(lines)})
+
+    section(T["data"], data_sources(root, language) or [T["none"][language]])
+    section(T["instruments"], instruments(root, language))
+    analysis_blocks = []
+    for findings in runs:
+        for item in findings.of_kind("methods"):
+            analysis_blocks.append({"type": "paragraph", "text": item["text"][language], "key": (findings.run, "methods", item["id"])})
+    k_values = sorted({f.min_cell_size for f in runs}) or [5]
+    k_text = "/".join(str(k) for k in k_values)
+    privacy_text = (
+        f"Taulukoissa alle {k_text} havainnon solut on peitetty (merkintä <{k_values[0]}) ja niistä johdetut luvut "
+        "jätetty pois; lisäksi on tehty toissijainen peittäminen, jotta peitettyjä lukuja ei voi päätellä "
+        "reunasummista. Sitaatit esitetään pseudonyymein."
+        if language == "fi"
+        else f"In the tables, cells with fewer than {k_text} observations are suppressed (shown as <{k_values[0]}) "
+        "with the figures derived from them; secondary suppression prevents recovering them from the margins. "
+        "Quotations carry pseudonyms only."
+    )
+    if analysis_blocks:
+        blocks.append({"type": "heading", "level": 3, "text": T["analyses"][language]})
+        blocks.extend(analysis_blocks)
+    section(T["text"], text_processing(root, language, manifest))
+    blocks.append({"type": "heading", "level": 3, "text": T["privacy"][language]})
+    blocks.append({"type": "paragraph", "text": privacy_text})
+    section(T["software"], software(manifest, language))
+    return blocks

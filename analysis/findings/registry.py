@@ -1,0 +1,809 @@
+"""The findings registry: what a notebook publishes, recorded in one place.
+
+A notebook never writes output files itself. It hands each finding to a
+:class:`Registry`: a figure, a table (small cells suppressed here), a key number with a
+sentence template, a pseudonymised quotation, a methods paragraph or a note. The
+registry writes the files below the workspace root and, on :meth:`Registry.save`, an
+ordered JSON record ``reports/registry/<run>.json`` that the ``90_findings`` notebook
+assembles into the publication draft.
+
+::
+
+    figures/<run>/<id>.png, .svg        reg.figure(...)
+    reports/tables/<run>/<id>.csv       reg.table(...)
+    reports/registry/<run>.json         reg.save()
+
+Every file is written through a temporary file and :func:`os.replace`, so a failing
+run never leaves a half-written file. Captions and texts are stored in Finnish and
+English; the report chooses the language.
+
+Examples
+--------
+>>> import matplotlib; matplotlib.use("Agg")
+>>> import tempfile, pandas as pd
+>>> from analysis.findings import Registry, style
+>>> reg = Registry.for_run("demo", root=tempfile.mkdtemp())
+>>> fig, ax = style.new_figure("half")
+>>> _ = ax.bar(["a", "b"], [3, 4])
+>>> paths = reg.figure("bars", fig, caption={"fi": "Pylväät", "en": "Bars"})
+>>> reg.number("n_total", 118, template={"fi": "Vastaajia oli {value}.", "en": "There were {value} respondents."})
+'Vastaajia oli 118.'
+>>> reg.save().name
+'demo.json'
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import numbers
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from analysis.errors import DataError, PipelineError
+from analysis.findings import style
+from analysis.findings._files import atomic_write_bytes, atomic_write_text, sha256_bytes, sha256_file
+from analysis.workspace import Workspace
+
+#: Version of the registry JSON layout.
+SCHEMA_VERSION = 1
+
+#: Kinds of findings, in the words used in the JSON file.
+KINDS = ("figure", "table", "number", "quote", "methods", "note")
+
+#: Float format of published CSV tables (deterministic, no spurious digits).
+FLOAT_FORMAT = "%.10g"
+
+#: Ids are used as file names: letters, digits, ``_ . -``.
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+#: A pseudonym is a label followed by a number: ``"ST 1"``, ``"Nuori 3"``, ``"R001"``.
+PSEUDONYM_PATTERN = re.compile(r"^[A-ZÅÄÖ][A-Za-zÅÄÖåäö]*\s?\d+$")
+
+#: Roles a quotation's speaker can have (see docs/architecture.md).
+QUOTE_ROLES = (
+    "facilitator",
+    "social_worker",
+    "social_counsellor",
+    "young_person",
+    "expert_by_experience",
+    "partner",
+    "researcher",
+    "other",
+)
+
+#: Column names treated as counts when ``table(count_columns=None)``.
+COUNT_COLUMN_PATTERN = re.compile(r"^(n|count|frequency|freq)$|^n_|_n$|^count_|_count$")
+
+
+def _where(run: str, kind: str, item_id: str | None) -> str:
+    return f"run '{run}', {kind} '{item_id}'" if item_id else f"run '{run}', {kind}"
+
+
+def _bilingual(value: Any, what: str, *, run: str, kind: str, item_id: str | None, required: bool = True) -> dict | None:
+    """Check a ``{"fi": ..., "en": ...}`` text and return a clean copy."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, dict):
+        raise DataError(
+            f"{what} must be a dict with Finnish and English text, got {type(value).__name__}",
+            location=_where(run, kind, item_id),
+            hint=f'Write {what}={{"fi": "...", "en": "..."}}.',
+        )
+    unknown = sorted(set(value) - set(style.LANGUAGES))
+    if unknown:
+        raise DataError(
+            f"{what} has unknown language key(s) {unknown}",
+            location=_where(run, kind, item_id),
+            hint="Use the keys 'fi' and 'en'.",
+        )
+    clean = {}
+    for language in style.LANGUAGES:
+        text = value.get(language)
+        if not isinstance(text, str) or not text.strip():
+            raise DataError(
+                f"{what} has no {'Finnish' if language == 'fi' else 'English'} text ('{language}')",
+                location=_where(run, kind, item_id),
+                hint=f"Add the '{language}' text: the report is published in both languages.",
+            )
+        clean[language] = text.strip()
+    return clean
+
+
+def _plain(value: Any) -> Any:
+    """Turn numpy/pandas scalars into JSON-friendly Python values."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def format_value(value: Any, language: str, fmt: str | None = None) -> str:
+    """Format a key number for a sentence in ``language``.
+
+    Parameters
+    ----------
+    value : number or str
+    language : {"fi", "en"}
+    fmt : str, optional
+        A Python format spec (``".1f"``, ``",d"``, ``".0%"``); default: integers as is,
+        other numbers with two decimals. Finnish output uses a decimal comma, a
+        non-breaking space as thousands separator and before ``%``.
+
+    Examples
+    --------
+    >>> format_value(0.375, "fi", ".1%")
+    '37,5\\xa0%'
+    >>> format_value(1234, "en", ",d")
+    '1,234'
+    """
+    value = _plain(value)
+    if value is None:
+        return "–"
+    if isinstance(value, str) or not isinstance(value, numbers.Real):
+        return str(value)
+    if fmt is None:
+        return style.format_number(value, language)
+    text = format(value, fmt)
+    if language == "fi":
+        text = text.replace(",", "\u00a0").replace(".", ",")
+        if text.endswith("%"):
+            text = text[:-1] + "\u00a0%"
+    return text
+
+
+def _csv_bytes(df: pd.DataFrame) -> bytes:
+    """Write a table as deterministic UTF-8 CSV (``\\n`` line ends, fixed float format)."""
+    out = df.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(
+                lambda v: (FLOAT_FORMAT % v) if isinstance(v, float) and not math.isnan(v) else v
+            )
+    buffer = io.StringIO()
+    out.to_csv(buffer, index=False, lineterminator="\n", float_format=FLOAT_FORMAT)
+    return buffer.getvalue().encode("utf-8")
+
+
+def detect_count_columns(df: pd.DataFrame) -> list[str]:
+    """Return the columns that look like counts of people or units.
+
+    A count column has a count-like name (``n``, ``n_*``, ``*_n``, ``count``,
+    ``*_count``, ``frequency``) and whole-number values.
+
+    Examples
+    --------
+    >>> detect_count_columns(pd.DataFrame({"group": ["a"], "n": [4], "n_pairs": [3], "mean": [2.5]}))
+    ['n', 'n_pairs']
+    """
+    found = []
+    for column in df.columns:
+        if not COUNT_COLUMN_PATTERN.search(str(column)):
+            continue
+        values = pd.to_numeric(df[column], errors="coerce").dropna()
+        if pd.api.types.is_numeric_dtype(df[column]) and bool((values == values.round()).all()):
+            found.append(column)
+    return found
+
+
+@dataclass
+class Registry:
+    """Findings of one run, written below the workspace root.
+
+    Build it with :meth:`Registry.for_run`. Methods :meth:`figure`, :meth:`table`,
+    :meth:`number`, :meth:`quote`, :meth:`methods` and :meth:`note` record findings in
+    the order they are called; registering the same kind and id again (re-running a
+    cell) replaces the earlier item in place. :meth:`save` writes the record.
+
+    Parameters
+    ----------
+    run : str
+        The run name (file-name safe), e.g. ``"survey"``.
+    root : Path
+        Workspace root (``figures/`` and ``reports/`` below it).
+    language : {"fi", "en"}
+        Language of the run's own display (captions are stored in both).
+    min_cell_size : int
+        ``k`` of the small-cell rule: counts 1..k-1 are suppressed in tables.
+    """
+
+    run: str
+    root: Path
+    language: str = "fi"
+    min_cell_size: int = 5
+    items: list[dict] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def for_run(
+        cls,
+        run_name: str,
+        root: str | Path | None = None,
+        language: str = "fi",
+        min_cell_size: int = 5,
+    ) -> "Registry":
+        """Start an empty registry for ``run_name`` below the workspace ``root``.
+
+        Parameters
+        ----------
+        run_name : str
+            Letters, digits, ``_ . -``; names the output folders and the JSON file.
+        root : str or Path, optional
+            Workspace root; default from :meth:`Workspace.discover` (``$JAKALA_ROOT``
+            or the project folder).
+        language : {"fi", "en"}
+        min_cell_size : int
+            Small-cell threshold k (at least 2).
+
+        Returns
+        -------
+        Registry
+        """
+        if not isinstance(run_name, str) or not ID_PATTERN.match(run_name):
+            raise DataError(
+                f"invalid run name {run_name!r}",
+                location="Registry.for_run",
+                hint="Use letters, digits, '_', '.' or '-' (e.g. 'survey' or 'survey_kemi').",
+            )
+        if language not in style.LANGUAGES:
+            raise DataError(f"unknown language {language!r}", location="Registry.for_run", hint="Use 'fi' or 'en'.")
+        if isinstance(min_cell_size, bool) or not isinstance(min_cell_size, numbers.Integral) or min_cell_size < 2:
+            raise DataError(
+                f"min_cell_size must be a whole number of at least 2, got {min_cell_size!r}",
+                location="Registry.for_run",
+                hint="Use the project's rule (default 5).",
+            )
+        workspace = Workspace.discover(root=root)
+        return cls(run=run_name, root=workspace.root, language=language, min_cell_size=int(min_cell_size))
+
+    @property
+    def path(self) -> Path:
+        """The registry file ``reports/registry/<run>.json``."""
+        return self.root / "reports" / "registry" / f"{self.run}.json"
+
+    @property
+    def figure_dir(self) -> Path:
+        return self.root / "figures" / self.run
+
+    @property
+    def table_dir(self) -> Path:
+        return self.root / "reports" / "tables" / self.run
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __repr__(self) -> str:
+        kinds = {k: sum(1 for i in self.items if i["kind"] == k) for k in KINDS}
+        summary = ", ".join(f"{v} {k}" for k, v in kinds.items() if v)
+        return f"Registry(run={self.run!r}, root={str(self.root)!r}, {summary or 'empty'})"
+
+    def _rel(self, path: Path) -> str:
+        return path.resolve().relative_to(self.root).as_posix()
+
+    def _check_id(self, kind: str, item_id: Any) -> str:
+        if not isinstance(item_id, str) or not ID_PATTERN.match(item_id):
+            raise DataError(
+                f"invalid {kind} id {item_id!r}",
+                location=_where(self.run, kind, None),
+                hint="Use letters, digits, '_', '.' or '-', e.g. 'scale_change'.",
+            )
+        for item in self.items:
+            if item["id"] == item_id and item["kind"] != kind:
+                raise DataError(
+                    f"id '{item_id}' is already used by a {item['kind']}",
+                    location=_where(self.run, kind, item_id),
+                    hint="Give every finding of a run its own id.",
+                )
+        return item_id
+
+    def _add(self, item: dict) -> dict:
+        for i, existing in enumerate(self.items):
+            if existing["kind"] == item["kind"] and existing["id"] == item["id"]:
+                self.items[i] = item
+                return item
+        self.items.append(item)
+        return item
+
+    # ------------------------------------------------------------------ findings
+    def figure(
+        self,
+        id: str,
+        fig: Figure,
+        caption: dict,
+        source: dict | None = None,
+        width: str = "full",
+    ) -> dict[str, Path]:
+        """Publish a figure: ``figures/<run>/<id>.png`` (300 dpi) and ``.svg``.
+
+        The figure is saved with :func:`analysis.findings.style.save_figure` and then
+        closed.
+
+        Parameters
+        ----------
+        id : str
+            Unique within the run, file-name safe.
+        fig : matplotlib Figure
+        caption : dict
+            ``{"fi": ..., "en": ...}``, without the "Kuvio N." prefix.
+        source : dict, optional
+            Source note ``{"fi": ..., "en": ...}`` printed under the figure.
+        width : {"full", "half"}
+            Print width in the Word report (16 cm or 8 cm).
+
+        Returns
+        -------
+        dict
+            ``{"png": Path, "svg": Path}``.
+        """
+        item_id = self._check_id("figure", id)
+        if not isinstance(fig, Figure):
+            raise DataError(
+                f"expected a matplotlib Figure, got {type(fig).__name__}",
+                location=_where(self.run, "figure", item_id),
+                hint="Pass the Figure returned by the plotting function (or ax.figure).",
+            )
+        if width not in style.WIDTH_CM:
+            raise DataError(
+                f"width must be 'full' or 'half', got {width!r}", location=_where(self.run, "figure", item_id)
+            )
+        caption = _bilingual(caption, "caption", run=self.run, kind="figure", item_id=item_id)
+        source = _bilingual(source, "source", run=self.run, kind="figure", item_id=item_id, required=False)
+        try:
+            rendered = style.render_figure(fig)
+        finally:
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+        paths, files, hashes = {}, {}, {}
+        for fmt, data in rendered.items():
+            path = atomic_write_bytes(self.figure_dir / f"{item_id}.{fmt}", data)
+            paths[fmt] = path
+            files[fmt] = self._rel(path)
+            hashes[fmt] = sha256_bytes(data)
+        self._add(
+            {
+                "kind": "figure",
+                "id": item_id,
+                "caption": caption,
+                "source": source,
+                "width": width,
+                "files": files,
+                "sha256": hashes,
+            }
+        )
+        return paths
+
+    def table(
+        self,
+        id: str,
+        df: pd.DataFrame,
+        caption: dict,
+        notes: dict | None = None,
+        count_columns: list[str] | None = None,
+        derived_columns: list[str] | None = None,
+        suppress: bool = True,
+        column_labels: dict[str, dict] | None = None,
+    ) -> pd.DataFrame:
+        """Publish a table as ``reports/tables/<run>/<id>.csv`` with small cells suppressed.
+
+        Suppression is done by
+        :func:`analysis.privacy.suppress.suppress_small_cells` with
+        ``k=min_cell_size``: counts 1..k-1 become ``"<k"``, the derived columns of those
+        rows are blanked, and secondary suppression protects the margins.
+
+        Parameters
+        ----------
+        id : str
+            Unique within the run.
+        df : DataFrame
+            Tidy table; a named index is turned into columns.
+        caption : dict
+            ``{"fi": ..., "en": ...}``, without the "Taulukko N." prefix.
+        notes : dict, optional
+            Table notes ``{"fi": ..., "en": ...}``.
+        count_columns : list of str, optional
+            Columns holding counts of people or units. ``None`` detects them by name
+            (:func:`detect_count_columns`); ``[]`` declares that the table has none.
+        derived_columns : list of str, optional
+            Columns computed from the counts (shares, means, tests) that are blanked
+            with a suppressed count.
+        suppress : bool
+            ``False`` publishes the counts as they are; recorded in the registry and
+            shown in the table notes. Use only for counts that are not about people.
+        column_labels : dict, optional
+            ``{column: {"fi": ..., "en": ...}}`` headers for the report; columns not
+            listed use the labels of ``config/report.yaml`` or the column id.
+
+        Returns
+        -------
+        DataFrame
+            The published (suppressed) table, exactly as written to the CSV.
+        """
+        item_id = self._check_id("table", id)
+        where = _where(self.run, "table", item_id)
+        if not isinstance(df, pd.DataFrame):
+            raise DataError(f"expected a pandas DataFrame, got {type(df).__name__}", location=where)
+        caption = _bilingual(caption, "caption", run=self.run, kind="table", item_id=item_id)
+        notes = _bilingual(notes, "notes", run=self.run, kind="table", item_id=item_id, required=False)
+        table = df.copy()
+        if any(name is not None for name in table.index.names):
+            table = table.reset_index()
+        else:
+            table = table.reset_index(drop=True)
+        if isinstance(table.columns, pd.MultiIndex):
+            raise DataError(
+                "the table has multi-level column headers", location=where, hint="Publish a tidy (long) table instead."
+            )
+        table.columns = [str(c) for c in table.columns]
+        if len(set(table.columns)) != len(table.columns):
+            raise DataError("the table has duplicate column names", location=where, hint="Rename the columns.")
+        if count_columns is None:
+            count_columns = detect_count_columns(table)
+        derived_columns = list(derived_columns or [])
+        for label, columns in (("count_columns", count_columns), ("derived_columns", derived_columns)):
+            missing = [c for c in columns if c not in table.columns]
+            if missing:
+                raise DataError(
+                    f"{label} {missing} are not columns of the table",
+                    location=where,
+                    hint=f"The table has the columns {list(table.columns)}.",
+                )
+        labels = {}
+        for column, text in (column_labels or {}).items():
+            if column not in table.columns:
+                raise DataError(f"column_labels names an unknown column {column!r}", location=where)
+            labels[column] = _bilingual(text, f"column_labels[{column!r}]", run=self.run, kind="table", item_id=item_id)
+        suppressed = bool(suppress and count_columns)
+        if suppressed:
+            try:
+                from analysis.privacy.suppress import suppress_small_cells
+            except ImportError as exc:  # never publish unsuppressed counts silently
+                raise PipelineError(
+                    f"small-cell suppression is not available ({exc})",
+                    location=where,
+                    hint="Install the analysis.privacy package; tables with counts cannot be published without it.",
+                ) from None
+            table = suppress_small_cells(
+                table, k=self.min_cell_size, count_columns=list(count_columns), derived_columns=derived_columns
+            )
+            if not isinstance(table, pd.DataFrame):
+                raise PipelineError("suppress_small_cells did not return a DataFrame", location=where)
+            record = table.attrs.get("suppression") or {}
+            n_primary, n_secondary = len(record.get("primary", [])), len(record.get("secondary", []))
+            try:
+                from analysis.privacy.suppress import suppression_note
+
+                suppression_text = suppression_note(self.min_cell_size)
+            except ImportError:
+                suppression_text = None
+        else:
+            n_primary = n_secondary = 0
+            suppression_text = None
+        data = _csv_bytes(table)
+        path = atomic_write_bytes(self.table_dir / f"{item_id}.csv", data)
+        self._add(
+            {
+                "kind": "table",
+                "id": item_id,
+                "caption": caption,
+                "notes": notes,
+                "columns": list(table.columns),
+                "column_labels": labels,
+                "n_rows": int(len(table)),
+                "count_columns": list(count_columns),
+                "derived_columns": derived_columns,
+                "suppressed": suppressed,
+                "min_cell_size": self.min_cell_size,
+                "n_suppressed": {"primary": n_primary, "secondary": n_secondary},
+                "suppression_note": suppression_text,
+                "files": {"csv": self._rel(path)},
+                "sha256": {"csv": sha256_bytes(data)},
+            }
+        )
+        return table
+
+    def number(self, id: str, value: Any, template: dict, fmt: str | None = None) -> str:
+        """Publish a key number quoted in the text.
+
+        Parameters
+        ----------
+        id : str
+        value : number or str
+        template : dict
+            ``{"fi": "Kyselyyn vastasi {value} ammattilaista.", "en": ...}``; each must
+            contain ``{value}``.
+        fmt : str, optional
+            Python format spec, e.g. ``".1f"`` or ``".0%"`` (see :func:`format_value`).
+
+        Returns
+        -------
+        str
+            The sentence in the registry's language.
+        """
+        item_id = self._check_id("number", id)
+        where = _where(self.run, "number", item_id)
+        template = _bilingual(template, "template", run=self.run, kind="number", item_id=item_id)
+        value = _plain(value)
+        if value is not None and not isinstance(value, (str, numbers.Real)):
+            raise DataError(f"value must be a number or text, got {type(value).__name__}", location=where)
+        formatted, text = {}, {}
+        for language, sentence in template.items():
+            if "{value}" not in sentence:
+                raise DataError(
+                    f"the {language} template has no '{{value}}' placeholder", location=where,
+                    hint="Write the sentence with {value} where the number goes.",
+                )
+            try:
+                formatted[language] = format_value(value, language, fmt)
+                text[language] = sentence.format(value=formatted[language])
+            except (KeyError, IndexError, ValueError) as exc:
+                raise DataError(
+                    f"cannot fill the {language} template or format ({exc})", location=where,
+                    hint="Use only {value} in the template (double other braces: {{ }}) and a valid format spec.",
+                ) from None
+        self._add(
+            {
+                "kind": "number",
+                "id": item_id,
+                "value": value,
+                "fmt": fmt,
+                "template": template,
+                "formatted": formatted,
+                "text": text,
+            }
+        )
+        return text[self.language]
+
+    def quote(self, id: str, text: str, speaker: str, role: str, source: str, code: str | None = None) -> dict:
+        """Publish a pseudonymised quotation.
+
+        Parameters
+        ----------
+        id : str
+        text : str
+            The (redacted) quotation as spoken or written, in its original language.
+        speaker : str
+            The pseudonym: a label and a number (``"Nuori 3"``, ``"ST 1"``); names are
+            refused.
+        role : str
+            One of :data:`QUOTE_ROLES`.
+        source : str
+            Workshop and date (``"W03, 14.5.2024"``) or the diary date.
+        code : str, optional
+            Codebook theme id, used to pick quotations for the joint displays.
+
+        Returns
+        -------
+        dict
+            The recorded item.
+        """
+        item_id = self._check_id("quote", id)
+        where = _where(self.run, "quote", item_id)
+        if not isinstance(text, str) or not text.strip():
+            raise DataError("the quotation text is empty", location=where)
+        if not isinstance(speaker, str) or not PSEUDONYM_PATTERN.match(speaker.strip()):
+            raise DataError(
+                f"speaker {speaker!r} is not a pseudonym",
+                location=where,
+                hint="Use the pseudonym from the processed data, e.g. 'Nuori 3' or 'ST 1', never a name.",
+            )
+        if role not in QUOTE_ROLES:
+            raise DataError(f"unknown role {role!r}", location=where, hint=f"Use one of: {', '.join(QUOTE_ROLES)}.")
+        if not isinstance(source, str) or not source.strip():
+            raise DataError("the quotation has no source", location=where, hint="Give e.g. 'W03, 14.5.2024'.")
+        if code is not None and (not isinstance(code, str) or not code.strip()):
+            raise DataError(f"code must be a codebook id, got {code!r}", location=where)
+        return self._add(
+            {
+                "kind": "quote",
+                "id": item_id,
+                "text": " ".join(text.split()),
+                "speaker": " ".join(speaker.split()),
+                "role": role,
+                "source": source.strip(),
+                "code": code,
+            }
+        )
+
+    def methods(self, id: str, text: dict) -> dict:
+        """Publish a methods paragraph ``{"fi": ..., "en": ...}`` for the methods section."""
+        item_id = self._check_id("methods", id)
+        text = _bilingual(text, "text", run=self.run, kind="methods", item_id=item_id)
+        return self._add({"kind": "methods", "id": item_id, "text": text})
+
+    def note(self, text: dict) -> dict:
+        """Publish a note, e.g. why a plot of a suppressed group was not drawn.
+
+        Notes get the ids ``note_1``, ``note_2``, … in order.
+        """
+        number = 1 + sum(1 for item in self.items if item["kind"] == "note")
+        item_id = f"note_{number}"
+        text = _bilingual(text, "text", run=self.run, kind="note", item_id=item_id)
+        return self._add({"kind": "note", "id": item_id, "text": text})
+
+    # ------------------------------------------------------------------ saving
+    def to_dict(self) -> dict:
+        """The registry record as written to JSON (no timestamps: reproducible)."""
+        return {
+            "schema": SCHEMA_VERSION,
+            "run": self.run,
+            "language": self.language,
+            "min_cell_size": self.min_cell_size,
+            "items": self.items,
+        }
+
+    def save(self) -> Path:
+        """Write ``reports/registry/<run>.json`` atomically and return its path."""
+        text = json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        return atomic_write_text(self.path, text)
+
+
+@dataclass
+class RunFindings:
+    """One run's saved registry, as read by the report assembler.
+
+    Attributes
+    ----------
+    run : str
+    path : Path
+        The registry JSON file.
+    items : list of dict
+        Findings in registration order (each with ``kind`` and ``id``).
+    min_cell_size : int
+    status : str or None
+        The run's status in ``reports/manifest.json`` (``"succeeded"``, ``"failed"``…).
+    """
+
+    run: str
+    path: Path
+    items: list[dict]
+    min_cell_size: int = 5
+    status: str | None = None
+
+    def of_kind(self, kind: str) -> list[dict]:
+        """Items of one kind, in order."""
+        return [item for item in self.items if item["kind"] == kind]
+
+    def get(self, kind: str, item_id: str) -> dict | None:
+        """The item of ``kind`` with ``item_id``, or ``None``."""
+        for item in self.items:
+            if item["kind"] == kind and item["id"] == item_id:
+                return item
+        return None
+
+
+def read_registry(path: str | Path, root: str | Path | None = None, verify: bool = True) -> RunFindings:
+    """Read one registry JSON file.
+
+    Parameters
+    ----------
+    path : str or Path
+    root : str or Path, optional
+        Workspace root the file paths are relative to (default: two folders up).
+    verify : bool
+        Check that every listed file exists and has the recorded SHA-256.
+
+    Raises
+    ------
+    DataError
+        When the file is not a registry, or a listed file is missing or changed.
+    """
+    path = Path(path)
+    root = Path(root) if root is not None else path.resolve().parent.parent.parent
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DataError(f"cannot read the findings registry ({exc})", file=path, hint="Re-run its notebook.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list) or "run" not in data:
+        raise DataError("not a findings registry (no 'run' and 'items')", file=path, hint="Re-run its notebook.")
+    for position, item in enumerate(data["items"], start=1):
+        if not isinstance(item, dict) or item.get("kind") not in KINDS or not item.get("id"):
+            raise DataError("invalid item (no kind or id)", file=path, location=f"item {position}")
+        if not verify:
+            continue
+        for fmt, rel in (item.get("files") or {}).items():
+            file = root / rel
+            if not file.is_file():
+                raise DataError(
+                    f"{item['kind']} '{item['id']}' lists a missing file {rel}",
+                    file=path,
+                    location=f"item {position}",
+                    hint=f"Re-run the notebook of run '{data['run']}'.",
+                )
+            expected = (item.get("sha256") or {}).get(fmt)
+            if expected and sha256_file(file) != expected:
+                raise DataError(
+                    f"{item['kind']} '{item['id']}': {rel} has changed since the registry was saved",
+                    file=path,
+                    location=f"item {position}",
+                    hint=f"Re-run the notebook of run '{data['run']}'; outputs are never edited by hand.",
+                )
+    return RunFindings(
+        run=str(data["run"]),
+        path=path,
+        items=data["items"],
+        min_cell_size=int(data.get("min_cell_size", 5)),
+    )
+
+
+def read_manifest(root: str | Path) -> dict:
+    """Read ``reports/manifest.json`` of the workspace, or ``{}`` when there is none."""
+    path = Path(root) / "reports" / "manifest.json"
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DataError(f"cannot read the provenance manifest ({exc})", file=path, hint="Re-run the batch.") from None
+    if not isinstance(data, dict):
+        raise DataError("the provenance manifest is not a JSON object", file=path, hint="Re-run the batch.")
+    return data
+
+
+def load_registries(
+    root: str | Path | None = None,
+    exclude: tuple[str, ...] = ("findings",),
+    verify: bool = True,
+) -> list[RunFindings]:
+    """Read every saved registry of a workspace, in pipeline order.
+
+    Runs are ordered as in ``reports/manifest.json`` (its ``runs`` in pipeline
+    order) when it exists; registries of runs the manifest does not list follow, by
+    file name. Each result carries the run's manifest status.
+
+    Parameters
+    ----------
+    root : str or Path, optional
+        Workspace root (default: discovered).
+    exclude : tuple of str
+        Run names to leave out (the assembling run itself).
+    verify : bool
+        Check file hashes (see :func:`read_registry`).
+
+    Returns
+    -------
+    list of RunFindings
+    """
+    root = Workspace.discover(root=root).root
+    folder = root / "reports" / "registry"
+    files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    manifest_runs = read_manifest(root).get("runs") or {}
+    order = {name: i for i, name in enumerate(manifest_runs)}
+    found = []
+    for file in files:
+        if file.stem in exclude:
+            continue
+        findings = read_registry(file, root=root, verify=verify)
+        if findings.run in exclude:
+            continue
+        run_info = manifest_runs.get(findings.run) or {}
+        findings.status = run_info.get("status") if isinstance(run_info, dict) else None
+        found.append(findings)
+    found.sort(key=lambda f: (order.get(f.run, len(order)), f.path.name))
+    return found
+
+
+def read_published_table(root: str | Path, item: dict) -> pd.DataFrame:
+    """Read a published table (a registry ``table`` item) exactly as written: all text.
+
+    Cells stay strings (``"<5"``, ``"0.123"``, empty for blanks), so a report shows
+    what the CSV holds and nothing is re-computed.
+    """
+    rel = (item.get("files") or {}).get("csv")
+    if not rel:
+        raise DataError(f"table '{item.get('id')}' has no CSV file in its registry")
+    path = Path(root) / rel
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"cannot read the published table ({exc})", file=path, hint="Re-run its notebook.") from None

@@ -1,0 +1,396 @@
+"""One figure style for the whole report.
+
+Every notebook draws with the same fonts, sizes, palette and number format, so the
+figures of the final publication look like one set. The style is made for print:
+a *full*-width figure is 16 cm wide, a *half*-width one 8 cm, and the font sizes are
+chosen to be readable at that size (9 pt text, 8 pt ticks).
+
+Colours come from the colour-blind-safe Okabe–Ito palette. A role or group keeps its
+colour in every figure (:data:`ROLE_COLOURS`, :data:`MUNICIPALITY_COLOURS`).
+Finnish figures use the decimal comma (:func:`use_decimal_comma`), without depending
+on the machine's locale.
+
+Saved files are reproducible: :func:`save_figure` writes a 300-dpi PNG and an SVG
+whose bytes are the same on every run (fixed ``svg.hashsalt``, no dates or creator in
+the metadata, text kept as text so the leak gate can search it).
+
+Examples
+--------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> from analysis.findings import style
+>>> style.apply_style()
+>>> fig, ax = style.new_figure("half")
+>>> round(float(fig.get_figwidth()) * 2.54, 1)
+8.0
+>>> style.format_number(1234.5, "fi", 1)
+'1\\xa0234,5'
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import numbers
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from analysis.findings._files import atomic_write_bytes
+
+LANGUAGES = ("fi", "en")
+
+#: Print widths in centimetres.
+WIDTH_CM = {"full": 16.0, "half": 8.0}
+
+#: Resolution of the PNG files.
+DPI = 300
+
+#: Fixed salt for the ids matplotlib writes into SVG files (clip paths, markers).
+SVG_HASHSALT = "jakala-findings"
+
+#: The Okabe–Ito colour-blind-safe palette (Okabe & Ito 2008), plus a neutral grey.
+OKABE_ITO = {
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "black": "#000000",
+    "grey": "#999999",
+}
+
+#: Default cycle for groups without a fixed colour (black and yellow last: weak on white).
+PALETTE: tuple[str, ...] = (
+    OKABE_ITO["blue"],
+    OKABE_ITO["orange"],
+    OKABE_ITO["bluish_green"],
+    OKABE_ITO["vermillion"],
+    OKABE_ITO["reddish_purple"],
+    OKABE_ITO["sky_blue"],
+    OKABE_ITO["grey"],
+    OKABE_ITO["yellow"],
+    OKABE_ITO["black"],
+)
+
+#: The same colour for the same role or wave in every figure of the report.
+ROLE_COLOURS: dict[str, str] = {
+    "social_worker": OKABE_ITO["bluish_green"],
+    "social_counsellor": OKABE_ITO["orange"],
+    "other": OKABE_ITO["grey"],
+    "young_person": OKABE_ITO["vermillion"],
+    "facilitator": OKABE_ITO["black"],
+    "expert_by_experience": OKABE_ITO["reddish_purple"],
+    "partner": OKABE_ITO["yellow"],
+    "researcher": "#666666",
+    "baseline": OKABE_ITO["sky_blue"],
+    "followup": OKABE_ITO["blue"],
+}
+
+#: Fixed colours for the pilot municipalities (south-west service area of Lapland).
+MUNICIPALITY_COLOURS: dict[str, str] = {
+    "Kemi": OKABE_ITO["blue"],
+    "Keminmaa": OKABE_ITO["orange"],
+    "Simo": OKABE_ITO["bluish_green"],
+    "Tervola": OKABE_ITO["vermillion"],
+    "Tornio": OKABE_ITO["reddish_purple"],
+    "Ylitornio": OKABE_ITO["sky_blue"],
+    "other_lapland": OKABE_ITO["grey"],
+}
+
+#: Labels of roles and waves in Finnish and English.
+ROLE_LABELS: dict[str, dict[str, str]] = {
+    "social_worker": {"fi": "sosiaalityöntekijä", "en": "social worker"},
+    "social_counsellor": {"fi": "sosiaaliohjaaja", "en": "social counsellor"},
+    "other": {"fi": "muu", "en": "other"},
+    "young_person": {"fi": "nuori", "en": "young person"},
+    "facilitator": {"fi": "fasilitaattori", "en": "facilitator"},
+    "expert_by_experience": {"fi": "kokemusasiantuntija", "en": "expert by experience"},
+    "partner": {"fi": "yhteistyökumppani", "en": "partner"},
+    "researcher": {"fi": "tutkija", "en": "researcher"},
+    "baseline": {"fi": "alkukartoitus", "en": "baseline"},
+    "followup": {"fi": "loppukartoitus", "en": "follow-up"},
+}
+
+#: Matplotlib settings of the report style.
+RC_PARAMS: dict[str, object] = {
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Arial", "Liberation Sans"],
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
+    "legend.title_fontsize": 8,
+    "legend.frameon": False,
+    "figure.titlesize": 10,
+    "figure.figsize": (WIDTH_CM["full"] / 2.54, 9.0 / 2.54),
+    "figure.dpi": 100,
+    "figure.constrained_layout.use": True,
+    "savefig.dpi": DPI,
+    "savefig.facecolor": "white",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": False,
+    "axes.prop_cycle": matplotlib.cycler(color=list(PALETTE)),
+    "axes.formatter.use_locale": False,
+    "lines.linewidth": 1.5,
+    "svg.hashsalt": SVG_HASHSALT,
+    "svg.fonttype": "none",
+    "pdf.fonttype": 42,
+    "image.cmap": "cividis",
+}
+
+
+def apply_style() -> None:
+    """Set the report style in matplotlib's ``rcParams`` (call once per notebook).
+
+    Also fixes ``SOURCE_DATE_EPOCH`` to 0 when it is not set, so PDF files carry no
+    creation date.
+
+    Examples
+    --------
+    >>> apply_style()
+    >>> import matplotlib
+    >>> matplotlib.rcParams["svg.fonttype"]
+    'none'
+    """
+    matplotlib.rcParams.update(RC_PARAMS)
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+
+
+def new_figure(width: str = "full", height_cm: float | None = None, **subplot_kw) -> tuple[Figure, object]:
+    """Create a figure of print width in the report style.
+
+    Parameters
+    ----------
+    width : {"full", "half"}
+        16 cm or 8 cm wide.
+    height_cm : float, optional
+        Height in centimetres; default 9 cm for full and 6 cm for half width.
+    **subplot_kw
+        Passed to :func:`matplotlib.pyplot.subplots` (e.g. ``nrows``, ``ncols``).
+
+    Returns
+    -------
+    (Figure, Axes or array of Axes)
+    """
+    if width not in WIDTH_CM:
+        raise ValueError(f"width must be 'full' or 'half', got {width!r}")
+    apply_style()
+    height = height_cm if height_cm is not None else (9.0 if width == "full" else 6.0)
+    return plt.subplots(figsize=(WIDTH_CM[width] / 2.54, height / 2.54), **subplot_kw)
+
+
+def role_label(role: str, language: str = "fi") -> str:
+    """Return the fi/en label of a role or wave id; unknown ids are returned as is.
+
+    Examples
+    --------
+    >>> role_label("social_counsellor", "fi")
+    'sosiaaliohjaaja'
+    >>> role_label("followup", "en")
+    'follow-up'
+    """
+    _check_language(language)
+    return ROLE_LABELS.get(role, {}).get(language, role)
+
+
+def palette_for(groups: Iterable[str]) -> dict[str, str]:
+    """Return a colour for every group, fixed colours first.
+
+    Roles, waves and municipalities get their fixed colour (:data:`ROLE_COLOURS`,
+    :data:`MUNICIPALITY_COLOURS`); other groups get the remaining palette colours in
+    sorted order of their names, so the result does not depend on the order of rows.
+
+    Parameters
+    ----------
+    groups : iterable of str
+        Group ids (duplicates are ignored).
+
+    Returns
+    -------
+    dict
+        ``{group: "#RRGGBB"}`` in the order the groups were first given.
+
+    Examples
+    --------
+    >>> palette_for(["followup", "baseline"])
+    {'followup': '#0072B2', 'baseline': '#56B4E9'}
+    """
+    ordered = list(dict.fromkeys(str(g) for g in groups))
+    fixed = {**ROLE_COLOURS, **MUNICIPALITY_COLOURS}
+    colours = {g: fixed[g] for g in ordered if g in fixed}
+    used = set(colours.values())
+    free = [c for c in PALETTE if c not in used] or list(PALETTE)
+    for i, group in enumerate(sorted(g for g in ordered if g not in fixed)):
+        colours[group] = free[i % len(free)]
+    return {g: colours[g] for g in ordered}
+
+
+def format_number(x: object, language: str = "fi", decimals: int | None = None) -> str:
+    """Format a number for text and tables: decimal comma and thin-space thousands in ``fi``.
+
+    Parameters
+    ----------
+    x : number
+        The value; NaN and None give ``"–"``.
+    language : {"fi", "en"}
+    decimals : int, optional
+        Digits after the decimal mark; default 0 for integers and 2 for other numbers.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> format_number(0.456, "fi", 2)
+    '0,46'
+    >>> format_number(12500, "en")
+    '12,500'
+    >>> format_number(float("nan"), "fi")
+    '–'
+    """
+    _check_language(language)
+    if x is None or (isinstance(x, numbers.Real) and math.isnan(float(x))):
+        return "–"
+    if not isinstance(x, numbers.Real) or isinstance(x, bool):
+        return str(x)
+    if decimals is None:
+        decimals = 0 if isinstance(x, numbers.Integral) else 2
+    text = f"{float(x):,.{decimals}f}" if decimals > 0 else f"{round(float(x)):,d}"
+    if text in ("-0", "-0." + "0" * decimals):
+        text = text[1:]
+    if language == "fi":
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return text
+
+
+def format_percent(share: object, language: str = "fi", decimals: int = 0) -> str:
+    """Format a share (0–1) as a percentage: ``"12 %"`` in Finnish, ``"12%"`` in English.
+
+    Examples
+    --------
+    >>> format_percent(0.125, "fi", 1)
+    '12,5\\xa0%'
+    """
+    if share is None or (isinstance(share, numbers.Real) and math.isnan(float(share))):
+        return "–"
+    number = format_number(float(share) * 100, language, decimals)
+    return f"{number}\u00a0%" if language == "fi" else f"{number}%"
+
+
+def tick_formatter(language: str = "fi", decimals: int | None = None) -> FuncFormatter:
+    """Return a matplotlib tick formatter with the decimal mark of ``language``.
+
+    With ``decimals=None`` ticks are written as short as possible (``0,5``, ``1``).
+    """
+    _check_language(language)
+
+    def _format(value: float, _pos: int | None = None) -> str:
+        if decimals is None:
+            text = f"{value:.6g}"
+            if text in ("-0",):
+                text = "0"
+        else:
+            text = f"{value:.{decimals}f}"
+        text = text.replace("-", "\u2212")
+        return text.replace(".", ",") if language == "fi" else text
+
+    return FuncFormatter(_format)
+
+
+def use_decimal_comma(ax, axis: str = "both", decimals: int | None = None, language: str = "fi"):
+    """Write the tick labels of ``ax`` with a decimal comma (no locale needed).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    axis : {"x", "y", "both"}
+    decimals : int, optional
+        Fixed number of decimals; default: as short as possible.
+    language : {"fi", "en"}
+        ``"en"`` restores a decimal point (useful to switch with one parameter).
+
+    Returns
+    -------
+    Axes
+        ``ax``, for chaining.
+    """
+    if axis not in ("x", "y", "both"):
+        raise ValueError(f"axis must be 'x', 'y' or 'both', got {axis!r}")
+    formatter = tick_formatter(language, decimals)
+    if axis in ("x", "both"):
+        ax.xaxis.set_major_formatter(formatter)
+    if axis in ("y", "both"):
+        ax.yaxis.set_major_formatter(formatter)
+    return ax
+
+
+def render_figure(fig: Figure) -> dict[str, bytes]:
+    """Render ``fig`` to reproducible PNG (300 dpi) and SVG bytes.
+
+    Returns
+    -------
+    dict
+        ``{"png": bytes, "svg": bytes}``.
+    """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"expected a matplotlib Figure, got {type(fig).__name__}")
+    out: dict[str, bytes] = {}
+    with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "none"}):
+        for fmt, metadata in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format=fmt, dpi=DPI, metadata=metadata, facecolor="white")
+            out[fmt] = buffer.getvalue()
+    return out
+
+
+def save_figure(fig: Figure, path_stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> dict[str, Path]:
+    """Save ``fig`` as ``<path_stem>.png`` (300 dpi) and ``<path_stem>.svg``, atomically.
+
+    The bytes are identical across runs: no dates, no creator, fixed SVG ids.
+
+    Parameters
+    ----------
+    fig : Figure
+    path_stem : str or Path
+        Path without extension; folders are created.
+    formats : sequence of {"png", "svg"}
+
+    Returns
+    -------
+    dict
+        ``{"png": Path, "svg": Path}``.
+
+    Examples
+    --------
+    >>> fig, ax = new_figure("half")
+    >>> _ = ax.plot([1, 2], [0.5, 1.5])
+    >>> import tempfile, pathlib
+    >>> paths = save_figure(fig, pathlib.Path(tempfile.mkdtemp()) / "demo")
+    >>> sorted(paths)
+    ['png', 'svg']
+    """
+    path_stem = Path(path_stem)
+    rendered = render_figure(fig)
+    paths = {}
+    for fmt in formats:
+        if fmt not in rendered:
+            raise ValueError(f"unsupported figure format {fmt!r}; use 'png' or 'svg'")
+        paths[fmt] = atomic_write_bytes(path_stem.with_name(path_stem.name + "." + fmt), rendered[fmt])
+    return paths
+
+
+def _check_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be 'fi' or 'en', got {language!r}")

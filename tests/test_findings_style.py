@@ -1,0 +1,107 @@
+"""Tests of the one figure style: print sizes, palette, Finnish numbers, reproducible files."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from analysis.findings import style  # noqa: E402
+
+
+def _figure(language: str = "fi"):
+    fig, ax = style.new_figure("half", height_cm=5)
+    ax.plot([0, 1, 2], [0.5, 1.25, 0.75], label="sosiaaliohjaaja", color=style.ROLE_COLOURS["social_counsellor"])
+    ax.set_title("Roolien selkeys (keskiarvo)")
+    style.use_decimal_comma(ax, "y", language=language)
+    ax.legend()
+    return fig
+
+
+def test_save_figure_is_byte_identical_across_runs(tmp_path):
+    first = style.save_figure(_figure(), tmp_path / "one")
+    second = style.save_figure(_figure(), tmp_path / "two")
+    plt.close("all")
+    for fmt in ("png", "svg"):
+        assert first[fmt].read_bytes() == second[fmt].read_bytes(), fmt
+    svg = first["svg"].read_text(encoding="utf-8")
+    assert "<dc:date>" not in svg and "Matplotlib v" not in svg
+    # text stays text (svg.fonttype none), so the leak gate can search it
+    assert "Roolien selkeys" in svg and "sosiaaliohjaaja" in svg
+    png = first["png"].read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.png", "one.svg", "two.png", "two.svg"]
+
+
+def test_png_is_300_dpi_at_print_width(tmp_path):
+    from PIL import Image
+
+    paths = style.save_figure(_figure(), tmp_path / "fig", formats=("png",))
+    with Image.open(paths["png"]) as image:
+        width_px = image.size[0]
+        dpi = image.info.get("dpi")
+    assert abs(width_px - round(8 / 2.54 * 300)) <= 2
+    assert dpi is not None and round(dpi[0]) == 300
+
+
+def test_decimal_comma_ticks():
+    fig = _figure("fi")
+    fig.canvas.draw()
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]
+    assert any("," in label for label in labels) and not any("." in label for label in labels)
+    fig_en = _figure("en")
+    fig_en.canvas.draw()
+    labels_en = [t.get_text() for t in fig_en.axes[0].get_yticklabels() if t.get_text()]
+    assert any("." in label for label in labels_en) and not any("," in label for label in labels_en)
+    plt.close("all")
+
+
+@pytest.mark.parametrize(
+    ("value", "language", "decimals", "expected"),
+    [
+        (0.456, "fi", 2, "0,46"),
+        (0.456, "en", 2, "0.46"),
+        (1234.5, "fi", 1, "1\u00a0234,5"),
+        (1234, "en", None, "1,234"),
+        (-0.004, "fi", 2, "0,00"),
+        (float("nan"), "fi", None, "–"),
+        (3, "fi", None, "3"),
+    ],
+)
+def test_format_number(value, language, decimals, expected):
+    assert style.format_number(value, language, decimals) == expected
+
+
+def test_format_percent():
+    assert style.format_percent(0.125, "fi", 1) == "12,5\u00a0%"
+    assert style.format_percent(0.5, "en") == "50%"
+
+
+def test_palette_is_fixed_for_roles_and_stable_for_others():
+    assert style.palette_for(["social_worker"])["social_worker"] == style.ROLE_COLOURS["social_worker"]
+    first = style.palette_for(["Kemi", "x_group", "a_group"])
+    second = style.palette_for(["a_group", "x_group", "Kemi"])
+    assert first == {k: second[k] for k in first}
+    assert first["Kemi"] == style.MUNICIPALITY_COLOURS["Kemi"]
+    assert len(set(first.values())) == 3
+    # every role and wave has its own colour
+    roles = [r for r in style.ROLE_COLOURS]
+    assert len(set(style.ROLE_COLOURS[r] for r in roles)) == len(roles)
+
+
+def test_role_label_and_language_check():
+    assert style.role_label("young_person", "fi") == "nuori"
+    assert style.role_label("expert_by_experience", "en") == "expert by experience"
+    assert style.role_label("unknown_role", "en") == "unknown_role"
+    with pytest.raises(ValueError):
+        style.role_label("young_person", "sv")
+
+
+def test_apply_style_sets_reproducible_svg():
+    style.apply_style()
+    assert matplotlib.rcParams["svg.hashsalt"] == style.SVG_HASHSALT
+    assert matplotlib.rcParams["svg.fonttype"] == "none"
+    assert matplotlib.rcParams["savefig.dpi"] == 300
