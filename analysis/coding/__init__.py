@@ -1,0 +1,1 @@
+"""Coding of qualitative data: codebook, auto-coding, matrices, REFI-QDA exchange, agreement."""

@@ -1,0 +1,130 @@
+"""Notebook 40_coding_quality: committed clean, parameterised, and runs on a small workspace."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import nbformat
+import pandas as pd
+
+from analysis.coding.codebook import load_codebook
+from analysis.coding.coding_sheet import simulate_human_codings, write_coding_sheet
+from analysis.coding.refi import export_qdpx, workspace_documents
+from test_qda_refi import W07_TURNS, W08_TURNS, sample_workspace
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOK = REPO / "notebooks" / "40_coding_quality.ipynb"
+CODEBOOK = REPO / "config" / "codebook.yaml"
+
+
+def _notebook():
+    return nbformat.read(NOTEBOOK, as_version=4)
+
+
+def test_notebook_is_clean_and_parameterised():
+    nb = _notebook()
+    nbformat.validate(nb)
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code_cells)
+    first = code_cells[0]
+    assert "parameters" in first.metadata.get("tags", [])
+    namespace: dict = {}
+    exec(first.source, namespace)
+    assert {k: namespace[k] for k in ("project_root", "run_name", "coders", "codes", "unit", "codings",
+                                      "language", "min_cell_size")} == {
+        "project_root": "..", "run_name": "coding_quality", "coders": [], "codes": [], "unit": "turn",
+        "codings": "data/raw/codings/", "language": "fi", "min_cell_size": 5}
+
+
+def _run(root: Path, **parameters) -> dict:
+    """Execute the notebook's code in-process, as papermill would with injected parameters."""
+    nb = _notebook()
+    namespace: dict = {"display": lambda *args, **kwargs: None}
+    cells = [c for c in nb.cells if c.cell_type == "code"]
+    exec(cells[0].source, namespace)
+    namespace.update({"project_root": str(root), "codebook": str(CODEBOOK), "n_boot": 200, **parameters})
+    for cell in cells[1:]:
+        exec(compile(cell.source, f"<{NOTEBOOK.name}>", "exec"), namespace)
+    return namespace
+
+
+def _workspace(tmp_path: Path, *, with_codings: bool) -> Path:
+    documents, segments = sample_workspace()
+    # repeat the two workshops so agreement has something to chew on
+    frames, texts = [], {}
+    for k in range(12):
+        for doc_id in ("W07", "W08"):
+            new_id = f"W{k:02d}{doc_id[1:]}"
+            part = segments[segments["doc_id"] == doc_id].assign(
+                doc_id=new_id, segment_id=lambda d: d["segment_id"].str.replace(doc_id, new_id))
+            frames.append(part)
+            texts[new_id] = documents[doc_id]
+    frames.append(segments[segments["doc_type"] == "diary"])
+    segs = pd.concat(frames, ignore_index=True)
+    processed = tmp_path / "data" / "processed"
+    processed.mkdir(parents=True)
+    segs.to_parquet(processed / "segments.parquet")
+    turns = pd.DataFrame([
+        {"workshop_id": doc_id, "turn": i, "speaker": s, "speaker_role": r, "text": t, "start_time": float("nan"),
+         "source_line": i}
+        for doc_id in texts for i, (s, r, t) in enumerate(W07_TURNS if doc_id.endswith("07") else W08_TURNS, 1)])
+    turns.to_parquet(processed / "transcript_turns.parquet")
+    keywords = {"roles": "vastaa", "housing": "asun", "money": "varat", "peer_support": "ryhmä",
+                "participation": "kuunnel"}
+    autocodes = pd.DataFrame([(sid, code) for sid, text in zip(segs["segment_id"], segs["text"])
+                              for code, word in keywords.items() if word in text.lower()],
+                             columns=["segment_id", "code"])
+    autocodes.to_parquet(processed / "autocodes.parquet")
+    if with_codings:
+        turns_only = segs[segs["unit"] == "turn"]
+        human = simulate_human_codings(turns_only, autocodes, seed=3, auto_miss=0.2)
+        cb = load_codebook(CODEBOOK).codes
+        folder = tmp_path / "data" / "raw" / "codings"
+        rebuilt = workspace_documents(segs, turns=turns)
+        assert set(rebuilt) >= set(texts)
+        export_qdpx(folder / "K1.qdpx", cb, {d: rebuilt[d] for d in texts}, turns_only,
+                    human[(human["coder"] == "K1") & human["code"].notna()])
+        write_coding_sheet(folder / "K2.xlsx", turns_only, cb, coders=["K2"], codings=human[human["coder"] == "K2"])
+    return tmp_path
+
+
+def test_notebook_publishes_agreement_and_precision_recall(tmp_path):
+    root = _workspace(tmp_path, with_codings=True)
+    ns = _run(root)
+    assert ns["human_coders"] == ["K1", "K2"]
+    assert ns["unmapped"].empty
+    agreement = ns["agreement"].set_index("code")
+    assert 0.3 < agreement.loc["overall", "alpha"] <= 1
+    registry = json.loads((root / "reports" / "registry" / "coding_quality.json").read_text(encoding="utf-8"))
+    published = {(item["kind"], item["id"]) for item in registry["items"]}
+    assert {("table", "coder_agreement"), ("table", "autocode_scores"),
+            ("figure", "autocode_precision_recall"), ("methods", "coding_quality")} <= published
+    assert (root / "reports" / "tables" / "coding_quality" / "coder_agreement.csv").is_file()
+
+
+def test_notebook_without_manual_codings_publishes_nothing(tmp_path):
+    root = _workspace(tmp_path, with_codings=False)
+    ns = _run(root)
+    assert not ns["has_manual"]
+    registry = json.loads((root / "reports" / "registry" / "coding_quality.json").read_text(encoding="utf-8"))
+    assert registry["items"] == []
+
+
+def test_export_workspace_qdpx_round_trips_the_autocodes(tmp_path):
+    from analysis.coding.refi import export_workspace_qdpx, import_qdpx, map_codings_to_segments
+
+    root = _workspace(tmp_path, with_codings=False)
+    out = export_workspace_qdpx(root / "out" / "jakala.qdpx", root=root, codebook=CODEBOOK)
+    segments = pd.read_parquet(root / "data" / "processed" / "segments.parquet")
+    autocodes = pd.read_parquet(root / "data" / "processed" / "autocodes.parquet")
+    project = import_qdpx(out, codebook=load_codebook(CODEBOOK).codes)
+    assert len(project.sources) == 26  # 24 workshops and 2 diary entries
+    mapped, unmapped = map_codings_to_segments(project, segments)
+    assert unmapped.empty
+    key = ["segment_id", "code"]
+    assert sorted(map(tuple, mapped[key].to_numpy().tolist())) == sorted(map(tuple, autocodes[key].to_numpy().tolist()))
