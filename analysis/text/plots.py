@@ -1,0 +1,243 @@
+"""Figures of the lexical and participation analyses (Finnish labels by default).
+
+Every function takes a tidy DataFrame from :mod:`analysis.text.participation` or
+:mod:`analysis.text.lexical` and returns a matplotlib :class:`~matplotlib.figure.Figure`
+drawn in the report style (:mod:`analysis.findings.style`); nothing is shown or saved.
+
+Examples
+--------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> import pandas as pd
+>>> kd = pd.DataFrame({"lemma": ["asunto", "ryhmä"], "g2": [12.0, 8.0], "log_ratio": [2.0, -1.5],
+...                    "direction": ["target", "reference"], "p": [0.001, 0.004]})
+>>> fig = plot_keyness(kd, language="en")
+>>> fig.axes[0].get_xlabel()
+'Keyness (log-likelihood G², signed)'
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from analysis.errors import DataError
+from analysis.findings import style
+
+__all__ = ["LABELS", "plot_talk_share", "plot_keyness", "plot_top_lemmas", "plot_share_trend"]
+
+LABELS: dict[str, dict[str, str]] = {
+    "share_words": {"fi": "Osuus puheen sanoista", "en": "Share of words spoken"},
+    "share_turns": {"fi": "Osuus puheenvuoroista", "en": "Share of turns"},
+    "workshop": {"fi": "Työpaja", "en": "Workshop"},
+    "role": {"fi": "Rooli", "en": "Role"},
+    "g2": {"fi": "Avainsanaisuus (log-likelihood G², etumerkillinen)", "en": "Keyness (log-likelihood G², signed)"},
+    "log_ratio": {"fi": "Log ratio (log₂ suhteellisten frekvenssien suhde)", "en": "Log ratio (log₂ of relative frequencies)"},
+    "per_1000": {"fi": "Esiintymiä / 1 000 sanaa", "en": "Occurrences per 1,000 words"},
+    "count": {"fi": "Esiintymiä", "en": "Occurrences"},
+    "ci": {"fi": "95 %:n luottamusväli", "en": "95% confidence interval"},
+    "young_share": {"fi": "Nuorten osuus sanoista", "en": "Young people's share of words"},
+    "date": {"fi": "Päivämäärä", "en": "Date"},
+    "target": {"fi": "kohderyhmä", "en": "target"},
+    "reference": {"fi": "vertailuryhmä", "en": "reference"},
+}
+
+
+def _label(key: str, language: str) -> str:
+    if language not in ("fi", "en"):
+        raise ValueError(f"language must be 'fi' or 'en', got {language!r}")
+    return LABELS[key][language]
+
+
+def _require(df: pd.DataFrame, columns, what: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"{what} must be a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DataError(f"{what} lacks column(s) {', '.join(missing)}", location=f"columns {list(df.columns)}",
+                        hint="Pass the output of the matching analysis.text function.")
+    if df.empty:
+        raise DataError(f"{what} is empty; nothing to plot", hint="Check the filters (work packages, dates).")
+
+
+def plot_talk_share(participation: pd.DataFrame, shares: pd.DataFrame | None = None, *, value: str = "share_words",
+                    language: str = "fi", role_order: list[str] | None = None) -> Figure:
+    """Stacked bars: each role's share of talk per workshop (+ the young people's CI).
+
+    Parameters
+    ----------
+    participation : DataFrame
+        Output of :func:`analysis.text.participation.participation`.
+    shares : DataFrame, optional
+        Output of :func:`analysis.text.participation.talk_share`; its ``ci_low`` /
+        ``ci_high`` are drawn as error bars on the young people's segment (bottom).
+    value : {"share_words", "share_turns"}
+    language : {"fi", "en"}
+    role_order : list of str, optional
+        Stacking order from the bottom; young people first by default.
+
+    Returns
+    -------
+    Figure
+    """
+    _require(participation, ["workshop_id", "speaker_role", value], "participation")
+    wide = participation.pivot_table(index="workshop_id", columns="speaker_role", values=value, aggfunc="sum", fill_value=0.0)
+    order_ws = list(shares["workshop_id"]) if shares is not None and "workshop_id" in shares else sorted(wide.index)
+    order_ws = [w for w in order_ws if w in wide.index] + [w for w in sorted(wide.index) if w not in order_ws]
+    wide = wide.loc[order_ws]
+    default_order = ["young_person", "expert_by_experience", "social_worker", "social_counsellor", "partner",
+                     "researcher", "facilitator"]
+    roles = role_order or [r for r in default_order if r in wide.columns] + sorted(r for r in wide.columns if r not in default_order)
+    colours = style.palette_for(roles)
+    fig, ax = style.new_figure("full", height_cm=8.0)
+    x = np.arange(len(wide))
+    bottom = np.zeros(len(wide))
+    for role in roles:
+        if role not in wide.columns:
+            continue
+        heights = wide[role].to_numpy(float)
+        ax.bar(x, heights, bottom=bottom, color=colours[role], label=style.role_label(role, language), width=0.75)
+        bottom += heights
+    if shares is not None and {"ci_low", "ci_high", "share"} <= set(shares.columns):
+        s = shares.set_index("workshop_id").reindex(wide.index)
+        base = wide[roles[0]].to_numpy(float) if roles and roles[0] in wide else s["share"].to_numpy(float)
+        err = np.vstack([base - s["ci_low"].to_numpy(float), s["ci_high"].to_numpy(float) - base])
+        ax.errorbar(x, base, yerr=np.clip(err, 0, None), fmt="none", ecolor="black", capsize=3, linewidth=0.8,
+                    label=f"{style.role_label(roles[0], language)}: {_label('ci', language)}")
+    ax.set_xticks(x, list(wide.index), rotation=45 if len(wide) > 8 else 0, ha="right" if len(wide) > 8 else "center")
+    ax.set_xlabel(_label("workshop", language))
+    ax.set_ylabel(_label(value, language))
+    ax.set_ylim(0, 1.0)
+    style.use_decimal_comma(ax, axis="y", language=language)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    return fig
+
+
+def plot_keyness(keyness: pd.DataFrame, *, top: int = 15, value: str = "g2", alpha: float = 0.05,
+                 language: str = "fi", labels: dict[str, str] | None = None) -> Figure:
+    """Horizontal bars of the strongest keywords of each group.
+
+    Parameters
+    ----------
+    keyness : DataFrame
+        Output of :func:`analysis.text.lexical.keyness` (``lemma``, ``g2``,
+        ``log_ratio``, ``direction``, ``p``).
+    top : int, default 15
+        Keywords per direction (target / reference), by G².
+    value : {"g2", "log_ratio"}
+        Bar length: G² signed by direction, or the log ratio.
+    alpha : float, default 0.05
+        Keywords with ``p >= alpha`` are drawn hatched and pale.
+    language : {"fi", "en"}
+    labels : dict, optional
+        Legend names of the two groups: ``{"target": ..., "reference": ...}``.
+
+    Returns
+    -------
+    Figure
+    """
+    _require(keyness, ["lemma", "g2", "log_ratio", "direction"], "keyness")
+    if value not in ("g2", "log_ratio"):
+        raise ValueError("value must be 'g2' or 'log_ratio'")
+    parts = []
+    for direction in ("target", "reference"):
+        part = keyness[keyness["direction"] == direction].sort_values(["g2", "lemma"], ascending=[False, True]).head(top)
+        parts.append(part)
+    data = pd.concat(parts)
+    signed = np.where(data["direction"] == "target", 1.0, -1.0) * data["g2"] if value == "g2" else data["log_ratio"]
+    data = data.assign(_v=np.asarray(signed, float)).sort_values(["_v", "lemma"])
+    names = {
+        "target": (labels or {}).get("target", str(data["target"].iloc[0]) if "target" in data else _label("target", language)),
+        "reference": (labels or {}).get("reference", str(data["reference"].iloc[0]) if "reference" in data else _label("reference", language)),
+    }
+    colours = style.palette_for(["target", "reference"])
+    height = max(6.0, 0.45 * len(data) + 2.0)
+    fig, ax = style.new_figure("full", height_cm=height)
+    y = np.arange(len(data))
+    significant = data["p"].to_numpy() < alpha if "p" in data else np.ones(len(data), bool)
+    for direction in ("target", "reference"):
+        mask = (data["direction"] == direction).to_numpy()
+        for sig in (True, False):
+            m = mask & (significant == sig)
+            if m.any():
+                ax.barh(y[m], data["_v"].to_numpy()[m], color=colours[direction], alpha=1.0 if sig else 0.35,
+                        hatch=None if sig else "//", label=names[direction] if sig else None)
+    ax.set_yticks(y, data["lemma"].tolist())
+    ax.axvline(0, color="black", linewidth=0.6)
+    ax.set_xlabel(_label(value, language))
+    style.use_decimal_comma(ax, axis="x", language=language)
+    ax.legend(loc="lower right", frameon=False)
+    return fig
+
+
+def plot_top_lemmas(frequencies: pd.DataFrame, by: str, *, top: int = 10, value: str = "per_1000",
+                    language: str = "fi", ncols: int = 2) -> Figure:
+    """One panel per group with its most frequent lemmas.
+
+    Parameters
+    ----------
+    frequencies : DataFrame
+        Output of :func:`analysis.text.lexical.frequencies` with a group column ``by``.
+    by : str
+        The group column (e.g. ``speaker_role``, ``doc_id``, ``work_package``, ``period``).
+        Speaker roles are shown with their fi/en labels.
+    top : int, default 10
+    value : {"per_1000", "count"}
+    language : {"fi", "en"}
+    ncols : int, default 2
+
+    Returns
+    -------
+    Figure
+    """
+    _require(frequencies, [by, "lemma", value], "frequencies")
+    groups = sorted(frequencies[by].dropna().astype(str).unique())
+    nrows = int(np.ceil(len(groups) / ncols))
+    ncols_used = min(ncols, len(groups))
+    fig, axes = style.new_figure("full", height_cm=max(6.0, 0.42 * top * nrows + 2.5), nrows=nrows, ncols=ncols_used,
+                                 squeeze=False)
+    colours = style.palette_for(groups)
+    for ax, group in zip(axes.flat, groups):
+        part = (frequencies[frequencies[by].astype(str) == group]
+                .sort_values([value, "lemma"], ascending=[False, True]).head(top).iloc[::-1])
+        ax.barh(part["lemma"], part[value], color=colours[group])
+        title = style.role_label(group, language) if by == "speaker_role" else group
+        ax.set_title(title)
+        ax.set_xlabel(_label(value, language))
+        style.use_decimal_comma(ax, axis="x", language=language)
+    for ax in list(axes.flat)[len(groups):]:
+        ax.set_visible(False)
+    return fig
+
+
+def plot_share_trend(shares: pd.DataFrame, *, language: str = "fi") -> Figure:
+    """Young people's (or another role's) share of words per workshop over time, with CIs.
+
+    Parameters
+    ----------
+    shares : DataFrame
+        Output of :func:`analysis.text.participation.talk_share` with a ``date`` column.
+    language : {"fi", "en"}
+
+    Returns
+    -------
+    Figure
+    """
+    _require(shares, ["workshop_id", "date", "share", "ci_low", "ci_high"], "shares")
+    data = shares.assign(date=pd.to_datetime(shares["date"])).sort_values("date")
+    fig, ax = style.new_figure("full", height_cm=7.0)
+    colour = style.palette_for(["young_person"])["young_person"]
+    err = np.vstack([data["share"] - data["ci_low"], data["ci_high"] - data["share"]]).clip(0, None)
+    ax.errorbar(data["date"], data["share"], yerr=err, fmt="o-", color=colour, capsize=3, linewidth=1.0,
+                label=_label("young_share", language))
+    for d, s, w in zip(data["date"], data["share"], data["workshop_id"]):
+        ax.annotate(str(w), (d, s), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    ax.set_ylim(0, min(1.0, float(np.nanmax(data["ci_high"])) * 1.2 + 0.05))
+    ax.set_xlabel(_label("date", language))
+    ax.set_ylabel(_label("young_share", language))
+    style.use_decimal_comma(ax, axis="y", language=language)
+    for label in ax.get_xticklabels():
+        label.set_rotation(30)
+        label.set_horizontalalignment("right")
+    return fig

@@ -1,0 +1,64 @@
+"""Spoken-form normalisation table and stopword lists."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.errors import ConfigError
+from analysis.text.normalise import load_spoken_forms, normalise_token, normalise_tokens
+from analysis.text.stopwords import fillers, is_stopword, load_word_list, stopword_set
+
+
+def test_table_has_required_entries():
+    table = load_spoken_forms()
+    assert len(table) >= 60
+    expected = {"mä": ("minä",), "sä": ("sinä",), "se": ("se",), "me": ("me",), "mun": ("minun",),
+                "mulle": ("minulle",), "oon": ("olen",), "oot": ("olet",), "ollaan": ("olemme",),
+                "et": ("että",), "niinku": ("niin", "kuin"), "tota": ("tuota",), "sit": ("sitten",),
+                "nii": ("niin",), "kans": ("kanssa",), "vähä": ("vähän",), "semmonen": ("sellainen",),
+                "tommonen": ("tuollainen",), "kattoo": ("katsoa",), "tehään": ("tehdään",)}
+    for spoken, standard in expected.items():
+        assert table.forms[spoken] == standard, spoken
+
+
+def test_multiword_and_context_rule():
+    assert normalise_tokens(["Mä", "oon", "niinku", "väsyny"]) == ["minä", "olen", "niin", "kuin", "väsyny"]
+    # "et" = että, except after sä/sinä where it is the negation verb
+    assert normalise_tokens(["sanoin", "et", "sä", "et", "tuu"]) == ["sanoin", "että", "sinä", "et", "tuu"]
+    assert normalise_token("ET", previous="Sinä") == ("et",)
+    assert normalise_token("Tukiasunto") == ("tukiasunto",)
+
+
+def test_bad_table_names_file_and_line(tmp_path):
+    path = tmp_path / "forms.tsv"
+    path.write_text("spoken\tstandard\texcept_after\nmä\tminä\nsä sinä\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_spoken_forms(path)
+    assert f"{path}, line 3" in str(err.value)
+    path.write_text("spoken\tstandard\nmä\tminä\nmä\tmie\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="line 3: spoken form 'mä' appears twice"):
+        load_spoken_forms(path)
+    path.write_text("spoken standard\nmä\tminä\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="line 1: header"):
+        load_spoken_forms(path)
+
+
+def test_table_reloads_after_edit(tmp_path):
+    path = tmp_path / "forms.tsv"
+    path.write_text("spoken\tstandard\nmä\tminä\n", encoding="utf-8")
+    assert len(load_spoken_forms(path)) == 1
+    path.write_text("spoken\tstandard\nmä\tminä\nsä\tsinä\n", encoding="utf-8")
+    assert load_spoken_forms(path).forms["sä"] == ("sinä",)
+
+
+def test_stopwords_are_function_words_not_content_words():
+    sw = stopword_set()
+    for word in ("olla", "ja", "että", "minä", "se", "kun", "niin", "joo", "öö"):
+        assert word in sw, word
+    for word in ("aika", "asia", "vuosi", "yksin", "yhdessä", "nuori", "työ", "asunto", "raha", "tuki"):
+        assert word not in sw, word
+    assert len(load_word_list("stopwords_fi.txt")) < 150
+    assert {"joo", "niinku", "tota", "sit", "nii", "hmm", "no"} <= fillers()
+    assert is_stopword("Että") and not is_stopword("kunta")
+    assert "jäkälä" in stopword_set() and "jäkälä" not in stopword_set(project=False)
+    assert "extra" in stopword_set(extra=["Extra"])
