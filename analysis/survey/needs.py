@@ -1,0 +1,177 @@
+"""Young people's needs survey: prevalence with Wilson CIs, needs by group, co-occurrence.
+
+The needs are 0/1 items (a Webropol multiple-choice question exported as one column
+per option; see ``config/instrument_needs.yaml``). Prevalence is the share of
+respondents who answered the item and selected the need; its 95 % CI is Wilson's score
+interval (``statsmodels.stats.proportion.proportion_confint(method="wilson")``;
+Newcombe 1998 recommends it over the Wald interval for small n and shares near 0 or 1).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
+
+from analysis.errors import DataError
+from analysis.survey.instrument import Instrument
+from analysis.survey.scores import item_matrix
+
+__all__ = ["wilson_ci", "prevalence", "needs_by_group", "cooccurrence", "cooccurrence_matrix"]
+
+
+def wilson_ci(count: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion.
+
+    Examples
+    --------
+    >>> [round(v, 4) for v in wilson_ci(81, 263)]
+    [0.2553, 0.3662]
+    """
+    if n <= 0:
+        return float("nan"), float("nan")
+    low, high = proportion_confint(count, n, alpha=1 - confidence, method="wilson")
+    return float(low), float(high)
+
+
+def _need_items(instrument: Instrument, items: Sequence[str] | None) -> list[str]:
+    items = list(items) if items is not None else instrument.item_ids
+    for item_id in items:
+        answers = instrument.answer_set_of(item_id)
+        if (answers.min, answers.max) != (0.0, 1.0):
+            raise DataError(f"item '{item_id}' is not a 0/1 (selected / not selected) item", location="items",
+                            hint="Pass only the need items of the needs instrument.")
+    return items
+
+
+def _binary(responses: pd.DataFrame, instrument: Instrument, items: Sequence[str] | None) -> pd.DataFrame:
+    wide = item_matrix(responses, instrument, _need_items(instrument, items), reverse=False)
+    return wide
+
+
+def prevalence(
+    responses: pd.DataFrame,
+    instrument: Instrument,
+    items: Sequence[str] | None = None,
+    *,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Prevalence of each need with its Wilson confidence interval.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Long survey responses of the needs survey.
+    instrument : Instrument
+        The needs instrument (for item texts and to check the items are 0/1).
+    items : list of str, optional
+        Need items (default: all items).
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    DataFrame
+        ``need, label_fi, label_en, n, count, share, ci_low, ci_high``, sorted by share
+        (descending) then item order.
+    """
+    wide = _binary(responses, instrument, items)
+    rows = []
+    for order, need in enumerate(wide.columns):
+        col = wide[need].dropna()
+        n, count = int(len(col)), int((col == 1).sum())
+        low, high = wilson_ci(count, n, confidence)
+        rows.append({"need": need, "label_fi": instrument.item_text(need, "fi"),
+                     "label_en": instrument.item_text(need, "en"), "n": n, "count": count,
+                     "share": count / n if n else np.nan, "ci_low": low, "ci_high": high, "_order": order})
+    out = pd.DataFrame(rows)
+    out = out.sort_values(["share", "_order"], ascending=[False, True], kind="stable")
+    return out.drop(columns="_order").reset_index(drop=True)
+
+
+def needs_by_group(
+    responses: pd.DataFrame,
+    respondents: pd.DataFrame,
+    instrument: Instrument,
+    group: str,
+    items: Sequence[str] | None = None,
+    *,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Needs by a background group (living situation, age band): counts and shares.
+
+    Parameters
+    ----------
+    responses, respondents : DataFrame
+        Long responses and the respondents table (with ``group``).
+    instrument : Instrument
+    group : str
+        Column of ``respondents`` (e.g. ``living_situation``, ``age_band``).
+    items : list of str, optional
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    DataFrame
+        ``group, need, n, count, share, ci_low, ci_high`` (respondents with a missing
+        group are counted under ``"missing"``).
+    """
+    from analysis.survey.scores import respondent_column
+
+    if group not in respondents.columns:
+        raise DataError(f"the respondents table has no column {group!r}", location="columns")
+    wide = _binary(responses, instrument, items).reset_index()
+    rcol = respondent_column(respondents)
+    groups = respondents[[rcol, "wave", group]].rename(columns={rcol: "respondent"})
+    merged = wide.merge(groups, on=["respondent", "wave"], how="left")
+    merged[group] = merged[group].astype(object).where(merged[group].notna(), "missing")
+    rows = []
+    needs = [c for c in wide.columns if c not in ("wave", "respondent")]
+    for value, sub in merged.groupby(group, sort=True):
+        for need in needs:
+            col = sub[need].dropna()
+            n, count = int(len(col)), int((col == 1).sum())
+            low, high = wilson_ci(count, n, confidence)
+            rows.append({"group": value, "need": need, "n": n, "count": count,
+                         "share": count / n if n else np.nan, "ci_low": low, "ci_high": high})
+    return pd.DataFrame(rows, columns=["group", "need", "n", "count", "share", "ci_low", "ci_high"])
+
+
+def cooccurrence(responses: pd.DataFrame, instrument: Instrument, items: Sequence[str] | None = None) -> pd.DataFrame:
+    """How needs occur together: counts and Jaccard index for every pair of needs.
+
+    Jaccard(A, B) = |A ∩ B| / |A ∪ B| among respondents who answered both items.
+
+    Returns
+    -------
+    DataFrame
+        ``need_a, need_b, n, count_a, count_b, count_both, jaccard`` for every
+        unordered pair (instrument order), including ``need_a == need_b`` (diagonal).
+    """
+    wide = _binary(responses, instrument, items)
+    needs = list(wide.columns)
+    rows = []
+    for i, a in enumerate(needs):
+        for b in needs[i:]:
+            pair = wide[[a, b]].dropna() if a != b else wide[[a]].dropna()
+            xa = pair[a] == 1
+            xb = pair[b] == 1
+            both = int((xa & xb).sum())
+            union = int((xa | xb).sum())
+            rows.append({"need_a": a, "need_b": b, "n": int(len(pair)), "count_a": int(xa.sum()),
+                         "count_b": int(xb.sum()), "count_both": both,
+                         "jaccard": both / union if union else np.nan})
+    return pd.DataFrame(rows, columns=["need_a", "need_b", "n", "count_a", "count_b", "count_both", "jaccard"])
+
+
+def cooccurrence_matrix(pairs: pd.DataFrame, kind: str = "count_both") -> pd.DataFrame:
+    """Square matrix (needs × needs) from :func:`cooccurrence` (``count_both`` or ``jaccard``)."""
+    if kind not in ("count_both", "jaccard"):
+        raise ValueError("kind must be 'count_both' or 'jaccard'")
+    order = list(dict.fromkeys(list(pairs["need_a"]) + list(pairs["need_b"])))
+    mat = pd.DataFrame(np.nan, index=order, columns=order)
+    for row in pairs.itertuples():
+        mat.loc[row.need_a, row.need_b] = getattr(row, kind)
+        mat.loc[row.need_b, row.need_a] = getattr(row, kind)
+    return mat

@@ -1,0 +1,416 @@
+"""Survey figures: diverging Likert bars, scale scores by role and wave, forest plot, needs.
+
+Every function takes tidy DataFrames and returns a matplotlib :class:`~matplotlib.figure.Figure`
+(never shows it). Labels are Finnish by default, English with ``language="en"``.
+The report style and group colours come from :mod:`analysis.findings.style`
+(``apply_style``, ``palette_for``, ``role_label``); if that module is not available the
+fallback colours of :data:`FALLBACK_COLOURS` are used, so colours live in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from analysis.errors import DataError
+from analysis.survey.instrument import Instrument
+from analysis.survey.scores import respondent_column
+
+__all__ = ["likert_diverging", "scale_scores_plot", "forest_plot", "prevalence_plot", "TEXT", "FALLBACK_COLOURS"]
+
+#: Colours used only when analysis.findings.style is missing (Okabe–Ito).
+FALLBACK_COLOURS = {
+    "social_worker": "#009E73", "social_counsellor": "#E69F00", "other": "#999999",
+    "baseline": "#56B4E9", "followup": "#0072B2", "cycle": ["#0072B2", "#E69F00", "#009E73", "#D55E00",
+                                                            "#CC79A7", "#56B4E9", "#999999"],
+    "line": "#BBBBBB", "point": "#000000",
+}
+
+#: Words used in the figures, fi/en.
+TEXT = {
+    "share": {"fi": "Osuus vastauksista (%)", "en": "Share of answers (%)"},
+    "score": {"fi": "Summamuuttujan keskiarvo (1–5)", "en": "Scale score (1–5)"},
+    "effect": {"fi": "Vaikutuskoko (95 %:n luottamusväli)", "en": "Effect size (95% CI)"},
+    "prevalence": {"fi": "Osuus vastaajista (%) ja 95 %:n luottamusväli", "en": "Share of respondents (%) with 95% CI"},
+    "reversed": {"fi": "(käänteinen)", "en": "(reversed)"},
+    "all": {"fi": "kaikki", "en": "all"},
+    "missing": {"fi": "puuttuu", "en": "missing"},
+}
+
+_GROUP_LABELS = {
+    "social_worker": {"fi": "sosiaalityöntekijä", "en": "social worker"},
+    "social_counsellor": {"fi": "sosiaaliohjaaja", "en": "social counsellor"},
+    "other": {"fi": "muu", "en": "other"},
+    "baseline": {"fi": "alkukartoitus", "en": "baseline"},
+    "followup": {"fi": "loppukartoitus", "en": "follow-up"},
+    "all": {"fi": "kaikki", "en": "all"},
+}
+
+
+def _style():
+    try:
+        from analysis.findings import style
+    except ImportError:  # pragma: no cover - the findings package is part of the workspace
+        return None
+    return style
+
+
+def _apply_style() -> None:
+    style = _style()
+    if style is not None and hasattr(style, "apply_style"):
+        style.apply_style()
+
+
+def _palette(groups: Sequence[str]) -> dict[str, str]:
+    style = _style()
+    if style is not None and hasattr(style, "palette_for"):
+        return style.palette_for([str(g) for g in groups])
+    cycle = FALLBACK_COLOURS["cycle"]
+    out, i = {}, 0
+    for g in groups:
+        if g in FALLBACK_COLOURS and isinstance(FALLBACK_COLOURS[g], str):
+            out[g] = FALLBACK_COLOURS[g]
+        else:
+            out[g] = cycle[i % len(cycle)]
+            i += 1
+    return out
+
+
+def group_label(group: str, language: str = "fi") -> str:
+    """fi/en label of a role or wave id (the id itself when unknown)."""
+    style = _style()
+    if style is not None and hasattr(style, "role_label") and str(group) in getattr(style, "ROLE_LABELS", {}):
+        return style.role_label(str(group), language)
+    return _GROUP_LABELS.get(str(group), {}).get(language, str(group))
+
+
+def _check_language(language: str) -> None:
+    if language not in ("fi", "en"):
+        raise ValueError(f"language must be 'fi' or 'en', got {language!r}")
+
+
+def _comma(ax, axis: str, language: str) -> None:
+    style = _style()
+    if language == "fi" and style is not None and hasattr(style, "use_decimal_comma"):
+        style.use_decimal_comma(ax, axis=axis, language=language)
+
+
+def _finish(fig: Figure, rect=None) -> None:
+    """Tight layout unless the style already set a layout engine (constrained layout)."""
+    if fig.get_layout_engine() is None:
+        if rect is None:
+            fig.tight_layout()
+        else:
+            fig.tight_layout(rect=rect)
+
+
+def _wrap(text: str, width: int = 45) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+# --------------------------------------------------------------------------- Likert
+def likert_diverging(
+    responses: pd.DataFrame,
+    instrument: Instrument,
+    scale: str,
+    *,
+    respondents: pd.DataFrame | None = None,
+    by: str | None = "role",
+    wave: str | None = None,
+    language: str = "fi",
+) -> Figure:
+    """Diverging stacked bars of the items of one scale, by group.
+
+    Each bar shows the distribution of valid answers of one item in one group;
+    disagreeing answers extend to the left of zero and agreeing ones to the right, the
+    neutral middle category is split in half around zero. Items are shown as worded
+    (reverse-coded items are marked, not reversed).
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Long survey responses.
+    instrument : Instrument
+    scale : str
+        Scale id.
+    respondents : DataFrame, optional
+        Needed when ``by`` is given (background column).
+    by : str or None, default "role"
+        Background column for the groups; None = all respondents together.
+    wave : str, optional
+        Only this wave (default: all waves pooled).
+    language : {"fi", "en"}
+
+    Returns
+    -------
+    Figure
+    """
+    _check_language(language)
+    sc = instrument.scale(scale)
+    answers = instrument.answer_set_of(sc.items[0])
+    levels = [v for v in answers.allowed_values]
+    data = responses[responses["item"].isin(sc.items) & responses["value"].notna()]
+    if wave is not None:
+        data = data[data["wave"] == wave]
+    if data.empty:
+        raise DataError(f"no answers to plot for scale '{scale}'", location="likert_diverging")
+    if by is not None:
+        if respondents is None or by not in respondents.columns:
+            raise DataError(f"grouping by {by!r} needs the respondents table with that column",
+                            location="likert_diverging")
+        rcol, rr = respondent_column(data), respondent_column(respondents)
+        groups = respondents[[rr, "wave", by]].rename(columns={rr: rcol})
+        data = data.merge(groups, on=[rcol, "wave"], how="left")
+        data["_group"] = data[by].astype(object).where(data[by].notna(), "missing")
+    else:
+        data = data.assign(_group="all")
+    group_ids = sorted(data["_group"].unique(), key=str)
+    counts = data.groupby(["item", "_group", "value"]).size().unstack("value", fill_value=0)
+    counts = counts.reindex(columns=levels, fill_value=0)
+    shares = counts.div(counts.sum(axis=1), axis=0) * 100
+    rows = [(item, g) for item in sc.items for g in group_ids if (item, g) in shares.index]
+    _apply_style()
+    height = max(2.5, 0.32 * len(rows) + 1.6)
+    fig, ax = plt.subplots(figsize=(16 / 2.54, height))
+    import seaborn as sns
+
+    colours = sns.color_palette("RdBu", len(levels))
+    mid = (len(levels) - 1) / 2
+    for y, (item, g) in enumerate(rows):
+        share = shares.loc[(item, g)].to_numpy()
+        neg = share[: int(np.floor(mid))].sum() + (share[int(mid)] / 2 if mid.is_integer() else 0)
+        left = -neg
+        for k, value in enumerate(share):
+            ax.barh(y, value, left=left, color=colours[k], edgecolor="white", linewidth=0.5,
+                    label=answers.labels_fi.get(levels[k]) if language == "fi" else answers.labels_en.get(levels[k]))
+            left += value
+    ax.axvline(0, color="black", linewidth=0.8)
+    labels = []
+    for item, g in rows:
+        text = instrument.item_text(item, language)
+        if instrument.item(item).reverse:
+            text += " " + TEXT["reversed"][language]
+        labels.append(f"{_wrap(text)}\n[{group_label(g, language)}]" if by is not None else _wrap(text))
+    ax.set_yticks(range(len(rows)), labels)
+    ax.invert_yaxis()
+    ax.set_xlim(-100, 100)
+    ax.set_xticks([-100, -50, 0, 50, 100], ["100", "50", "0", "50", "100"])
+    ax.set_xlabel(TEXT["share"][language])
+    ax.set_title(sc.label.get(language, scale))
+    handles, names = ax.get_legend_handles_labels()
+    seen = dict(zip(names, handles))
+    ax.legend(seen.values(), [str(n) for n in seen.keys()], loc="upper center", bbox_to_anchor=(0.5, -0.12),
+              ncol=min(len(seen), 3), frameon=False, fontsize="small")
+    _finish(fig)
+    return fig
+
+
+# --------------------------------------------------------------------------- scale scores
+def scale_scores_plot(
+    scores: pd.DataFrame,
+    respondents: pd.DataFrame | None = None,
+    *,
+    by: str = "role",
+    instrument: Instrument | None = None,
+    scales: Sequence[str] | None = None,
+    waves: Sequence[str] = ("baseline", "followup"),
+    language: str = "fi",
+) -> Figure:
+    """Scale scores by group and wave, with lines joining linked respondents.
+
+    One panel per scale; within a panel one pair of columns (waves) per group. Each
+    respondent is a dot; a grey line joins the two scores of a respondent present in
+    both waves; the black bar is the group's median in that wave.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        From :func:`~analysis.survey.scores.scale_scores` (``wave, respondent, scale, score``).
+    respondents : DataFrame, optional
+        With the ``by`` column (matched by respondent and wave). Without it all
+        respondents form one group.
+    by : str, default "role"
+    instrument : Instrument, optional
+        For the scale labels.
+    scales : list of str, optional
+    waves : pair of str
+    language : {"fi", "en"}
+
+    Returns
+    -------
+    Figure
+    """
+    _check_language(language)
+    data = scores.dropna(subset=["score"])
+    data = data[data["wave"].isin(waves)]
+    if data.empty:
+        raise DataError("no scale scores to plot", location="scale_scores_plot")
+    if respondents is not None:
+        rr = respondent_column(respondents)
+        groups = respondents[[rr, "wave", by]].rename(columns={rr: "respondent"})
+        data = data.merge(groups, on=["respondent", "wave"], how="left")
+        data["_group"] = data[by].astype(object).where(data[by].notna(), "missing")
+    else:
+        data = data.assign(_group="all")
+    scale_ids = list(scales) if scales is not None else list(dict.fromkeys(data["scale"]))
+    group_ids = sorted(data["_group"].unique(), key=str)
+    colours = _palette(group_ids)
+    _apply_style()
+    ncols = min(3, len(scale_ids))
+    nrows = int(np.ceil(len(scale_ids) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(16 / 2.54, 5.5 / 2.54 * nrows + 1.2), squeeze=False,
+                             sharey=True)
+    rng = np.random.default_rng(0)
+    width = 0.8 / max(len(group_ids), 1)
+    for ax, scale_id in zip(axes.flat, scale_ids):
+        sub = data[data["scale"] == scale_id]
+        positions = {}
+        for gi, g in enumerate(group_ids):
+            for wi, w in enumerate(waves):
+                positions[(g, w)] = wi + (gi - (len(group_ids) - 1) / 2) * width
+        jitter = {key: rng.uniform(-width * 0.2, width * 0.2) for key in sub["respondent"].unique()}
+        # paired lines (respondent present in both waves; group of the first wave)
+        wide = sub.pivot_table(index="respondent", columns="wave", values="score", aggfunc="first")
+        grp = sub.sort_values("wave").groupby("respondent")["_group"].first()
+        if all(w in wide.columns for w in waves):
+            for resp, row in wide.dropna(subset=list(waves)).iterrows():
+                g = grp[resp]
+                xs = [positions[(g, w)] + jitter[resp] for w in waves]
+                ax.plot(xs, [row[w] for w in waves], color=FALLBACK_COLOURS["line"], linewidth=0.5, zorder=1)
+        for (g, w), x in positions.items():
+            vals = sub[(sub["_group"] == g) & (sub["wave"] == w)]
+            if vals.empty:
+                continue
+            xs = x + vals["respondent"].map(jitter).to_numpy()
+            ax.scatter(xs, vals["score"], s=6, color=colours[g], alpha=0.8, zorder=2, linewidths=0)
+            med = vals["score"].median()
+            ax.plot([x - width * 0.35, x + width * 0.35], [med, med], color="black", linewidth=1.5, zorder=3)
+        ax.set_xticks(range(len(waves)), [group_label(w, language) for w in waves])
+        title = instrument.scale_label(scale_id, language) if instrument is not None else scale_id
+        ax.set_title(_wrap(title, 28), fontsize="medium")
+        _comma(ax, "y", language)
+    for ax in list(axes.flat)[len(scale_ids):]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(TEXT["score"][language])
+    handles = [plt.Line2D([], [], marker="o", linestyle="", color=colours[g], label=group_label(g, language))
+               for g in group_ids]
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False)
+    _finish(fig, rect=(0, 0.08, 1, 1))
+    return fig
+
+
+# --------------------------------------------------------------------------- forest
+def forest_plot(
+    results: pd.DataFrame,
+    *,
+    label: str | None = None,
+    effect: str = "effect",
+    ci_low: str = "ci_low",
+    ci_high: str = "ci_high",
+    annotate: str | None = None,
+    xlim: tuple[float, float] = (-1, 1),
+    xlabel: str | None = None,
+    language: str = "fi",
+) -> Figure:
+    """Forest plot: one row per result with its effect size and confidence interval.
+
+    Parameters
+    ----------
+    results : DataFrame
+        E.g. the paired table of :func:`~analysis.survey.compare.compare_waves`.
+    label : str, optional
+        Column with row labels (default ``label_fi``/``label_en`` by language, else ``scale``).
+    effect, ci_low, ci_high : str
+        Columns of the effect size and its CI.
+    annotate : str, optional
+        Column with text written at the right (default ``apa_fi``/``apa_en`` if present).
+    xlim : (float, float), default (-1, 1)
+    xlabel : str, optional
+    language : {"fi", "en"}
+
+    Returns
+    -------
+    Figure
+    """
+    _check_language(language)
+    if label is None:
+        label = f"label_{language}" if f"label_{language}" in results.columns else "scale"
+    if annotate is None and f"apa_{language}" in results.columns:
+        annotate = f"apa_{language}"
+    for column in (label, effect, ci_low, ci_high):
+        if column not in results.columns:
+            raise DataError(f"the results have no column {column!r}", location="forest_plot")
+    if results.empty:
+        raise DataError("no results to plot", location="forest_plot")
+    _apply_style()
+    n = len(results)
+    size = (16 / 2.54, max(2.0, 0.35 * n + 1.2))
+    if annotate:
+        fig, (ax, text_ax) = plt.subplots(1, 2, figsize=size, sharey=True, gridspec_kw={"width_ratios": [3, 2]})
+    else:
+        fig, ax = plt.subplots(figsize=size)
+        text_ax = None
+    ys = np.arange(n)
+    est = results[effect].to_numpy(float)
+    lo, hi = results[ci_low].to_numpy(float), results[ci_high].to_numpy(float)
+    colour = _palette(["followup"])["followup"]
+    ax.errorbar(est, ys, xerr=[np.nan_to_num(est - lo), np.nan_to_num(hi - est)], fmt="o", color=colour,
+                ecolor=colour, capsize=3, markersize=5)
+    ax.axvline(0, color="black", linewidth=0.8, linestyle="--")
+    ax.set_yticks(ys, [_wrap(t, 30) for t in results[label].astype(str)])
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_xlim(*xlim)
+    ax.set_xlabel(xlabel or TEXT["effect"][language])
+    if text_ax is not None:
+        text_ax.axis("off")
+        text_ax.set_xlim(0, 1)
+        for y, text in zip(ys, results[annotate].astype(str)):
+            text_ax.text(0.0, y, _wrap(text, 34), va="center", ha="left", fontsize="x-small")
+    _comma(ax, "x", language)
+    _finish(fig)
+    return fig
+
+
+# --------------------------------------------------------------------------- needs
+def prevalence_plot(prevalence: pd.DataFrame, *, language: str = "fi") -> Figure:
+    """Horizontal bars of need prevalence (%) with Wilson 95 % CIs.
+
+    Parameters
+    ----------
+    prevalence : DataFrame
+        From :func:`~analysis.survey.needs.prevalence` (``label_fi/label_en, share,
+        ci_low, ci_high``), plotted in its row order.
+    language : {"fi", "en"}
+
+    Returns
+    -------
+    Figure
+    """
+    _check_language(language)
+    for column in (f"label_{language}", "share", "ci_low", "ci_high"):
+        if column not in prevalence.columns:
+            raise DataError(f"the prevalence table has no column {column!r}", location="prevalence_plot")
+    _apply_style()
+    n = len(prevalence)
+    fig, ax = plt.subplots(figsize=(16 / 2.54, max(2.0, 0.4 * n + 1.0)))
+    share = prevalence["share"].to_numpy(float) * 100
+    lo = prevalence["ci_low"].to_numpy(float) * 100
+    hi = prevalence["ci_high"].to_numpy(float) * 100
+    colour = _palette(["young_person"])["young_person"]
+    ys = np.arange(n)
+    ax.barh(ys, share, color=colour, alpha=0.85)
+    ax.errorbar(share, ys, xerr=[np.nan_to_num(share - lo), np.nan_to_num(hi - share)], fmt="none",
+                ecolor="black", capsize=3, linewidth=1)
+    ax.set_yticks(ys, [_wrap(t, 35) for t in prevalence[f"label_{language}"].astype(str)])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(TEXT["prevalence"][language])
+    _finish(fig)
+    return fig

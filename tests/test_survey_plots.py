@@ -1,0 +1,86 @@
+"""Survey figures return matplotlib Figures with Finnish (default) or English labels."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from analysis.survey import apply_instrument, load_instrument, scale_scores  # noqa: E402
+from analysis.survey.compare import compare_waves  # noqa: E402
+from analysis.survey.examples import example_export  # noqa: E402
+from analysis.survey.needs import prevalence  # noqa: E402
+from analysis.survey.plots import forest_plot, likert_diverging, prevalence_plot, scale_scores_plot  # noqa: E402
+from analysis.workspace import PACKAGE_PROJECT_DIR  # noqa: E402
+
+CONFIG = PACKAGE_PROJECT_DIR / "config"
+
+
+@pytest.fixture(scope="module")
+def data():
+    inst = load_instrument(CONFIG / "instrument_professionals.yaml")
+    b = apply_instrument(example_export(inst, 24, seed=1), inst, source_id="b", source_file="b.xlsx", wave="baseline")
+    f = apply_instrument(example_export(inst, 24, seed=2, codes=[f"K{i:03d}" for i in range(8, 32)],
+                                        shift={"role_clarity": 1.0}),
+                         inst, source_id="f", source_file="f.xlsx", wave="followup")
+    responses = pd.concat([b.responses, f.responses], ignore_index=True)
+    respondents = pd.concat([b.respondents, f.respondents], ignore_index=True)
+    return inst, responses, respondents
+
+
+def _texts(fig):
+    out = []
+    for ax in fig.axes:
+        out += [t.get_text() for t in ax.get_yticklabels() + ax.get_xticklabels()]
+        out += [ax.get_xlabel(), ax.get_ylabel(), ax.get_title()]
+        if ax.get_legend():
+            out += [t.get_text() for t in ax.get_legend().get_texts()]
+    for legend in fig.legends:
+        out += [t.get_text() for t in legend.get_texts()]
+    return " ".join(out)
+
+
+def test_likert_diverging_fi_and_en(data):
+    inst, responses, respondents = data
+    fig = likert_diverging(responses, inst, "role_clarity", respondents=respondents, by="role")
+    assert isinstance(fig, Figure)
+    text = _texts(fig)
+    assert "Roolien selkeys" in text and "Täysin samaa mieltä" in text and "(käänteinen)" in text
+    assert "sosiaalityöntekijä" in text
+    plt.close(fig)
+    fig = likert_diverging(responses, inst, "role_clarity", respondents=respondents, by="role", language="en")
+    text = _texts(fig)
+    assert "Role clarity" in text and "Strongly agree" in text and "social worker" in text
+    plt.close(fig)
+
+
+def test_scale_scores_plot_has_paired_lines(data):
+    inst, responses, respondents = data
+    scores = scale_scores(responses, inst)
+    fig = scale_scores_plot(scores, respondents.rename(columns={"respondent_code": "respondent"}),
+                            instrument=inst, language="en")
+    assert len([ax for ax in fig.axes if ax.get_visible()]) == 5
+    first = fig.axes[0]
+    # 16 respondents are in both waves: at least one paired line per linked respondent with a score
+    assert len(first.lines) >= 10
+    assert "Role clarity" in _texts(fig)
+    plt.close(fig)
+
+
+def test_forest_and_prevalence_plots(data):
+    inst, responses, _ = data
+    paired, _ = compare_waves(scale_scores(responses, inst).rename(columns={}), instrument=inst)
+    fig = forest_plot(paired)
+    assert "Roolien selkeys" in _texts(fig)
+    plt.close(fig)
+    needs = load_instrument(CONFIG / "instrument_needs.yaml")
+    long = pd.DataFrame({"wave": "single", "respondent": [f"N{i}" for i in range(10) for _ in needs.item_ids],
+                         "item": needs.item_ids * 10,
+                         "value": [float((i + j) % 3 == 0) for i in range(10) for j in range(len(needs.item_ids))]})
+    prev = prevalence(long, needs)
+    fig = prevalence_plot(prev, language="en")
+    assert "Housing" in _texts(fig)
+    plt.close(fig)
