@@ -1,0 +1,212 @@
+"""Deductive auto-coding: codebook rules applied to the lemmas of each segment.
+
+The unit of coding is whatever the ``segments`` table holds: speaker turns, sentences or
+diary entries (its ``unit`` column). Each segment is coded from its lemmas (the ``tokens``
+table built by :func:`analysis.text.pipeline.tokens_table`), never from raw words.
+
+The result is long and transparent: one row per segment and code, with the lemmas or
+rule that fired in ``matched`` so that a researcher can check every coding decision.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from analysis.coding.codebook import Codebook
+>>> cb = Codebook.from_dict({"version": 1, "themes": [
+...     {"id": "housing", "name": {"fi": "Asuminen", "en": "Housing"}, "colour": "#DDCC77",
+...      "rules": {"lemmas": ["*asunto"]},
+...      "children": [{"id": "housing_worries", "name": {"fi": "Huolet", "en": "Worries"},
+...                    "colour": "#EE8866", "rules": {"all": [["huoli", "*asunto"]]}}]}]})
+>>> segments = pd.DataFrame({"segment_id": ["s1", "s2"], "unit": "turn",
+...                          "text": ["Mua huolettaa se tukiasunto.", "Ihan hyvä päivä."]})
+>>> tokens = pd.DataFrame({"segment_id": ["s1"] * 4 + ["s2"] * 3,
+...                        "position": [0, 1, 2, 3, 0, 1, 2],
+...                        "lemma": ["minä", "huoli", "se", "tukiasunto", "ihan", "hyvä", "päivä"]})
+>>> autocode(segments, tokens, cb)[["segment_id", "code", "matched"]].values.tolist()
+[['s1', 'housing', 'tukiasunto; via housing_worries'], ['s1', 'housing_worries', 'huoli+tukiasunto']]
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.coding.codebook import Codebook, as_codebook
+from analysis.errors import DataError
+
+CODING_COLUMNS = ["segment_id", "code", "matched", "n_hits"]
+_WORD_RE = re.compile(r"\w")
+
+
+def _require_columns(frame: pd.DataFrame, columns: list[str], name: str) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}", file=name)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"missing column(s) {', '.join(missing)}",
+            file=name,
+            location=f"columns {list(frame.columns)}",
+            hint=f"The {name} table needs {', '.join(columns)} (see docs/architecture.md).",
+        )
+
+
+def segment_lemmas(tokens: pd.DataFrame) -> dict[str, list[str]]:
+    """Lemmas of each segment in reading order, lower case, punctuation dropped.
+
+    Parameters
+    ----------
+    tokens : DataFrame
+        The tokens table: ``segment_id``, ``position``, ``lemma``.
+
+    Returns
+    -------
+    dict
+        ``{segment_id: [lemma, ...]}``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> segment_lemmas(pd.DataFrame({"segment_id": ["a", "a", "a"], "position": [1, 0, 2],
+    ...                              "lemma": ["Asunto", "uusi", "."]}))
+    {'a': ['uusi', 'asunto']}
+    """
+    _require_columns(tokens, ["segment_id", "position", "lemma"], "tokens")
+    frame = tokens.loc[tokens["lemma"].notna(), ["segment_id", "position", "lemma"]]
+    frame = frame.assign(lemma=frame["lemma"].astype(str).str.lower().str.strip())
+    frame = frame[frame["lemma"].str.contains(_WORD_RE)]
+    frame = frame.sort_values(["segment_id", "position"], kind="stable")
+    return {str(seg): list(group) for seg, group in frame.groupby("segment_id", sort=False)["lemma"]}
+
+
+def select_unit(segments: pd.DataFrame, unit: str | None) -> pd.DataFrame:
+    """Keep the segments of one coding unit (``turn``, ``sentence``, ``diary_entry``).
+
+    Raises
+    ------
+    DataError
+        When ``unit`` is not in the table, or when it is None and the table mixes
+        units (coding turns and their sentences together would count talk twice).
+    """
+    if "unit" not in segments.columns:
+        return segments
+    units = list(dict.fromkeys(segments["unit"].dropna().astype(str)))
+    if unit is None:
+        if len(units) > 1:
+            raise DataError(f"the segments mix units {units}", file="segments", location="column 'unit'",
+                            hint="Pass unit='turn', 'sentence' or 'diary_entry'.")
+        return segments
+    if unit not in units:
+        raise DataError(f"no segments with unit '{unit}' (found {units})", file="segments",
+                        location="column 'unit'",
+                        hint="Build the segments at that unit with analysis.text.pipeline.segments_from_turns.")
+    return segments[segments["unit"] == unit]
+
+
+def autocode(
+    segments: pd.DataFrame,
+    tokens: pd.DataFrame,
+    codebook: Codebook | str | Path,
+    *,
+    unit: str | None = None,
+) -> pd.DataFrame:
+    """Code every segment with the codebook's lemma rules.
+
+    Parameters
+    ----------
+    segments : DataFrame
+        The segments table (``segment_id``; ``unit`` when several units are present).
+    tokens : DataFrame
+        The tokens table (``segment_id``, ``position``, ``lemma``) of those segments.
+    codebook : Codebook or path
+        The codebook, or the path of its YAML file.
+    unit : str, optional
+        Code only segments of this unit (``"turn"``, ``"sentence"``, ``"diary_entry"``).
+
+    Returns
+    -------
+    DataFrame
+        Long table ``segment_id, code, matched, n_hits``: one row per segment and code
+        present. ``matched`` lists the lemmas, co-occurrences (``huoli+asunto``) and regex
+        matches (``re"…"``) that fired, and ``via <child>`` when a parent code is present
+        because a sub-theme is. ``n_hits`` counts the distinct hits (own and children's).
+        Rows follow the segments' order, then the codebook's order.
+
+    Raises
+    ------
+    DataError
+        Missing columns, duplicate segment ids or mixed units.
+
+    Examples
+    --------
+    See the module docstring.
+    """
+    codebook = as_codebook(codebook)
+    _require_columns(segments, ["segment_id"], "segments")
+    segments = select_unit(segments, unit)
+    ids = segments["segment_id"].astype(str)
+    duplicated = ids[ids.duplicated()]
+    if len(duplicated):
+        raise DataError(f"duplicate segment_id {duplicated.iloc[0]!r}", file="segments",
+                        location=f"row {int(duplicated.index[0]) + 1}" if isinstance(duplicated.index[0], int) else None,
+                        hint="Each segment needs its own id; rebuild the segments table.")
+    lemmas_by_segment = segment_lemmas(tokens)
+
+    codes = list(codebook)
+    # children before parents, so a parent can inherit from its sub-themes
+    bottom_up = sorted(codes, key=lambda c: -c.level)
+    children = {code.id: codebook.children(code.id) for code in codes}
+    rows: list[dict] = []
+    for segment_id in ids:
+        lemmas = lemmas_by_segment.get(segment_id, [])
+        if not lemmas:
+            continue
+        lemma_set = frozenset(lemmas)
+        lemma_text = " ".join(lemmas)
+        found: dict[str, tuple[list[str], int]] = {}
+        for code in bottom_up:
+            own = code.rules.hits(lemmas, lemma_set, lemma_text) if not code.rules.empty else []
+            if own and not code.exclude_rules.empty and code.exclude_rules.hits(lemmas, lemma_set, lemma_text):
+                own = []
+            via = [child for child in children[code.id] if child in found]
+            if own or via:
+                n_hits = len(own) + sum(found[child][1] for child in via)
+                found[code.id] = (own + [f"via {child}" for child in via], n_hits)
+        for code in codes:
+            if code.id in found:
+                matched, n_hits = found[code.id]
+                rows.append({"segment_id": segment_id, "code": code.id, "matched": "; ".join(matched),
+                             "n_hits": n_hits})
+    result = pd.DataFrame(rows, columns=CODING_COLUMNS)
+    result["segment_id"] = result["segment_id"].astype(object)
+    result["n_hits"] = result["n_hits"].astype("int64")
+    return result
+
+
+def autocode_texts(texts: list[str] | pd.Series, codebook: Codebook | str | Path) -> pd.DataFrame:
+    """Code a few free texts (tokenised and lemmatised with :mod:`analysis.text`).
+
+    Handy for trying out a new rule in a notebook. Segment ids are ``t1``, ``t2`` ….
+
+    Parameters
+    ----------
+    texts : list of str
+        The texts.
+    codebook : Codebook or path
+
+    Returns
+    -------
+    DataFrame
+        As :func:`autocode`, plus the ``text`` column.
+
+    Examples
+    --------
+    >>> autocode_texts(["Mä en löydä kämppää mistään."], "config/codebook.yaml")  # doctest: +SKIP
+    """
+    from analysis.text.pipeline import tokens_table
+
+    texts = [str(t) for t in texts]
+    segments = pd.DataFrame({"segment_id": [f"t{i + 1}" for i in range(len(texts))], "text": texts})
+    codings = autocode(segments, tokens_table(segments), codebook)
+    return codings.merge(segments, on="segment_id", how="left")

@@ -1,0 +1,667 @@
+"""Counting codings: frequencies, code × group matrices, co-occurrence, timelines, quotations.
+
+All functions take the long codings table of :func:`analysis.coding.autocode.autocode`
+(``segment_id, code, …``) and the ``segments`` table it was made from, and return tidy
+(long) DataFrames with counts next to every share, so that small cells can be
+suppressed when a table is published.
+
+The *unit of counting* is the segment: a code counts once per segment however many
+rules fired in it. Codings of segments that are not in ``segments`` are ignored, so a
+subset (one work package, one period) is analysed by filtering ``segments`` only.
+
+Examples
+--------
+>>> import pandas as pd
+>>> segments = pd.DataFrame({"segment_id": ["a", "b", "c", "d"],
+...                          "speaker_role": ["young_person", "young_person", "social_worker", "social_worker"]})
+>>> codings = pd.DataFrame({"segment_id": ["a", "a", "b", "c"],
+...                         "code": ["housing", "money", "housing", "money"]})
+>>> cooccurrence(codings, segments).query("code_a == 'housing' and code_b == 'money'")[
+...     ["n_a", "n_b", "n_both", "jaccard"]].to_dict("records")
+[{'n_a': 2, 'n_b': 2, 'n_both': 1, 'jaccard': 0.3333333333333333}]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.coding.codebook import Codebook, as_codebook
+from analysis.errors import DataError
+
+MISSING_GROUP = "unknown"
+
+
+# --------------------------------------------------------------------------- helpers
+def _check(frame: pd.DataFrame, columns: list[str], name: str) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}", file=name)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"missing column(s) {', '.join(missing)}", file=name,
+                        location=f"columns {list(frame.columns)}",
+                        hint=f"Pass the {name} table with {', '.join(columns)}.")
+
+
+def _as_list(by: str | list[str] | None) -> list[str]:
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _codes_order(codings: pd.DataFrame, codebook: Codebook | str | Path | None, codes: list[str] | None) -> list[str]:
+    if codes is not None:
+        return list(codes)
+    if codebook is not None:
+        return as_codebook(codebook).ids
+    return sorted(codings["code"].astype(str).unique())
+
+
+def _groups(segments: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    frame = segments[["segment_id", *by]].copy()
+    frame["segment_id"] = frame["segment_id"].astype(str)
+    for col in by:
+        values = frame[col]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            continue
+        frame[col] = values.astype(object).where(values.notna(), MISSING_GROUP)
+    return frame
+
+
+def _codings_in(codings: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    _check(codings, ["segment_id", "code"], "codings")
+    frame = codings[["segment_id", "code"]].astype({"segment_id": str, "code": str}).drop_duplicates()
+    ids = set(segments["segment_id"].astype(str))
+    return frame[frame["segment_id"].isin(ids)]
+
+
+def _names(codebook: Codebook | str | Path | None) -> pd.DataFrame | None:
+    if codebook is None:
+        return None
+    return as_codebook(codebook).codes[["code", "name_fi", "name_en", "parent", "level"]]
+
+
+def coding_matrix(codings: pd.DataFrame, segments: pd.DataFrame, codes: list[str] | None = None) -> pd.DataFrame:
+    """Wide 0/1 table: one row per segment (in ``segments`` order), one column per code.
+
+    Parameters
+    ----------
+    codings : DataFrame
+        ``segment_id, code``.
+    segments : DataFrame
+        ``segment_id``.
+    codes : list of str, optional
+        Columns, in this order; default every coded code, sorted.
+
+    Returns
+    -------
+    DataFrame
+        Index ``segment_id``, integer 0/1 columns.
+    """
+    _check(segments, ["segment_id"], "segments")
+    coded = _codings_in(codings, segments)
+    codes = list(codes) if codes is not None else sorted(coded["code"].unique())
+    ids = segments["segment_id"].astype(str)
+    matrix = pd.DataFrame(0, index=pd.Index(ids, name="segment_id"), columns=pd.Index(codes, name="code"),
+                          dtype="int64")
+    coded = coded[coded["code"].isin(codes)]
+    for code, group in coded.groupby("code", sort=False):
+        matrix.loc[matrix.index.isin(group["segment_id"]), code] = 1
+    return matrix
+
+
+# --------------------------------------------------------------------------- frequencies
+def code_frequencies(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+    codebook: Codebook | str | Path | None = None,
+    *,
+    by: str | list[str] | None = None,
+    codes: list[str] | None = None,
+) -> pd.DataFrame:
+    """Number and share of segments carrying each code, overall or per group.
+
+    Parameters
+    ----------
+    codings : DataFrame
+        ``segment_id, code`` from :func:`~analysis.coding.autocode.autocode`.
+    segments : DataFrame
+        The segments analysed (``segment_id`` and the ``by`` columns).
+    codebook : Codebook or path, optional
+        Gives the code order and the ``name_fi``/``name_en``/``parent``/``level`` columns;
+        every code of the codebook gets a row, also when it never occurs.
+    by : str or list of str, optional
+        Group columns of ``segments``, e.g. ``"speaker_role"`` (code × role) or
+        ``"work_package"`` (code × work package). Missing values become ``"unknown"``.
+    codes : list of str, optional
+        Restrict to these codes, in this order.
+
+    Returns
+    -------
+    DataFrame
+        ``[by…], code, [name_fi, name_en, parent, level], n_segments, n_total, share``
+        where ``n_total`` is the number of segments in the group and ``share`` =
+        ``n_segments / n_total`` (NaN for an empty group). Every code × group
+        combination is present (zeros included), ordered by group, then codebook order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> seg = pd.DataFrame({"segment_id": ["a", "b", "c"], "speaker_role": ["young_person", "social_worker", "social_worker"]})
+    >>> cod = pd.DataFrame({"segment_id": ["a", "c"], "code": ["housing", "housing"]})
+    >>> code_frequencies(cod, seg, by="speaker_role")[["speaker_role", "n_segments", "n_total", "share"]].values.tolist()
+    [['social_worker', 1, 2, 0.5], ['young_person', 1, 1, 1.0]]
+    """
+    by = _as_list(by)
+    _check(segments, ["segment_id", *by], "segments")
+    codes = _codes_order(codings, codebook, codes)
+    groups = _groups(segments, by)
+    coded = _codings_in(codings, segments).merge(groups, on="segment_id", how="left")
+    coded = coded[coded["code"].isin(codes)]
+
+    if by:
+        totals = groups.groupby(by, sort=True, observed=True).size().rename("n_total").reset_index()
+        counts = coded.groupby([*by, "code"], sort=False, observed=True).size().rename("n_segments").reset_index()
+    else:
+        totals = pd.DataFrame({"n_total": [len(groups)]})
+        counts = coded.groupby("code", sort=False).size().rename("n_segments").reset_index()
+    grid = totals.merge(pd.DataFrame({"code": codes}), how="cross")
+    out = grid.merge(counts, on=[*by, "code"], how="left")
+    out["n_segments"] = out["n_segments"].fillna(0).astype("int64")
+    out["n_total"] = out["n_total"].astype("int64")
+    out["share"] = np.where(out["n_total"] > 0, out["n_segments"] / out["n_total"].where(out["n_total"] > 0, 1), np.nan)
+    order = {code: i for i, code in enumerate(codes)}
+    out["_order"] = out["code"].map(order)
+    out = out.sort_values([*by, "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
+    names = _names(codebook)
+    columns = [*by, "code"]
+    if names is not None:
+        out = out.merge(names, on="code", how="left")
+        columns += ["name_fi", "name_en", "parent", "level"]
+    return out[columns + ["n_segments", "n_total", "share"]]
+
+
+def code_matrix(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+    codebook: Codebook | str | Path | None = None,
+    *,
+    by: str = "speaker_role",
+    value: str = "n_segments",
+    codes: list[str] | None = None,
+) -> pd.DataFrame:
+    """Code × group matrix (wide), e.g. code × role or code × work package.
+
+    Parameters
+    ----------
+    codings, segments, codebook, codes
+        As in :func:`code_frequencies`.
+    by : str
+        The group column of ``segments``.
+    value : {"n_segments", "share"}
+        Counts, or the share of the group's segments that carry the code.
+
+    Returns
+    -------
+    DataFrame
+        Index ``code`` (codebook order), one column per group (sorted).
+    """
+    if value not in ("n_segments", "share"):
+        raise ValueError(f"value must be 'n_segments' or 'share', got {value!r}")
+    long = code_frequencies(codings, segments, codebook, by=by, codes=codes)
+    codes_order = list(dict.fromkeys(long["code"]))
+    wide = long.pivot(index="code", columns=by, values=value).reindex(codes_order)
+    wide.columns.name = by
+    return wide
+
+
+# --------------------------------------------------------------------------- co-occurrence
+def cooccurrence(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame | None = None,
+    codebook: Codebook | str | Path | None = None,
+    *,
+    codes: list[str] | None = None,
+) -> pd.DataFrame:
+    """Code co-occurrence within segments: counts and Jaccard similarity.
+
+    Parameters
+    ----------
+    codings : DataFrame
+        ``segment_id, code``.
+    segments : DataFrame, optional
+        Restrict to these segments (default: all coded segments).
+    codebook : Codebook or path, optional
+        Code order (all codebook codes get rows).
+    codes : list of str, optional
+        Restrict to these codes (e.g. ``codebook.top_level``: a sub-theme always
+        co-occurs with its parent, which says nothing).
+
+    Returns
+    -------
+    DataFrame
+        Long, every ordered pair including the diagonal: ``code_a, code_b, n_a, n_b,
+        n_both, jaccard`` with Jaccard = ``n_both / (n_a + n_b − n_both)`` (NaN when
+        neither code occurs; 1 on the diagonal of an occurring code).
+    """
+    if segments is None:
+        segments = pd.DataFrame({"segment_id": codings["segment_id"].astype(str).drop_duplicates()})
+    codes = _codes_order(codings, codebook, codes)
+    matrix = coding_matrix(codings, segments, codes)
+    values = matrix.to_numpy(dtype=np.int64)
+    both = values.T @ values
+    n = np.diag(both)
+    rows = []
+    for i, a in enumerate(codes):
+        for j, b in enumerate(codes):
+            union = n[i] + n[j] - both[i, j]
+            rows.append({"code_a": a, "code_b": b, "n_a": int(n[i]), "n_b": int(n[j]),
+                         "n_both": int(both[i, j]), "jaccard": float(both[i, j] / union) if union else math.nan})
+    return pd.DataFrame(rows, columns=["code_a", "code_b", "n_a", "n_b", "n_both", "jaccard"])
+
+
+# --------------------------------------------------------------------------- timeline
+def _quarter(values: pd.Series, name: str = "date") -> pd.PeriodIndex:
+    dates = pd.to_datetime(values, errors="coerce")
+    bad = values.notna() & dates.isna()
+    if bad.any():
+        first = bad[bad].index[0]
+        raise DataError(f"unreadable date {values.loc[first]!r}", file="segments", location=f"column '{name}'",
+                        hint="Dates must be ISO (2025-03-31).")
+    return pd.PeriodIndex(dates, freq="Q")
+
+
+def code_timeline(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+    codebook: Codebook | str | Path | None = None,
+    *,
+    date_column: str = "date",
+    by: str | list[str] | None = None,
+    codes: list[str] | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+) -> pd.DataFrame:
+    """Code prevalence per calendar quarter (diary theme timeline).
+
+    Parameters
+    ----------
+    codings : DataFrame
+        ``segment_id, code``.
+    segments : DataFrame
+        ``segment_id``, ``date_column`` and the ``by`` columns, typically diary entries.
+    codebook : Codebook or path, optional
+        Code order; every code gets a row per quarter.
+    date_column : str
+        Column with the date of each segment.
+    by : str or list of str, optional
+        Extra group columns, e.g. ``"work_package"``.
+    codes : list of str, optional
+        Restrict to these codes.
+    date_from, date_to : str, optional
+        Keep segments dated within ``[date_from, date_to]`` and list every quarter of
+        that range (also quarters without entries). Default: the data's range.
+
+    Returns
+    -------
+    DataFrame
+        ``[by…], code, quarter, n_entries, n_coded, share``: ``quarter`` is a string
+        such as ``"2025Q1"``; ``n_entries`` counts the segments dated in the quarter
+        (and group), ``n_coded`` those carrying the code; ``share`` is NaN when a
+        quarter has no entries. Segments without a date are left out.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> seg = pd.DataFrame({"segment_id": ["a", "b", "c"], "date": ["2025-01-10", "2025-02-01", "2025-07-01"]})
+    >>> cod = pd.DataFrame({"segment_id": ["a", "c"], "code": ["housing", "housing"]})
+    >>> code_timeline(cod, seg)[["quarter", "n_entries", "n_coded"]].values.tolist()
+    [['2025Q1', 2, 1], ['2025Q2', 0, 0], ['2025Q3', 1, 1]]
+    """
+    by = _as_list(by)
+    _check(segments, ["segment_id", date_column, *by], "segments")
+    frame = _groups(segments, by)
+    frame["quarter"] = _quarter(segments[date_column], date_column).astype("period[Q-DEC]")
+    frame["_date"] = pd.to_datetime(segments[date_column], errors="coerce").to_numpy()
+    frame = frame[frame["_date"].notna()]
+    if date_from is not None:
+        frame = frame[frame["_date"] >= pd.Timestamp(date_from)]
+    if date_to is not None:
+        frame = frame[frame["_date"] <= pd.Timestamp(date_to)]
+    codes = _codes_order(codings, codebook, codes)
+    if frame.empty:
+        columns = [*by, "code", "quarter", "n_entries", "n_coded", "share"]
+        return pd.DataFrame(columns=columns)
+    start = pd.Period(date_from, freq="Q") if date_from is not None else frame["quarter"].min()
+    end = pd.Period(date_to, freq="Q") if date_to is not None else frame["quarter"].max()
+    quarters = pd.period_range(start, end, freq="Q")
+
+    coded = _codings_in(codings, frame).merge(frame[["segment_id", "quarter", *by]], on="segment_id")
+    coded = coded[coded["code"].isin(codes)]
+    keys = [*by, "quarter"]
+    totals = frame.groupby(keys, observed=True).size().rename("n_entries").reset_index()
+    counts = coded.groupby([*keys, "code"], observed=True).size().rename("n_coded").reset_index()
+    grid = pd.DataFrame({"quarter": quarters})
+    if by:
+        grid = frame[by].drop_duplicates().sort_values(by).merge(grid, how="cross")
+    grid = grid.merge(pd.DataFrame({"code": codes}), how="cross")
+    out = grid.merge(totals, on=keys, how="left").merge(counts, on=[*keys, "code"], how="left")
+    out["n_entries"] = out["n_entries"].fillna(0).astype("int64")
+    out["n_coded"] = out["n_coded"].fillna(0).astype("int64")
+    out["share"] = out["n_coded"] / out["n_entries"].where(out["n_entries"] > 0)
+    out["_order"] = out["code"].map({c: i for i, c in enumerate(codes)})
+    out = out.sort_values([*by, "_order", "quarter"], kind="stable").drop(columns="_order")
+    out["quarter"] = out["quarter"].astype(str)
+    return out[[*by, "code", "quarter", "n_entries", "n_coded", "share"]].reset_index(drop=True)
+
+
+def code_trend(timeline: pd.DataFrame, *, by: str | list[str] | None = None) -> pd.DataFrame:
+    """Test each code's prevalence over the quarters for a linear trend.
+
+    The test is the Cochran–Armitage chi-square test for trend in proportions
+    (statsmodels' linear-by-linear association test on the 2 × quarters table, scores =
+    the quarter's position in time, so gaps count). As an effect size, a binomial
+    logistic regression of coded/not coded on time (in years) gives the odds ratio per
+    year with a 95 % Wald interval.
+
+    Parameters
+    ----------
+    timeline : DataFrame
+        Output of :func:`code_timeline` (``code, quarter, n_entries, n_coded``).
+    by : str or list of str, optional
+        Group columns of the timeline to test separately (e.g. ``"work_package"``).
+
+    Returns
+    -------
+    DataFrame
+        ``[by…], code, n_entries, n_coded, n_quarters, statistic, df, z, p, direction,
+        odds_ratio_year, or_ci_low, or_ci_high``. ``statistic`` is the trend chi-square
+        (1 df, = z²); ``direction`` is ``"increasing"`` or ``"decreasing"`` by the sign
+        of z whatever p (read it together with p), ``"none"`` when the test cannot be
+        computed (no coded or no uncoded entries, or a single quarter with entries).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tl = pd.DataFrame({"code": "housing", "quarter": ["2024Q1", "2024Q2", "2024Q3"],
+    ...                    "n_entries": [20, 20, 20], "n_coded": [2, 6, 12]})
+    >>> row = code_trend(tl).iloc[0]
+    >>> row["direction"], bool(row["p"] < 0.001)
+    ('increasing', True)
+    """
+    from statsmodels.stats.contingency_tables import Table
+
+    by = _as_list(by)
+    _check(timeline, [*by, "code", "quarter", "n_entries", "n_coded"], "timeline")
+    rows = []
+    for key, group in timeline.groupby([*by, "code"], sort=False, observed=True):
+        key = key if isinstance(key, tuple) else (key,)
+        periods = pd.PeriodIndex(group["quarter"].astype(str), freq="Q")
+        position = np.asarray([(p.year - periods.min().year) * 4 + (p.quarter - periods.min().quarter)
+                               for p in periods], dtype=float)
+        entries = group["n_entries"].to_numpy(dtype=float)
+        coded = group["n_coded"].to_numpy(dtype=float)
+        keep = entries > 0
+        position, entries, coded = position[keep], entries[keep], coded[keep]
+        row = dict(zip([*by, "code"], key))
+        row.update(n_entries=int(entries.sum()), n_coded=int(coded.sum()), n_quarters=int(keep.sum()),
+                   statistic=math.nan, df=1, z=math.nan, p=math.nan, direction="none",
+                   odds_ratio_year=math.nan, or_ci_low=math.nan, or_ci_high=math.nan)
+        testable = len(position) >= 2 and 0 < coded.sum() < entries.sum()
+        if testable:
+            table = np.vstack([entries - coded, coded]).T  # rows = quarters, columns = not coded / coded
+            result = Table(table).test_ordinal_association(row_scores=position, col_scores=np.array([0.0, 1.0]))
+            z = float(result.zscore)
+            row.update(statistic=z * z, z=z, p=float(result.pvalue),
+                       direction="increasing" if z > 0 else "decreasing" if z < 0 else "none")
+            row.update(_logistic_or(position / 4.0, coded, entries))
+        rows.append(row)
+    columns = [*by, "code", "n_entries", "n_coded", "n_quarters", "statistic", "df", "z", "p", "direction",
+               "odds_ratio_year", "or_ci_low", "or_ci_high"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _logistic_or(years: np.ndarray, coded: np.ndarray, entries: np.ndarray) -> dict:
+    """Odds ratio per year from a binomial GLM on grouped counts (NaN when it fails)."""
+    import statsmodels.api as sm
+
+    endog = np.column_stack([coded, entries - coded])
+    exog = sm.add_constant(years, has_constant="add")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = sm.GLM(endog, exog, family=sm.families.Binomial()).fit()
+        beta, se = float(fit.params[1]), float(fit.bse[1])
+    except Exception:  # noqa: BLE001 - perfect separation or singular design: report no effect size
+        return {}
+    if not (math.isfinite(beta) and math.isfinite(se)):
+        return {}
+    zcrit = stats.norm.ppf(0.975)
+    return {"odds_ratio_year": math.exp(beta), "or_ci_low": math.exp(beta - zcrit * se),
+            "or_ci_high": math.exp(beta + zcrit * se)}
+
+
+# --------------------------------------------------------------------------- quotations
+def _clean_text(text: str) -> str:
+    try:
+        from analysis.text.tokenize import strip_marks
+    except ImportError:  # pragma: no cover - the text package is part of the workspace
+        return " ".join(str(text).split())
+    return " ".join(strip_marks(str(text)).split())
+
+
+def _source_label(row: pd.Series) -> str:
+    parts = []
+    doc_type = row.get("doc_type")
+    if doc_type == "diary":
+        if isinstance(row.get("work_package"), str):
+            parts.append(row["work_package"])
+    elif isinstance(row.get("doc_id"), str):
+        parts.append(row["doc_id"])
+    date = row.get("date")
+    if date is not None and not (isinstance(date, float) and math.isnan(date)) and date is not pd.NaT:
+        try:
+            parts.append(pd.Timestamp(date).strftime("%Y-%m-%d"))
+        except (ValueError, TypeError):
+            parts.append(str(date))
+    return ", ".join(parts)
+
+
+def quotations(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+    codebook: Codebook | str | Path | None = None,
+    *,
+    codes: list[str] | None = None,
+    per_code: int = 3,
+    min_chars: int = 40,
+    max_chars: int = 400,
+    unique: bool = True,
+) -> pd.DataFrame:
+    """Select example quotations per code, deterministically.
+
+    Candidates are the segments carrying the code whose cleaned text (time stamps and
+    transcription marks removed) is ``min_chars``–``max_chars`` characters long. They
+    are ranked by the number of rule hits (most first), then by length (shortest
+    first), then by ``segment_id``. With ``unique=True`` a segment is quoted for one
+    code only (codes take turns in codebook order), so the report does not repeat
+    itself. Speakers are the pseudonyms of the segments table.
+
+    Parameters
+    ----------
+    codings : DataFrame
+        ``segment_id, code`` and, when present, ``n_hits`` and ``matched``.
+    segments : DataFrame
+        ``segment_id, text`` and, when present, ``doc_id, doc_type, speaker,
+        speaker_role, work_package, date``.
+    codebook : Codebook or path, optional
+        Code order and names.
+    codes : list of str, optional
+        Restrict to these codes.
+    per_code : int
+        Quotations per code.
+    min_chars, max_chars : int
+        Length window of a quotable segment.
+    unique : bool
+        Quote each segment for one code at most.
+
+    Returns
+    -------
+    DataFrame
+        ``code, [name_fi, name_en], rank, segment_id, speaker, speaker_role, source,
+        text, n_hits, matched``; ``source`` is ``"W03, 2025-03-12"`` for a workshop
+        and ``"TP2C, 2025-04-03"`` for a diary entry.
+    """
+    _check(segments, ["segment_id", "text"], "segments")
+    if per_code < 1:
+        raise ValueError("per_code must be at least 1")
+    codes = _codes_order(codings, codebook, codes)
+    seg = segments.copy()
+    seg["segment_id"] = seg["segment_id"].astype(str)
+    seg["clean"] = seg["text"].fillna("").map(_clean_text)
+    seg["length"] = seg["clean"].str.len()
+    cod = codings.copy()
+    cod["segment_id"] = cod["segment_id"].astype(str)
+    if "n_hits" not in cod.columns:
+        cod["n_hits"] = 1
+    if "matched" not in cod.columns:
+        cod["matched"] = ""
+    cod = cod[cod["code"].isin(codes)].merge(seg, on="segment_id", how="inner")
+    cod = cod[(cod["length"] >= min_chars) & (cod["length"] <= max_chars)]
+    cod = cod.sort_values(["n_hits", "length", "segment_id"], ascending=[False, True, True], kind="stable")
+    candidates = {code: list(group.itertuples(index=False)) for code, group in cod.groupby("code", sort=False)}
+    chosen: dict[str, list] = {code: [] for code in codes}
+    used: set[str] = set()
+    for _round in range(per_code):
+        for code in codes:
+            for row in candidates.get(code, []):
+                if len(chosen[code]) > _round:
+                    break
+                if row.segment_id in used or any(r.segment_id == row.segment_id for r in chosen[code]):
+                    continue
+                chosen[code].append(row)
+                if unique:
+                    used.add(row.segment_id)
+                break
+    rows = []
+    for code in codes:
+        for rank, row in enumerate(chosen[code], start=1):
+            record = row._asdict()
+            rows.append({
+                "code": code, "rank": rank, "segment_id": row.segment_id,
+                "speaker": record.get("speaker"), "speaker_role": record.get("speaker_role"),
+                "source": _source_label(pd.Series(record)), "text": row.clean,
+                "n_hits": int(row.n_hits), "matched": row.matched,
+            })
+    columns = ["code", "rank", "segment_id", "speaker", "speaker_role", "source", "text", "n_hits", "matched"]
+    out = pd.DataFrame(rows, columns=columns)
+    names = _names(codebook)
+    if names is not None:
+        out = out.merge(names[["code", "name_fi", "name_en"]], on="code", how="left")
+        out = out[["code", "name_fi", "name_en", *columns[1:]]]
+    return out
+
+
+# --------------------------------------------------------------------------- coverage
+def coverage(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+    *,
+    by: str | list[str] | None = None,
+    codes: list[str] | None = None,
+) -> pd.DataFrame:
+    """Coding coverage: the share of segments with at least one code, overall or per group.
+
+    Parameters
+    ----------
+    codings : DataFrame
+        ``segment_id, code``.
+    segments : DataFrame
+        ``segment_id`` and the ``by`` columns.
+    by : str or list of str, optional
+        Group columns, e.g. ``"speaker_role"`` or ``"doc_id"``.
+    codes : list of str, optional
+        Count only these codes (default: any code).
+
+    Returns
+    -------
+    DataFrame
+        ``[by…], n_segments, n_coded, n_uncoded, share``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> seg = pd.DataFrame({"segment_id": ["a", "b", "c", "d"]})
+    >>> coverage(pd.DataFrame({"segment_id": ["a", "a", "c"], "code": ["x", "y", "x"]}), seg).to_dict("records")
+    [{'n_segments': 4, 'n_coded': 2, 'n_uncoded': 2, 'share': 0.5}]
+    """
+    by = _as_list(by)
+    _check(segments, ["segment_id", *by], "segments")
+    frame = _groups(segments, by)
+    coded = _codings_in(codings, segments)
+    if codes is not None:
+        coded = coded[coded["code"].isin(codes)]
+    frame["coded"] = frame["segment_id"].isin(set(coded["segment_id"]))
+    if by:
+        out = frame.groupby(by, sort=True, observed=True).agg(n_segments=("coded", "size"),
+                                                               n_coded=("coded", "sum")).reset_index()
+    else:
+        out = pd.DataFrame({"n_segments": [len(frame)], "n_coded": [int(frame["coded"].sum())]})
+    out["n_segments"] = out["n_segments"].astype("int64")
+    out["n_coded"] = out["n_coded"].astype("int64")
+    out["n_uncoded"] = out["n_segments"] - out["n_coded"]
+    out["share"] = out["n_coded"] / out["n_segments"].where(out["n_segments"] > 0)
+    return out[[*by, "n_segments", "n_coded", "n_uncoded", "share"]]
+
+
+def uncoded_sample(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+    *,
+    n: int = 20,
+    seed: int = 20240301,
+    min_chars: int = 40,
+) -> pd.DataFrame:
+    """A deterministic sample of segments no code caught, for inductive review.
+
+    Segments are ordered by a keyed hash of ``seed`` and ``segment_id`` (SHA-256), so
+    the sample does not depend on row order, and adding segments does not reshuffle
+    those already sampled. Segments shorter than ``min_chars`` (after removing
+    transcription marks) are skipped: "joo", "okei" say nothing to review.
+
+    Parameters
+    ----------
+    codings : DataFrame
+        ``segment_id, code``.
+    segments : DataFrame
+        ``segment_id, text`` (plus any context columns, which are kept).
+    n : int
+        Sample size (fewer when fewer uncoded segments qualify).
+    seed : int
+        Changes the sample.
+    min_chars : int
+        Minimum length of a sampled segment.
+
+    Returns
+    -------
+    DataFrame
+        The sampled rows of ``segments`` with ``text`` cleaned, in sample order.
+    """
+    _check(segments, ["segment_id", "text"], "segments")
+    coded = set(_codings_in(codings, segments)["segment_id"])
+    frame = segments.copy()
+    frame["segment_id"] = frame["segment_id"].astype(str)
+    frame = frame[~frame["segment_id"].isin(coded)].copy()
+    frame["text"] = frame["text"].fillna("").map(_clean_text)
+    frame = frame[frame["text"].str.len() >= min_chars]
+    key = frame["segment_id"].map(lambda s: hashlib.sha256(f"{seed}:{s}".encode("utf-8")).hexdigest())
+    frame = frame.assign(_key=key).sort_values("_key", kind="stable").drop(columns="_key")
+    keep = [c for c in ("segment_id", "unit", "doc_id", "doc_type", "speaker", "speaker_role", "work_package",
+                        "date", "text") if c in frame.columns]
+    return frame[keep].head(n).reset_index(drop=True)
