@@ -148,10 +148,17 @@ def cmd_archive(args: argparse.Namespace) -> int:
 
 def cmd_qdpx(args: argparse.Namespace) -> int:
     """Export coded transcripts and diaries as a REFI-QDA project (.qdpx) or codebook (.qdc)."""
-    from analysis.coding.export import export_project
+    from analysis.coding.refi import export_qdc, export_workspace_qdpx
 
     ws = _workspace(args)
-    out = export_project(ws, Path(args.out), codebook=args.codebook, unit=args.unit)
+    out_path = Path(args.out)
+    if out_path.suffix.lower() == ".qdc":
+        from analysis.coding.codebook import load_codebook
+
+        out = export_qdc(out_path, load_codebook(ws.resolve_config(args.codebook)).codes)
+    else:
+        out = export_workspace_qdpx(out_path, root=ws.root, codebook=str(ws.resolve_config(args.codebook)),
+                                    unit=args.unit)  # fmt: skip
     print(f"REFI-QDA export written to {out}")
     return 0
 

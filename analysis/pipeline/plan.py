@@ -289,14 +289,30 @@ def notebook_parameters(path: str | Path) -> dict[str, dict]:
     if not path.is_file():
         raise ConfigError("notebook not found", file=path, hint="Check 'notebook:' in pipeline.yaml.")
     params = _inspect(str(path), path.stat().st_mtime)
-    if not params:
-        nb = nbformat.read(path, as_version=4)
-        if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
-            raise ConfigError(
-                "the notebook has no cell tagged 'parameters'",
-                file=path,
-                hint="Tag the cell holding the defaults with 'parameters' (View → Cell metadata in JupyterLab).",
-            )
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not cells:
+        raise ConfigError(
+            "the notebook has no cell tagged 'parameters'",
+            file=path,
+            hint="Tag the cell holding the defaults with 'parameters' (View → Cell metadata in JupyterLab).",
+        )
+    # papermill only warns about a line it cannot parse and then ignores that parameter
+    try:
+        tree = ast.parse(cells[0].source)
+    except SyntaxError as exc:
+        raise ConfigError(f"the parameters cell is not valid Python ({exc.msg})", file=path,
+                          location=f"parameters cell, line {exc.lineno}") from None  # fmt: skip
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id not in params:
+                raise ConfigError(
+                    f"papermill cannot read the parameter '{target.id}'",
+                    file=path,
+                    location=f"parameters cell, line {node.lineno}",
+                    hint="Keep one 'name = value  # comment' per line, without '=' inside the comment.",
+                )
     return params
 
 
@@ -329,7 +345,7 @@ def _type_ok(value: Any, default: Any) -> bool:
     return True
 
 
-def validate_parameters(pipeline: Pipeline, ws: Workspace) -> None:
+def validate_parameters(pipeline: Pipeline, ws: Workspace, only: list[str] | None = None) -> None:
     """Check every run's parameters against its notebook before anything runs.
 
     Papermill itself only warns about an unknown parameter; here an unknown name or a
@@ -342,6 +358,8 @@ def validate_parameters(pipeline: Pipeline, ws: Workspace) -> None:
     """
     problems: list[str] = []
     for run in pipeline.runs:
+        if only and run.name not in only:
+            continue
         nb_path = ws.project / run.notebook
         declared = notebook_parameters(nb_path)
         for name in RUNNER_PARAMETERS:

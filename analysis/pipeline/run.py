@@ -366,10 +366,10 @@ def run_batch(
     """
     from tqdm.auto import tqdm
 
-    validate_parameters(pipeline, ws)
     if only:
         for name in only:
             pipeline.run(name)  # raises for an unknown name
+    validate_parameters(pipeline, ws, only=only)
     jobs = max(1, jobs or os.cpu_count() or 1)
     kernel = resolve_kernel(kernel)
     manifest = load_manifest(ws)

@@ -1,0 +1,563 @@
+"""Raw → processed: read, validate, pseudonymise, quarantine, write atomically.
+
+Driven by the data manifest (``data/raw/manifest.yaml``, see ``docs/architecture.md``):
+
+1. every source is read by its reader (:mod:`analysis.io`), which reads and does not judge;
+2. surveys are matched to their instrument (:mod:`analysis.survey.instrument`); rows that
+   cannot be used go to the ``quarantine`` table with the reason, nothing is dropped;
+3. respondent codes, speaker labels, voice names and diary writers become stable
+   pseudonyms from the key in ``data/keys/`` (:mod:`analysis.privacy`); identity codes,
+   phone numbers, e-mail addresses, street addresses and known names in free text are
+   replaced by bracketed markers;
+4. transcripts and diaries are segmented, tokenised and lemmatised once
+   (:mod:`analysis.text.pipeline`) so no notebook re-lemmatises the corpus;
+5. every table is written to a staging folder, the key is saved, and the staging
+   folder replaces ``data/processed/`` in one rename. A failed ingestion leaves
+   ``data/processed/`` exactly as it was.
+
+Each source's results are cached in ``data/processed/cache/<source>-<hash>/``; the hash
+covers the file's bytes, its manifest entry, the instrument, the names list and the
+``analysis`` package source, so only changed inputs are recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+
+from analysis.config import check_keys, load_yaml, require
+from analysis.errors import ConfigError, DataError
+from analysis.workspace import Workspace
+
+WORK_PACKAGES = ("TP1", "TP2A", "TP2B", "TP2C", "TP3", "TP4")
+SPEAKER_ROLES = (
+    "facilitator", "social_worker", "social_counsellor", "young_person", "expert_by_experience", "partner", "researcher",
+)  # fmt: skip
+WAVES = ("baseline", "followup", "single")
+
+TABLES = (
+    "respondents", "survey_responses", "survey_open_answers", "workshops", "transcript_turns", "diary_entries",
+    "quarantine", "workshop_segments", "workshop_tokens", "diary_segments", "diary_tokens",
+)  # fmt: skip
+
+_SURVEY_KEYS = {"id", "file", "instrument", "wave", "sheet", "header_row", "known_names", "description"}
+_WORKSHOP_KEYS = {"id", "file", "date", "work_package", "method", "place", "speakers", "known_names", "description"}
+_DIARY_KEYS = {"id", "file", "kind", "work_package", "sheet", "known_names", "description"}
+_TOP_KEYS = {"surveys", "workshops", "diaries", "codings", "known_names", "description", "project"}
+
+
+# --------------------------------------------------------------------------- manifest
+@dataclass(frozen=True)
+class Source:
+    """One manifest entry."""
+
+    kind: str  # survey | workshop | diary
+    id: str
+    path: Path
+    relpath: str
+    spec: dict[str, Any]
+
+
+@dataclass
+class Manifest:
+    file: Path
+    sources: list[Source]
+    known_names: list[str]
+    codings: list[dict[str, Any]]
+
+
+def _parse_iso_date(value: Any, *, file: Path, where: str) -> str:
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        try:
+            from analysis.io.tables import parse_date
+
+            return parse_date(value, file=file, location=where).isoformat()
+        except DataError:
+            raise ConfigError(f"'{value}' is not a date", file=file, location=where,
+                              hint="Write dates as 2024-05-14 or 14.5.2024.") from None  # fmt: skip
+
+
+def load_manifest(path: Path, ws: Workspace) -> Manifest:
+    """Read and validate the data manifest.
+
+    Raises
+    ------
+    ConfigError
+        For unknown keys, missing ids, duplicate ids, bad dates, work packages or roles.
+    DataError
+        When an entry points to a file that does not exist.
+    """
+    doc = load_yaml(path)
+    if not isinstance(doc, dict):
+        raise ConfigError("the manifest must be a mapping with surveys:, workshops:, diaries:", file=path)
+    check_keys(doc, _TOP_KEYS, file=path, where="top level")
+    base = path.parent
+    sources: list[Source] = []
+    seen: dict[str, str] = {}
+    for section, kind, allowed in (("surveys", "survey", _SURVEY_KEYS), ("workshops", "workshop", _WORKSHOP_KEYS),
+                                   ("diaries", "diary", _DIARY_KEYS)):  # fmt: skip
+        entries = doc.get(section) or []
+        if not isinstance(entries, list):
+            raise ConfigError(f"'{section}' must be a list of entries", file=path, location=section)
+        for i, entry in enumerate(entries):
+            where = f"{section}[{i}]"
+            if not isinstance(entry, dict):
+                raise ConfigError("each entry must be a mapping", file=path, location=where)
+            check_keys(entry, allowed, file=path, where=where)
+            sid = str(require(entry, "id", file=path, where=where))
+            rel = str(require(entry, "file", file=path, where=where))
+            if sid in seen:
+                raise ConfigError(f"duplicate id '{sid}' (also in {seen[sid]})", file=path, location=f"{where}.id",
+                                  hint="Give every source a unique id.")  # fmt: skip
+            seen[sid] = where
+            file = (base / rel).resolve()
+            if not file.exists():
+                raise DataError(f"the manifest points to a missing file '{rel}'", file=path, location=f"{where}.file",
+                                hint=f"Put the file at {file} or correct the path (relative to {base}).")  # fmt: skip
+            spec = dict(entry)
+            if kind == "survey":
+                require(entry, "instrument", file=path, where=where)
+                wave = str(entry.get("wave", "single"))
+                if wave not in WAVES:
+                    raise ConfigError(f"wave '{wave}' is not one of {', '.join(WAVES)}", file=path, location=f"{where}.wave")
+                spec["wave"] = wave
+            elif kind == "workshop":
+                spec["date"] = _parse_iso_date(require(entry, "date", file=path, where=where), file=path,
+                                               where=f"{where}.date")  # fmt: skip
+                wp = str(require(entry, "work_package", file=path, where=where))
+                if wp not in WORK_PACKAGES:
+                    raise ConfigError(f"work package '{wp}' is not one of {', '.join(WORK_PACKAGES)}", file=path,
+                                      location=f"{where}.work_package")  # fmt: skip
+                speakers = require(entry, "speakers", file=path, where=where, kind=dict)
+                for label, role in speakers.items():
+                    if role not in SPEAKER_ROLES:
+                        raise ConfigError(f"speaker '{label}' has role '{role}'", file=path,
+                                          location=f"{where}.speakers.{label}",
+                                          hint=f"Use one of: {', '.join(SPEAKER_ROLES)}.")  # fmt: skip
+                spec["speakers"] = {str(k).strip(): str(v) for k, v in speakers.items()}
+            else:
+                diary_kind = str(entry.get("kind", "folder" if file.is_dir() else "form"))
+                if diary_kind not in ("form", "folder"):
+                    raise ConfigError(f"diary kind '{diary_kind}' is not form or folder", file=path,
+                                      location=f"{where}.kind")  # fmt: skip
+                spec["kind"] = diary_kind
+            sources.append(Source(kind, sid, file, rel, spec))
+    names = [str(n) for n in (doc.get("known_names") or [])]
+    for s in sources:
+        names.extend(str(n) for n in (s.spec.get("known_names") or []))
+    return Manifest(path, sources, names, list(doc.get("codings") or []))
+
+
+# --------------------------------------------------------------------------- report
+@dataclass
+class IngestReport:
+    """What ingestion did: per source rows and quarantine, table sizes, time."""
+
+    processed: Path
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    tables: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    lemmatiser: str = ""
+
+    def summary_lines(self) -> list[str]:
+        lines = [f"Ingested {len(self.sources)} source(s) in {self.seconds:.1f} s:"]
+        for s in self.sources:
+            cached = " (cached)" if s.get("cached") else ""
+            q = f", {s['quarantined']} quarantined" if s.get("quarantined") else ""
+            lines.append(f"  {s['id']:<26} {s['kind']:<9} {s['rows']:>6} rows{q}{cached}  {s['file']}")
+            for note in s.get("notes", []):
+                lines.append(f"  {'':<26} note: {note}")
+        total_q = self.tables.get("quarantine", 0)
+        lines.append(f"Tables in {self.processed}: " + ", ".join(f"{k} {v}" for k, v in self.tables.items()))
+        if total_q:
+            lines.append(f"{total_q} row(s) quarantined with their reason: see notebooks/00_data_quality.ipynb")
+        return lines
+
+
+# --------------------------------------------------------------------------- helpers
+def _hash_bytes(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()[:20]
+
+
+def _file_bytes(path: Path) -> bytes:
+    if path.is_dir():
+        digest = hashlib.sha256()
+        for f in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(str(f.relative_to(path)).encode())
+            digest.update(f.read_bytes())
+        return digest.digest()
+    return path.read_bytes()
+
+
+def _quarantine_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    cols = ["source_id", "source_file", "location", "reason", "content"]
+    return pd.DataFrame(rows, columns=cols).astype({"location": "string", "reason": "string", "content": "string"})
+
+
+def _excerpt(value: Any, redact: Callable[[str], str], limit: int = 160) -> str:
+    text = "" if value is None else str(value)
+    text = redact(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --------------------------------------------------------------------------- sources
+def _ingest_survey(src: Source, ws: Workspace, key: Any, redact: Callable[[str], str]) -> dict[str, pd.DataFrame]:
+    from analysis.io.tables import read_table
+    from analysis.survey.apply import apply_instrument
+    from analysis.survey.instrument import load_instrument
+
+    instrument = load_instrument(ws.resolve_config(src.spec["instrument"]))
+    raw = read_table(src.path, sheet=src.spec.get("sheet"), header_row=src.spec.get("header_row"))
+    tables = apply_instrument(raw.data, instrument, source_id=src.id, source_file=src.relpath, wave=src.spec["wave"])
+
+    # The same code in baseline and follow-up is the same person: key by instrument + code.
+    codes = pd.concat([tables.respondents["respondent_code"], tables.responses["respondent_code"],
+                       tables.open_answers["respondent_code"]]).dropna().unique()  # fmt: skip
+    pseudonym = {code: key.pseudonym("respondent", f"{instrument.id}:{code}") for code in sorted(map(str, codes))}
+
+    def pseudonymise(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        frame.insert(frame.columns.get_loc("respondent_code"), "respondent",
+                     frame.pop("respondent_code").astype(str).map(pseudonym))  # fmt: skip
+        return frame
+
+    respondents = pseudonymise(tables.respondents)
+    for col in [c for c in respondents.columns if c.endswith("_other")]:
+        respondents[col] = respondents[col].map(lambda v: redact(v) if isinstance(v, str) else v)
+    open_answers = pseudonymise(tables.open_answers)
+    open_answers["text"] = open_answers["text"].map(lambda v: redact(v) if isinstance(v, str) else v)
+    quarantine = _quarantine_frame([
+        {"source_id": src.id, "source_file": src.relpath, "location": str(q.location), "reason": str(q.reason),
+         "content": _excerpt(q.content, redact)}
+        for q in tables.quarantine.itertuples()
+    ])  # fmt: skip
+    notes = list(raw.notes) + [f"column not in the instrument (not used): {c}" for c in tables.extra_columns]
+    return {
+        "respondents": respondents,
+        "survey_responses": pseudonymise(tables.responses),
+        "survey_open_answers": open_answers,
+        "quarantine": quarantine,
+        "_notes": pd.DataFrame({"note": notes}, dtype="string"),
+    }
+
+
+def _speaker_original(workshop_id: str, label: str) -> str:
+    # Full names (Teams/Zoom voices) identify a person across workshops; short labels
+    # such as "ST1" or "Nuori 3" are only unique within one transcript.
+    words = label.split()
+    if len(words) >= 2 and all(w[:1].isupper() and w[1:].islower() for w in words if w.isalpha()) and not any(
+        ch.isdigit() for ch in label
+    ):
+        return label
+    return f"{workshop_id}:{label}"
+
+
+def _ingest_workshop(src: Source, ws: Workspace, key: Any, redact: Callable[[str], str]) -> dict[str, pd.DataFrame]:
+    from analysis.io.transcripts import read_transcript
+
+    speakers: dict[str, str] = src.spec["speakers"]
+    raw = read_transcript(src.path, speaker_map=speakers)
+    turns = raw.turns.copy()
+    pseudonym_of: dict[str, str] = {}
+    for label in turns["label"].unique():
+        role = speakers[label]
+        pseudonym_of[label] = key.pseudonym("speaker", _speaker_original(src.id, label), role=role)
+    out = pd.DataFrame({
+        "workshop_id": src.id,
+        "turn": turns["turn"].astype("int64"),
+        "speaker": turns["label"].map(pseudonym_of),
+        "speaker_role": turns["label"].map(speakers),
+        "start_time": pd.to_numeric(turns["start_time"], errors="coerce").astype("float64"),
+        "text": turns["text"].map(redact),
+        "source_line": turns["source_line"].astype("int64"),
+    })  # fmt: skip
+    workshop = pd.DataFrame([{
+        "workshop_id": src.id,
+        "date": pd.Timestamp(src.spec["date"]),
+        "work_package": src.spec["work_package"],
+        "method": str(src.spec.get("method") or ""),
+        "place": str(src.spec.get("place") or ""),
+        "source_file": src.relpath,
+        "n_turns": int(len(out)),
+        "n_speakers": int(out["speaker"].nunique()),
+    }])  # fmt: skip
+    return {"workshops": workshop, "transcript_turns": out, "_notes": pd.DataFrame({"note": list(getattr(raw, "notes", []))})}
+
+
+_DIARY_FIELDS = ("happened", "worked", "did_not_work", "next_steps")
+
+
+def _ingest_diary(src: Source, ws: Workspace, key: Any, redact: Callable[[str], str]) -> dict[str, pd.DataFrame]:
+    from analysis.io.diaries import diary_problems, read_diary_folder, read_diary_form
+
+    if src.spec["kind"] == "form":
+        entries = read_diary_form(src.path, sheet=src.spec.get("sheet"))
+    else:
+        entries = read_diary_folder(src.path, work_package=src.spec.get("work_package"))
+    problems = diary_problems(entries)
+    quarantine = _quarantine_frame([
+        {"source_id": src.id, "source_file": _diary_file(src, p.source_file), "location": str(p.location),
+         "reason": str(p.reason), "content": _excerpt(p.content, redact)}
+        for p in problems.itertuples()
+    ])  # fmt: skip
+    entries = entries.reset_index(drop=True)
+    if src.spec.get("work_package"):
+        wp = entries["work_package"].fillna("").astype(str).str.strip()
+        entries["work_package"] = wp.where(wp != "", src.spec["work_package"])
+    for f in _DIARY_FIELDS:
+        entries[f] = entries[f].fillna("").astype(str).map(redact)
+    writers = [
+        key.pseudonym("writer", f"{code:g}" if isinstance(code, float) else str(code).strip())
+        if not _blank(code) else "K?"
+        for code in entries["writer_code"]
+    ]
+    rows = entries["source_row"]
+    out = pd.DataFrame({
+        "date": pd.to_datetime(entries["date"]),
+        "writer": writers,
+        "writer_role": entries["role"].map(lambda title: _writer_role(title, ws)),
+        "writer_title": entries["role"].fillna("").astype(str).str.strip().str.lower(),
+        "work_package": entries["work_package"].fillna("").astype(str).str.strip().str.upper(),
+        **{f: entries[f] for f in _DIARY_FIELDS},
+        "text": entries[list(_DIARY_FIELDS)].apply(lambda r: "\n".join(v for v in r if v), axis=1)
+        if len(entries) else pd.Series(dtype="string"),
+        "source_id": src.id,
+        "source_file": [_diary_file(src, f) for f in entries["source_file"]],
+        "source_row": rows.astype("Int64"),
+        "_location": [f"row {r}" if not pd.isna(r) else f"file {f}" for r, f in zip(rows, entries["source_file"])],
+    })  # fmt: skip
+    return {"diary_entries": out, "quarantine": quarantine}
+
+
+def _writer_role(title: Any, ws: Workspace) -> str:
+    """Role code of a diary writer's job title, from ``roles:`` in config/diary_form.yaml."""
+    roles = _diary_roles(str(ws.resolve_config("config/diary_form.yaml")))
+    return roles.get(" ".join(str(title or "").lower().split()), "other")
+
+
+@lru_cache(maxsize=4)
+def _diary_roles(path: str) -> dict[str, str]:
+    doc = load_yaml(path) if Path(path).is_file() else {}
+    roles = doc.get("roles") or {}
+    if not isinstance(roles, dict):
+        raise ConfigError("'roles' must map a job title to a role code", file=path, location="roles")
+    allowed = {*SPEAKER_ROLES, "other"}
+    for title, role in roles.items():
+        if role not in allowed:
+            raise ConfigError(f"role '{role}' of '{title}' is not one of {', '.join(sorted(allowed))}", file=path,
+                              location=f"roles.{title}")  # fmt: skip
+    return {" ".join(str(t).lower().split()): str(r) for t, r in roles.items()}
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() in ("", "nan", "None")
+
+
+def _diary_file(src: Source, name: Any) -> str:
+    """Path of a diary source file relative to data/raw (a folder's document included)."""
+    if src.spec["kind"] == "folder" and isinstance(name, str) and name:
+        return f"{src.relpath.rstrip('/')}/{name}"
+    return src.relpath
+
+
+def _dedupe_diaries(entries: pd.DataFrame) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Quarantine repeated diary entries (same date, writer and text); keep the first."""
+    if entries.empty:
+        return entries, []
+    dup = entries.duplicated(subset=["date", "writer", "text"], keep="first")
+    rows = []
+    for r in entries[dup].itertuples():
+        first = entries[(entries["date"] == r.date) & (entries["writer"] == r.writer) & (entries["text"] == r.text)].iloc[0]
+        rows.append({"source_id": r.source_id, "source_file": r.source_file, "location": r._location,
+                     "reason": f"duplicate diary entry: same date, writer and text as {first['_location']} "
+                               f"of {first['source_file']}; the first one is kept",
+                     "content": r.text[:160]})  # fmt: skip
+    return entries[~dup], rows
+
+
+# --------------------------------------------------------------------------- main
+def ingest(ws: Workspace, *, manifest: Path | None = None, force: bool = False) -> IngestReport:
+    """Read every source of the manifest into ``data/processed/`` (see module docstring).
+
+    Parameters
+    ----------
+    ws : Workspace
+        The workspace.
+    manifest : Path, optional
+        Another manifest than ``data/raw/manifest.yaml``.
+    force : bool
+        Ignore the per-file cache.
+
+    Returns
+    -------
+    IngestReport
+
+    Raises
+    ------
+    DataError, ConfigError
+        With file, location and what to do; ``data/processed/`` is then unchanged.
+    """
+    from analysis.pipeline.plan import package_source_hash
+    from analysis.privacy import PseudonymKey, Redactor
+    from analysis.text.lemmatise import default_backend
+    from analysis.text.pipeline import segments_from_diaries, segments_from_turns, tokens_table
+
+    started = time.perf_counter()
+    manifest_path = Path(manifest) if manifest else ws.manifest
+    if not manifest_path.is_file():
+        raise DataError("no data manifest", file=manifest_path,
+                        hint="Run `jakala demo-data` for synthetic data, or write a manifest (docs/bring_your_own_data.md).")  # fmt: skip
+    man = load_manifest(manifest_path, ws)
+    key = PseudonymKey.load(ws.keys)
+    for name in man.known_names:
+        key.add_name(name)
+    # Every speaker of every workshop gets its pseudonym before any text is redacted, so a
+    # voice name from one transcript is redacted in all the others (and in the diaries).
+    for src in man.sources:
+        if src.kind == "workshop":
+            for label, role in src.spec["speakers"].items():
+                key.pseudonym("speaker", _speaker_original(src.id, label), role=role)
+    redactor = Redactor(key)
+    # The cache of a source is valid while the names to redact are the same.
+    names_state = json.dumps(sorted(key.known_names().items()), ensure_ascii=False).encode()
+    backend = default_backend()
+    package = package_source_hash().encode() + backend.encode()
+
+    staging = ws.root / "data" / f".processed-staging-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    (staging / "cache").mkdir(parents=True)
+    old_cache = ws.processed / "cache"
+    report = IngestReport(processed=ws.processed)
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
+    try:
+        known_pseudonyms = set(key.pseudonyms())
+        for src in man.sources:
+            instrument_bytes = b""
+            if src.kind == "survey":
+                instrument_bytes = ws.resolve_config(src.spec["instrument"]).read_bytes()
+            digest = _hash_bytes(_file_bytes(src.path), json.dumps(src.spec, sort_keys=True, default=str).encode(),
+                                 instrument_bytes, names_state, package)  # fmt: skip
+            cache_name = f"{src.id}-{digest}"
+            cached_dir = old_cache / cache_name
+            target_dir = staging / "cache" / cache_name
+            frames = None
+            if not force and (cached_dir / "_done").is_file():
+                used = json.loads((cached_dir / "_done").read_text(encoding="utf-8")).get("pseudonyms", [])
+                if set(used) <= known_pseudonyms:  # the key still holds every pseudonym it used
+                    target_dir.mkdir()
+                    for f in cached_dir.iterdir():
+                        os.link(f, target_dir / f.name)
+                    frames = {f.stem: pd.read_parquet(f) for f in target_dir.glob("*.parquet")}
+            cached = frames is not None
+            if frames is None:
+                if src.kind == "survey":
+                    frames = _ingest_survey(src, ws, key, redactor.redact_text)
+                    used = frames["respondents"]["respondent"]
+                elif src.kind == "workshop":
+                    frames = _ingest_workshop(src, ws, key, redactor.redact_text)
+                    segs = segments_from_turns(frames["transcript_turns"], unit="turn")
+                    frames["workshop_segments"] = segs
+                    frames["workshop_tokens"] = tokens_table(segs[["segment_id", "text"]])
+                    used = frames["transcript_turns"]["speaker"]
+                else:
+                    frames = _ingest_diary(src, ws, key, redactor.redact_text)
+                    used = frames["diary_entries"]["writer"]
+                target_dir.mkdir()
+                for name, frame in frames.items():
+                    frame.to_parquet(target_dir / f"{name}.parquet", index=False)
+                marker = {"source": src.id, "pseudonyms": sorted(set(map(str, used)))}
+                (target_dir / "_done").write_text(json.dumps(marker), encoding="utf-8")
+            rows = 0
+            for name, frame in frames.items():
+                if name.startswith("_"):
+                    continue
+                parts[name].append(frame)
+            main = {"survey": "survey_responses", "workshop": "transcript_turns", "diary": "diary_entries"}[src.kind]
+            rows = len(frames.get("respondents", frames[main])) if src.kind == "survey" else len(frames[main])
+            notes = list(frames["_notes"]["note"]) if "_notes" in frames else []
+            report.sources.append({"id": src.id, "kind": src.kind, "file": src.relpath, "rows": int(rows),
+                                   "quarantined": int(len(frames.get("quarantine", []))), "cached": cached,
+                                   "notes": notes})  # fmt: skip
+
+        tables: dict[str, pd.DataFrame] = {}
+        for name in TABLES:
+            frames = [f for f in parts[name] if f is not None and len(f.columns)]
+            tables[name] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+        # diaries: duplicates across sources, then segments and tokens for all entries at once
+        diaries = tables["diary_entries"]
+        if not diaries.empty:
+            diaries = diaries.sort_values(["date", "source_id", "source_row"], kind="stable").reset_index(drop=True)
+            diaries, dup_rows = _dedupe_diaries(diaries)
+            if dup_rows:
+                tables["quarantine"] = pd.concat([tables["quarantine"], _quarantine_frame(dup_rows)], ignore_index=True)
+            diaries = diaries.drop(columns=["_location"]).reset_index(drop=True)
+            diaries.insert(0, "entry_id", [f"D{i:04d}" for i in range(1, len(diaries) + 1)])
+            tables["diary_entries"] = diaries
+            segs = segments_from_diaries(diaries)
+            tables["diary_segments"] = segs
+            tables["diary_tokens"] = _cached_tokens(segs, staging / "cache", old_cache, force)
+        if tables["quarantine"].empty:
+            tables["quarantine"] = _quarantine_frame([])
+
+        for name, frame in tables.items():
+            frame.to_parquet(staging / f"{name}.parquet", index=False)
+            report.tables[name] = int(len(frame))
+        report.seconds = time.perf_counter() - started
+        report.lemmatiser = backend
+        (staging / "ingest_report.json").write_text(
+            json.dumps({"sources": report.sources, "tables": report.tables, "lemmatiser": backend},
+                       indent=2, ensure_ascii=False),
+            encoding="utf-8",
+        )
+        key.save()
+        _swap_in(staging, ws.processed)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return report
+
+
+def _cached_tokens(segments: pd.DataFrame, new_cache: Path, old_cache: Path, force: bool) -> pd.DataFrame:
+    """Tokens of the diary segments, cached by the hash of each segment's text."""
+    from analysis.text.pipeline import tokens_table
+
+    if segments.empty:
+        return tokens_table(segments[["segment_id", "text"]]) if "segment_id" in segments else pd.DataFrame()
+    digest = hashlib.sha256("\0".join(segments["segment_id"] + "\1" + segments["text"]).encode()).hexdigest()[:20]
+    name = f"diary_tokens-{digest}.parquet"
+    if (old_cache / name).is_file() and not force:
+        os.link(old_cache / name, new_cache / name)
+        return pd.read_parquet(new_cache / name)
+    tokens = tokens_table(segments[["segment_id", "text"]])
+    tokens.to_parquet(new_cache / name, index=False)
+    return tokens
+
+
+def _swap_in(staging: Path, processed: Path) -> None:
+    """Replace ``processed`` by ``staging`` with renames (keeps ``.gitkeep``)."""
+    keep = processed / ".gitkeep"
+    if keep.exists():
+        shutil.copy2(keep, staging / ".gitkeep")
+    old = processed.with_name(f".processed-old-{os.getpid()}")
+    if processed.exists():
+        os.replace(processed, old)
+    os.replace(staging, processed)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,126 @@
+"""Data quality: what was ingested, what is missing, what was quarantined and why.
+
+Functions take the processed tables (and ``ingest_report.json``) and return tidy
+DataFrames; :func:`plot_missingness` returns a matplotlib Figure.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+_LABELS = {
+    "fi": {
+        "source": "Lähde", "kind": "Tyyppi", "file": "Tiedosto", "rows": "Rivejä", "quarantined": "Karanteenissa",
+        "item": "Kysymys", "wave": "Aalto", "n": "n", "missing": "Puuttuvia", "missing_share": "Puuttuvia (%)",
+        "dont_know": "En osaa sanoa", "reason": "Syy", "count": "Lukumäärä", "survey": "kysely",
+        "workshop": "työpaja", "diary": "päiväkirja", "baseline": "alkukartoitus", "followup": "loppukartoitus",
+        "single": "kertakysely", "xlabel": "Puuttuvien vastausten osuus (%)",
+    },
+    "en": {
+        "source": "Source", "kind": "Kind", "file": "File", "rows": "Rows", "quarantined": "Quarantined",
+        "item": "Item", "wave": "Wave", "n": "n", "missing": "Missing", "missing_share": "Missing (%)",
+        "dont_know": "Don't know", "reason": "Reason", "count": "Count", "survey": "survey",
+        "workshop": "workshop", "diary": "diary", "baseline": "baseline", "followup": "follow-up",
+        "single": "single wave", "xlabel": "Share of missing answers (%)",
+    },
+}  # fmt: skip
+
+
+def labels(language: str = "fi") -> dict[str, str]:
+    """User-facing labels in Finnish (``fi``) or English (``en``)."""
+    if language not in _LABELS:
+        raise ValueError(f"language must be 'fi' or 'en', got {language!r}")
+    return _LABELS[language]
+
+
+def read_ingest_report(processed: Path) -> dict:
+    """The ``ingest_report.json`` written by :func:`analysis.ingest.ingest`."""
+    return json.loads((Path(processed) / "ingest_report.json").read_text(encoding="utf-8"))
+
+
+def source_summary(report: dict) -> pd.DataFrame:
+    """One row per ingested source: id, kind, file, rows, quarantined rows.
+
+    Examples
+    --------
+    >>> source_summary({"sources": [{"id": "a", "kind": "survey", "file": "a.xlsx", "rows": 3, "quarantined": 1}]})
+      source    kind    file  rows  quarantined
+    0      a  survey  a.xlsx     3            1
+    """
+    rows = [
+        {"source": s["id"], "kind": s["kind"], "file": s["file"], "rows": int(s["rows"]),
+         "quarantined": int(s.get("quarantined", 0))}
+        for s in report.get("sources", [])
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=["source", "kind", "file", "rows", "quarantined"])
+
+
+def missingness(responses: pd.DataFrame) -> pd.DataFrame:
+    """Missing answers per survey, wave and item.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        The long ``survey_responses`` table (``value`` NaN when missing; ``missing``
+        says why: ``dont_know``, ``missing_code`` or ``empty``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``survey_id, wave, item, n, missing, dont_know, missing_share`` where
+        ``missing_share`` is a percentage of ``n`` (all respondents of that wave).
+    """
+    df = responses.assign(
+        is_missing=responses["value"].isna(),
+        is_dont_know=responses["missing"].eq("dont_know"),
+    )
+    out = (
+        df.groupby(["survey_id", "wave", "item"], sort=True)
+        .agg(n=("value", "size"), missing=("is_missing", "sum"), dont_know=("is_dont_know", "sum"))
+        .reset_index()
+    )
+    out["missing_share"] = (100 * out["missing"] / out["n"]).round(1)
+    return out
+
+
+def quarantine_summary(quarantine: pd.DataFrame) -> pd.DataFrame:
+    """Quarantined rows per source and kind of reason (the reason's text before ':')."""
+    if quarantine.empty:
+        return pd.DataFrame(columns=["source_id", "reason", "count"])
+    kind = quarantine["reason"].astype(str).str.split(":", n=1).str[0].str.strip()
+    return (
+        quarantine.assign(reason=kind)
+        .groupby(["source_id", "reason"], sort=True)
+        .size()
+        .rename("count")
+        .reset_index()
+    )
+
+
+def plot_missingness(table: pd.DataFrame, *, language: str = "fi", survey_id: str | None = None) -> plt.Figure:
+    """Horizontal bars: share of missing answers per item, one colour per wave."""
+    from analysis.findings.style import apply_style, palette_for
+
+    apply_style()
+    lab = labels(language)
+    data = table if survey_id is None else table[table["survey_id"] == survey_id]
+    waves = list(dict.fromkeys(data["wave"]))
+    items = sorted(data["item"].unique())
+    colours = palette_for(waves)
+    height = max(2.5, 0.28 * len(items) * max(1, len(waves)) + 1.0)
+    fig, ax = plt.subplots(figsize=(16 / 2.54, min(height, 22 / 2.54)))
+    bar_h = 0.8 / max(1, len(waves))
+    for j, wave in enumerate(waves):
+        sub = data[data["wave"] == wave].set_index("item").reindex(items)
+        ax.barh([i + j * bar_h for i in range(len(items))], sub["missing_share"].fillna(0), height=bar_h,
+                color=colours[wave], label=lab.get(wave, wave))  # fmt: skip
+    ax.set_yticks([i + bar_h * (len(waves) - 1) / 2 for i in range(len(items))], items)
+    ax.invert_yaxis()
+    ax.set_xlabel(lab["xlabel"])
+    ax.legend(frameon=False, loc="lower right")
+    fig.tight_layout()
+    return fig
