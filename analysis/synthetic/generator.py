@@ -24,16 +24,18 @@ Planted signal (what the analyses should find)
     :data:`analysis.synthetic.surveys.SCALE_MEANS`): *role clarity* rises from baseline
     to follow-up by **+0.8 for social counsellors** (2.8 → 3.6) and **+0.3 for social
     workers** (3.3 → 3.6), +0.3 for others; *collaboration* and *service paths* rise
-    modestly (+0.3); *participation* +0.2; *competence* is stable (±0). Rounding to the
+    by +0.5; *participation* +0.2; *competence* is stable (±0). Rounding to the
     answer scale and clipping at 1 and 5 shrink the observed changes by roughly 10 %.
     Item = mean + 0.7 × (trait + N(0, 0.8²)); one trait per scale and respondent, so
     Cronbach's alpha is typically .75–.88 (with ≈ 50 complete answers per wave a seed
     can land between .67 and .90);
     reverse-coded items (rc3, co4, sp3) are answered as 6 − value. Linked respondents
     (half of the follow-up reuse their baseline code; one typed it in CAPITALS) keep
-    their trait with correlation 0.6, so paired tests have power: with seed 2024 the
-    paired role-clarity change is large for social counsellors and small for social
-    workers. About 4 % "En osaa sanoa", 2 % empty cells, 3 % of respondents stop after
+    their trait with correlation 0.8, so paired tests have power: with seed 2024 at
+    scale 1 the paired role-clarity change is large (r ≈ .74, Holm p < .01; larger for
+    social counsellors than social workers) and collaboration rises (r ≈ .56, Holm
+    p ≈ .03). Service paths (≈ 22 complete pairs) and participation (≈ 20) are below
+    what the paired test can detect at scale 1; at scale 10 they are recovered too. About 4 % "En osaa sanoa", 2 % empty cells, 3 % of respondents stop after
     the background questions; a few experience answers are text with a decimal comma.
 (b) **Workshops**: young people's share of the *turns* grows linearly with the
     workshop date from 11 % (first workshop) to 35 % (last); their share of the *words*

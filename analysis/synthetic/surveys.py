@@ -31,18 +31,18 @@ SCALE_MEANS: dict[str, dict[str, dict[str, float]]] = {
     "role_clarity": {"baseline": {"social_worker": 3.3, "social_counsellor": 2.8, "other": 3.0},
                      "change": {"social_worker": 0.3, "social_counsellor": 0.8, "other": 0.3}},
     "collaboration": {"baseline": {"social_worker": 3.0, "social_counsellor": 3.0, "other": 3.1},
-                      "change": {"social_worker": 0.3, "social_counsellor": 0.3, "other": 0.3}},
+                      "change": {"social_worker": 0.5, "social_counsellor": 0.5, "other": 0.5}},
     "competence": {"baseline": {"social_worker": 3.5, "social_counsellor": 3.3, "other": 3.2},
                    "change": {"social_worker": 0.0, "social_counsellor": 0.0, "other": 0.0}},
     "participation": {"baseline": {"social_worker": 2.9, "social_counsellor": 3.0, "other": 2.9},
                       "change": {"social_worker": 0.2, "social_counsellor": 0.2, "other": 0.2}},
     "service_paths": {"baseline": {"social_worker": 2.7, "social_counsellor": 2.7, "other": 2.8},
-                      "change": {"social_worker": 0.3, "social_counsellor": 0.3, "other": 0.3}},
+                      "change": {"social_worker": 0.5, "social_counsellor": 0.5, "other": 0.5}},
 }
 #: Spread of answers around the latent trait: item = mean + LOADING * (trait + noise).
 LOADING, NOISE_SD = 0.7, 0.8
 #: Correlation of a linked respondent's trait between the waves.
-TRAIT_STABILITY = 0.6
+TRAIT_STABILITY = 0.8
 ROLE_WEIGHTS = {"social_worker": 0.4, "social_counsellor": 0.4, "other": 0.2}
 MUNICIPALITY_WEIGHTS = {"Kemi": 0.27, "Keminmaa": 0.13, "Simo": 0.08, "Tervola": 0.09, "Tornio": 0.32, "Ylitornio": 0.11}
 P_DONT_KNOW, P_EMPTY, P_DROPOUT = 0.04, 0.02, 0.03
