@@ -51,15 +51,27 @@ def test_table_suppresses_small_cells_with_the_privacy_function(tmp_path):
     assert published.loc[2, "n"] == "<5"
     assert pd.isna(published.loc[2, "mean"])
     csv = (tmp_path / "reports" / "tables" / "survey" / "roles.csv").read_text(encoding="utf-8")
+    # the column total (24) is taken as public, so a second cell is hidden: 24 − 12 − 9 would give 3
     assert csv.splitlines() == [
         "role,n,mean",
         "social_worker,12,3.42",
-        "social_counsellor,9,3.9",
+        "social_counsellor,x,",
         "other,<5,",
     ]
     item = reg.items[0]
-    assert item["suppressed"] is True and item["n_suppressed"]["primary"] == 1
+    assert item["suppressed"] is True and item["n_suppressed"] == {"primary": 1, "secondary": 1}
     assert item["suppression_note"]["fi"].startswith("<5")
+
+
+def test_table_protects_group_totals_given_by_totals_by(tmp_path):
+    reg = Registry.for_run("survey", root=tmp_path, min_cell_size=5)
+    counts = pd.DataFrame({"wave": ["baseline"] * 3 + ["followup"] * 3,
+                           "role": ["social_worker", "social_counsellor", "other"] * 2,
+                           "n": [20, 30, 10, 25, 32, 3]})  # fmt: skip
+    published = reg.table("by_wave", counts, caption=CAPTION, count_columns=["n"], totals_by=["wave"])
+    assert published["n"].tolist() == [20, 30, 10, "x", 32, "<5"]  # 60 − 25 − 32 would reveal the 3
+    assert list(published.index) == list(range(6))
+    assert reg.items[0]["n_suppressed"] == {"primary": 1, "secondary": 1}
 
 
 def test_table_detects_count_columns_when_not_given(tmp_path):

@@ -393,6 +393,7 @@ class Registry:
         derived_columns: list[str] | None = None,
         suppress: bool = True,
         column_labels: dict[str, dict] | None = None,
+        totals_by: list[str] | None = None,
     ) -> pd.DataFrame:
         """Publish a table as ``reports/tables/<run>/<id>.csv`` with small cells suppressed.
 
@@ -420,6 +421,12 @@ class Registry:
         suppress : bool
             ``False`` publishes the counts as they are; recorded in the registry and
             shown in the table notes. Use only for counts that are not about people.
+        totals_by : list of str, optional
+            Columns whose groups have published totals (e.g. ``["wave"]`` when the
+            number of respondents per wave is given in the text). Within each group no
+            suppressed count can be recovered from the group's total. Without it, the
+            total of each count column is taken as public (and, with several count
+            columns, each row's total too), which is the cautious default.
         column_labels : dict, optional
             ``{column: {"fi": ..., "en": ...}}`` headers for the report; columns not
             listed use the labels of ``config/report.yaml`` or the column id.
@@ -473,12 +480,23 @@ class Registry:
                     location=where,
                     hint="Install the analysis.privacy package; tables with counts cannot be published without it.",
                 ) from None
-            table = suppress_small_cells(
-                table, k=self.min_cell_size, count_columns=list(count_columns), derived_columns=derived_columns
-            )
+            options = {"k": self.min_cell_size, "count_columns": list(count_columns),
+                       "derived_columns": derived_columns}  # fmt: skip
+            if totals_by:
+                unknown = [c for c in totals_by if c not in table.columns]
+                if unknown:
+                    raise DataError(f"totals_by {unknown} are not columns of the table", location=where)
+                parts = [suppress_small_cells(group, secondary="columns", **options)
+                         for _, group in table.groupby(list(totals_by), sort=False, dropna=False)]  # fmt: skip
+                records = [part.attrs.get("suppression") or {} for part in parts]
+                table = pd.concat(parts).loc[table.index] if parts else table
+                record = {key: [cell for r in records for cell in r.get(key, [])] for key in ("primary", "secondary")}
+            else:
+                secondary = "columns" if len(count_columns) == 1 else "both"
+                table = suppress_small_cells(table, secondary=secondary, **options)
+                record = table.attrs.get("suppression") or {}
             if not isinstance(table, pd.DataFrame):
                 raise PipelineError("suppress_small_cells did not return a DataFrame", location=where)
-            record = table.attrs.get("suppression") or {}
             n_primary, n_secondary = len(record.get("primary", [])), len(record.get("secondary", []))
             try:
                 from analysis.privacy.suppress import suppression_note
