@@ -61,7 +61,7 @@ def test_inflected_street_address():
 
 @pytest.mark.parametrize("text, n", [
     ("aino.korhonen@lapha.fi", 1), ("Aino.Korhonen@ulapland.fi", 1), ("jere(at)gmail.com", 1),
-    ("matti.meikalainen [at] lapinamk.fi", 1), ("git@github.com", 0), ("user@example.com", 0),
+    ("matti.meikalainen [at] lapinamk.fi", 1), ("git@github.com", 0), ("user@example.com", 1),
     ("pandas@2.1", 0), ("@property", 0), ("versio 1.2.3", 0),
 ])
 def test_emails(text, n):
@@ -157,6 +157,12 @@ def test_double_brackets_option_and_kinds():
     assert redactor("Jerelle 0401234567") == "[[Nuori 1]] 0401234567"
     with pytest.raises(ValueError):
         Redactor(kinds=["face"])
+
+
+def test_example_domains_are_skipped_only_on_request():
+    text = "osoite joonas.korhonen@example.fi, kiitos"
+    assert find_emails(text) == [(7, 33)]
+    assert find_emails(text, allow_examples=True) == []
 
 
 def test_name_stems_examples():

@@ -390,10 +390,11 @@ class Registry:
         caption: dict,
         notes: dict | None = None,
         count_columns: list[str] | None = None,
-        derived_columns: list[str] | None = None,
+        derived_columns: list[str] | dict[str, str | list[str]] | None = None,
         suppress: bool = True,
         column_labels: dict[str, dict] | None = None,
         totals_by: list[str] | None = None,
+        secondary: bool | str = "columns",
     ) -> pd.DataFrame:
         """Publish a table as ``reports/tables/<run>/<id>.csv`` with small cells suppressed.
 
@@ -415,9 +416,11 @@ class Registry:
         count_columns : list of str, optional
             Columns holding counts of people or units. ``None`` detects them by name
             (:func:`detect_count_columns`); ``[]`` declares that the table has none.
-        derived_columns : list of str, optional
+        derived_columns : list of str or dict, optional
             Columns computed from the counts (shares, means, tests) that are blanked
-            with a suppressed count.
+            with a suppressed count: a list is blanked when any count of its row is
+            hidden; a dict ``{derived: count column(s)}`` only when its own source
+            count is hidden (e.g. statistics computed from ``n_pairs``).
         suppress : bool
             ``False`` publishes the counts as they are; recorded in the registry and
             shown in the table notes. Use only for counts that are not about people.
@@ -425,8 +428,11 @@ class Registry:
             Columns whose groups have published totals (e.g. ``["wave"]`` when the
             number of respondents per wave is given in the text). Within each group no
             suppressed count can be recovered from the group's total. Without it, the
-            total of each count column is taken as public (and, with several count
-            columns, each row's total too), which is the cautious default.
+            total of each count column is taken as public, the cautious default.
+        secondary : bool or {"rows", "columns", "both"}
+            Which totals are taken as public when ``totals_by`` is not given (see
+            :func:`analysis.privacy.suppress.suppress_small_cells`); ``"both"`` for a
+            crosstab whose row totals are public too.
         column_labels : dict, optional
             ``{column: {"fi": ..., "en": ...}}`` headers for the report; columns not
             listed use the labels of ``config/report.yaml`` or the column id.
@@ -456,7 +462,8 @@ class Registry:
             raise DataError("the table has duplicate column names", location=where, hint="Rename the columns.")
         if count_columns is None:
             count_columns = detect_count_columns(table)
-        derived_columns = list(derived_columns or [])
+        derived_spec = dict(derived_columns) if isinstance(derived_columns, dict) else list(derived_columns or [])
+        derived_columns = list(derived_spec)
         for label, columns in (("count_columns", count_columns), ("derived_columns", derived_columns)):
             missing = [c for c in columns if c not in table.columns]
             if missing:
@@ -481,7 +488,7 @@ class Registry:
                     hint="Install the analysis.privacy package; tables with counts cannot be published without it.",
                 ) from None
             options = {"k": self.min_cell_size, "count_columns": list(count_columns),
-                       "derived_columns": derived_columns}  # fmt: skip
+                       "derived_columns": derived_spec}  # fmt: skip
             if totals_by:
                 unknown = [c for c in totals_by if c not in table.columns]
                 if unknown:
@@ -492,7 +499,6 @@ class Registry:
                 table = pd.concat(parts).loc[table.index] if parts else table
                 record = {key: [cell for r in records for cell in r.get(key, [])] for key in ("primary", "secondary")}
             else:
-                secondary = "columns" if len(count_columns) == 1 else "both"
                 table = suppress_small_cells(table, secondary=secondary, **options)
                 record = table.attrs.get("suppression") or {}
             if not isinstance(table, pd.DataFrame):

@@ -74,16 +74,18 @@ _EMAIL = re.compile(
     r"(?P<domain>[\w](?:[\w-]{0,62})(?:\.[\w-]{1,63})*\.[A-Za-z]{2,24})"
     r"(?![\w@]|\.[A-Za-z])"
 )
-#: Not personal: documentation examples and machine accounts.
+#: Documentation examples (skipped only on request) and machine accounts (always skipped).
 _EMAIL_ALLOWED_DOMAINS = re.compile(r"(?:^|\.)example\.(?:com|org|net|fi)$", re.IGNORECASE)
 _EMAIL_ALLOWED_LOCALS = {"git", "noreply", "no-reply"}
 
 
-def find_emails(text: str) -> list[tuple[int, int]]:
+def find_emails(text: str, *, allow_examples: bool = False) -> list[tuple[int, int]]:
     """Return ``(start, end)`` of e-mail addresses in ``text``.
 
     Accepts the Finnish habit of writing ``(at)`` or ``[at]`` for ``@``; ignores
-    ``example.*`` domains and ``git@``/``noreply@`` accounts.
+    ``git@``/``noreply@`` accounts. ``example.*`` domains are found too, because in a
+    participant's text ``aino.korhonen@example.fi`` still carries a name; pass
+    ``allow_examples=True`` to skip them (documentation, code).
 
     Examples
     --------
@@ -92,7 +94,7 @@ def find_emails(text: str) -> list[tuple[int, int]]:
     """
     found = []
     for m in _EMAIL.finditer(text):
-        if _EMAIL_ALLOWED_DOMAINS.search(m.group("domain")):
+        if allow_examples and _EMAIL_ALLOWED_DOMAINS.search(m.group("domain")):
             continue
         if m.group("local").casefold() in _EMAIL_ALLOWED_LOCALS:
             continue
