@@ -68,7 +68,11 @@ def _workspace(tmp_path: Path, *, with_codings: bool) -> Path:
     segs = pd.concat(frames, ignore_index=True)
     processed = tmp_path / "data" / "processed"
     processed.mkdir(parents=True)
-    segs.to_parquet(processed / "segments.parquet")
+    from analysis.text.pipeline import tokens_table
+
+    for kind, part in (("workshop", segs[segs["doc_type"] == "workshop"]), ("diary", segs[segs["doc_type"] == "diary"])):
+        part.to_parquet(processed / f"{kind}_segments.parquet")
+        tokens_table(part[["segment_id", "text"]]).to_parquet(processed / f"{kind}_tokens.parquet")
     turns = pd.DataFrame([
         {"workshop_id": doc_id, "turn": i, "speaker": s, "speaker_role": r, "text": t, "start_time": float("nan"),
          "source_line": i}
@@ -120,8 +124,10 @@ def test_export_workspace_qdpx_round_trips_the_autocodes(tmp_path):
 
     root = _workspace(tmp_path, with_codings=False)
     out = export_workspace_qdpx(root / "out" / "jakala.qdpx", root=root, codebook=CODEBOOK)
-    segments = pd.read_parquet(root / "data" / "processed" / "segments.parquet")
-    autocodes = pd.read_parquet(root / "data" / "processed" / "autocodes.parquet")
+    from analysis.coding.autocode import autocode, workspace_segments
+
+    segments, tokens = workspace_segments(root / "data" / "processed", unit="turn", include_diaries=True)
+    autocodes = pd.concat([autocode(part, tokens, load_codebook(CODEBOOK)) for _, part in segments.groupby("unit")])
     project = import_qdpx(out, codebook=load_codebook(CODEBOOK).codes)
     assert len(project.sources) == 26  # 24 workshops and 2 diary entries
     mapped, unmapped = map_codings_to_segments(project, segments)

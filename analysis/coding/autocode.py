@@ -210,3 +210,48 @@ def autocode_texts(texts: list[str] | pd.Series, codebook: Codebook | str | Path
     segments = pd.DataFrame({"segment_id": [f"t{i + 1}" for i in range(len(texts))], "text": texts})
     codings = autocode(segments, tokens_table(segments), codebook)
     return codings.merge(segments, on="segment_id", how="left")
+
+
+def workspace_segments(
+    processed: str | Path, *, unit: str = "turn", include_diaries: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Segments and their tokens from the ingestion cache in ``data/processed/``.
+
+    Parameters
+    ----------
+    processed : str or Path
+        The ``data/processed`` folder.
+    unit : {"turn", "sentence", "diary_entry"}
+        Workshop turns or sentences, or diary entries. Turns and diary entries come
+        from the cached ``*_segments``/``*_tokens`` tables; sentences are cut from the
+        turns and tokenised here (nothing is written).
+    include_diaries : bool
+        Add the diary entries to workshop segments.
+
+    Returns
+    -------
+    (segments, tokens) : tuple of DataFrame
+    """
+    from analysis.text.pipeline import segments_from_turns, tokens_table
+
+    processed = Path(processed)
+    if unit not in ("turn", "sentence", "diary_entry"):
+        raise DataError(f"unknown segment unit {unit!r}", hint="Use 'turn', 'sentence' or 'diary_entry'.")
+
+    def read(name: str) -> pd.DataFrame:
+        path = processed / f"{name}.parquet"
+        if not path.is_file():
+            raise DataError("the table does not exist", file=path, hint="Run `jakala ingest` first.")
+        return pd.read_parquet(path)
+
+    parts: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+    if unit == "turn":
+        parts.append((read("workshop_segments"), read("workshop_tokens")))
+    elif unit == "sentence":
+        sentences = segments_from_turns(read("transcript_turns"), unit="sentence", workshops=read("workshops"))
+        parts.append((sentences, tokens_table(sentences[["segment_id", "text"]])))
+    if unit == "diary_entry" or include_diaries:
+        parts.append((read("diary_segments"), read("diary_tokens")))
+    segments = pd.concat([p[0] for p in parts], ignore_index=True)
+    tokens = pd.concat([p[1] for p in parts], ignore_index=True)
+    return segments, tokens

@@ -1365,9 +1365,9 @@ def export_workspace_qdpx(
 ) -> Path:
     """Export the workspace's processed texts and auto-codings as a ``.qdpx`` (``jakala qdpx``).
 
-    Reads ``data/processed/segments.parquet``, ``transcript_turns.parquet``,
-    ``diary_entries.parquet`` and ``autocodes.parquet`` (``segment_id, code``; optional)
-    below the workspace root, and the codebook YAML.
+    Reads the cached segments and tokens of ``data/processed/`` (workshops and,
+    optionally, diaries), auto-codes them with the codebook YAML and exports texts,
+    codebook and codings.
 
     Parameters
     ----------
@@ -1388,17 +1388,12 @@ def export_workspace_qdpx(
     -------
     Path
     """
+    from analysis.coding.autocode import autocode, workspace_segments
     from analysis.coding.codebook import load_codebook
     from analysis.workspace import Workspace
 
     ws = Workspace.discover(root=root)
-    segments_file = ws.processed / "segments.parquet"
-    if not segments_file.is_file():
-        raise DataError("the segments table does not exist", file=str(segments_file),
-                        hint="Run the ingestion and text steps first (jakala run).")
-    all_segments = pd.read_parquet(segments_file)
-    units = {unit} | ({"diary_entry"} if include_diaries else set())
-    segments = all_segments[all_segments["unit"].isin(units)].reset_index(drop=True)
+    segments, tokens = workspace_segments(ws.processed, unit=unit, include_diaries=include_diaries)
 
     def optional(name: str) -> pd.DataFrame | None:
         file = ws.processed / name
@@ -1411,11 +1406,8 @@ def export_workspace_qdpx(
         warnings.warn(f"{len(missing)} document(s) could not be rebuilt and are left out: {', '.join(missing[:5])}",
                       stacklevel=2)
     segments = segments[segments["doc_id"].astype(str).isin(documents)]
-    autocodes = optional("autocodes.parquet")
-    if autocodes is None:
-        codings = pd.DataFrame(columns=["segment_id", "code", "coder"])
-    else:
-        codings = autocodes[autocodes["segment_id"].isin(segments["segment_id"])][["segment_id", "code"]]
-        codings = codings.assign(coder=autocodes["coder"] if "coder" in autocodes.columns else "auto")
-    cb = load_codebook(ws.resolve_config(codebook)).codes
-    return export_qdpx(path, cb, documents, segments, codings, project_name=project_name, language=language)
+    book = load_codebook(ws.resolve_config(codebook))
+    tokens = tokens[tokens["segment_id"].isin(segments["segment_id"])]
+    codings = pd.concat([autocode(part, tokens, book) for _, part in segments.groupby("unit", sort=True)],
+                        ignore_index=True)[["segment_id", "code"]].assign(coder="auto")  # one unit at a time
+    return export_qdpx(path, book.codes, documents, segments, codings, project_name=project_name, language=language)
