@@ -34,7 +34,7 @@ def data():
 def _texts(fig):
     out = []
     for ax in fig.axes:
-        out += [t.get_text() for t in ax.get_yticklabels() + ax.get_xticklabels()]
+        out += [t.get_text() for t in ax.get_yticklabels() + ax.get_xticklabels() + ax.texts]
         out += [ax.get_xlabel(), ax.get_ylabel(), ax.get_title()]
         if ax.get_legend():
             out += [t.get_text() for t in ax.get_legend().get_texts()]
@@ -62,7 +62,8 @@ def test_scale_scores_plot_has_paired_lines(data):
     scores = scale_scores(responses, inst)
     fig = scale_scores_plot(scores, respondents.rename(columns={"respondent_code": "respondent"}),
                             instrument=inst, language="en")
-    assert len([ax for ax in fig.axes if ax.get_visible()]) == 5
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    assert len(panels) == 5  # the sixth, empty place holds the legend
     first = fig.axes[0]
     # 16 respondents are in both waves: at least one paired line per linked respondent with a score
     assert len(first.lines) >= 10
@@ -84,3 +85,24 @@ def test_forest_and_prevalence_plots(data):
     fig = prevalence_plot(prev, language="en")
     assert "Housing" in _texts(fig)
     plt.close(fig)
+
+
+def test_groups_below_the_small_cell_limit_are_not_drawn(data):
+    inst, responses, respondents = data
+    respondents = respondents.rename(columns={"respondent_code": "respondent"})
+    sizes = respondents.groupby(["role", "wave"]).size()
+    k = int(sizes.min()) + 1  # the smallest role × wave group falls below the limit
+    scores = scale_scores(responses.rename(columns={"respondent_code": "respondent"}), inst)
+    fig = scale_scores_plot(scores, respondents, instrument=inst, language="en", min_n=k)
+    assert fig.omitted_groups == sorted(key for key, n in sizes.items() if n < k)
+    assert scale_scores_plot(scores, respondents, instrument=inst).omitted_groups == []
+    answers = responses[responses["item"] == "rc1"].dropna(subset=["value"]).merge(
+        respondents.rename(columns={"respondent": "respondent_code"})[["respondent_code", "wave", "role"]])
+    k_items = int(answers.groupby("role").size().min()) + 1
+    likert = likert_diverging(responses, inst, "role_clarity", language="en", min_n=k_items,
+                              respondents=respondents.rename(columns={"respondent": "respondent_code"}))
+    assert likert.omitted_groups  # the smallest role is left out
+    drawn = {t.get_text() for t in likert.axes[0].get_yticklabels()}
+    for role in likert.omitted_groups:
+        assert all(role.replace("_", " ") not in label for label in drawn)
+    plt.close("all")

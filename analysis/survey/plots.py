@@ -124,6 +124,7 @@ def likert_diverging(
     by: str | None = "role",
     wave: str | None = None,
     language: str = "fi",
+    min_n: int = 0,
 ) -> Figure:
     """Diverging stacked bars of the items of one scale, by group.
 
@@ -146,10 +147,14 @@ def likert_diverging(
     wave : str, optional
         Only this wave (default: all waves pooled).
     language : {"fi", "en"}
+    min_n : int, default 0
+        Groups with fewer valid answers than this to an item (the small-cell limit)
+        are not drawn.
 
     Returns
     -------
     Figure
+        ``fig.omitted_groups`` lists the groups left out by ``min_n``.
     """
     _check_language(language)
     sc = instrument.scale(scale)
@@ -170,44 +175,70 @@ def likert_diverging(
         data["_group"] = data[by].astype(object).where(data[by].notna(), "missing")
     else:
         data = data.assign(_group="all")
-    group_ids = sorted(data["_group"].unique(), key=str)
     counts = data.groupby(["item", "_group", "value"]).size().unstack("value", fill_value=0)
     counts = counts.reindex(columns=levels, fill_value=0)
+    omitted = sorted({g for (_, g), n in counts.sum(axis=1).items() if n < min_n})
+    counts = counts[~counts.index.get_level_values("_group").isin(omitted)]
+    if counts.empty:
+        raise DataError(f"every group has fewer than {min_n} answers", location="likert_diverging")
+    group_ids = sorted(counts.index.get_level_values("_group").unique(), key=str)
     shares = counts.div(counts.sum(axis=1), axis=0) * 100
-    rows = [(item, g) for item in sc.items for g in group_ids if (item, g) in shares.index]
+    # one header line per item (its text), then one bar per group below it
+    layout: list[tuple[float, str, str | None, str]] = []  # (y, item, group or None for the header, label)
+    y = 0.0
+    for item in sc.items:
+        text = instrument.item_text(item, language)
+        if instrument.item(item).reverse:
+            text += " " + TEXT["reversed"][language]
+        if by is not None:
+            wrapped = _wrap(text, 75)
+            y += 0.35 * wrapped.count("\n")
+            layout.append((y, item, None, wrapped))
+            y += 1.0
+            for g in group_ids:
+                if (item, g) in shares.index:
+                    layout.append((y, item, g, group_label(g, language)))
+                    y += 1.0
+        else:
+            layout.append((y, item, "all", _wrap(text, 45)))
+            y += 1.0 + 0.3 * _wrap(text, 45).count("\n")
+        y += 0.4
     _apply_style()
-    height = max(2.5, 0.32 * len(rows) + 1.6)
+    height = max(2.5, 0.19 * y + 1.8)
     fig, ax = plt.subplots(figsize=(16 / 2.54, height))
     import seaborn as sns
 
     colours = sns.color_palette("RdBu", len(levels))
     mid = (len(levels) - 1) / 2
-    for y, (item, g) in enumerate(rows):
+    for ypos, item, g, _ in layout:
+        if g is None:
+            continue
         share = shares.loc[(item, g)].to_numpy()
         neg = share[: int(np.floor(mid))].sum() + (share[int(mid)] / 2 if mid.is_integer() else 0)
         left = -neg
         for k, value in enumerate(share):
-            ax.barh(y, value, left=left, color=colours[k], edgecolor="white", linewidth=0.5,
+            ax.barh(ypos, value, left=left, height=0.8, color=colours[k], edgecolor="white", linewidth=0.5,
                     label=answers.labels_fi.get(levels[k]) if language == "fi" else answers.labels_en.get(levels[k]))
             left += value
     ax.axvline(0, color="black", linewidth=0.8)
-    labels = []
-    for item, g in rows:
-        text = instrument.item_text(item, language)
-        if instrument.item(item).reverse:
-            text += " " + TEXT["reversed"][language]
-        labels.append(f"{_wrap(text)}\n[{group_label(g, language)}]" if by is not None else _wrap(text))
-    ax.set_yticks(range(len(rows)), labels)
-    ax.invert_yaxis()
+    bars = [row for row in layout if row[2] is not None]
+    ax.set_yticks([row[0] for row in bars], [row[3] for row in bars])
+    for ypos, _, g, text in layout:
+        if g is None:  # the item's text as a heading above its bars
+            ax.text(-100, ypos + 0.25, text, ha="left", va="bottom", fontsize="small", fontweight="bold")
+    ax.tick_params(axis="y", length=0)
+    ax.set_ylim(y - 0.2, -0.8)
     ax.set_xlim(-100, 100)
     ax.set_xticks([-100, -50, 0, 50, 100], ["100", "50", "0", "50", "100"])
     ax.set_xlabel(TEXT["share"][language])
     ax.set_title(sc.label.get(language, scale))
     handles, names = ax.get_legend_handles_labels()
     seen = dict(zip(names, handles))
-    ax.legend(seen.values(), [str(n) for n in seen.keys()], loc="upper center", bbox_to_anchor=(0.5, -0.12),
-              ncol=min(len(seen), 3), frameon=False, fontsize="small")
-    _finish(fig)
+    outside = fig.get_layout_engine() is not None  # constrained layout keeps room for an outside legend
+    fig.legend(seen.values(), [str(n) for n in seen.keys()], loc="outside lower center" if outside else "lower center",
+               ncol=min(len(seen), 3), frameon=False, fontsize="small")
+    _finish(fig, rect=(0, min(0.3, (0.25 + 0.22 * -(-len(seen) // 3)) / height), 1, 1))
+    fig.omitted_groups = omitted
     return fig
 
 
@@ -221,6 +252,7 @@ def scale_scores_plot(
     scales: Sequence[str] | None = None,
     waves: Sequence[str] = ("baseline", "followup"),
     language: str = "fi",
+    min_n: int = 0,
 ) -> Figure:
     """Scale scores by group and wave, with lines joining linked respondents.
 
@@ -241,10 +273,14 @@ def scale_scores_plot(
     scales : list of str, optional
     waves : pair of str
     language : {"fi", "en"}
+    min_n : int, default 0
+        Groups with fewer respondents than this in a wave (the small-cell limit) are
+        not drawn in that wave.
 
     Returns
     -------
     Figure
+        ``fig.omitted_groups`` lists ``(group, wave)`` pairs left out by ``min_n``.
     """
     _check_language(language)
     data = scores.dropna(subset=["score"])
@@ -258,6 +294,13 @@ def scale_scores_plot(
         data["_group"] = data[by].astype(object).where(data[by].notna(), "missing")
     else:
         data = data.assign(_group="all")
+    sizes = data.groupby(["_group", "wave"])["respondent"].nunique()
+    omitted = sorted(key for key, n in sizes.items() if n < min_n)
+    if omitted:
+        keep = ~pd.MultiIndex.from_frame(data[["_group", "wave"]]).isin(omitted)
+        data = data[keep]
+    if data.empty:
+        raise DataError(f"every group has fewer than {min_n} respondents", location="scale_scores_plot")
     scale_ids = list(scales) if scales is not None else list(dict.fromkeys(data["scale"]))
     group_ids = sorted(data["_group"].unique(), key=str)
     colours = _palette(group_ids)
@@ -295,14 +338,22 @@ def scale_scores_plot(
         title = instrument.scale_label(scale_id, language) if instrument is not None else scale_id
         ax.set_title(_wrap(title, 28), fontsize="medium")
         _comma(ax, "y", language)
-    for ax in list(axes.flat)[len(scale_ids):]:
+    spare = list(axes.flat)[len(scale_ids):]
+    for ax in spare:
         ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel(TEXT["score"][language])
     handles = [plt.Line2D([], [], marker="o", linestyle="", color=colours[g], label=group_label(g, language))
                for g in group_ids]
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False)
-    _finish(fig, rect=(0, 0.08, 1, 1))
+    if spare:  # the legend goes into the first empty panel
+        spare[0].set_visible(True)
+        spare[0].axis("off")
+        spare[0].legend(handles=handles, loc="center", frameon=False)
+        _finish(fig)
+    else:
+        fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False)
+        _finish(fig, rect=(0, 0.08, 1, 1))
+    fig.omitted_groups = omitted
     return fig
 
 
