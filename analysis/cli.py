@@ -106,16 +106,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _leak_gate(ws: Workspace) -> bool:
-    from analysis.privacy import PseudonymKey, format_findings, scan_paths
+    from analysis.privacy.gate import leak_gate
 
-    key = PseudonymKey.load(ws.keys)
     targets = [p for p in (ws.reports, ws.figures, ws.processed) if p.exists()]
-    found = scan_paths(targets, key=key)
+    found, scanned, skipped = leak_gate(targets, ws.keys, ws.reports / ".cache" / "leak_gate.json")
     if found:
+        from analysis.privacy import format_findings
+
         print("\nLeak gate: FAILED")
         print(format_findings(found))
         return False
-    print(f"\nLeak gate: passed ({', '.join(str(t) for t in targets)} contain no identifiers)")
+    print(f"\nLeak gate: passed ({scanned} changed file(s) scanned, {skipped} unchanged since a clean scan; "
+          f"{', '.join(str(t) for t in targets)})")
     return True
 
 

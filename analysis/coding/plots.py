@@ -160,8 +160,8 @@ def code_heatmap(
              _code_labels(codes, cb, language), 1.0 if value == "share" else None, _t(value, language), fig)
     ax.set_xlabel(_t(by, language))
     if min_cell_size:
-        ax.text(0, -0.02, _t("suppressed", language).format(k=min_cell_size), transform=ax.transAxes,
-                ha="left", va="top", fontsize=6, color="#555555")
+        ax.text(0, 1.01, _t("suppressed", language).format(k=min_cell_size), transform=ax.transAxes,
+                ha="left", va="bottom", fontsize=6, color="#555555")  # above the plot, clear of the labels
     if title:
         ax.set_title(title)
     return fig

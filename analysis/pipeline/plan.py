@@ -20,13 +20,13 @@ import glob
 import hashlib
 import itertools
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import yaml
 
 from analysis.config import check_keys, load_yaml, require
@@ -169,6 +169,7 @@ def load_pipeline(
         that no run accepts.
     """
     file = Path(path) if path else ws.project / "pipeline.yaml"
+    load_parameter_cache(ws)
     doc = load_yaml(file)
     if not isinstance(doc, dict):
         raise ConfigError("expected a mapping with 'stages:'", file=file)
@@ -268,6 +269,7 @@ def load_pipeline(
                     hint=f"Its parameters: {', '.join(sorted(declared))}.",
                 )
         final.append(Run(run.name, run.stage, run.notebook, params, run.inputs, run.needs, run.outputs))
+    save_parameter_cache(ws)
     for i, (target, key, _value) in enumerate(parsed):
         if i not in used_overrides:
             if target is not None and target not in names:
@@ -276,30 +278,49 @@ def load_pipeline(
     return Pipeline(file=file, stages=stage_names, runs=final)
 
 
-@lru_cache(maxsize=64)
-def _inspect(path: str, mtime: float) -> dict[str, dict]:
-    import papermill as pm
+def read_notebook(path: Path) -> dict[str, Any]:
+    """A notebook as plain JSON (cheaper than importing nbformat for hashing and checks)."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"cannot read the notebook ({exc})", file=path, hint="Is it a valid .ipynb file?") from None
 
-    return pm.inspect_notebook(path)
+
+def _cell_source(cell: dict[str, Any]) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+#: papermill's inspection of each notebook, keyed by the notebook's SHA-256 (see load_pipeline).
+_PARAMETER_CACHE: dict[str, dict[str, dict]] = {}
 
 
 def notebook_parameters(path: str | Path) -> dict[str, dict]:
-    """The parameters a notebook declares in its ``parameters`` cell (papermill)."""
+    """The parameters a notebook declares in its ``parameters`` cell (papermill).
+
+    Papermill only warns about a line of the cell it cannot parse and then ignores
+    that parameter; here such a line is an error naming the line.
+    """
     path = Path(path)
     if not path.is_file():
         raise ConfigError("notebook not found", file=path, hint="Check 'notebook:' in pipeline.yaml.")
-    params = _inspect(str(path), path.stat().st_mtime)
-    nb = nbformat.read(path, as_version=4)
-    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest in _PARAMETER_CACHE:
+        return _PARAMETER_CACHE[digest]
+    nb = read_notebook(path)
+    cells = [c for c in nb.get("cells", []) if "parameters" in c.get("metadata", {}).get("tags", [])]
     if not cells:
         raise ConfigError(
             "the notebook has no cell tagged 'parameters'",
             file=path,
             hint="Tag the cell holding the defaults with 'parameters' (View → Cell metadata in JupyterLab).",
         )
-    # papermill only warns about a line it cannot parse and then ignores that parameter
+    import papermill as pm
+
+    params = pm.inspect_notebook(str(path))
     try:
-        tree = ast.parse(cells[0].source)
+        tree = ast.parse(_cell_source(cells[0]))
     except SyntaxError as exc:
         raise ConfigError(f"the parameters cell is not valid Python ({exc.msg})", file=path,
                           location=f"parameters cell, line {exc.lineno}") from None  # fmt: skip
@@ -313,7 +334,33 @@ def notebook_parameters(path: str | Path) -> dict[str, dict]:
                     location=f"parameters cell, line {node.lineno}",
                     hint="Keep one 'name = value  # comment' per line, without '=' inside the comment.",
                 )
-    return params
+    _PARAMETER_CACHE[digest] = {name: dict(info) for name, info in params.items()}
+    return _PARAMETER_CACHE[digest]
+
+
+def _parameter_cache_file(ws: Workspace) -> Path:
+    return ws.reports / ".cache" / "notebook_parameters.json"
+
+
+def load_parameter_cache(ws: Workspace) -> None:
+    """Fill the in-memory inspection cache from ``reports/.cache`` (saves importing papermill)."""
+    file = _parameter_cache_file(ws)
+    if file.is_file():
+        try:
+            _PARAMETER_CACHE.update(json.loads(file.read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError):
+            pass
+
+
+def save_parameter_cache(ws: Workspace) -> None:
+    file = _parameter_cache_file(ws)
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_name(f".{file.name}.tmp")
+        tmp.write_text(json.dumps(_PARAMETER_CACHE, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, file)
+    except OSError:
+        pass
 
 
 def _default_value(info: dict) -> Any:
@@ -398,12 +445,11 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
 
 def notebook_source_hash(path: Path) -> str:
     """Hash of a notebook's code and Markdown (outputs and metadata ignored)."""
-    nb = nbformat.read(path, as_version=4)
     digest = hashlib.sha256()
-    for cell in nb.cells:
-        digest.update(cell.cell_type.encode())
+    for cell in read_notebook(path).get("cells", []):
+        digest.update(str(cell.get("cell_type", "")).encode())
         digest.update(b"\0")
-        digest.update(cell.source.encode("utf-8"))
+        digest.update(_cell_source(cell).encode("utf-8"))
         digest.update(b"\1")
     return digest.hexdigest()
 

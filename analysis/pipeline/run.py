@@ -371,7 +371,7 @@ def run_batch(
             pipeline.run(name)  # raises for an unknown name
     validate_parameters(pipeline, ws, only=only)
     jobs = max(1, jobs or os.cpu_count() or 1)
-    kernel = resolve_kernel(kernel)
+    kernel_name: str | None = None  # resolved when the first run executes (jupyter_client is slow to import)
     manifest = load_manifest(ws)
     manifest.setdefault("runs", {})
     manifest.update(
@@ -420,6 +420,7 @@ def run_batch(
             if not to_execute:
                 continue
             specs = {}
+            kernel_name = kernel_name or resolve_kernel(kernel)
             for run, reason, inputs in to_execute:
                 backup = _stage_aside(run, ws)
                 tmp_nb = ws.reports / "notebooks" / f".{run.name}.running.ipynb"
@@ -427,7 +428,7 @@ def run_batch(
                     "notebook": str(ws.project / run.notebook),
                     "output": str(tmp_nb),
                     "parameters": {"project_root": str(ws.root), "run_name": run.name, **run.parameters},
-                    "kernel": kernel,
+                    "kernel": kernel_name,
                     "cwd": str((ws.project / run.notebook).parent),
                     "start_timeout": start_timeout,
                     "execution_timeout": execution_timeout,

@@ -1,0 +1,86 @@
+"""The leak gate run at the end of every batch, incremental.
+
+:func:`leak_gate` scans the outputs with :func:`analysis.privacy.scan.scan_paths`, but
+only the files that changed since they were last found clean: a file is skipped when its
+size and modification time are those recorded at its last clean scan *and* the key
+(``data/keys/``) is unchanged, since the key decides which names are searched for. A
+file with a finding is never recorded, so it is scanned again every time until fixed.
+The record lives in ``reports/.cache/leak_gate.json`` and holds file paths, sizes and
+times only.
+
+Nothing heavy is imported when no file changed, so a no-op batch stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+#: Folders below the scanned roots that hold caches, not outputs.
+SKIP_DIRS = {".cache"}
+
+
+def _key_state(keys_dir: Path) -> list[Any]:
+    state = []
+    for name in ("pseudonym_key.json", "names.yaml"):
+        path = keys_dir / name
+        st = path.stat() if path.is_file() else None
+        state.append([name, st.st_size if st else None, st.st_mtime_ns if st else None])
+    return state
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    found = []
+    for root in paths:
+        if root.is_file():
+            found.append(root)
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+            found.extend(Path(dirpath) / f for f in sorted(filenames))
+    return found
+
+
+def leak_gate(paths: list[Path], keys_dir: Path, state_file: Path) -> tuple[list[Any], int, int]:
+    """Scan what changed under ``paths``; return (findings, files scanned, files skipped).
+
+    Parameters
+    ----------
+    paths : list of Path
+        Output folders (reports, figures, processed data) or files.
+    keys_dir : Path
+        ``data/keys``: the key's names are searched for.
+    state_file : Path
+        Where the clean files are recorded.
+
+    Returns
+    -------
+    findings : list of LeakFinding
+    scanned, skipped : int
+    """
+    key_state = _key_state(keys_dir)
+    try:
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        state = {}
+    clean: dict[str, list[int]] = state.get("clean", {}) if state.get("key") == key_state else {}
+    stats = {str(f): f.stat() for f in _files([Path(p) for p in paths]) if f.is_file()}
+    changed = [Path(f) for f, st in stats.items() if clean.get(f) != [st.st_size, st.st_mtime_ns]]
+    findings: list[Any] = []
+    if changed:
+        from analysis.privacy.keys import PseudonymKey
+        from analysis.privacy.scan import scan_paths
+
+        findings = scan_paths(changed, key=PseudonymKey.load(keys_dir))
+    dirty = {str(Path(f.file)) for f in findings}
+    record = {f: [st.st_size, st.st_mtime_ns] for f, st in stats.items() if f not in dirty}
+    try:
+        state_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = state_file.with_name(f".{state_file.name}.tmp")
+        tmp.write_text(json.dumps({"key": key_state, "clean": record}), encoding="utf-8")
+        os.replace(tmp, state_file)
+    except OSError:
+        pass
+    return findings, len(changed), len(stats) - len(changed)
