@@ -276,7 +276,7 @@ def test_unit_selection_and_input_errors():
     assert select_unit(segments, "turn")["segment_id"].tolist() == ["t1"]
     with pytest.raises(DataError, match="no segments with unit 'diary_entry'"):
         autocode(segments, tokens, cb, unit="diary_entry")
-    with pytest.raises(DataError, match="missing column"):
+    with pytest.raises(DataError, match="tokens table lacks column\(s\) lemma"):
         autocode(segments, tokens.drop(columns="lemma"), cb, unit="turn")
     doubled = pd.concat([segments, segments.iloc[[0]]], ignore_index=True)
     with pytest.raises(DataError, match="duplicate segment_id"):

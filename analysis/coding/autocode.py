@@ -34,22 +34,15 @@ import pandas as pd
 
 from analysis.coding.codebook import Codebook, as_codebook
 from analysis.errors import DataError
+from analysis.validation import require_columns
 
 CODING_COLUMNS = ["segment_id", "code", "matched", "n_hits"]
 _WORD_RE = re.compile(r"\w")
 
 
 def _require_columns(frame: pd.DataFrame, columns: list[str], name: str) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise DataError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}", file=name)
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataError(
-            f"missing column(s) {', '.join(missing)}",
-            file=name,
-            location=f"columns {list(frame.columns)}",
-            hint=f"The {name} table needs {', '.join(columns)} (see docs/architecture.md).",
-        )
+    require_columns(frame, columns, f"the {name} table",
+                    hint=f"The {name} table needs {', '.join(columns)} (see docs/architecture.md).")
 
 
 def segment_lemmas(tokens: pd.DataFrame) -> dict[str, list[str]]:

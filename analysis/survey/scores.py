@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
+from analysis.validation import require_columns
 from analysis.survey.instrument import Instrument
 
 __all__ = ["reverse_code", "respondent_column", "item_matrix", "scale_scores", "SCORE_COLUMNS"]
@@ -61,10 +62,7 @@ def respondent_column(df: pd.DataFrame) -> str:
 
 
 def _check_columns(df: pd.DataFrame, needed: Iterable[str], what: str) -> None:
-    missing = [c for c in needed if c not in df.columns]
-    if missing:
-        raise DataError(f"{what} lacks column(s) {', '.join(missing)}", location="columns",
-                        hint=f"Present columns: {', '.join(map(str, df.columns))}.")
+    require_columns(df, needed, what)
 
 
 def item_matrix(

@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.errors import DataError
+from analysis.validation import require_columns
 from analysis.text.tokenize import blank_marks
 
 __all__ = [
@@ -41,12 +42,7 @@ _GROUP_ALIASES = {"workshop": "doc_id", "workshop_id": "doc_id", "role": "speake
 
 
 def _require(df: pd.DataFrame, columns, what: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(f"{what} must be a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise DataError(f"{what} lacks column(s) {', '.join(missing)}", location=f"columns {list(df.columns)}",
-                        hint="Build it with analysis.text.pipeline (tokens_table / segments_from_*).")
+    require_columns(df, columns, what, hint="Build it with analysis.text.pipeline (tokens_table / segments_from_*).")
 
 
 def attach_groups(tokens: pd.DataFrame, segments: pd.DataFrame | None, by: str | list[str], *,

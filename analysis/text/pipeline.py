@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
+from analysis.validation import require_columns
 from analysis.text import lemmatise as _lem
 from analysis.text._resources import config_file
 from analysis.text.normalise import SpokenForms, load_spoken_forms
@@ -66,15 +67,7 @@ _DIARY_COLUMNS = ("entry_id", "text")
 
 
 def _require(df: pd.DataFrame, columns, what: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(f"{what} must be a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise DataError(
-            f"{what} lacks column(s) {', '.join(missing)}",
-            location=f"columns {list(df.columns)}",
-            hint="Read the processed table from data/processed/ (see docs/architecture.md).",
-        )
+    require_columns(df, columns, what, hint="Read the processed table from data/processed/ (see docs/architecture.md).")
 
 
 def _as_text(value) -> str:

@@ -23,6 +23,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis.errors import DataError
+from analysis.validation import require_columns
 from analysis.findings import style
 
 __all__ = ["LABELS", "plot_talk_share", "plot_keyness", "plot_top_lemmas", "plot_share_trend"]
@@ -51,12 +52,7 @@ def _label(key: str, language: str) -> str:
 
 
 def _require(df: pd.DataFrame, columns, what: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(f"{what} must be a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise DataError(f"{what} lacks column(s) {', '.join(missing)}", location=f"columns {list(df.columns)}",
-                        hint="Pass the output of the matching analysis.text function.")
+    require_columns(df, columns, what, hint="Pass the output of the matching analysis.text function.")
     if df.empty:
         raise DataError(f"{what} is empty; nothing to plot", hint="Check the filters (work packages, dates).")
 
