@@ -232,6 +232,8 @@ def _execute(spec: dict[str, Any]) -> dict[str, Any]:
                 progress_bar=False,
                 start_timeout=spec["start_timeout"],
                 execution_timeout=spec["execution_timeout"],
+                # keeps the batch log readable: ipykernel otherwise warns about TCP transport on every start
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
             if nb.metadata.get("papermill", {}).get("exception"):
                 return {"status": "failed", "ename": "Exception", "evalue": "the notebook recorded an exception",
