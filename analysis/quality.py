@@ -59,6 +59,19 @@ def source_summary(report: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["source", "kind", "file", "rows", "quarantined"])
 
 
+def reader_notes(report: dict) -> pd.DataFrame:
+    """What the readers noted per source (skipped title rows, unused columns, padded lines).
+
+    Examples
+    --------
+    >>> reader_notes({"sources": [{"id": "a", "notes": ["column not in the instrument (not used): X"]}]})
+      source                                        note
+    0      a  column not in the instrument (not used): X
+    """
+    rows = [{"source": s["id"], "note": note} for s in report.get("sources", []) for note in s.get("notes", [])]
+    return pd.DataFrame(rows, columns=["source", "note"])
+
+
 def missingness(responses: pd.DataFrame) -> pd.DataFrame:
     """Missing answers per survey, wave and item.
 
