@@ -18,8 +18,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-#: Folders below the scanned roots that hold caches, not outputs.
-SKIP_DIRS = {".cache"}
+#: Folders below the scanned roots that hold caches, not outputs: ``reports/.cache`` (this
+#: record, the notebook-parameter cache) and ``data/processed/cache`` (the per-source
+#: ingestion cache, whose rows are exactly those of the processed tables, which are scanned).
+SKIP_DIRS = {".cache", "cache"}
 
 
 def _key_state(keys_dir: Path) -> list[Any]:
