@@ -28,9 +28,12 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
     ws = _workspace(args)
     out = Path(args.out) if args.out else ws.raw
-    if args.if_empty and (out / "manifest.yaml").is_file():
-        print(f"Raw data already present ({out / 'manifest.yaml'}); not generating demo data.")
-        return 0
+    if args.if_empty and out.is_dir():
+        present = sorted(p.name for p in out.iterdir() if p.name not in (".gitkeep", "README.md"))
+        if present:
+            print(f"{out} already holds data ({', '.join(present[:5])}{' …' if len(present) > 5 else ''}); "
+                  "not generating demo data.")
+            return 0
     started = time.perf_counter()
     manifest = generate(out, seed=args.seed, scale=args.scale)
     print(f"Synthetic raw data (seed {args.seed}, scale {args.scale}) written to {out} in "
@@ -206,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")
     p.add_argument("--scale", type=int, default=1, help="multiply respondents, transcripts and entries (default 1)")
     p.add_argument("--out", help="output folder (default data/raw of the workspace)")
-    p.add_argument("--if-empty", action="store_true", help="do nothing when a manifest already exists")
+    p.add_argument("--if-empty", action="store_true", help="do nothing when the folder already holds any data")
 
     p = add("ingest", cmd_ingest, "raw → processed")
     p.add_argument("--manifest", help="data manifest (default data/raw/manifest.yaml)")

@@ -173,3 +173,12 @@ def test_cli_exits_non_zero_and_names_the_run(project, capsys):
     assert "run 'broken' failed in cell [" in captured.out
     assert "the batch did not finish: broken, after_broken did not succeed" in captured.err
     assert "Traceback" not in captured.err
+
+
+def test_demo_data_if_empty_never_mixes_with_existing_raw_data(tmp_path, capsys):
+    raw = tmp_path / "data" / "raw"
+    raw.mkdir(parents=True)
+    (raw / "oma_kysely.xlsx").write_bytes(b"real data stand-in")
+    assert main(["--root", str(tmp_path), "demo-data", "--if-empty"]) == 0
+    assert "not generating demo data" in capsys.readouterr().out
+    assert sorted(p.name for p in raw.iterdir()) == ["oma_kysely.xlsx"]
