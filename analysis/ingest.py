@@ -171,14 +171,24 @@ class IngestReport:
     seconds: float = 0.0
     lemmatiser: str = ""
 
-    def summary_lines(self) -> list[str]:
-        lines = [f"Ingested {len(self.sources)} source(s) in {self.seconds:.1f} s:"]
-        for s in self.sources:
+    def summary_lines(self, max_sources: int = 30) -> list[str]:
+        """Readable summary: one line per source (at most ``max_sources``), notes grouped."""
+        lines = [f"Ingested {len(self.sources)} source(s) in {self.seconds:.1f} s (lemmatiser: {self.lemmatiser}):"]
+        for s in self.sources[:max_sources]:
             cached = " (cached)" if s.get("cached") else ""
             q = f", {s['quarantined']} quarantined" if s.get("quarantined") else ""
             lines.append(f"  {s['id']:<26} {s['kind']:<9} {s['rows']:>6} rows{q}{cached}  {s['file']}")
+        if len(self.sources) > max_sources:
+            rest = self.sources[max_sources:]
+            lines.append(f"  … and {len(rest)} more source(s): {sum(s['rows'] for s in rest)} rows, "
+                         f"{sum(s.get('quarantined', 0) for s in rest)} quarantined")  # fmt: skip
+        notes: dict[str, list[str]] = {}
+        for s in self.sources:
             for note in s.get("notes", []):
-                lines.append(f"  {'':<26} note: {note}")
+                notes.setdefault(note, []).append(s["id"])
+        for note, ids in notes.items():
+            where = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+            lines.append(f"  note ({where}): {note}")
         total_q = self.tables.get("quarantine", 0)
         lines.append(f"Tables in {self.processed}: " + ", ".join(f"{k} {v}" for k, v in self.tables.items()))
         if total_q:
