@@ -717,5 +717,6 @@ def plot_precision_recall(scores: pd.DataFrame, *, language: str = "fi", include
                 for k, c in enumerate(coders)]
     ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=min(len(handles), 5),
               frameon=False, fontsize="small")
-    fig.tight_layout()
+    if fig.get_layout_engine() is None:  # the house style already uses constrained layout
+        fig.tight_layout()
     return fig
