@@ -182,3 +182,31 @@ def test_demo_data_if_empty_never_mixes_with_existing_raw_data(tmp_path, capsys)
     assert main(["--root", str(tmp_path), "demo-data", "--if-empty"]) == 0
     assert "not generating demo data" in capsys.readouterr().out
     assert sorted(p.name for p in raw.iterdir()) == ["oma_kysely.xlsx"]
+
+
+def test_kernel_start_failure_is_retried_once(monkeypatch, tmp_path):
+    import papermill
+    from nbclient.exceptions import DeadKernelError
+
+    from analysis.pipeline.run import _execute
+
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(kwargs["extra_arguments"])
+        if len(calls) == 1:
+            raise DeadKernelError("Kernel died before replying to kernel_info")
+        return type("ExecutedNotebook", (), {"metadata": {}})()
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    spec = {"notebook": "a.ipynb", "output": str(tmp_path / "b.ipynb"), "parameters": {}, "kernel": "python3",
+            "cwd": str(tmp_path), "start_timeout": 5, "execution_timeout": 5}
+    outcome = _execute(spec)
+    assert outcome["status"] == "succeeded" and outcome["attempts"] == 2 and len(calls) == 2
+
+    def always_dead(*args, **kwargs):
+        raise DeadKernelError("dead")
+
+    monkeypatch.setattr(papermill, "execute_notebook", always_dead)
+    outcome = _execute(spec)
+    assert outcome["status"] == "failed" and outcome["ename"] == "DeadKernelError" and outcome["attempts"] == 2
