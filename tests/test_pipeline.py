@@ -210,3 +210,19 @@ def test_kernel_start_failure_is_retried_once(monkeypatch, tmp_path):
     monkeypatch.setattr(papermill, "execute_notebook", always_dead)
     outcome = _execute(spec)
     assert outcome["status"] == "failed" and outcome["ename"] == "DeadKernelError" and outcome["attempts"] == 2
+
+
+def test_outputs_parked_by_an_interrupted_batch_are_restored(project):
+    from analysis.pipeline.run import _stage_aside
+
+    plan = load_pipeline(project, overrides=["broken.fail=false"])
+    run_batch(plan, project, progress=False, jobs=1, only=["alpha"])
+    original = (project.root / "figures" / "alpha" / "value.txt").read_bytes()
+    _stage_aside(plan.run("alpha"), project)  # as if the batch was killed while alpha ran
+    (project.root / "figures" / "alpha").mkdir(parents=True)
+    (project.root / "figures" / "alpha" / "partial.txt").write_text("half-written")
+    lines = []
+    run_batch(plan, project, progress=False, jobs=1, only=["grid-1"], log=lines.append)
+    assert any("restored the outputs of 'alpha'" in line for line in lines)
+    assert (project.root / "figures" / "alpha" / "value.txt").read_bytes() == original
+    assert not (project.root / "figures" / "alpha" / "partial.txt").exists()

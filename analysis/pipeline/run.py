@@ -175,6 +175,21 @@ def _stage_aside(run: Run, ws: Workspace) -> Path:
     return backup
 
 
+def recover_interrupted(pipeline: Pipeline, ws: Workspace) -> list[str]:
+    """Put back the outputs a killed or interrupted batch left parked in ``reports/.previous``.
+
+    Returns the names of the runs whose earlier outputs were restored.
+    """
+    parked = ws.reports / ".previous"
+    restored = []
+    if parked.is_dir():
+        names = {r.name: r for r in pipeline.runs}
+        for backup in sorted(p for p in parked.iterdir() if p.is_dir() and p.name in names):
+            _restore(names[backup.name], ws, backup)
+            restored.append(backup.name)
+    return restored
+
+
 def _restore(run: Run, ws: Workspace, backup: Path) -> None:
     """Remove a failed run's partial outputs and put the previous ones back."""
     for key, path in run.output_paths(ws).items():
@@ -372,6 +387,7 @@ def run_batch(
         for name in only:
             pipeline.run(name)  # raises for an unknown name
     validate_parameters(pipeline, ws, only=only)
+    restored = recover_interrupted(pipeline, ws)
     jobs = max(1, jobs or os.cpu_count() or 1)
     kernel_name: str | None = None  # resolved when the first run executes (jupyter_client is slow to import)
     manifest = load_manifest(ws)
@@ -392,6 +408,8 @@ def run_batch(
     started_batch = time.perf_counter()
     bar = tqdm(total=len(selected), desc="jakala run", unit="run", disable=not progress, dynamic_ncols=True)
     say = log or (lambda line: tqdm.write(line))
+    for name in restored:
+        say(f"  restored the outputs of '{name}' left parked by an interrupted batch")
     (ws.reports / "notebooks").mkdir(parents=True, exist_ok=True)
 
     def finish(result: RunResult) -> None:
