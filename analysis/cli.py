@@ -170,7 +170,7 @@ def cmd_qdpx(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Re-assemble the findings report from the registries of earlier runs."""
-    from analysis.findings import write_report
+    from analysis.findings.report import write_report
 
     ws = _workspace(args)
     out_dir = Path(args.out) if args.out else None

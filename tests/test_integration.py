@@ -191,3 +191,20 @@ def test_a_planted_identifier_in_an_output_fails_scan_and_batch(batch, capsys):
     finally:
         target.write_bytes(original)
         (batch / "reports" / "notes.txt").unlink(missing_ok=True)
+
+
+def test_other_commands_on_the_batch_outputs(batch, tmp_path, capsys):
+    assert jakala(batch, "report", "--language", "en", "--out", str(tmp_path / "en")) == 0
+    assert "**Table 1.**" in (tmp_path / "en" / "findings.md").read_text(encoding="utf-8")
+    assert jakala(batch, "archive", str(tmp_path / "archive")) == 0
+    archive = tmp_path / "archive"
+    assert (archive / "README.md").is_file() and (archive / "variables.csv").is_file()
+    assert not list(archive.rglob("pseudonym_key*"))
+    assert jakala(batch, "qdpx", str(tmp_path / "jakala.qdpx")) == 0
+    assert jakala(batch, "qdpx", str(tmp_path / "koodikirja.qdc")) == 0
+    with zipfile.ZipFile(tmp_path / "jakala.qdpx") as project:
+        assert "project.qde" in project.namelist()
+    capsys.readouterr()
+    assert jakala(batch, "list") == 0
+    listing = capsys.readouterr().out
+    assert "[analysis]" in listing and "notebooks/90_findings.ipynb" in listing
