@@ -169,6 +169,21 @@ def test_quotations_are_deterministic_and_pseudonymous():
     assert shared[shared["code"] == "money"]["segment_id"].tolist() == ["s3", "s4", "s1"]  # equal hits: shortest first
 
 
+def test_quotations_skip_facilitators_and_repeated_words():
+    segs = pd.DataFrame({
+        "segment_id": ["a", "b", "c", "d"],
+        "text": ["Miten asuminen on järjestynyt teidän kunnassa nyt?"] * 2
+                + ["Mä asun tukiasunnossa ja se on ollu tosi hyvä juttu mulle.",
+                   "Mä asun tukiasunnossa ja se on ollu tosi hyvä juttu mulle."],
+        "speaker": ["Fasilitaattori 1", "Fasilitaattori 1", "Nuori 1", "Nuori 2"],
+        "speaker_role": ["facilitator", "facilitator", "young_person", "young_person"],
+    })  # fmt: skip
+    codings = pd.DataFrame({"segment_id": list("abcd"), "code": ["housing"] * 4})
+    q = quotations(codings, segs, CB, per_code=3)
+    assert q["segment_id"].tolist() == ["c"]  # no facilitator question, and the repeated words once
+    assert quotations(codings, segs, CB, per_code=3, exclude_roles=())["segment_id"].tolist() == ["a", "c"]
+
+
 def test_coverage_and_uncoded_sample():
     cov = coverage(CODINGS, SEGMENTS)
     assert cov.iloc[0].tolist() == [6, 4, 2, pytest.approx(4 / 6)]

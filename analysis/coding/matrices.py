@@ -483,6 +483,7 @@ def quotations(
     min_chars: int = 40,
     max_chars: int = 400,
     unique: bool = True,
+    exclude_roles: tuple[str, ...] = ("facilitator", "researcher"),
 ) -> pd.DataFrame:
     """Select example quotations per code, deterministically.
 
@@ -491,7 +492,9 @@ def quotations(
     are ranked by the number of rule hits (most first), then by length (shortest
     first), then by ``segment_id``. With ``unique=True`` a segment is quoted for one
     code only (codes take turns in codebook order), so the report does not repeat
-    itself. Speakers are the pseudonyms of the segments table.
+    itself; the same words are never quoted twice. The facilitators' and researchers'
+    turns are not quoted by default (their questions are not findings). Speakers are the
+    pseudonyms of the segments table.
 
     Parameters
     ----------
@@ -510,6 +513,8 @@ def quotations(
         Length window of a quotable segment.
     unique : bool
         Quote each segment for one code at most.
+    exclude_roles : tuple of str
+        Speaker roles whose segments are not quoted.
 
     Returns
     -------
@@ -534,10 +539,13 @@ def quotations(
         cod["matched"] = ""
     cod = cod[cod["code"].isin(codes)].merge(seg, on="segment_id", how="inner")
     cod = cod[(cod["length"] >= min_chars) & (cod["length"] <= max_chars)]
+    if exclude_roles and "speaker_role" in cod.columns:
+        cod = cod[~cod["speaker_role"].isin(exclude_roles)]
     cod = cod.sort_values(["n_hits", "length", "segment_id"], ascending=[False, True, True], kind="stable")
     candidates = {code: list(group.itertuples(index=False)) for code, group in cod.groupby("code", sort=False)}
     chosen: dict[str, list] = {code: [] for code in codes}
     used: set[str] = set()
+    quoted_texts: set[str] = set()
     for _round in range(per_code):
         for code in codes:
             for row in candidates.get(code, []):
@@ -545,7 +553,10 @@ def quotations(
                     break
                 if row.segment_id in used or any(r.segment_id == row.segment_id for r in chosen[code]):
                     continue
+                if (unique and row.clean in quoted_texts) or any(r.clean == row.clean for r in chosen[code]):
+                    continue  # the same words said twice are quoted once
                 chosen[code].append(row)
+                quoted_texts.add(row.clean)
                 if unique:
                     used.add(row.segment_id)
                 break
