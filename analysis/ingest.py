@@ -37,12 +37,11 @@ import pandas as pd
 
 from analysis.config import check_keys, load_yaml, require
 from analysis.errors import ConfigError, DataError
+from analysis.privacy.keys import ROLE_PREFIXES
 from analysis.workspace import Workspace
 
 WORK_PACKAGES = ("TP1", "TP2A", "TP2B", "TP2C", "TP3", "TP4")
-SPEAKER_ROLES = (
-    "facilitator", "social_worker", "social_counsellor", "young_person", "expert_by_experience", "partner", "researcher",
-)  # fmt: skip
+SPEAKER_ROLES = tuple(ROLE_PREFIXES)  # the roles the pseudonym key knows
 WAVES = ("baseline", "followup", "single")
 
 TABLES = (
@@ -331,6 +330,7 @@ def _ingest_diary(src: Source, ws: Workspace, key: Any, redact: Callable[[str], 
         entries["work_package"] = wp.where(wp != "", src.spec["work_package"])
     for f in _DIARY_FIELDS:
         entries[f] = entries[f].fillna("").astype(str).map(redact)
+    roles = _diary_roles(str(ws.resolve_config("config/diary_form.yaml")))
     writers = [
         key.pseudonym("writer", f"{code:g}" if isinstance(code, float) else str(code).strip())
         if not _blank(code) else "K?"
@@ -340,7 +340,7 @@ def _ingest_diary(src: Source, ws: Workspace, key: Any, redact: Callable[[str], 
     out = pd.DataFrame({
         "date": pd.to_datetime(entries["date"]),
         "writer": writers,
-        "writer_role": entries["role"].map(lambda title: _writer_role(title, ws)),
+        "writer_role": entries["role"].map(lambda title: roles.get(" ".join(str(title or "").lower().split()), "other")),
         "writer_title": entries["role"].fillna("").astype(str).str.strip().str.lower(),
         "work_package": entries["work_package"].fillna("").astype(str).str.strip().str.upper(),
         **{f: entries[f] for f in _DIARY_FIELDS},
@@ -354,14 +354,9 @@ def _ingest_diary(src: Source, ws: Workspace, key: Any, redact: Callable[[str], 
     return {"diary_entries": out, "quarantine": quarantine}
 
 
-def _writer_role(title: Any, ws: Workspace) -> str:
-    """Role code of a diary writer's job title, from ``roles:`` in config/diary_form.yaml."""
-    roles = _diary_roles(str(ws.resolve_config("config/diary_form.yaml")))
-    return roles.get(" ".join(str(title or "").lower().split()), "other")
-
-
 @lru_cache(maxsize=4)
 def _diary_roles(path: str) -> dict[str, str]:
+    """Job title (lower case) → role code, from ``roles:`` in config/diary_form.yaml."""
     doc = load_yaml(path) if Path(path).is_file() else {}
     roles = doc.get("roles") or {}
     if not isinstance(roles, dict):

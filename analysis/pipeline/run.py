@@ -305,7 +305,7 @@ def explain(pipeline: Pipeline, ws: Workspace, *, force: bool = False, only: lis
         if only and run.name not in only:
             rows.append((run, "not selected", "--only"))
             continue
-        action, reason = _decide(run, ws, manifest, force=force or bool(only))
+        action, reason = _decide(run, ws, manifest, input_hashes(run, ws), force=force or bool(only))
         if action == "skip" and will_run & set(run.needs) and any(
             not p.startswith(("data/", "config/")) for p in run.inputs
         ):
@@ -316,13 +316,17 @@ def explain(pipeline: Pipeline, ws: Workspace, *, force: bool = False, only: lis
     return rows
 
 
-def _decide(run: Run, ws: Workspace, manifest: dict[str, Any], *, force: bool) -> tuple[str, str]:
+def input_hashes(run: Run, ws: Workspace) -> dict[str, str]:
+    """SHA-256 of each declared input of a run, keyed by its path (read once per run and batch)."""
+    return {label: sha256_file(path) for label, path in resolve_inputs(run, ws)}
+
+
+def _decide(run: Run, ws: Workspace, manifest: dict[str, Any], inputs: dict[str, str], *, force: bool) -> tuple[str, str]:
     if force:
         return "run", "forced"
     record = (manifest.get("runs") or {}).get(run.name)
     if not record or record.get("status") != "succeeded":
         return "run", "no successful run recorded" if not record else f"last run {record.get('status')}"
-    inputs = {label: sha256_file(path) for label, path in resolve_inputs(run, ws)}
     if record.get("fingerprint") == run_fingerprint(run, ws, inputs):
         problem = _outputs_intact(record, ws)
         return ("run", problem) if problem else ("skip", "up to date")
@@ -431,11 +435,11 @@ def run_batch(
                 if blocked:
                     finish(RunResult(run.name, "blocked", reason=f"needs {', '.join(blocked)}, which did not succeed"))
                     continue
-                action, reason = _decide(run, ws, manifest, force=force or bool(only))
+                inputs = input_hashes(run, ws)
+                action, reason = _decide(run, ws, manifest, inputs, force=force or bool(only))
                 if action == "skip":
                     finish(RunResult(run.name, "skipped", reason=reason))
                     continue
-                inputs = {label: sha256_file(path) for label, path in resolve_inputs(run, ws)}
                 to_execute.append((run, reason, inputs))
             if not to_execute:
                 continue
