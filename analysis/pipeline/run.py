@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -569,4 +569,4 @@ def summary_lines(batch: BatchResult, ws: Workspace) -> list[str]:
 
 
 __all__ = ["BatchResult", "RunResult", "explain", "load_manifest", "resolve_kernel", "run_batch", "summary_lines",
-           "write_json_atomic", "asdict"]  # fmt: skip
+           "write_json_atomic"]  # fmt: skip
