@@ -1,37 +1,62 @@
 """Group and wave comparisons with effect sizes, CIs, corrected p values and APA strings.
 
+Every number here is cross-checked against R in ``tests/test_r_crosscheck.py``; the
+README section "Statistics and their R equivalents" gives the R call for each.
+
 Methods (what the methods section should say)
 ---------------------------------------------
-* **Two groups**: Mann–Whitney *U* (``scipy.stats.mannwhitneyu``, two-sided, exact
-  p for small samples without ties, otherwise the normal approximation with tie and
-  continuity correction, as ``wilcox.test``). *U* is reported for the first group.
+* **Two groups**: Mann–Whitney *U* (``scipy.stats.mannwhitneyu``, two-sided), with R's
+  ``wilcox.test`` defaults chosen explicitly: the exact p when both groups have fewer
+  than 50 values and there are no ties, otherwise the normal approximation with tie
+  and continuity correction. *U* is reported for the first group (= R's *W*).
   Effect: Glass's rank-biserial correlation r = 2U₁/(n₁n₂) − 1 (positive = the first
   group has higher values), 95 % CI by Fisher's z with SE = √((n₁ + n₂ + 1)/(3n₁n₂))
-  (as R ``effectsize::rank_biserial``).
-* **Three or more groups**: Kruskal–Wallis *H* (``scipy.stats.kruskal``, tie-corrected)
-  with ε²_R = H/((n² − 1)/(n + 1)) (Tomczak & Tomczak 2014; ``effectsize::
-  rank_epsilon_squared``); 95 % percentile bootstrap CI (groups resampled separately,
-  fixed seed). Post hoc: Dunn's test with Holm adjustment (``scikit_posthocs``).
+  (= ``effectsize::rank_biserial``).
+* **Three or more groups**: Kruskal–Wallis *H* (tie-corrected, = ``kruskal.test``)
+  with ε²_R = H/((n² − 1)/(n + 1)) (Tomczak & Tomczak 2014; =
+  ``effectsize::rank_epsilon_squared``); 95 % percentile bootstrap CI (groups resampled
+  separately, fixed seed, computed on all resamples at once). Identical values in all
+  groups give the stated result H = 0, p = 1, ε² = 0 (and a ``note``). An empty group is
+  an error; groups left out for size are named in ``note``. Post hoc: Dunn's test with
+  Holm adjustment (``scikit_posthocs``; = ``rstatix::dunn_test``).
 * **Categorical**: χ² test of independence (``scipy.stats.chi2_contingency``, Yates'
   correction for 2 × 2 as in ``chisq.test``) unless any expected count is < 1 or more
-  than 20 % are < 5 (Cochran's rule); then Fisher's exact test — exact for 2 × 2, and
-  for larger tables the Monte Carlo p of ``scipy.stats.fisher_exact`` (SciPy ≥ 1.15)
-  with 20 000 random tables and a fixed seed (as ``fisher.test(simulate.p.value =
-  TRUE)``). Effect: Cramér's V (``scipy.stats.contingency.association``).
+  than 20 % are < 5 (Cochran's rule); then Fisher's exact test — for 2 × 2 the
+  conditional exact test, for larger tables the exact p by enumerating every table with
+  the observed margins (= ``fisher.test``; tables whose enumeration would exceed
+  ``max_tables`` (about n > 60 in a 3 × 3 table) fall back to the Monte Carlo p of
+  20 000 tables with a fixed seed, =
+  ``fisher.test(simulate.p.value = TRUE)``, and ``test`` says ``fisher_mc``).
+  Effect: Cramér's V without bias correction (``scipy.stats.contingency.association``;
+  = ``effectsize::cramers_v(adjust = FALSE)``).
 * **Baseline vs follow-up**: for respondents present in both waves, the Wilcoxon
-  signed-rank test on follow-up − baseline (``scipy.stats.wilcoxon``). Zero
-  differences are handled by ``zero_method``: ``"pratt"`` (default; zeros are ranked
-  and then dropped from the statistic, Pratt 1959), ``"wilcox"`` (zeros dropped before
-  ranking) or ``"zsplit"``. *W* is the sum of ranks of positive differences (as
-  ``V`` of R's ``wilcox.test(followup, baseline, paired = TRUE)`` and *W* of jamovi).
-  Effect: matched-pairs rank-biserial r = (R⁺ − R⁻)/(m(m + 1)/2), where ranks and m
-  include the zero differences for ``pratt``/``zsplit`` (so "no change" pulls r towards
-  0; identical to ``effectsize::rank_biserial(paired = TRUE)``) and exclude them for
-  ``wilcox``; 95 % CI by Fisher's z with SE = √((2d³ + 3d² + d)/6)/(d(d + 1)/2),
-  d = number of non-zero differences (as effectsize). Respondents present in one wave
-  only are compared with a Mann–Whitney test (follow-up-only vs baseline-only).
+  signed-rank test on follow-up − baseline. The reported statistic *V* is always the
+  sum of the ranks of the positive differences after dropping zero differences — R's
+  ``V`` of ``wilcox.test(followup, baseline, paired = TRUE)`` and jamovi's *W*. Zero
+  differences enter the p value and the effect size by ``zero_method``:
+
+  - ``"pratt"`` (default; Pratt 1959): zeros are ranked with the other differences and
+    then left out of the sums, so "no change" pulls r towards 0. p is the exact
+    permutation p of the Pratt statistic (conditional on ties and zeros) when fewer than
+    50 differences are non-zero, otherwise the normal approximation without continuity
+    correction: both = ``coin::wilcoxsign_test(followup ~ baseline, zero.method =
+    "Pratt", distribution = "exact" | "asymptotic")``. ``"zsplit"`` gives the same p and
+    r (splitting the zeros' ranks shifts the statistic and its mean alike).
+  - ``"wilcox"``: zeros dropped before ranking; p exactly as R's ``wilcox.test``
+    default (exact when n < 50 with no ties and no zeros, otherwise the normal
+    approximation with tie and continuity correction).
+
+  Effect: matched-pairs rank-biserial r = (R⁺ − R⁻)/(N(N + 1)/2) with the ranks of the
+  chosen method (N = all pairs for Pratt, the non-zero pairs for ``wilcox``; the
+  latter = ``effectsize::rank_biserial(paired = TRUE)``, which drops zeros). 95 % CI by
+  Fisher's z with SE = √(Σ rᵢ²)/(N(N + 1)/2), rᵢ the ranks of the non-zero
+  differences: the null SD of R⁺ − R⁻ on the scale of r, so r/SE is the test's z and
+  the CI agrees with the Pratt p. For ``wilcox`` the SE is effectsize's
+  √((2d³ + 3d² + d)/6)/(d(d + 1)/2) (d non-zero pairs; the same without ties).
+  Respondents present in one wave only are compared with a Mann–Whitney test
+  (follow-up-only vs baseline-only).
 * **Multiple comparisons**: Holm (default) or Benjamini–Hochberg across the family of
-  scales (``statsmodels.stats.multitest.multipletests``).
+  scales (``statsmodels.stats.multitest.multipletests``; = ``p.adjust``).
 """
 
 from __future__ import annotations
@@ -68,7 +93,7 @@ CHANGE_COLUMNS = ["scale", "label_fi", "label_en", "n_pairs", "statistic", "p", 
                   "ci_low", "ci_high", "apa_fi", "apa_en"]
 
 GROUP_COLUMNS = ["scale", "label_fi", "label_en", "test", "groups", "n", "n_groups", "statistic", "df", "p",
-                 "p_adjusted", "effect_name", "effect", "ci_low", "ci_high", "apa_fi", "apa_en"]
+                 "p_adjusted", "effect_name", "effect", "ci_low", "ci_high", "apa_fi", "apa_en", "p_method", "note"]
 
 
 def _clean(values) -> np.ndarray:
@@ -115,14 +140,33 @@ def rank_biserial_independent(x, y, confidence: float = 0.95) -> tuple[float, fl
     return (r, *_fisher_z_ci(r, se, confidence))
 
 
+_ZERO_METHODS = ("pratt", "wilcox", "zsplit")
+#: Below this many (non-zero) values the exact p is used, as R's ``wilcox.test``.
+EXACT_BELOW = 50
+
+
 def _signed_ranks(d: np.ndarray, zero_method: str) -> tuple[np.ndarray, int]:
-    """Signed ranks of differences under a zero method; returns (signed ranks, m)."""
+    """Signed ranks of differences under a zero method; returns (signed ranks, N).
+
+    ``N`` is the number of differences the ranks were computed over (all for
+    ``pratt``/``zsplit``, the non-zero ones for ``wilcox``); zero differences have a
+    signed rank of 0.
+    """
+    if zero_method not in _ZERO_METHODS:
+        raise ValueError(f"zero_method must be 'pratt', 'wilcox' or 'zsplit', got {zero_method!r}")
     if zero_method == "wilcox":
         d = d[d != 0]
-    elif zero_method not in ("pratt", "zsplit"):
-        raise ValueError(f"zero_method must be 'pratt', 'wilcox' or 'zsplit', got {zero_method!r}")
-    ranks = stats.rankdata(np.abs(d))
+    ranks = stats.rankdata(np.abs(d)) if len(d) else np.zeros(0)
     return np.sign(d) * ranks, len(d)
+
+
+def _paired_se(signed: np.ndarray, zero_method: str) -> float:
+    """SE of the matched-pairs r (see the module docstring)."""
+    nonzero = np.abs(signed[signed != 0])
+    m, nd = len(signed), len(nonzero)
+    if zero_method == "wilcox":  # effectsize's formula
+        return float(np.sqrt((2 * nd**3 + 3 * nd**2 + nd) / 6) / (nd * (nd + 1) / 2))
+    return float(np.sqrt(np.sum(nonzero**2)) / (m * (m + 1) / 2))
 
 
 def rank_biserial_paired(before, after, *, zero_method: str = "pratt",
@@ -140,7 +184,9 @@ def rank_biserial_paired(before, after, *, zero_method: str = "pratt",
     Returns
     -------
     (r, ci_low, ci_high)
-        Positive r: values increased from ``before`` to ``after``.
+        Positive r: values increased from ``before`` to ``after``. When every difference
+        is zero, r = 0 for ``pratt``/``zsplit`` and NaN for ``wilcox`` (no pairs left),
+        with a NaN CI; :func:`wilcoxon_paired` states it in its ``note``.
 
     Examples
     --------
@@ -151,14 +197,12 @@ def rank_biserial_paired(before, after, *, zero_method: str = "pratt",
     """
     d = _paired_differences(before, after)
     signed, m = _signed_ranks(d, zero_method)
-    nd = int(np.count_nonzero(d))
+    nd = int(np.count_nonzero(signed))
     if m == 0 or nd == 0:
         return (0.0 if m else float("nan")), float("nan"), float("nan")
     total = m * (m + 1) / 2
-    r = float((signed[signed > 0].sum() + signed[signed < 0].sum()) / total)
-    maxw = nd * (nd + 1) / 2
-    se = np.sqrt((2 * nd**3 + 3 * nd**2 + nd) / 6) / maxw
-    return (r, *_fisher_z_ci(r, se, confidence))
+    r = float(signed.sum() / total)
+    return (r, *_fisher_z_ci(r, _paired_se(signed, zero_method), confidence))
 
 
 def _paired_differences(before, after) -> np.ndarray:
@@ -170,14 +214,66 @@ def _paired_differences(before, after) -> np.ndarray:
     return a[keep] - b[keep]
 
 
+def _exact_signed_rank_p(ranks: np.ndarray, t_plus: float) -> float:
+    """Exact two-sided p of the signed-rank sum T⁺ given the |d| ranks (ties allowed).
+
+    Under H0 each rank is positive with probability 1/2, independently. Midranks are
+    multiples of 1/2, so the doubled ranks are integers and the distribution of 2T⁺ is
+    found by convolution. p = P(|T⁺ − E| ≥ |t⁺ − E|), which for this symmetric
+    distribution equals R's ``2 · min(P(T⁺ ≤ t), P(T⁺ ≥ t))`` (capped at 1).
+    """
+    scores = np.rint(2 * ranks).astype(np.int64)
+    dist = np.zeros(int(scores.sum()) + 1)
+    dist[0] = 1.0
+    top = 0
+    for s in scores:
+        new = dist.copy()
+        new[s:top + s + 1] += dist[:top + 1]
+        dist = new / 2
+        top += int(s)
+    centre = scores.sum() / 2
+    dev = abs(2 * t_plus - centre)
+    values = np.arange(len(dist))
+    p = float(dist[np.abs(values - centre) >= dev - 1e-7].sum())
+    return min(1.0, p)
+
+
+def _signed_rank_test(d: np.ndarray, zero_method: str) -> tuple[float, float, str]:
+    """(z, p, p_method) of the signed-rank test on the differences ``d``."""
+    signed, _ = _signed_ranks(d, zero_method)
+    nonzero = signed[signed != 0]
+    if len(nonzero) == 0:
+        return 0.0, 1.0, "none"
+    ranks = np.abs(nonzero)
+    t_plus = float(nonzero[nonzero > 0].sum())
+    mean = ranks.sum() / 2
+    sd = float(np.sqrt(np.sum(ranks**2) / 4))
+    z_raw = (t_plus - mean) / sd
+    if zero_method == "wilcox":
+        ties = len(np.unique(ranks)) < len(ranks)
+        zeros = bool(np.any(d == 0))
+        if len(ranks) < EXACT_BELOW and not ties and not zeros:
+            return float(z_raw), _exact_signed_rank_p(ranks, t_plus), "exact"
+        z = (t_plus - mean - 0.5 * np.sign(t_plus - mean)) / sd
+        return float(z), float(min(1.0, 2 * stats.norm.sf(abs(z)))), "normal, continuity-corrected"
+    if len(ranks) < EXACT_BELOW:
+        return float(z_raw), _exact_signed_rank_p(ranks, t_plus), "exact"
+    return float(z_raw), float(min(1.0, 2 * stats.norm.sf(abs(z_raw)))), "normal"
+
+
 # --------------------------------------------------------------------------- tests
 def mann_whitney(x, y, *, confidence: float = 0.95) -> dict:
     """Mann–Whitney U test (two-sided) with the rank-biserial r and its CI.
 
+    The p value follows R's ``wilcox.test(x, y)`` defaults: exact when both groups have
+    fewer than 50 values and there are no ties, otherwise the normal approximation with
+    tie and continuity correction.
+
     Returns
     -------
     dict
-        ``test, n1, n2, statistic (U of x), p, effect (r), ci_low, ci_high``.
+        ``test, n1, n2, statistic (U of x = R's W), p, p_method, effect (r), ci_low,
+        ci_high``.
 
     Examples
     --------
@@ -189,21 +285,45 @@ def mann_whitney(x, y, *, confidence: float = 0.95) -> dict:
     x, y = _clean(x), _clean(y)
     if len(x) == 0 or len(y) == 0:
         raise DataError(f"Mann–Whitney needs two non-empty groups (n = {len(x)}, {len(y)})", location="groups")
-    res = stats.mannwhitneyu(x, y, alternative="two-sided", method="auto")
+    pooled = np.concatenate([x, y])
+    ties = len(np.unique(pooled)) < len(pooled)
+    exact = len(x) < EXACT_BELOW and len(y) < EXACT_BELOW and not ties
+    if len(np.unique(pooled)) == 1:  # every value identical: no evidence of a difference
+        statistic, p, method = len(x) * len(y) / 2, 1.0, "none (all values identical)"
+    else:
+        res = stats.mannwhitneyu(x, y, alternative="two-sided", method="exact" if exact else "asymptotic",
+                                 use_continuity=True)
+        statistic, p = float(res.statistic), float(res.pvalue)
+        method = "exact" if exact else "normal, continuity-corrected"
     r, low, high = rank_biserial_independent(x, y, confidence)
-    return {"test": "mann_whitney", "n1": len(x), "n2": len(y), "statistic": float(res.statistic),
-            "p": float(res.pvalue), "effect": r, "ci_low": low, "ci_high": high}
+    return {"test": "mann_whitney", "n1": len(x), "n2": len(y), "statistic": float(statistic),
+            "p": float(p), "p_method": method, "effect": r, "ci_low": low, "ci_high": high}
 
 
-def _epsilon_squared(*samples) -> float:
-    n = sum(len(s) for s in samples)
-    try:
-        h = stats.kruskal(*samples).statistic
-    except ValueError:  # all values identical
-        return 0.0
-    if not np.isfinite(h):
-        return 0.0
-    return float(h / ((n**2 - 1) / (n + 1)))
+def _kruskal_h(*samples, axis: int = -1) -> np.ndarray:
+    """Tie-corrected Kruskal–Wallis H, vectorised over leading axes (0 when all values tie)."""
+    samples = [np.moveaxis(np.asarray(s, dtype=float), axis, -1) for s in samples]
+    data = np.concatenate(samples, axis=-1)
+    n = data.shape[-1]
+    ranks = stats.rankdata(data, axis=-1)
+    tie_size = stats.rankdata(data, axis=-1, method="max") - stats.rankdata(data, axis=-1, method="min") + 1
+    correction = 1 - np.sum(tie_size**2 - 1, axis=-1) / (n**3 - n)
+    total = 0.0
+    start = 0
+    for s in samples:
+        k = s.shape[-1]
+        total = total + ranks[..., start:start + k].sum(axis=-1) ** 2 / k
+        start += k
+    h = 12 / (n * (n + 1)) * total - 3 * (n + 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(correction > 0, h / np.where(correction > 0, correction, 1), 0.0)
+
+
+def _epsilon_squared(*samples, axis: int = -1) -> np.ndarray | float:
+    """ε²_R = H/((n² − 1)/(n + 1)); vectorised over leading axes like :func:`_kruskal_h`."""
+    n = sum(np.shape(s)[axis] for s in samples)
+    eps = _kruskal_h(*samples, axis=axis) / ((n**2 - 1) / (n + 1))
+    return float(eps) if np.ndim(eps) == 0 else eps
 
 
 def kruskal_wallis(samples: Sequence, *, confidence: float = 0.95, n_boot: int = 2000, seed: int = 20240301) -> dict:
@@ -212,43 +332,56 @@ def kruskal_wallis(samples: Sequence, *, confidence: float = 0.95, n_boot: int =
     Parameters
     ----------
     samples : sequence of array-like
-        One sample per group (NaN dropped).
+        One sample per group (NaN dropped). Every group must keep at least one value:
+        an empty group would silently change the degrees of freedom, so it raises.
     confidence : float, default 0.95
     n_boot : int, default 2000
-        Bootstrap resamples for the CI of ε² (0 = no CI).
+        Bootstrap resamples for the CI of ε² (0 = no CI). The groups are resampled
+        separately and ε² is computed on all resamples at once (percentile CI).
     seed : int
         Seed of the bootstrap (results are reproducible).
 
     Returns
     -------
     dict
-        ``test, n, df, statistic (H), p, effect (ε²), ci_low, ci_high``.
+        ``test, n, df, statistic (H), p, effect (ε²), ci_low, ci_high, note``. When every
+        value is identical the result is H = 0, p = 1, ε² = 0 and ``note`` says so.
 
     Examples
     --------
     >>> res = kruskal_wallis([[2.9, 3.0, 2.5, 2.6, 3.2], [3.8, 2.7, 4.0, 2.4], [2.8, 3.4, 3.7, 2.2, 2.0]], n_boot=0)
     >>> round(res["statistic"], 4), round(res["p"], 2), round(res["effect"], 4)
     (0.7714, 0.68, 0.0593)
+    >>> kruskal_wallis([[3, 3], [3, 3, 3], [3]], n_boot=0)["p"]
+    1.0
     """
     groups = [_clean(s) for s in samples]
-    groups = [g for g in groups if len(g)]
+    empty = [i + 1 for i, g in enumerate(groups) if len(g) == 0]
+    if empty:
+        raise DataError(f"Kruskal–Wallis group(s) {', '.join(map(str, empty))} have no values",
+                        location="groups", hint="Leave empty groups out explicitly; they would change df.")
     if len(groups) < 2:
         raise DataError("Kruskal–Wallis needs at least two non-empty groups", location="groups")
     n = sum(len(g) for g in groups)
-    try:
-        res = stats.kruskal(*groups)
-        h, p = float(res.statistic), float(res.pvalue)
-    except ValueError:
+    df = len(groups) - 1
+    note = ""
+    if len(np.unique(np.concatenate(groups))) == 1:
         h, p = 0.0, 1.0
-    eps = _epsilon_squared(*groups)
+        note = "all values identical: H = 0, p = 1"
+    else:
+        h = float(_kruskal_h(*groups))
+        p = float(stats.chi2.sf(h, df))
+    eps = float(h / ((n**2 - 1) / (n + 1)))
     low = high = float("nan")
     if n_boot and all(len(g) >= 2 for g in groups):
-        boot = stats.bootstrap(tuple(groups), _epsilon_squared, n_resamples=n_boot, vectorized=False,
+        boot = stats.bootstrap(tuple(groups), _epsilon_squared, n_resamples=n_boot, vectorized=True,
                                paired=False, confidence_level=confidence, method="percentile",
                                rng=np.random.default_rng(seed))
         low, high = float(boot.confidence_interval.low), float(boot.confidence_interval.high)
-    return {"test": "kruskal_wallis", "n": n, "df": len(groups) - 1, "statistic": h, "p": p,
-            "effect": eps, "ci_low": low, "ci_high": high}
+    elif n_boot:
+        note = "; ".join(filter(None, [note, "no CI: a group has fewer than 2 values"]))
+    return {"test": "kruskal_wallis", "n": n, "df": df, "statistic": h, "p": p,
+            "effect": eps, "ci_low": low, "ci_high": high, "note": note}
 
 
 def wilcoxon_paired(before, after, *, zero_method: str = "pratt", confidence: float = 0.95) -> dict:
@@ -259,13 +392,15 @@ def wilcoxon_paired(before, after, *, zero_method: str = "pratt", confidence: fl
     before, after : array-like, equal length
         Paired values; pairs with a missing value are dropped.
     zero_method : {"pratt", "wilcox", "zsplit"}, default "pratt"
+        How zero differences enter p and r (see the module docstring).
     confidence : float, default 0.95
 
     Returns
     -------
     dict
-        ``test, n_pairs, n_zero, statistic (W = sum of positive ranks), p, effect (r),
-        ci_low, ci_high, zero_method``.
+        ``test, n_pairs, n_zero, statistic (V = sum of the ranks of the positive
+        differences with zeros dropped: R's V, jamovi's W), z, p, p_method, effect (r),
+        ci_low, ci_high, zero_method, note``.
 
     Examples
     --------
@@ -275,22 +410,80 @@ def wilcoxon_paired(before, after, *, zero_method: str = "pratt", confidence: fl
     >>> res["statistic"], round(res["p"], 5)
     (40.0, 0.03906)
     """
+    if zero_method not in _ZERO_METHODS:
+        raise ValueError(f"zero_method must be 'pratt', 'wilcox' or 'zsplit', got {zero_method!r}")
     d = _paired_differences(before, after)
     n_pairs, n_zero = len(d), int(np.sum(d == 0))
-    signed, _ = _signed_ranks(d, zero_method)
-    w_plus = float(signed[signed > 0].sum())
-    if zero_method == "zsplit":
-        w_plus += float(stats.rankdata(np.abs(d))[d == 0].sum() / 2)
-    if n_pairs == 0 or n_zero == n_pairs:
-        p = float("nan") if n_pairs == 0 else 1.0
+    nonzero = d[d != 0]
+    v = float(stats.rankdata(np.abs(nonzero))[nonzero > 0].sum()) if len(nonzero) else 0.0
+    note = ""
+    if n_pairs == 0:
+        raise DataError("the Wilcoxon test needs at least one complete pair", location="pairs")
+    if n_zero == n_pairs:
+        z, p, method = 0.0, 1.0, "none"
+        note = "all differences are zero: V = 0, p = 1"
     else:
-        p = float(stats.wilcoxon(d, zero_method=zero_method, alternative="two-sided").pvalue)
+        z, p, method = _signed_rank_test(d, zero_method)
     r, low, high = rank_biserial_paired(np.zeros_like(d), d, zero_method=zero_method, confidence=confidence)
-    return {"test": "wilcoxon", "n_pairs": n_pairs, "n_zero": n_zero, "statistic": w_plus, "p": p,
-            "effect": r, "ci_low": low, "ci_high": high, "zero_method": zero_method}
+    return {"test": "wilcoxon", "n_pairs": n_pairs, "n_zero": n_zero, "statistic": v, "z": z, "p": p,
+            "p_method": method, "effect": r, "ci_low": low, "ci_high": high, "zero_method": zero_method,
+            "note": note}
 
 
-def categorical_test(table, *, n_resamples: int = 20000, seed: int = 20240301) -> dict:
+def _compositions(total: int, caps: np.ndarray) -> np.ndarray:
+    """All vectors x (rows of the result) with sum ``total`` and ``0 <= x <= caps``."""
+    parts = np.zeros((1, 0), dtype=np.int64)
+    for i in range(len(caps) - 1):
+        left = total - parts.sum(axis=1)
+        rest = caps[i + 1:].sum()
+        lo, hi = np.maximum(0, left - rest), np.minimum(caps[i], left)
+        counts = np.maximum(hi - lo + 1, 0)
+        base = np.repeat(parts, counts, axis=0)
+        offsets = np.concatenate([np.arange(c) for c in counts]) if len(counts) else np.zeros(0, dtype=np.int64)
+        parts = np.column_stack([base, np.repeat(lo, counts) + offsets])
+    return np.column_stack([parts, total - parts.sum(axis=1)])
+
+
+def _fisher_exact_rxc(counts: np.ndarray, max_tables: int) -> float | None:
+    """Exact two-sided p of Fisher's test for an r × c table (None if too many tables).
+
+    Every table with the observed margins is enumerated column by column (all partial
+    tables at once in NumPy); p sums the probabilities of the tables no more probable
+    than the observed one, with R's relative tolerance 1e-7 (as ``fisher.test``). Returns
+    None when more than ``max_tables`` partial tables would be needed.
+    """
+    from scipy.special import gammaln
+
+    rows = counts.sum(axis=1).astype(np.int64)
+    cols = counts.sum(axis=0).astype(np.int64)
+    n = int(counts.sum())
+    const = gammaln(rows + 1).sum() + gammaln(cols + 1).sum() - gammaln(n + 1)
+    observed = const - gammaln(counts + 1).sum()
+    remaining = rows[None, :]
+    logp = np.full(1, const)
+    for c in cols[:-1]:
+        comp = _compositions(int(c), rows)
+        if len(remaining) * len(comp) > max_tables:
+            return None
+        fits = np.all(comp[None, :, :] <= remaining[:, None, :], axis=2)
+        state, which = np.nonzero(fits)
+        remaining = remaining[state] - comp[which]
+        logp = logp[state] - gammaln(comp + 1).sum(axis=1)[which]
+    logp = logp - gammaln(remaining + 1).sum(axis=1)  # the last column is what remains
+    keep = logp <= observed + np.log1p(1e-7)
+    return float(min(1.0, np.exp(logp[keep]).sum()))
+
+
+def _table_probability(counts: np.ndarray) -> float:
+    """Probability of the table under independence with fixed margins (scipy's r × c statistic)."""
+    from scipy.special import gammaln
+
+    rows, cols, n = counts.sum(axis=1), counts.sum(axis=0), counts.sum()
+    return float(np.exp(gammaln(rows + 1).sum() + gammaln(cols + 1).sum() - gammaln(n + 1)
+                        - gammaln(counts + 1).sum()))
+
+
+def categorical_test(table, *, n_resamples: int = 20000, seed: int = 20240301, max_tables: int = 5_000_000) -> dict:
     """χ² test or Fisher's exact test (chosen by expected counts) with Cramér's V.
 
     Parameters
@@ -298,9 +491,12 @@ def categorical_test(table, *, n_resamples: int = 20000, seed: int = 20240301) -
     table : array-like or DataFrame (r × c counts)
         Empty rows and columns are dropped.
     n_resamples : int, default 20000
-        Monte Carlo tables for Fisher's test of tables larger than 2 × 2.
+        Monte Carlo tables for Fisher's test when exact enumeration is too large.
     seed : int
         Seed of the Monte Carlo test.
+    max_tables : int, default 5 000 000
+        Largest number of (partial table × column) combinations enumerated for the exact
+        r × c test; larger problems use the Monte Carlo p (``test = "fisher_mc"``).
 
     Returns
     -------
@@ -332,9 +528,13 @@ def categorical_test(table, *, n_resamples: int = 20000, seed: int = 20240301) -
             res = stats.fisher_exact(counts)
             out.update(test="fisher", statistic=float(res.statistic), p=float(res.pvalue))
         else:
-            method = stats.MonteCarloMethod(n_resamples=n_resamples, rng=np.random.default_rng(seed))
-            res = stats.fisher_exact(counts, method=method)
-            out.update(test="fisher_mc", statistic=float(res.statistic), p=float(res.pvalue))
+            p = _fisher_exact_rxc(counts if counts.shape[0] <= counts.shape[1] else counts.T, max_tables)
+            if p is not None:
+                out.update(test="fisher", statistic=float(_table_probability(counts)), p=p)
+            else:
+                method = stats.MonteCarloMethod(n_resamples=n_resamples, rng=np.random.default_rng(seed))
+                res = stats.fisher_exact(counts, method=method)
+                out.update(test="fisher_mc", statistic=float(res.statistic), p=float(res.pvalue))
     else:
         res = stats.chi2_contingency(counts, correction=True)
         out.update(test="chi2", statistic=float(res.statistic), p=float(res.pvalue))
@@ -430,7 +630,7 @@ def compare_groups(
         For the fi/en scale labels.
     correction : {"holm", "bh", "bonferroni", "none"}, default "holm"
     min_group_size : int, default 2
-        Groups with fewer answers are left out of the test (listed in ``groups``).
+        Groups with fewer answers are left out of the test (named in ``note``).
     confidence, n_boot, seed
         CI level, bootstrap resamples and seed (Kruskal–Wallis ε² CI).
 
@@ -438,8 +638,10 @@ def compare_groups(
     -------
     DataFrame
         ``scale, label_fi, label_en, test, groups, n, n_groups, statistic, df, p,
-        p_adjusted, effect_name, effect, ci_low, ci_high, apa_fi, apa_en``; for two
-        groups r > 0 means the first group (sorted order) scored higher.
+        p_adjusted, effect_name, effect, ci_low, ci_high, apa_fi, apa_en, p_method,
+        note``; for two groups r > 0 means the first group (sorted order) scored higher.
+        ``note`` names groups left out for size and degenerate results (all values
+        identical: H = 0, p = 1), so they reach the report.
     """
     for column in (group, value, by):
         if column not in data.columns:
@@ -448,24 +650,34 @@ def compare_groups(
     for key, sub in data.dropna(subset=[value, group]).groupby(by, sort=False):
         sizes = sub.groupby(group)[value].size().sort_index()
         kept = [g for g, size in sizes.items() if size >= min_group_size]
+        left_out = [f"{g} (n={sizes[g]})" for g, size in sizes.items() if size < min_group_size]
         label_fi, label_en = _labels(instrument, key)
         samples = [sub.loc[sub[group] == g, value].to_numpy(float) for g in kept]
+        notes = [f"left out (fewer than {min_group_size} answers): {', '.join(left_out)}"] if left_out else []
         base = {"scale": key, "label_fi": label_fi, "label_en": label_en,
                 "groups": ", ".join(f"{g} (n={sizes[g]})" for g in kept), "n": int(sum(len(s) for s in samples)),
                 "n_groups": len(kept)}
         if len(kept) == 2:
             res = mann_whitney(samples[0], samples[1], confidence=confidence)
+            if res["p_method"].startswith("none"):
+                notes.append("all values identical: p = 1")
             rows.append({**base, "test": "mann_whitney", "statistic": res["statistic"], "df": np.nan, "p": res["p"],
                          "effect_name": "r", "effect": res["effect"], "ci_low": res["ci_low"],
-                         "ci_high": res["ci_high"], "_res": res})
+                         "ci_high": res["ci_high"], "p_method": res["p_method"], "note": "; ".join(notes),
+                         "_res": res})
         elif len(kept) >= 3:
             res = kruskal_wallis(samples, confidence=confidence, n_boot=n_boot, seed=seed)
+            if res["note"]:
+                notes.append(res["note"])
             rows.append({**base, "test": "kruskal_wallis", "statistic": res["statistic"], "df": res["df"],
                          "p": res["p"], "effect_name": "ε²", "effect": res["effect"], "ci_low": res["ci_low"],
-                         "ci_high": res["ci_high"], "_res": res})
+                         "ci_high": res["ci_high"], "p_method": "chi-square approximation",
+                         "note": "; ".join(notes), "_res": res})
         else:
+            notes.insert(0, f"not tested: {len(kept)} group(s) with at least {min_group_size} answers")
             rows.append({**base, "test": "not_tested", "statistic": np.nan, "df": np.nan, "p": np.nan,
-                         "effect_name": None, "effect": np.nan, "ci_low": np.nan, "ci_high": np.nan, "_res": None})
+                         "effect_name": None, "effect": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                         "p_method": "", "note": "; ".join(notes), "_res": None})
     out = pd.DataFrame(rows)
     if out.empty:
         return pd.DataFrame(columns=GROUP_COLUMNS)
@@ -519,11 +731,13 @@ def compare_waves(
     (paired, unlinked)
         ``paired``: ``scale, label_fi, label_en, n_pairs, statistic, p, p_adjusted,
         effect, ci_low, ci_high, apa_fi, apa_en, n_zero, median_before,
-        median_after, median_change, zero_method, test`` (the registry table
-        ``scale_change``); positive effect = higher at follow-up.
+        median_after, median_change, zero_method, test, p_method, note`` (the
+        registry table ``scale_change``); ``statistic`` is R's V (zeros dropped), the
+        APA strings name it *V*; positive effect = higher at follow-up.
         ``unlinked``: ``scale, label_fi, label_en, n_before, n_after, statistic, p,
-        p_adjusted, effect, ci_low, ci_high, apa_fi, apa_en, test`` (Mann–Whitney,
-        follow-up-only vs baseline-only respondents; U of the follow-up group).
+        p_adjusted, effect, ci_low, ci_high, apa_fi, apa_en, test, p_method``
+        (Mann–Whitney, follow-up-only vs baseline-only respondents; U of the
+        follow-up group).
     """
     for column in ("wave", "respondent", by, value):
         if column not in scores.columns:
@@ -542,7 +756,8 @@ def compare_waves(
                                   confidence=confidence)
             paired_rows.append({**base, "n_pairs": res["n_pairs"], "statistic": res["statistic"], "p": res["p"],
                                 "effect": res["effect"], "ci_low": res["ci_low"], "ci_high": res["ci_high"],
-                                "n_zero": res["n_zero"], "median_before": float(b[both].median()),
+                                "n_zero": res["n_zero"], "z": res["z"], "p_method": res["p_method"],
+                                "note": res["note"], "median_before": float(b[both].median()),
                                 "median_after": float(a[both].median()),
                                 "median_change": float((a[both] - b[both]).median()),
                                 "zero_method": zero_method, "test": "wilcoxon", "_res": res})
@@ -553,12 +768,13 @@ def compare_waves(
             unlinked_rows.append({**base, "n_before": len(only_b), "n_after": len(only_a),
                                   "statistic": res["statistic"], "p": res["p"], "effect": res["effect"],
                                   "ci_low": res["ci_low"], "ci_high": res["ci_high"], "test": "mann_whitney",
-                                  "_res": res})
-    paired = _finish(paired_rows, "W", correction, CHANGE_COLUMNS + ["n_zero", "median_before", "median_after",
-                                                                    "median_change", "zero_method", "test"])
+                                  "p_method": res["p_method"], "_res": res})
+    paired = _finish(paired_rows, "V", correction, CHANGE_COLUMNS + ["n_zero", "median_before", "median_after",
+                                                                    "median_change", "zero_method", "test",
+                                                                    "p_method", "note"])
     unlinked = _finish(unlinked_rows, "U", correction, ["scale", "label_fi", "label_en", "n_before", "n_after",
                                                         "statistic", "p", "p_adjusted", "effect", "ci_low",
-                                                        "ci_high", "apa_fi", "apa_en", "test"])
+                                                        "ci_high", "apa_fi", "apa_en", "test", "p_method"])
     return paired, unlinked
 
 
