@@ -366,9 +366,15 @@ def code_trend(timeline: pd.DataFrame, *, by: str | list[str] | None = None) -> 
 
     The test is the Cochran–Armitage chi-square test for trend in proportions
     (statsmodels' linear-by-linear association test on the 2 × quarters table, scores =
-    the quarter's position in time, so gaps count). As an effect size, a binomial
-    logistic regression of coded/not coded on time (in years) gives the odds ratio per
-    year with a 95 % Wald interval.
+    the quarter's position in time, so gaps count; its z² = R ``prop.trend.test(n_coded,
+    n_entries, score)``'s X² × (N − 1)/N, the linear-by-linear M² = (N − 1)r²). As an
+    effect size, a logistic regression of coded/not coded on time (in years) gives the
+    odds ratio per year with a 95 % interval; the entries of a quarter come from the
+    same few diarists, so the binomial SE is multiplied by √dispersion with the
+    dispersion = Pearson χ²/df but never below 1 (a quasi-binomial model that is never
+    more confident than the binomial one), and the interval uses the t distribution with
+    the residual df (R: ``glm(cbind(coded, entries - coded) ~ years, quasibinomial)``
+    with ``summary(fit, dispersion = max(1, summary(fit)$dispersion))`` and ``qt``).
 
     Parameters
     ----------
@@ -381,7 +387,7 @@ def code_trend(timeline: pd.DataFrame, *, by: str | list[str] | None = None) -> 
     -------
     DataFrame
         ``[by…], code, n_entries, n_coded, n_quarters, statistic, df, z, p, direction,
-        odds_ratio_year, or_ci_low, or_ci_high``. ``statistic`` is the trend chi-square
+        odds_ratio_year, or_ci_low, or_ci_high, dispersion``. ``statistic`` is the trend chi-square
         (1 df, = z²); ``direction`` is ``"increasing"`` or ``"decreasing"`` by the sign
         of z whatever p (read it together with p), ``"none"`` when the test cannot be
         computed (no coded or no uncoded entries, or a single quarter with entries).
@@ -412,7 +418,7 @@ def code_trend(timeline: pd.DataFrame, *, by: str | list[str] | None = None) -> 
         row = dict(zip([*by, "code"], key))
         row.update(n_entries=int(entries.sum()), n_coded=int(coded.sum()), n_quarters=int(keep.sum()),
                    statistic=math.nan, df=1, z=math.nan, p=math.nan, direction="none",
-                   odds_ratio_year=math.nan, or_ci_low=math.nan, or_ci_high=math.nan)
+                   odds_ratio_year=math.nan, or_ci_low=math.nan, or_ci_high=math.nan, dispersion=math.nan)
         testable = len(position) >= 2 and 0 < coded.sum() < entries.sum()
         if testable:
             table = np.vstack([entries - coded, coded]).T  # rows = quarters, columns = not coded / coded
@@ -423,12 +429,12 @@ def code_trend(timeline: pd.DataFrame, *, by: str | list[str] | None = None) -> 
             row.update(_logistic_or(position / 4.0, coded, entries))
         rows.append(row)
     columns = [*by, "code", "n_entries", "n_coded", "n_quarters", "statistic", "df", "z", "p", "direction",
-               "odds_ratio_year", "or_ci_low", "or_ci_high"]
+               "odds_ratio_year", "or_ci_low", "or_ci_high", "dispersion"]
     return pd.DataFrame(rows, columns=columns)
 
 
 def _logistic_or(years: np.ndarray, coded: np.ndarray, entries: np.ndarray) -> dict:
-    """Odds ratio per year from a binomial GLM on grouped counts (NaN when it fails)."""
+    """Odds ratio per year from a quasi-binomial GLM on grouped counts (dispersion ≥ 1; {} when it fails)."""
     import statsmodels.api as sm
 
     endog = np.column_stack([coded, entries - coded])
@@ -438,13 +444,17 @@ def _logistic_or(years: np.ndarray, coded: np.ndarray, entries: np.ndarray) -> d
             warnings.simplefilter("ignore")
             fit = sm.GLM(endog, exog, family=sm.families.Binomial()).fit()
         beta, se = float(fit.params[1]), float(fit.bse[1])
+        df_resid = float(fit.df_resid)
+        pearson = float(np.sum(fit.resid_pearson**2))
     except Exception:  # noqa: BLE001 - perfect separation or singular design: report no effect size
         return {}
     if not (math.isfinite(beta) and math.isfinite(se)):
         return {}
-    zcrit = stats.norm.ppf(0.975)
-    return {"odds_ratio_year": math.exp(beta), "or_ci_low": math.exp(beta - zcrit * se),
-            "or_ci_high": math.exp(beta + zcrit * se)}
+    dispersion = max(1.0, pearson / df_resid) if df_resid > 0 and math.isfinite(pearson) else 1.0
+    se *= math.sqrt(dispersion)
+    crit = float(stats.t.ppf(0.975, df_resid)) if df_resid > 0 else float(stats.norm.ppf(0.975))
+    return {"odds_ratio_year": math.exp(beta), "or_ci_low": math.exp(beta - crit * se),
+            "or_ci_high": math.exp(beta + crit * se), "dispersion": dispersion}
 
 
 # --------------------------------------------------------------------------- quotations

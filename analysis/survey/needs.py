@@ -23,15 +23,38 @@ __all__ = ["wilson_ci", "prevalence", "needs_by_group", "cooccurrence", "cooccur
 
 
 def wilson_ci(count: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a proportion.
+    """Wilson score interval of a proportion (= R ``prop.test(count, n, correct = FALSE)$conf.int``).
+
+    Parameters
+    ----------
+    count : int
+        Number of successes, ``0 <= count <= n``.
+    n : int
+        Number of trials, ``n >= 1``.
+    confidence : float, default 0.95
+        Strictly between 0 and 1.
+
+    Raises
+    ------
+    DataError
+        For a count outside 0…n, a non-whole count or n, n < 1 or a bad confidence.
 
     Examples
     --------
     >>> [round(v, 4) for v in wilson_ci(81, 263)]
     [0.2553, 0.3662]
     """
-    if n <= 0:
-        return float("nan"), float("nan")
+    for name, value in (("count", count), ("n", n)):
+        if isinstance(value, bool) or not np.isfinite(float(value)) or float(value) != int(float(value)):
+            raise DataError(f"wilson_ci: {name} must be a whole number, got {value!r}", location=name)
+    count, n = int(count), int(n)
+    if n < 1:
+        raise DataError(f"wilson_ci: n must be at least 1, got {n}", location="n",
+                        hint="A share of nobody has no confidence interval; leave the row out or report n = 0.")
+    if not 0 <= count <= n:
+        raise DataError(f"wilson_ci: count must be between 0 and n = {n}, got {count}", location="count")
+    if not 0 < confidence < 1:
+        raise DataError(f"wilson_ci: confidence must be between 0 and 1, got {confidence!r}", location="confidence")
     low, high = proportion_confint(count, n, alpha=1 - confidence, method="wilson")
     return float(low), float(high)
 
@@ -81,7 +104,7 @@ def prevalence(
     for order, need in enumerate(wide.columns):
         col = wide[need].dropna()
         n, count = int(len(col)), int((col == 1).sum())
-        low, high = wilson_ci(count, n, confidence)
+        low, high = wilson_ci(count, n, confidence) if n else (np.nan, np.nan)
         rows.append({"need": need, "label_fi": instrument.item_text(need, "fi"),
                      "label_en": instrument.item_text(need, "en"), "n": n, "count": count,
                      "share": count / n if n else np.nan, "ci_low": low, "ci_high": high, "_order": order})
@@ -132,7 +155,7 @@ def needs_by_group(
         for need in needs:
             col = sub[need].dropna()
             n, count = int(len(col)), int((col == 1).sum())
-            low, high = wilson_ci(count, n, confidence)
+            low, high = wilson_ci(count, n, confidence) if n else (np.nan, np.nan)
             rows.append({"group": value, "need": need, "n": n, "count": count,
                          "share": count / n if n else np.nan, "ci_low": low, "ci_high": high})
     return pd.DataFrame(rows, columns=["group", "need", "n", "count", "share", "ci_low", "ci_high"])

@@ -12,9 +12,16 @@ Methods
 * **McDonald's ω total** from a one-factor model fitted by maximum likelihood to the
   standardised items (``sklearn.decomposition.FactorAnalysis``):
   ω = (Σλ)² / ((Σλ)² + Σψ), with loadings λ and uniquenesses ψ = 1 − λ² (on the
-  correlation metric). No scipy/statsmodels function gives ω; this is the congeneric
-  one-factor ω of McDonald (1999), i.e. ``psych::omega(x, nfactors = 1)$omega.tot``
-  up to the estimator (psych uses minres, we use ML).
+  correlation metric, i.e. ω of the sum of the standardised items). No scipy/
+  statsmodels function gives ω; this is the congeneric one-factor ω of McDonald
+  (1999). It equals (to 1e-6) the same formula on ``lavaan::cfa("f =~ …", std.lv =
+  TRUE)``'s ``standardizedSolution`` of the complete cases. ``psych::omega(x,
+  nfactors = 1)$omega.tot`` differs slightly by design: psych fits by minres and
+  divides by the sum of the observed correlation matrix instead of the model-implied.
+* **Degenerate items**: an item that is constant or has no answers in the data cannot
+  enter α or ω (its variance is 0 or undefined); :func:`reliability_table` leaves it
+  out and says so in ``note``, and a negative α gets the hint that an item may need
+  reverse coding.
 * **Item–rest correlation** (corrected item–total, ``r.drop`` in psych): Pearson r of
   an item with the sum of the other items. **α if item deleted** recomputes α without
   the item.
@@ -44,7 +51,7 @@ __all__ = [
 
 ItemStatsColumns = ["scale", "item", "n", "mean", "sd", "item_rest_r", "alpha_if_deleted"]
 RELIABILITY_COLUMNS = ["scale", "label_fi", "label_en", "wave", "n", "n_items", "alpha", "alpha_ci_low",
-                       "alpha_ci_high", "omega_total", "mean_inter_item_r"]
+                       "alpha_ci_high", "omega_total", "mean_inter_item_r", "note"]
 
 
 def _as_matrix(data: pd.DataFrame | np.ndarray) -> pd.DataFrame:
@@ -224,6 +231,19 @@ def item_statistics(data: pd.DataFrame, *, scale: str | None = None) -> pd.DataF
     return pd.DataFrame(rows, columns=ItemStatsColumns)
 
 
+def _usable_items(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Drop items without answers or without variation; return the rest and notes."""
+    notes = []
+    empty = [str(c) for c in frame.columns if frame[c].notna().sum() == 0]
+    constant = [str(c) for c in frame.columns if str(c) not in empty and frame[c].nunique(dropna=True) == 1]
+    if empty:
+        notes.append(f"left out, no answers: {', '.join(empty)}")
+    if constant:
+        notes.append(f"left out, the same answer from everyone: {', '.join(constant)}")
+    keep = [c for c in frame.columns if str(c) not in empty and str(c) not in constant]
+    return frame[keep], notes
+
+
 def reliability_table(
     responses: pd.DataFrame,
     instrument: Instrument,
@@ -252,7 +272,8 @@ def reliability_table(
     -------
     (scales_table, items_table)
         ``scale, label_fi, label_en, wave, n, n_items, alpha, alpha_ci_low,
-        alpha_ci_high, omega_total, mean_inter_item_r`` and
+        alpha_ci_high, omega_total, mean_inter_item_r, note`` (``note``: items left
+        out because they had no answers or no variation, a negative α, …) and
         ``scale, wave, item, n, mean, sd, item_rest_r, alpha_if_deleted``.
     """
     scale_ids = list(scales) if scales is not None else instrument.scale_ids
@@ -263,14 +284,30 @@ def reliability_table(
         groups = wide.groupby(level="wave", sort=True) if by_wave else [("all", wide)]
         for wave, sub in groups:
             sub = sub.dropna(how="all")
+            sub, notes = _usable_items(sub)
+            if sub.shape[1] < 2 or len(sub.dropna()) < 2:
+                notes.append("fewer than two usable items or complete answers: reliability not computed")
+                scale_rows.append({
+                    "scale": scale_id, "label_fi": scale.label.get("fi", scale_id),
+                    "label_en": scale.label.get("en", scale_id), "wave": wave, "n": int(len(sub.dropna())),
+                    "n_items": int(sub.shape[1]), "alpha": np.nan, "alpha_ci_low": np.nan, "alpha_ci_high": np.nan,
+                    "omega_total": np.nan, "mean_inter_item_r": np.nan, "note": "; ".join(notes)})
+                continue
             res = cronbach_alpha(sub, missing=missing, confidence=confidence)
+            if np.isfinite(res["alpha"]) and res["alpha"] < 0:
+                notes.append("negative α: are reverse-coded items marked in the instrument?")
             complete = sub.dropna()
-            corr = complete.corr().to_numpy() if len(complete) > 2 else np.full((len(scale.items),) * 2, np.nan)
+            k = sub.shape[1]
+            corr = complete.corr().to_numpy() if len(complete) > 2 else np.full((k, k), np.nan)
             mean_r = float(np.nanmean(corr[np.triu_indices_from(corr, k=1)])) if len(complete) > 2 else float("nan")
+            omega = omega_total(sub)
+            if not np.isfinite(omega):
+                notes.append("ω not computed: fewer than 3 complete answers or an item constant among them")
             scale_rows.append({
                 "scale": scale_id, "label_fi": scale.label.get("fi", scale_id), "label_en": scale.label.get("en", scale_id),
                 "wave": wave, "n": res["n"], "n_items": res["k"], "alpha": res["alpha"], "alpha_ci_low": res["ci_low"],
-                "alpha_ci_high": res["ci_high"], "omega_total": omega_total(sub), "mean_inter_item_r": mean_r,
+                "alpha_ci_high": res["ci_high"], "omega_total": omega, "mean_inter_item_r": mean_r,
+                "note": "; ".join(notes),
             })
             items = item_statistics(sub, scale=scale_id)
             items.insert(1, "wave", wave)

@@ -11,9 +11,16 @@ Confidence interval of a share
     share of words recomputed; the percentile interval is reported.
 
 Trend over the workshops
-    :func:`share_trend` gives Spearman's rho between workshop date and share, and a
-    quasi-binomial GLM (logit link, words of the role out of all words, Pearson-χ²
-    scale for overdispersion) with the change in log-odds per year and its CI.
+    :func:`share_trend` gives Spearman's rho between workshop date and share (p from
+    the t approximation, = R ``cor.test(x, y, method = "spearman", exact = FALSE)``),
+    and a quasi-binomial GLM (logit link, words of the role out of all words) with the
+    change in log-odds per year. Its dispersion is the Pearson χ²/df but never below 1:
+    words within a workshop are clustered, so the data can be no less variable than
+    binomial, and a dispersion below 1 (seen: 0.018) would make the CI ten times too
+    narrow. The SE is the binomial SE × √dispersion, the p and the 95 % CI use the t
+    distribution with the residual df (as R's ``summary.glm`` for quasi families):
+    ``phi <- max(1, summary(fit)$dispersion); se <- coef(summary(fit, dispersion =
+    phi))[2, 2]; est + c(-1, 1) * qt(0.975, df.residual(fit)) * se``.
 
 Examples
 --------
@@ -198,7 +205,8 @@ def share_trend(shares: pd.DataFrame, *, time: str = "date") -> pd.DataFrame:
         One row per method: ``method`` (``"spearman"``, ``"glm_quasibinomial"``),
         ``n_workshops``, ``statistic`` (rho; slope in log-odds per year/unit), ``ci_low``,
         ``ci_high`` (GLM only), ``p``, ``direction`` (``"increasing"``,
-        ``"decreasing"``, ``"no clear trend"`` at p < 0.05).
+        ``"decreasing"``, ``"no clear trend"`` at p < 0.05), ``dispersion`` (GLM only:
+        the dispersion used, at least 1).
 
     Examples
     --------
@@ -238,13 +246,22 @@ def share_trend(shares: pd.DataFrame, *, time: str = "date") -> pd.DataFrame:
                          p=float(p), direction=_direction(rho, p)))
         endog = np.column_stack([data["n_words_role"].to_numpy(float), (data["n_words"] - data["n_words_role"]).to_numpy(float)])
         exog = sm.add_constant(x.to_numpy(float))
-        fit = sm.GLM(endog, exog, family=sm.families.Binomial()).fit(scale="X2")
-        low, high = fit.conf_int()[1]
-        slope, p_glm = float(fit.params[1]), float(fit.pvalues[1])
-        rows.append(dict(method="glm_quasibinomial", n_workshops=n, statistic=slope, ci_low=float(low),
-                         ci_high=float(high), p=p_glm, direction=_direction(slope, p_glm)))
+        fit = sm.GLM(endog, exog, family=sm.families.Binomial()).fit()
+        df_resid = float(fit.df_resid)
+        pearson = float(np.sum(fit.resid_pearson**2))
+        dispersion = max(1.0, pearson / df_resid) if df_resid > 0 else 1.0
+        slope = float(fit.params[1])
+        se = float(fit.bse[1]) * np.sqrt(dispersion)
+        dist = stats.t(df_resid) if df_resid > 0 else stats.norm()
+        p_glm = float(2 * dist.sf(abs(slope / se)))
+        crit = float(dist.ppf(0.975))
+        rows.append(dict(method="glm_quasibinomial", n_workshops=n, statistic=slope, ci_low=slope - crit * se,
+                         ci_high=slope + crit * se, p=p_glm, direction=_direction(slope, p_glm),
+                         dispersion=dispersion))
+        rows[0]["dispersion"] = np.nan
     else:
         for method in ("spearman", "glm_quasibinomial"):
             rows.append(dict(method=method, n_workshops=n, statistic=np.nan, ci_low=np.nan, ci_high=np.nan,
-                             p=np.nan, direction="no clear trend"))
-    return pd.DataFrame(rows)
+                             p=np.nan, direction="no clear trend", dispersion=np.nan))
+    return pd.DataFrame(rows, columns=["method", "n_workshops", "statistic", "ci_low", "ci_high", "p", "direction",
+                                       "dispersion"])
