@@ -442,7 +442,7 @@ def _logistic_or(years: np.ndarray, coded: np.ndarray, entries: np.ndarray) -> d
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = sm.GLM(endog, exog, family=sm.families.Binomial()).fit()
+            fit = sm.GLM(endog, exog, family=sm.families.Binomial()).fit(tol=1e-13, maxiter=200)
         beta, se = float(fit.params[1]), float(fit.bse[1])
         df_resid = float(fit.df_resid)
         pearson = float(np.sum(fit.resid_pearson**2))

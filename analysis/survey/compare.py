@@ -50,9 +50,11 @@ Methods (what the methods section should say)
   chosen method (N = all pairs for Pratt, the non-zero pairs for ``wilcox``; the
   latter = ``effectsize::rank_biserial(paired = TRUE)``, which drops zeros). 95 % CI by
   Fisher's z with SE = √(Σ rᵢ²)/(N(N + 1)/2), rᵢ the ranks of the non-zero
-  differences: the null SD of R⁺ − R⁻ on the scale of r, so r/SE is the test's z and
-  the CI agrees with the Pratt p. For ``wilcox`` the SE is effectsize's
-  √((2d³ + 3d² + d)/6)/(d(d + 1)/2) (d non-zero pairs; the same without ties).
+  differences: the null SD of R⁺ − R⁻ on the scale of r, so r/SE is the test's z
+  (tie-corrected, without continuity correction) and the CI agrees with the p. Without
+  ties and zeros this is effectsize's SE √((2n³ + 3n² + n)/6)/(n(n + 1)/2) exactly;
+  with them effectsize 0.8 keeps that no-ties formula and counts n over all pairs
+  (zeros included) although its r drops the zeros, so its CI is too narrow there.
   Respondents present in one wave only are compared with a Mann–Whitney test
   (follow-up-only vs baseline-only).
 * **Multiple comparisons**: Holm (default) or Benjamini–Hochberg across the family of
@@ -160,13 +162,10 @@ def _signed_ranks(d: np.ndarray, zero_method: str) -> tuple[np.ndarray, int]:
     return np.sign(d) * ranks, len(d)
 
 
-def _paired_se(signed: np.ndarray, zero_method: str) -> float:
-    """SE of the matched-pairs r (see the module docstring)."""
-    nonzero = np.abs(signed[signed != 0])
-    m, nd = len(signed), len(nonzero)
-    if zero_method == "wilcox":  # effectsize's formula
-        return float(np.sqrt((2 * nd**3 + 3 * nd**2 + nd) / 6) / (nd * (nd + 1) / 2))
-    return float(np.sqrt(np.sum(nonzero**2)) / (m * (m + 1) / 2))
+def _paired_se(signed: np.ndarray) -> float:
+    """SE of the matched-pairs r: √(Σ rᵢ²)/(N(N + 1)/2) over the non-zero signed ranks."""
+    m = len(signed)
+    return float(np.sqrt(np.sum(signed[signed != 0] ** 2)) / (m * (m + 1) / 2))
 
 
 def rank_biserial_paired(before, after, *, zero_method: str = "pratt",
@@ -202,7 +201,7 @@ def rank_biserial_paired(before, after, *, zero_method: str = "pratt",
         return (0.0 if m else float("nan")), float("nan"), float("nan")
     total = m * (m + 1) / 2
     r = float(signed.sum() / total)
-    return (r, *_fisher_z_ci(r, _paired_se(signed, zero_method), confidence))
+    return (r, *_fisher_z_ci(r, _paired_se(signed), confidence))
 
 
 def _paired_differences(before, after) -> np.ndarray:

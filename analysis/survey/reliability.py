@@ -10,7 +10,7 @@ Methods
   ``1 − (1 − α)·F(1 − γ/2; n − 1, (n − 1)(k − 1))`` and
   ``1 − (1 − α)·F(γ/2; n − 1, (n − 1)(k − 1))`` (the same as ``pingouin.cronbach_alpha``).
 * **McDonald's ω total** from a one-factor model fitted by maximum likelihood to the
-  standardised items (``sklearn.decomposition.FactorAnalysis``):
+  correlation matrix of the items (the ``factanal`` objective minimised with SciPy):
   ω = (Σλ)² / ((Σλ)² + Σψ), with loadings λ and uniquenesses ψ = 1 − λ² (on the
   correlation metric, i.e. ω of the sum of the standardised items). No scipy/
   statsmodels function gives ω; this is the congeneric one-factor ω of McDonald
@@ -29,7 +29,6 @@ Methods
 
 from __future__ import annotations
 
-import warnings
 from typing import Sequence
 
 import numpy as np
@@ -145,25 +144,61 @@ def cronbach_alpha(
     return {"alpha": alpha, "ci_low": low, "ci_high": high, "n": int(n), "k": int(k)}
 
 
+def _one_factor_ml(corr: np.ndarray) -> np.ndarray:
+    """Standardised loadings of the maximum-likelihood one-factor model of a correlation matrix.
+
+    Minimises the ML discrepancy over the uniquenesses ψ with the loadings concentrated
+    out (Jöreskog 1967; the objective and gradient of R's ``factanal``), by L-BFGS-B with
+    tight tolerances, so the solution is the ML solution to ~1e-9 (lavaan's and
+    factanal's, whatever the start).
+    """
+    from scipy.optimize import minimize
+
+    p = corr.shape[0]
+
+    def parts(psi):
+        sc = 1 / np.sqrt(psi)
+        values, vectors = np.linalg.eigh(corr * np.outer(sc, sc))
+        return values[::-1], vectors[:, ::-1]
+
+    def objective(psi):
+        values, _ = parts(psi)
+        rest = values[1:]
+        return -(np.sum(np.log(rest) - rest) - 1 + p)
+
+    def gradient(psi):
+        values, vectors = parts(psi)
+        load = np.sqrt(psi) * vectors[:, 0] * np.sqrt(max(values[0] - 1, 0.0))
+        return (load**2 + psi - np.diag(corr)) / psi**2
+
+    start = (1 - 0.5 / p) / np.diag(np.linalg.pinv(corr))
+    res = minimize(objective, np.clip(start, 0.005, 1.0), jac=gradient, method="L-BFGS-B",
+                   bounds=[(0.005, 1.0)] * p, options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 5000})
+    psi = res.x
+    values, vectors = parts(psi)
+    return np.sqrt(psi) * vectors[:, 0] * np.sqrt(max(values[0] - 1, 0.0))
+
+
 def omega_total(data: pd.DataFrame | np.ndarray, *, random_state: int = 0) -> float:
     """McDonald's ω total from a one-factor maximum-likelihood model.
 
-    The items are standardised (complete cases) and a one-factor model is fitted with
-    :class:`sklearn.decomposition.FactorAnalysis`; with loadings λ and uniquenesses
-    ψ = 1 − λ², ω = (Σλ)² / ((Σλ)² + Σψ). The sign of the factor is chosen so that Σλ
-    is positive.
+    The correlation matrix of the complete cases is fitted by a one-factor model by
+    maximum likelihood (:func:`_one_factor_ml`, the ML solution of ``factanal`` and
+    ``lavaan::cfa``); with standardised loadings λ and uniquenesses ψ = 1 − λ²,
+    ω = (Σλ)² / ((Σλ)² + Σψ). The sign of the factor is chosen so that Σλ is positive.
 
     Parameters
     ----------
     data : DataFrame or array (respondents × items)
         Item values, reverse-coded; rows with missing values are dropped.
     random_state : int, default 0
-        Seed of the (randomised) SVD used by scikit-learn, for reproducibility.
+        Kept for compatibility; the fit is deterministic.
 
     Returns
     -------
     float
-        ω total (NaN with fewer than 3 complete rows or a constant item).
+        ω total (NaN with fewer than 3 complete rows or a constant item; the
+        reliability table says why in its ``note``).
 
     Examples
     --------
@@ -173,20 +208,14 @@ def omega_total(data: pd.DataFrame | np.ndarray, *, random_state: int = 0) -> fl
     >>> 0.8 < omega_total(x) < 0.9
     True
     """
-    from sklearn.decomposition import FactorAnalysis
-
     frame = _as_matrix(data).dropna()
     if len(frame) < 3:
         return float("nan")
     values = frame.to_numpy()
-    sd = values.std(axis=0, ddof=0)
-    if np.any(sd == 0):
+    if np.any(values.std(axis=0, ddof=0) == 0):
         return float("nan")
-    z = (values - values.mean(axis=0)) / sd
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = FactorAnalysis(n_components=1, tol=1e-8, max_iter=5000, random_state=random_state).fit(z)
-    loadings = model.components_[0]
+    corr = np.corrcoef(values, rowvar=False)
+    loadings = _one_factor_ml(corr)
     if loadings.sum() < 0:
         loadings = -loadings
     loadings = np.clip(loadings, -1.0, 1.0)

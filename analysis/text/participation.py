@@ -246,7 +246,7 @@ def share_trend(shares: pd.DataFrame, *, time: str = "date") -> pd.DataFrame:
                          p=float(p), direction=_direction(rho, p)))
         endog = np.column_stack([data["n_words_role"].to_numpy(float), (data["n_words"] - data["n_words_role"]).to_numpy(float)])
         exog = sm.add_constant(x.to_numpy(float))
-        fit = sm.GLM(endog, exog, family=sm.families.Binomial()).fit()
+        fit = sm.GLM(endog, exog, family=sm.families.Binomial()).fit(tol=1e-13, maxiter=200)
         df_resid = float(fit.df_resid)
         pearson = float(np.sum(fit.resid_pearson**2))
         dispersion = max(1.0, pearson / df_resid) if df_resid > 0 else 1.0
