@@ -252,3 +252,107 @@ def test_categorical_input_validation():
         categorical_test([[1, 2, 3]])
     with pytest.raises(DataError):
         categorical_test([[1.5, 2], [3, 4]])
+
+
+# ----------------------------------------------------------------------------- degenerate input, validation
+
+
+def test_wilson_ci_validates_its_arguments():
+    for count, n in ((5, 3), (-1, 4), (1.5, 4), (0, 0), (2, -3)):
+        with pytest.raises(DataError):
+            wilson_ci(count, n)
+    with pytest.raises(DataError):
+        wilson_ci(1, 4, confidence=1.5)
+    assert wilson_ci(0, 4)[0] == 0.0 and wilson_ci(4, 4)[1] == pytest.approx(1.0)
+
+
+def test_kruskal_wallis_identical_values_is_a_stated_result():
+    res = kruskal_wallis([[3, 3, 3], [3, 3], [3, 3, 3, 3]], n_boot=200)
+    assert (res["statistic"], res["p"], res["effect"], res["df"]) == (0.0, 1.0, 0.0, 2)
+    assert "identical" in res["note"]
+    text = apa.apa_test("H", res["statistic"], res["p"], df=res["df"], effect_name="ε²", effect=res["effect"],
+                        ci=(res["ci_low"], res["ci_high"]))
+    assert "–" not in text and text.startswith("H(2) = 0.00, p = 1.000")
+
+
+def test_kruskal_wallis_empty_group_raises_instead_of_changing_df():
+    with pytest.raises(DataError, match="no values"):
+        kruskal_wallis([[1, 2, 3], [np.nan, np.nan], [2, 3, 4]], n_boot=0)
+
+
+def test_kruskal_wallis_bootstrap_is_vectorised_and_unchanged():
+    # the vectorised ε² gives the same CI as the per-resample scipy.stats.kruskal loop did
+    from scipy import stats
+
+    groups = [np.array(KW_X), np.array(KW_Y), np.array(KW_Z)]
+
+    def slow(*samples):
+        n = sum(len(s) for s in samples)
+        return stats.kruskal(*samples).statistic / ((n**2 - 1) / (n + 1))
+
+    ref = stats.bootstrap(tuple(groups), slow, n_resamples=300, vectorized=False, method="percentile",
+                          rng=np.random.default_rng(7))
+    res = kruskal_wallis(groups, n_boot=300, seed=7)
+    assert res["ci_low"] == pytest.approx(ref.confidence_interval.low, abs=1e-12)
+    assert res["ci_high"] == pytest.approx(ref.confidence_interval.high, abs=1e-12)
+
+
+def test_compare_groups_names_groups_left_out_and_degenerate_results():
+    from analysis.survey.compare import compare_groups
+
+    data = pd.DataFrame({"scale": "s", "role": ["a"] * 4 + ["b"] * 5 + ["c"] * 3 + ["d"],
+                         "score": [3.0] * 13})
+    out = compare_groups(data, "role", n_boot=100).iloc[0]
+    assert out["test"] == "kruskal_wallis" and out["df"] == 2
+    assert "d (n=1)" in out["note"] and "identical" in out["note"]
+    assert out["p"] == 1.0 and "–" not in out["apa_en"]
+
+
+def test_mann_whitney_p_follows_r_defaults():
+    # R: wilcox.test(1:9, 1:9 + 3.5) -> exact p = 0.02443 (no ties, both n < 50)
+    res = mann_whitney(np.arange(9.0), np.arange(9.0) + 3.5)
+    assert res["p_method"] == "exact" and res["p"] == pytest.approx(0.0244343891, abs=1e-9)
+    # with ties: normal approximation with continuity correction
+    assert mann_whitney([1, 2, 2, 3], [2, 3, 4, 4, 5])["p_method"] == "normal, continuity-corrected"
+
+
+def test_wilcoxon_all_zero_differences_is_stated():
+    res = wilcoxon_paired([2, 3, 4], [2, 3, 4])
+    assert (res["statistic"], res["p"], res["effect"]) == (0.0, 1.0, 0.0)
+    assert "zero" in res["note"]
+
+
+def _responses(values: dict[str, list[float]]) -> pd.DataFrame:
+    rows = [{"instrument": "professionals", "wave": "baseline", "respondent": f"r{i}", "item": item, "value": v}
+            for item, column in values.items() for i, v in enumerate(column)]
+    return pd.DataFrame(rows)
+
+
+def test_reliability_table_leaves_out_constant_and_empty_items_with_a_note():
+    from analysis.survey import load_instrument
+    from analysis.survey.reliability import reliability_table
+
+    inst = load_instrument("config/instrument_professionals.yaml")
+    rng = np.random.default_rng(3)
+    base = rng.integers(1, 6, size=30).astype(float)
+    noisy = lambda: np.clip(base + rng.integers(-1, 2, size=30), 1, 5).tolist()  # noqa: E731
+    responses = _responses({"rc1": noisy(), "rc2": noisy(), "rc3": [3.0] * 30, "rc4": [np.nan] * 30})
+    scales, items = reliability_table(responses.dropna(subset=["value"]), inst, ["role_clarity"])
+    row = scales.iloc[0]
+    assert row["n_items"] == 2 and np.isfinite(row["alpha"])
+    assert "rc3" in row["note"] and "rc4" in row["note"]
+    assert set(items["item"]) == {"rc1", "rc2"}
+
+
+def test_reliability_table_hints_at_reverse_coding_for_negative_alpha():
+    from analysis.survey import load_instrument
+    from analysis.survey.reliability import reliability_table
+
+    inst = load_instrument("config/instrument_professionals.yaml")
+    x = np.array([1, 2, 3, 4, 5, 1, 2, 3, 4, 5, 2, 4], dtype=float)
+    other = np.array([3, 2, 4, 3, 3, 2, 4, 3, 2, 3, 4, 3], dtype=float)
+    # rc3 is reverse-coded by the instrument: answered like rc1, it cancels rc1 and α < 0
+    responses = _responses({"rc1": x.tolist(), "rc2": other.tolist(), "rc3": x.tolist(),
+                            "rc4": other[::-1].tolist()})
+    row = reliability_table(responses, inst, ["role_clarity"])[0].iloc[0]
+    assert row["alpha"] < 0 and "reverse" in row["note"]

@@ -163,7 +163,7 @@ def _one_factor_ml(corr: np.ndarray) -> np.ndarray:
 
     def objective(psi):
         values, _ = parts(psi)
-        rest = values[1:]
+        rest = np.maximum(values[1:], 1e-12)  # a singular correlation matrix (identical items)
         return -(np.sum(np.log(rest) - rest) - 1 + p)
 
     def gradient(psi):
