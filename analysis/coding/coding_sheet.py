@@ -313,6 +313,7 @@ def read_codings_folder(
     *,
     documents: Mapping[str, str] | pd.Series | None = None,
     exclude_coders: Sequence[str] = ("auto",),
+    coder_names: Mapping[str, str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Read every manual coding in a folder: ``*.qdpx``/``*.qde`` projects and coding sheets.
 
@@ -328,6 +329,10 @@ def read_codings_folder(
         ``doc_id`` → document text, to check QDA sources against the workspace texts.
     exclude_coders : sequence of str
         Coders dropped (the auto-codings travel inside exported projects).
+    coder_names : mapping, optional
+        Display name → coder id, for QDA tools that drop the REFI-QDA user id (see
+        :func:`analysis.coding.refi.load_coders`, ``config/coders.yaml``); applied to
+        coding sheets too. ``load_coders(...).as_kwargs()`` gives both arguments.
 
     Returns
     -------
@@ -337,7 +342,7 @@ def read_codings_folder(
         in); ``unmapped``: selections of projects that could not be mapped, with ``file``.
     """
     from analysis.coding.agreement import coverage_table
-    from analysis.coding.refi import import_qdpx, map_codings_to_segments
+    from analysis.coding.refi import coder_id, import_qdpx, map_codings_to_segments
 
     folder = Path(folder)
     frames, coverages, unmapped_frames = [], [], []
@@ -347,7 +352,7 @@ def read_codings_folder(
     for file in files:
         suffix = file.suffix.lower()
         if suffix in (".qdpx", ".qde"):
-            project = import_qdpx(file, codebook=codebook)
+            project = import_qdpx(file, codebook=codebook, coder_names=coder_names)
             mapped, unmapped = map_codings_to_segments(project, segments, documents, codebook=codebook)
             mapped = mapped[~mapped["coder"].isin(exclude_coders)]
             unmapped_frames.append(unmapped.assign(file=file.name))
@@ -355,6 +360,7 @@ def read_codings_folder(
             coverages.append(coverage_table(mapped, units, coders=coders, how="document", segments=segments))
         elif suffix in (".csv", ".xlsx", ".xlsm"):
             mapped = read_coding_sheet(file, segments=segments, codebook=codebook)
+            mapped = mapped.assign(coder=[coder_id(c, coder_names) for c in mapped["coder"]])
             mapped = mapped[~mapped["coder"].isin(exclude_coders)]
             coverages.append(mapped[["segment_id", "coder"]])
         else:

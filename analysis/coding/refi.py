@@ -39,6 +39,14 @@ Import tolerance (what real tools write)
   ``absolute://`` paths, and texts inline as ``PlainTextContent``.
 * Codes map to the workspace codebook by GUID (this module's stable GUIDs) and else by
   name (code id, Finnish or English name, case-insensitive).
+* Coders: a coding's ``creatingUser`` is looked up in ``<Users>``; the coder id is the
+  ``User@id`` this module writes. Tools that drop ``User@id`` on export (QualCoder keeps
+  only guid and name) return the display name: it is mapped back to the coder id by the
+  built-in names (``"Jäkälä auto-coder"`` → ``auto``) and the ``names:`` of
+  ``config/coders.yaml`` (:func:`load_coders`), case- and space-insensitively, so the
+  auto-coder's codings are not counted as another human coder. Codings with no
+  ``creatingUser`` belong to the project's only user when there is exactly one, else to
+  ``"unknown"``.
 
 The mapping rule from selections to segments is in :func:`map_codings_to_segments`.
 """
@@ -80,6 +88,9 @@ __all__ = [
     "map_codings_to_segments",
     "workspace_documents",
     "export_workspace_qdpx",
+    "CoderConfig",
+    "load_coders",
+    "coder_id",
 ]
 
 NS_PROJECT = "urn:QDA-XML:project:1.0"
@@ -123,6 +134,81 @@ def stable_guid(kind: str, key: str) -> str:
     36
     """
     return str(uuid.uuid5(GUID_NAMESPACE, f"{kind}:{key}")).upper()
+
+
+@dataclass(frozen=True)
+class CoderConfig:
+    """Who the coders are (``config/coders.yaml``).
+
+    Attributes
+    ----------
+    names : dict
+        Display name in a QDA tool → workspace coder id (adds to the built-in names).
+    exclude : tuple of str
+        Coder ids left out of the manual codings and the inter-coder agreement (the
+        auto-coder; a trainee's test coding …).
+    """
+
+    names: dict[str, str] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ("auto",)
+
+    def as_kwargs(self) -> dict:
+        """Keyword arguments of :func:`analysis.coding.coding_sheet.read_codings_folder`."""
+        return {"coder_names": dict(self.names), "exclude_coders": tuple(self.exclude)}
+
+
+def load_coders(path: str | Path) -> CoderConfig:
+    """Read ``config/coders.yaml``: ``names`` (display name → coder id) and ``exclude_from_agreement``.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown key or values of the wrong type (the message names the key).
+
+    Examples
+    --------
+    >>> load_coders("config/coders.yaml").exclude  # doctest: +SKIP
+    ('auto',)
+    """
+    from analysis.config import check_keys, load_yaml
+    from analysis.errors import ConfigError
+
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError("the coders file must be a mapping with 'names' and 'exclude_from_agreement'", file=path)
+    check_keys(data, {"names", "exclude_from_agreement"}, file=path, where="top level")
+    names = data.get("names") or {}
+    if not isinstance(names, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in names.items()):
+        raise ConfigError("'names' must map display names to coder ids (text: text)", file=path, location="names",
+                          hint='For example:  "Jäkälä auto-coder": auto')
+    exclude = data.get("exclude_from_agreement", ["auto"])
+    if exclude is None:
+        exclude = []
+    if isinstance(exclude, str):
+        exclude = [exclude]
+    if not isinstance(exclude, list) or not all(isinstance(c, str) for c in exclude):
+        raise ConfigError("'exclude_from_agreement' must be a list of coder ids", file=path,
+                          location="exclude_from_agreement", hint="For example:  [auto]")
+    return CoderConfig(names={str(k): str(v) for k, v in names.items()}, exclude=tuple(exclude))
+
+
+def _name_key(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", str(name)).split()).casefold()
+
+
+def coder_id(name: str | None, names: Mapping[str, str] | None = None) -> str | None:
+    """The workspace coder id of a display name (built-in names and ``names``), else the name.
+
+    Examples
+    --------
+    >>> coder_id("Jäkälä auto-coder"), coder_id("  jäkälä  AUTO-coder "), coder_id("Liisa")
+    ('auto', 'auto', 'Liisa')
+    """
+    if name is None:
+        return None
+    lookup = {_name_key(display): cid for cid, display in _USER_NAMES.items()}
+    lookup.update({_name_key(display): str(cid) for display, cid in (names or {}).items()})
+    return lookup.get(_name_key(name), name)
 
 
 def _guid_key(guid: str | None) -> str | None:
@@ -683,7 +769,7 @@ class QdaProject:
         into the normalised source text (end exclusive); ``status`` is ``"ok"`` or why the
         selection could not be located.
     users : DataFrame
-        ``guid, name, id``.
+        ``guid, name, id, coder`` (``coder``: the coder id the codings carry).
     cases : DataFrame
         Long: ``case_guid, case_name, variable, value, source_guids``.
     offset_scheme : str
@@ -695,7 +781,7 @@ class QdaProject:
     codebook: pd.DataFrame
     sources: pd.DataFrame
     codings: pd.DataFrame
-    users: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["guid", "name", "id"]))
+    users: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["guid", "name", "id", "coder"]))
     cases: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["case_guid", "case_name", "variable", "value", "source_guids"]))
     offset_scheme: str = "codepoint"
@@ -959,6 +1045,7 @@ def import_qdpx(
     *,
     codebook: pd.DataFrame | None = None,
     offsets: str = "auto",
+    coder_names: Mapping[str, str] | None = None,
 ) -> QdaProject:
     """Read a REFI-QDA project (``.qdpx`` zip, or a bare ``.qde``/``.qdc`` file).
 
@@ -974,12 +1061,16 @@ def import_qdpx(
         ``"auto"`` (detect, see the module docstring) or a scheme: ``"codepoint"``,
         ``"codepoint+crlf2"``, ``"utf8"``, ``"utf8+crlf2"``, ``"utf16"`` (+ ``"+bom"`` when the
         tool counted the byte-order mark).
+    coder_names : mapping, optional
+        Display name → coder id, for users without ``User@id`` (see the module
+        docstring; ``config/coders.yaml`` via :func:`load_coders`).
 
     Returns
     -------
     QdaProject
-        Tables of codebook, sources, codings (offsets in normalised code points), users,
-        cases; ``offset_scheme`` tells which scheme was used.
+        Tables of codebook, sources, codings (offsets in normalised code points), users
+        (``guid, name, id, coder``: ``coder`` is the coder id the codings carry), cases;
+        ``offset_scheme`` tells which scheme was used.
 
     Raises
     ------
@@ -1022,9 +1113,13 @@ def import_qdpx(
     users_rows = []
     users_el = _kid(root, "Users")
     for user in (_kids(users_el, "User") if users_el is not None else []):
-        users_rows.append({"guid": _guid_key(user.get("guid")), "name": user.get("name"), "id": user.get("id")})
-    users = pd.DataFrame(users_rows, columns=["guid", "name", "id"])
-    coder_by_guid = {u["guid"]: (u["id"] or u["name"] or u["guid"]) for u in users_rows}
+        uid, name, guid = user.get("id"), user.get("name"), _guid_key(user.get("guid"))
+        users_rows.append({"guid": guid, "name": name, "id": uid,
+                           "coder": uid or coder_id(name, coder_names) or guid})
+    users = pd.DataFrame(users_rows, columns=["guid", "name", "id", "coder"])
+    coder_by_guid = {u["guid"]: u["coder"] for u in users_rows}
+    if len(users_rows) == 1:  # a one-user project: codings without a creatingUser are that user's
+        coder_by_guid[None] = users_rows[0]["coder"]
 
     base_path = root.get("basePath")
     sources: dict[str, dict] = {}
@@ -1131,7 +1226,8 @@ def _coding_row(sel: dict, start: int | None, end: int | None, text: str, status
     code, code_name = code_by_guid.get(sel["code_guid"], (None, None))
     if code is None and status == "ok":
         status = f"code GUID {sel['code_guid']} is not in the project's codebook"
-    coder = coder_by_guid.get(sel["creator"], sel["creator"]) if sel["creator"] else "unknown"
+    coder = (coder_by_guid.get(sel["creator"], sel["creator"]) if sel["creator"]
+             else coder_by_guid.get(None, "unknown"))
     return {"source_guid": sel["source_guid"], "source_name": sel["source_name"],
             "selection_guid": sel["selection_guid"], "start": start, "end": end, "code": code,
             "code_guid": sel["code_guid"], "code_name": code_name, "coder": coder, "text": text,
