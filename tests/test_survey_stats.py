@@ -304,7 +304,7 @@ def test_compare_groups_names_groups_left_out_and_degenerate_results():
                          "score": [3.0] * 13})
     out = compare_groups(data, "role", n_boot=100).iloc[0]
     assert out["test"] == "kruskal_wallis" and out["df"] == 2
-    assert "d (n=1)" in out["note"] and "identical" in out["note"]
+    assert "fewer than 2 answers): d" in out["note"] and "identical" in out["note"]
     assert out["p"] == 1.0 and "–" not in out["apa_en"]
 
 

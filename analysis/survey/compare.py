@@ -649,7 +649,7 @@ def compare_groups(
     for key, sub in data.dropna(subset=[value, group]).groupby(by, sort=False):
         sizes = sub.groupby(group)[value].size().sort_index()
         kept = [g for g, size in sizes.items() if size >= min_group_size]
-        left_out = [f"{g} (n={sizes[g]})" for g, size in sizes.items() if size < min_group_size]
+        left_out = [str(g) for g, size in sizes.items() if size < min_group_size]  # no small counts in print
         label_fi, label_en = _labels(instrument, key)
         samples = [sub.loc[sub[group] == g, value].to_numpy(float) for g in kept]
         notes = [f"left out (fewer than {min_group_size} answers): {', '.join(left_out)}"] if left_out else []
