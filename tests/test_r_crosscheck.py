@@ -105,7 +105,8 @@ def kw_sets() -> dict[str, list[np.ndarray]]:
     return {
         "hw": [np.array([2.9, 3.0, 2.5, 2.6, 3.2]), np.array([3.8, 2.7, 4.0, 2.4]),
                np.array([2.8, 3.4, 3.7, 2.2, 2.0])],
-        "likert4": [_likert(rng, 12, 3.5), _likert(rng, 7, 2.8), _likert(rng, 20, 3.0), _likert(rng, 4, 4.0)],
+        "likert4": [_likert(rng, 12, 3.5), np.append(_likert(rng, 7, 2.8), np.nan), _likert(rng, 20, 3.0),
+                    _likert(rng, 4, 4.0)],
         "cont3": [rng.normal(0, 1, 30), rng.normal(0.5, 1, 25), rng.normal(1, 1, 8)],
     }
 
@@ -122,15 +123,21 @@ PROPORTIONS = [(0, 10), (10, 10), (3, 17), (81, 263), (1, 2), (57, 60)]
 PVALUES = [0.001, 0.04, 0.03, 0.2, 0.012, np.nan, 0.5]
 
 
-def reliability_data() -> pd.DataFrame:
-    rng = np.random.default_rng(404)
-    f = rng.normal(size=70)
-    items = {f"q{j + 1}": np.clip(np.round(3 + lam * f + rng.normal(size=70)), 1, 5)
-             for j, lam in enumerate([0.9, 0.7, 0.5, 1.1, 0.3])}
-    data = pd.DataFrame(items)
-    for row, col in [(3, "q1"), (10, "q2"), (10, "q3"), (25, "q5"), (40, "q4"), (66, "q1")]:
-        data.loc[row, col] = np.nan
-    return data
+def reliability_sets() -> dict[str, pd.DataFrame]:
+    """Likert items of one factor with missing answers: n = 70 × 5 items, and a small n = 12 × 3."""
+    out = {}
+    for name, n, lams, holes, seed in (
+            ("n70", 70, [0.9, 0.7, 0.5, 1.1, 0.3], [(3, "q1"), (10, "q2"), (10, "q3"), (25, "q5"), (40, "q4"),
+                                                    (66, "q1")], 404),
+            ("n12", 12, [1.0, 0.8, 0.6], [(2, "q2"), (7, "q3")], 405)):
+        rng = np.random.default_rng(seed)
+        f = rng.normal(size=n)
+        data = pd.DataFrame({f"q{j + 1}": np.clip(np.round(3 + lam * f + rng.normal(size=n)), 1, 5)
+                             for j, lam in enumerate(lams)})
+        for row, col in holes:
+            data.loc[row, col] = np.nan
+        out[name] = data
+    return out
 
 
 def coder_data() -> tuple[np.ndarray, np.ndarray]:
@@ -298,25 +305,35 @@ put("kripp.three", kripp(c3))
 put("kappa.bin12", cohen.kappa(t(c3[1:2, ])[complete.cases(t(c3[1:2, ])), ])$kappa)
 put("kripp.bin12", kripp(c3[1:2, ]))
 put("kripp.k2011", kripp(t(as.matrix(rd("kripp2011.csv")))))
+pairs <- combn(3, 2)
+light <- mean(apply(pairs, 2, function(p) { m <- t(c3[p, ]); cohen.kappa(m[complete.cases(m), ])$kappa }))
+put("kappa.light3", light)
 
 ## reliability
-x <- rd("reliability.csv")
-xc <- na.omit(x)
-al <- suppressWarnings(psych::alpha(xc))
-put("rel.alpha", al$total$raw_alpha); put("rel.n", nrow(xc))
-ci <- alpha.ci(al$total$raw_alpha, nrow(xc), ncol(xc))
-put("rel.ci_lo", ci$lower.ci); put("rel.ci_hi", ci$upper.ci)
-for (j in seq_len(ncol(x))) {
-  put(paste0("rel.rdrop.", j), al$item.stats$r.drop[j])
-  put(paste0("rel.adrop.", j), al$alpha.drop$raw_alpha[j])
+for (s in c(%(reliability_sets)s)) {
+  x <- rd(paste0("reliability_", s, ".csv"))
+  xc <- na.omit(x)
+  key <- function(k) paste0("rel.", s, ".", k)
+  al <- suppressWarnings(psych::alpha(xc))
+  put(key("alpha"), al$total$raw_alpha); put(key("n"), nrow(xc))
+  ci <- alpha.ci(al$total$raw_alpha, nrow(xc), ncol(xc))
+  put(key("ci_lo"), ci$lower.ci); put(key("ci_hi"), ci$upper.ci)
+  for (j in seq_len(ncol(x))) {
+    put(key(paste0("rdrop.", j)), al$item.stats$r.drop[j])
+    put(key(paste0("adrop.", j)), if (ncol(x) > 2) al$alpha.drop$raw_alpha[j] else NA)
+  }
+  put(key("alpha_pairwise"), suppressWarnings(psych::alpha(x))$total$raw_alpha)
+  z <- as.data.frame(scale(xc)); names(z) <- paste0("i", seq_along(z))
+  fit <- cfa(paste("f =~", paste(names(z), collapse = " + ")), data = z, std.lv = TRUE)
+  ss <- standardizedSolution(fit)
+  lam <- ss$est.std[ss$op == "=~"]; th <- ss$est.std[ss$op == "~~" & ss$lhs == ss$rhs & ss$lhs != "f"]
+  put(key("omega"), sum(lam)^2 / (sum(lam)^2 + sum(th)))
+  put(key("heywood"), as.numeric(any(th < 0)))
+  fa <- factanal(covmat = cor(xc), factors = 1, n.obs = nrow(xc))
+  l <- abs(fa$loadings[, 1])
+  put(key("omega_factanal"), sum(l)^2 / (sum(l)^2 + sum(1 - l^2)))
+  put(key("omega_psych"), suppressMessages(suppressWarnings(omega(xc, nfactors = 1, plot = FALSE)))$omega.tot)
 }
-put("rel.alpha_pairwise", suppressWarnings(psych::alpha(x))$total$raw_alpha)
-z <- as.data.frame(scale(xc)); names(z) <- paste0("i", seq_along(z))
-fit <- cfa(paste("f =~", paste(names(z), collapse = " + ")), data = z, std.lv = TRUE)
-ss <- standardizedSolution(fit)
-lam <- ss$est.std[ss$op == "=~"]; th <- ss$est.std[ss$op == "~~" & ss$lhs == ss$rhs & ss$lhs != "f"]
-put("rel.omega", sum(lam)^2 / (sum(lam)^2 + sum(th)))
-put("rel.omega_psych", suppressMessages(suppressWarnings(omega(xc, nfactors = 1, plot = FALSE)))$omega.tot)
 
 ## trend of a share: Spearman and the quasi-binomial GLM with dispersion >= 1
 sh <- rd("shares.csv")
@@ -379,7 +396,8 @@ def _write_inputs(folder) -> None:
     pd.DataFrame(two.T, columns=["a", "b"]).to_csv(folder / "coders2.csv", index=False, na_rep="NA")
     pd.DataFrame(three.T, columns=["c1", "c2", "c3"]).to_csv(folder / "coders3.csv", index=False, na_rep="NA")
     pd.DataFrame(KRIPP_2011.T, columns=["c1", "c2", "c3", "c4"]).to_csv(folder / "kripp2011.csv", index=False, na_rep="NA")
-    reliability_data().to_csv(folder / "reliability.csv", index=False, na_rep="NA")
+    for name, data in reliability_sets().items():
+        data.to_csv(folder / f"reliability_{name}.csv", index=False, na_rep="NA")
     pd.concat([d.assign(set=name, date=d["date"].dt.strftime("%Y-%m-%d")) for name, d in share_data().items()]
               ).to_csv(folder / "shares.csv", index=False, na_rep="NA")
     timeline_data().to_csv(folder / "timeline.csv", index=False, na_rep="NA")
@@ -390,7 +408,9 @@ def r(tmp_path_factory) -> dict[str, float]:
     folder = tmp_path_factory.mktemp("r_crosscheck")
     _write_inputs(folder)
     script = folder / "crosscheck.R"
-    script.write_text(R_SCRIPT % {"packages": ", ".join(f'"{p}"' for p in R_PACKAGES)}, encoding="utf-8")
+    script.write_text(R_SCRIPT % {"packages": ", ".join(f'"{p}"' for p in R_PACKAGES),
+                                  "reliability_sets": ", ".join(f'"{n}"' for n in reliability_sets())},
+                      encoding="utf-8")
     proc = subprocess.run([RSCRIPT, "--vanilla", str(script), str(folder)], capture_output=True, text=True,
                           timeout=600)
     if proc.returncode != 0:
@@ -574,30 +594,45 @@ def test_agreement_table_alpha_and_kappa_equal_r(r):
     table = agreement_table(codings, units, coders=["K1", "K2"], coverage="rows", n_boot=0).set_index("code")
     assert table.loc["housing", "alpha"] == approx(r["kripp.bin12"])
     assert table.loc["housing", "kappa"] == approx(r["kappa.bin12"])
+    # three coders: α over all, κ = Light's mean of the pairwise Cohen's κ (psych::cohen.kappa per pair)
+    rows = [{"segment_id": unit, "coder": coder, "code": "housing" if value == 1 else None}
+            for coder, line in zip(["K1", "K2", "K3"], three) for unit, value in zip(units, line)
+            if not np.isnan(value)]
+    table = agreement_table(pd.DataFrame(rows), units, coders=["K1", "K2", "K3"], coverage="rows",
+                            n_boot=0).set_index("code")
+    assert table.loc["housing", "alpha"] == approx(r["kripp.three"])
+    assert table.loc["housing", "kappa"] == approx(r["kappa.light3"])
 
 
 # ----------------------------------------------------------------------------- reliability
 
 
-def test_alpha_feldt_item_statistics_equal_psych(r):
-    data = reliability_data()
+@pytest.mark.parametrize("name", list(reliability_sets()))
+def test_alpha_feldt_item_statistics_equal_psych(r, name):
+    data = reliability_sets()[name]
     res = cronbach_alpha(data, missing="listwise")
-    assert res["n"] == r["rel.n"]
-    assert res["alpha"] == approx(r["rel.alpha"])
-    assert res["ci_low"] == approx(r["rel.ci_lo"])
-    assert res["ci_high"] == approx(r["rel.ci_hi"])
+    assert res["n"] == r[f"rel.{name}.n"]
+    assert res["alpha"] == approx(r[f"rel.{name}.alpha"])
+    assert res["ci_low"] == approx(r[f"rel.{name}.ci_lo"])
+    assert res["ci_high"] == approx(r[f"rel.{name}.ci_hi"])
     items = item_statistics(data)
     for j, row in enumerate(items.itertuples(), start=1):
-        assert row.item_rest_r == approx(r[f"rel.rdrop.{j}"])
-        assert row.alpha_if_deleted == approx(r[f"rel.adrop.{j}"])
-    assert cronbach_alpha(data, missing="pairwise")["alpha"] == approx(r["rel.alpha_pairwise"])
+        assert row.item_rest_r == approx(r[f"rel.{name}.rdrop.{j}"])
+        assert row.alpha_if_deleted == approx(r[f"rel.{name}.adrop.{j}"])
+    assert cronbach_alpha(data, missing="pairwise")["alpha"] == approx(r[f"rel.{name}.alpha_pairwise"])
 
 
-def test_omega_total_equals_lavaan_one_factor(r):
-    data = reliability_data()
-    assert omega_total(data) == approx(r["rel.omega"])
+@pytest.mark.parametrize("name", list(reliability_sets()))
+def test_omega_total_equals_lavaan_one_factor(r, name):
+    data = reliability_sets()[name]
+    # ML with uniquenesses bounded at 0.005, as factanal
+    assert omega_total(data) == approx(r[f"rel.{name}.omega_factanal"])
+    if r[f"rel.{name}.heywood"] == 0:  # a proper solution: lavaan's too
+        assert omega_total(data) == approx(r[f"rel.{name}.omega"])
+    else:  # a Heywood case (3 items, n = 12): lavaan lets a residual variance go negative
+        assert name == "n12"
     # psych::omega(nfactors = 1) (minres, observed total variance) differs slightly by design
-    assert omega_total(data) == pytest.approx(r["rel.omega_psych"], abs=0.05)
+    assert omega_total(data) == pytest.approx(r[f"rel.{name}.omega_psych"], abs=0.05)
 
 
 # ----------------------------------------------------------------------------- trends

@@ -14,8 +14,11 @@ Methods
   ω = (Σλ)² / ((Σλ)² + Σψ), with loadings λ and uniquenesses ψ = 1 − λ² (on the
   correlation metric, i.e. ω of the sum of the standardised items). No scipy/
   statsmodels function gives ω; this is the congeneric one-factor ω of McDonald
-  (1999). It equals (to 1e-6) the same formula on ``lavaan::cfa("f =~ …", std.lv =
-  TRUE)``'s ``standardizedSolution`` of the complete cases. ``psych::omega(x,
+  (1999). It equals (to 1e-6) the same formula on the loadings of ``factanal(covmat =
+  cor(na.omit(x)), factors = 1)`` and on ``lavaan::cfa("f =~ …", std.lv = TRUE)``'s
+  ``standardizedSolution`` of the complete cases (except in a Heywood case, where
+  lavaan lets a residual variance go negative and factanal, like this function, bounds
+  the uniquenesses at 0.005). ``psych::omega(x,
   nfactors = 1)$omega.tot`` differs slightly by design: psych fits by minres and
   divides by the sum of the observed correlation matrix instead of the model-implied.
 * **Degenerate items**: an item that is constant or has no answers in the data cannot
