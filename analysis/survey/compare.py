@@ -460,7 +460,11 @@ def _fisher_exact_rxc(counts: np.ndarray, max_tables: int) -> float | None:
     observed = const - gammaln(counts + 1).sum()
     remaining = rows[None, :]
     logp = np.full(1, const)
+    from math import comb
+
     for c in cols[:-1]:
+        if comb(int(c) + len(rows) - 1, len(rows) - 1) > max_tables:  # bound before building them
+            return None
         comp = _compositions(int(c), rows)
         if len(remaining) * len(comp) > max_tables:
             return None
