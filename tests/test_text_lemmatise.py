@@ -87,7 +87,8 @@ def test_compound_rule_from_lexicon_file(tmp_path, monkeypatch):
     folder = tmp_path / "text"
     folder.mkdir()
     src = Path(lem.__file__).resolve().parents[2] / "config" / "text"
-    for name in ("lexicon.tsv", "spoken_forms.tsv", "stopwords_fi.txt", "fillers.txt", "stopwords_project.txt"):
+    for name in ("lexicon.tsv", "spoken_forms.tsv", "stopwords_fi.txt", "fillers.txt", "stopwords_project.txt",
+                 "lemmatiser.yaml"):
         (folder / name).write_text((src / name).read_text(encoding="utf-8"), encoding="utf-8")
     (folder / "compounds.txt").write_text("# test\nkriisi|asunto\n", encoding="utf-8")
     monkeypatch.setenv("JAKALA_TEXT_CONFIG", str(folder))
@@ -96,9 +97,11 @@ def test_compound_rule_from_lexicon_file(tmp_path, monkeypatch):
     # the general rule (first part + known rest) still rebuilds the unlisted tukiasunto
     assert lem.lemmatise("tukiasunto", backend="simplemma") == "tukiasunto"
     (folder / "compounds.txt").write_text("# test\noma|ohjaaja\n", encoding="utf-8")
+    lem.clear_cache()  # edits are seen at once after clear_cache(), else within RECHECK_S seconds
     assert lem.lemmatise("omaohjaajan", backend="simplemma") == "omaohjaaja"
     assert lem.lemmatise("omaohjaajille", backend="simplemma") == "omaohjaaja"
     (folder / "compounds.txt").write_text("kriisiasunto\n", encoding="utf-8")
+    lem.clear_cache()
     with pytest.raises(ConfigError, match=r"compounds.txt, line 1: compound 'kriisiasunto' must be written prefix\|head"):
         lem.lemmatise("kriisiasunnossa", backend="simplemma")
 
@@ -108,6 +111,7 @@ def test_bad_lexicon_row_names_file_and_line(tmp_path, monkeypatch):
     folder.mkdir()
     (folder / "compounds.txt").write_text("tuki|asunto\n", encoding="utf-8")
     (folder / "lexicon.tsv").write_text("form\tlemma\ntyö\ttyö\nkela kela\n", encoding="utf-8")
+    (folder / "lemmatiser.yaml").write_text("backend: simplemma\n", encoding="utf-8")
     monkeypatch.setenv("JAKALA_TEXT_CONFIG", str(folder))
     with pytest.raises(ConfigError) as err:
         lem.lemmatise("työ", backend="simplemma")
@@ -123,7 +127,7 @@ def test_memoised_per_type():
 
 
 def test_unknown_backend():
-    with pytest.raises(ValueError, match="unknown lemmatiser backend"):
+    with pytest.raises(ConfigError, match="unknown lemmatiser backend"):
         lem.lemmatise("nuori", backend="stanza")
 
 

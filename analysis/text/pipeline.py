@@ -41,7 +41,7 @@ from analysis.errors import DataError
 from analysis.validation import require_columns
 from analysis.text import lemmatise as _lem
 from analysis.text._resources import config_file
-from analysis.text.normalise import SpokenForms, load_spoken_forms
+from analysis.text.normalise import SpokenForms, load_spoken_forms, normalise_word
 from analysis.text.stopwords import fillers as _fillers
 from analysis.text.stopwords import stopword_set
 from analysis.text.tokenize import _TOKEN_RE, blank_marks, sentence_spans
@@ -327,12 +327,21 @@ def tokens_table(
 
     lower = [t.lower() for t in tok_out]
     forms, blockers = table.forms, table.except_after
+    # spoken forms the table lacks: the general rules, once per distinct word type
+    known = lambda w: _lem.is_known(w, backend)  # noqa: E731
+    ruled = {}
+    for low in dict.fromkeys(lower):
+        if low not in forms:
+            std = normalise_word(low, table, known)
+            if std != (low,):
+                ruled[low] = std
     normal: list = []
     prev_sid, prev = None, None
     for sid, low in zip(sid_out, lower):
         std = forms.get(low)
         if std is None:
-            normal.append(low)
+            std = ruled.get(low)
+            normal.append(low if std is None else (std[0] if len(std) == 1 else std))
         elif sid == prev_sid and low in blockers and prev in blockers[low]:
             normal.append(low)
         else:
