@@ -537,11 +537,20 @@ def _voikko_candidate(word: str, analysis: dict) -> str:
     * participles are lemmatised to their verb (``tehnyt``/``tehty`` -> ``tehdä``; in a
       compound the first parts are kept: ``aikaansaanut`` -> ``aikaansaada``);
     * -minen nouns are rebuilt (asumisen -> asuminen, Voikko says "asua");
-    * adverbs in -sti are their own lemma (oikeasti, Voikko says "oikea").
+    * adverbs in -sti and instructive forms are their own lemma (oikeasti, usein, paremmin;
+      Voikko says "oikea", "usea", "hyvä"), and so are nominative superlatives and genitive
+      comparatives (suurin, enemmän), as the UD tuning data have them most often;
+    * negative participles are adjectives (olematon).
     """
     base = analysis.get("BASEFORM", word).lower().replace("=", "").replace("--", "-")
-    if analysis.get("SIJAMUOTO") == "kerrontosti":
+    case = analysis.get("SIJAMUOTO")
+    if case in ("kerrontosti", "keinonto"):  # oikeasti, usein, harvoin, paremmin: adverbs
         return word
+    comparison = analysis.get("COMPARISON")
+    if (comparison, case) in (("superlative", "nimento"), ("comparative", "omanto")):  # suurin, enemmän
+        return word
+    if analysis.get("PARTICIPLE") == "negation":  # olematon: an adjective in UD
+        return base
     if analysis.get("MOOD") == "MINEN-infinitive":
         match = _MINEN.match(word)
         if match:
@@ -562,12 +571,12 @@ def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int]
     """Sort key of an analysis: smaller is better.
 
     1. fewest compound parts (``[Bc]`` in FSTOUTPUT, ``=`` in STRUCTURE);
-    2. the commoner lemma in the UD tuning data (``prior``; absent lemmas count 0);
-    3. an adverb or adposition that is its own lemma (näin, not nähdä);
-    4. the lemma equal to the word itself (or to simplemma's lemma, which breaks
+    2. -minen nouns before the verbs they come from (ottamista -> ottaminen, not ottaa);
+    3. the commoner lemma in the UD tuning data (``prior``; absent lemmas count 0);
+    4. an adverb or adposition that is its own lemma (näin, not nähdä);
+    5. the lemma equal to the word itself (or to simplemma's lemma, which breaks
        ties such as nuorille = nuori/nuora, varoja = vara/varoja);
-    5. agreement with simplemma;
-    6. -minen nouns before the verbs they come from;
+    6. agreement with simplemma;
     7. nouns, adjectives, pronouns and adverbs before verbs; then alphabetical.
     """
     lemma = _voikko_candidate(word, analysis)
@@ -577,11 +586,11 @@ def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int]
         parts = analysis.get("STRUCTURE", "").count("=")
     return (
         parts,
+        analysis.get("MOOD") != "MINEN-infinitive",
         -(prior or {}).get(lemma, 0),
         not (lemma == word and analysis.get("CLASS") in _UNINFLECTED),
         lemma != word and lemma != reference,
         lemma != reference,
-        analysis.get("MOOD") != "MINEN-infinitive",
         analysis.get("CLASS") not in _NOUN_LIKE,
         lemma,
     )
@@ -595,6 +604,28 @@ def _voikko_lemma(word: str, backend: str = "pyvoikko") -> str | None:
     lemmas = _prior().lemmas
     best = min(analyses, key=lambda a: _voikko_key(word, a, reference, lemmas))
     return _voikko_candidate(word, best)
+
+
+# --------------------------------------------------------------------------- unknown words
+_CASE_ENDINGS = "lle|ssa|ssä|sta|stä|lla|llä|lta|ltä|na|nä|ksi|n|a|ä"
+_GUESS = (
+    (re.compile(rf"^(.{{3,}}[aeiouyäö])ks(?:e(?:{_CASE_ENDINGS}|en)|i(?:a|ä|in|ssa|ssä|sta|stä|lle|lla|llä|lta|ltä))$"),
+     "s"),                                                                     # iglesiaksen -> iglesias
+    (re.compile(rf"^(.{{2,}}[^aeiouyäö'])i(?:{_CASE_ENDINGS}|in)$"), ""),     # leafin -> leaf, theronille -> theron
+    (re.compile(r"^(.{2,}([aeiouyäö]))\2n$"), ""),                            # johnnyyn -> johnny (illative)
+    (re.compile(r"^(.{2,}([aeiouyäö]))\2$"), ""),                             # hypatiaa -> hypatia (partitive)
+    (re.compile(r"^(.{3,}[aeiouyäö])(?:lle|ssa|ssä|sta|stä|lla|llä|lta|ltä|ksi|n)$"), ""),  # hypatian -> hypatia
+)
+
+
+def _guess_unknown(word: str) -> str | None:
+    """A lemma for a word neither Voikko nor simplemma knows (mostly foreign names with
+    Finnish case endings): strip the case ending by the patterns of :data:`_GUESS`, or None."""
+    for pattern, add in _GUESS:
+        match = pattern.match(word)
+        if match:
+            return match.group(1) + add
+    return None
 
 
 # --------------------------------------------------------------------------- public
@@ -639,6 +670,9 @@ def _lemmatise_cached(word: str, backend: str, lexicon: Lexicon) -> str:
         lemma = _voikko_lemma(word, backend)
         if lemma is not None:
             return lemma
+        if not _is_known(word):  # unknown to both: a case ending stripped, or the word itself
+            guess = _guess_unknown(word)
+            return guess if guess is not None else word
     return _simplemma_chain(word, lexicon)
 
 
