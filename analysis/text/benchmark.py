@@ -10,7 +10,8 @@
 * speed: the cold start (import of the analyser and the first word), words/s cold and
   warm through :func:`~analysis.text.lemmatise.lemmatise_many` on the running text of the
   dev sets (the tokens-table path), and words/s warm through :func:`lemmatise` called once
-  per word.
+  per word, and tokens/s through :func:`~analysis.text.pipeline.tokens_table` on the
+  dev-set sentences (tokenise, normalise, lemmatise, stopwords).
 
 Timings come from this machine and are printed, never asserted by tests.
 """
@@ -73,6 +74,33 @@ def cold_start(backend: str) -> float:
     return float(done.stdout.strip().splitlines()[-1])
 
 
+def sentences(path: Path) -> list[str]:
+    """The ``# text =`` lines of a CoNLL-U file (running text for the tokens-table timing)."""
+    out = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("# text ="):
+                out.append(line.split("=", 1)[1].strip())
+    return out
+
+
+def table_speed(texts: list[str], backend: str) -> dict[str, float]:
+    """Tokens per second through :func:`analysis.text.pipeline.tokens_table` (cold, then warm)."""
+    import pandas as pd
+
+    from analysis.text.pipeline import tokens_table
+
+    segs = pd.DataFrame({"segment_id": [f"s{i}" for i in range(len(texts))], "text": texts})
+    lem.clear_cache()
+    started = time.perf_counter()
+    table = tokens_table(segs, backend=backend)
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    tokens_table(segs, backend=backend)
+    warm = time.perf_counter() - started
+    return {"tokens": len(table), "cold": len(table) / cold, "warm": len(table) / warm}
+
+
 def speed(words: list[str], backend: str) -> dict[str, float]:
     """Cold start and words/s (see the module docstring)."""
     first = cold_start(backend)
@@ -111,17 +139,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# backend {backend}: {info['version']}")
     files = sorted(ev.default_ud_dir().glob("*-dev.conllu"))
     words: list[str] = []
+    texts: list[str] = []
     if not files:
         print(f"# UD dev sets not found in {ev.default_ud_dir()}: treebank accuracy skipped")
     for path in files:
         all_words = ev.read_conllu(path)
         words.extend(w.form for w in ev.scored(all_words))
+        texts.extend(sentences(path))
         for split in ("tune", "heldout"):
-            lem.clear_cache()
-            res = ev.score(list(ev.iter_split(all_words, split)),
-                           lambda forms: lem.lemmatise_many(forms, backend=backend),
-                           name=f"{path.name} [{split}]")
-            print(ev.format_result(res, args.top))
+            for how in ("normalise + lemmatise", "lemmatiser only"):
+                lem.clear_cache()
+                fn = ((lambda forms: ev.workspace_lemmas(forms, backend)) if how.startswith("normalise")
+                      else (lambda forms: lem.lemmatise_many(forms, backend=backend)))
+                res = ev.score(list(ev.iter_split(all_words, split)), fn, name=f"{path.name} [{split}] {how}")
+                print(ev.format_result(res, args.top))
     for name, path in SPOKEN.items():
         ok, n, by, failures = spoken_accuracy(path, backend)
         print(f"== spoken {name} ({path.name}): {ok}/{n} = {ok / n:.1%}  per class: "
@@ -133,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
               f"lemmatise_many {s['cold_words_per_s']:,.0f} words/s cold, {s['warm_many_words_per_s']:,.0f} warm; "
               f"lemmatise() per word {s['warm_lemmatise_words_per_s']:,.0f} warm "
               f"({s['warm_lemmatise_default_words_per_s']:,.0f} with the configured default)")
+        t = table_speed(texts, backend)
+        print(f"== tokens_table on the {len(texts):,} dev-set sentences ({t['tokens']:,} tokens): "
+              f"{t['cold']:,.0f} tokens/s cold, {t['warm']:,.0f} tokens/s warm")
     return 0
 
 

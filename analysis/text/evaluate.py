@@ -30,8 +30,9 @@ looked at while tuning.
 
 Command line
 ------------
-``python -m analysis.text.evaluate [FILE.conllu ...] [--backend NAME] [--split all|tune|heldout]``
-prints overall and per-UPOS accuracy, the top error types, and words/s (cold and warm).
+``python -m analysis.text.evaluate [FILE.conllu ...] [--backend NAME] [--split all|tune|heldout]
+[--lemmatiser-only]`` scores the workspace path (spoken-form normaliser, then lemmatiser,
+:func:`workspace_lemmas`; with ``--lemmatiser-only`` the lemmatiser alone) and prints overall and per-UPOS accuracy, the top error types, and words/s (cold and warm).
 Without files it evaluates ``<repo>/../shared/ud-finnish/*-dev.conllu``.
 
 Examples
@@ -69,6 +70,7 @@ __all__ = [
     "default_ud_dir",
     "format_result",
     "iter_split",
+    "workspace_lemmas",
     "prior_rows",
     "write_prior",
     "source_of",
@@ -282,6 +284,32 @@ def format_result(res: Result, top: int = 12) -> str:
     return "\n".join(lines)
 
 
+def workspace_lemmas(forms: Iterable[str], backend: str | None = None) -> dict[str, str]:
+    """Lemmas as the workspace's tokens table makes them: the spoken-form normaliser
+    (table, then rules) first, then the lemmatiser; a multi-word standard form
+    (``niinku`` -> ``niin kuin``) gives its lemmas joined by a space.
+
+    Parameters
+    ----------
+    forms : iterable of str
+    backend : str, optional
+
+    Returns
+    -------
+    dict
+        form -> lemma, for each distinct form.
+    """
+    from analysis.text import lemmatise as lem
+    from analysis.text.normalise import load_spoken_forms, normalise_cached
+
+    table = load_spoken_forms()
+    backend = backend or lem.default_backend()
+    distinct = list(dict.fromkeys(forms))
+    normal = {f: normalise_cached(f.strip().lower(), table, backend) for f in distinct}
+    lemma_of = lem.lemmatise_many([p for parts in normal.values() for p in parts], backend=backend)
+    return {f: " ".join(lemma_of[p] for p in parts) for f, parts in normal.items()}
+
+
 def default_ud_dir() -> Path:
     """``<repo>/../shared/ud-finnish`` (where CI and the workspace keep the UD dev sets)."""
     return Path(__file__).resolve().parents[2].parent / "shared" / "ud-finnish"
@@ -335,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", action="append", help="backend(s) to score (default: the configured one)")
     parser.add_argument("--split", choices=("all", "tune", "heldout", "both"), default="both")
     parser.add_argument("--top", type=int, default=12)
+    parser.add_argument("--lemmatiser-only", action="store_true",
+                        help="score lemmatise_many alone, without the spoken-form normaliser in front")
     parser.add_argument("--write-prior", action="store_true",
                         help="rebuild analysis/text/data/ud_fi_prior.tsv from the tune halves and stop")
     args = parser.parse_args(argv)
@@ -355,9 +385,11 @@ def main(argv: list[str] | None = None) -> int:
             words = read_conllu(path)
             for split in splits:
                 lem.clear_cache()
+                how = "lemmatiser only" if args.lemmatiser_only else "normalise + lemmatise"
                 res = score(list(iter_split(words, split)),
-                            lambda forms, b=backend: lem.lemmatise_many(forms, backend=b),
-                            name=f"{path.name} [{split}] backend={backend}")
+                            (lambda forms, b=backend: lem.lemmatise_many(forms, backend=b)) if args.lemmatiser_only
+                            else (lambda forms, b=backend: workspace_lemmas(forms, b)),
+                            name=f"{path.name} [{split}] backend={backend}, {how}")
                 print(format_result(res, args.top))
     return 0
 

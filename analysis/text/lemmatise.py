@@ -551,6 +551,8 @@ def _voikko_candidate(word: str, analysis: dict) -> str:
         return word
     if analysis.get("PARTICIPLE") == "negation":  # olematon: an adjective in UD
         return base
+    if base == "ken":  # Voikko's archaic ken: kenelle -> kuka, kenenkään -> kukaan
+        return "kukaan" if word.endswith(("kaan", "kään")) else "kuka"
     if analysis.get("MOOD") == "MINEN-infinitive":
         match = _MINEN.match(word)
         if match:
@@ -572,6 +574,7 @@ def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int]
 
     1. fewest compound parts (``[Bc]`` in FSTOUTPUT, ``=`` in STRUCTURE);
     2. -minen nouns before the verbs they come from (ottamista -> ottaminen, not ottaa);
+    2b. no clitic before a clitic (jotakin = jokin, not joka + -kin);
     3. the commoner lemma in the UD tuning data (``prior``; absent lemmas count 0);
     4. an adverb or adposition that is its own lemma (näin, not nähdä);
     5. the lemma equal to the word itself (or to simplemma's lemma, which breaks
@@ -587,6 +590,7 @@ def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int]
     return (
         parts,
         analysis.get("MOOD") != "MINEN-infinitive",
+        bool(analysis.get("FOCUS")),
         -(prior or {}).get(lemma, 0),
         not (lemma == word and analysis.get("CLASS") in _UNINFLECTED),
         lemma != word and lemma != reference,
@@ -810,6 +814,9 @@ def clear_cache() -> None:
     _lemmatise_cached.cache_clear()
     _is_known_cached.cache_clear()
     _analyses.cache_clear()
+    from analysis.text.normalise import normalise_cached
+
+    normalise_cached.cache_clear()
     _load_lexicon.cache_clear()
     _settings.cache_clear()
     _Current.key = None

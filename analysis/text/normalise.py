@@ -34,12 +34,12 @@ from analysis.errors import ConfigError
 from analysis.text._resources import config_file, file_signature, read_tsv
 
 __all__ = ["SpokenForms", "load_spoken_forms", "normalise_token", "normalise_tokens", "normalise_word",
-           "spoken_candidates"]
+           "spoken_candidates", "normalise_cached"]
 
 DEFAULT_FILE = "spoken_forms.tsv"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: one object per file version
 class SpokenForms:
     """A loaded normalisation table.
 
@@ -261,6 +261,15 @@ def normalise_word(word: str, table: SpokenForms, known: Callable[[str], bool]) 
             if known(cand):
                 return (cand,)
     return (word,)
+
+
+@lru_cache(maxsize=200_000)
+def normalise_cached(word: str, table: SpokenForms, backend: str) -> tuple[str, ...]:
+    """:func:`normalise_word` with the lemmatiser ``backend``'s analyser as ``known``, memoised
+    (the tokens table calls this once per distinct word type)."""
+    from analysis.text.lemmatise import is_known
+
+    return normalise_word(word, table, lambda w: is_known(w, backend))
 
 
 def _default_known(word: str) -> bool:

@@ -41,7 +41,7 @@ from analysis.errors import DataError
 from analysis.validation import require_columns
 from analysis.text import lemmatise as _lem
 from analysis.text._resources import config_file
-from analysis.text.normalise import SpokenForms, load_spoken_forms, normalise_word
+from analysis.text.normalise import SpokenForms, load_spoken_forms, normalise_cached
 from analysis.text.stopwords import fillers as _fillers
 from analysis.text.stopwords import stopword_set
 from analysis.text.tokenize import _TOKEN_RE, blank_marks, sentence_spans
@@ -328,11 +328,10 @@ def tokens_table(
     lower = [t.lower() for t in tok_out]
     forms, blockers = table.forms, table.except_after
     # spoken forms the table lacks: the general rules, once per distinct word type
-    known = lambda w: _lem.is_known(w, backend)  # noqa: E731
     ruled = {}
     for low in dict.fromkeys(lower):
         if low not in forms:
-            std = normalise_word(low, table, known)
+            std = normalise_cached(low, table, backend)
             if std != (low,):
                 ruled[low] = std
     normal: list = []
