@@ -164,9 +164,23 @@ def source_of(sent_id: str) -> str:
     return match.group(1) if match else ""
 
 
-def gold_lemma(word: Word) -> str:
-    """The gold lemma as scored: lower case, ``#`` removed, :data:`DEVIATIONS` applied."""
-    lemma = _plain(word.lemma)
+def gold_lemma(word: Word, *, written: bool = False) -> str:
+    """The gold lemma as scored: lower case, ``#`` and ``-`` removed, :data:`DEVIATIONS` applied.
+
+    With ``written=True`` the lemma as the workspace should write it (for the frequency
+    prior): a ``#`` standing where the form has a hyphen becomes the hyphen
+    (``raaka#aine`` for ``raaka-aineiden`` -> ``raaka-aine``), other ``#`` are removed.
+    """
+    if written:
+        lemma = word.lemma.lower()
+        form = word.form.lower()
+        if "#" in lemma and "-" in form:
+            hyphened = lemma.replace("#", "-")
+            head = hyphened.rsplit("-", 1)[0] + "-"
+            lemma = hyphened if form.startswith(head) else lemma
+        lemma = lemma.replace("#", "") if lemma != "#" else lemma
+    else:
+        lemma = _plain(word.lemma)
     if word.upos in ("PRON", "DET") and "Number=Plur" in word.feats:
         feats = word.feats.split("|")
         for (ud, kind), ours in DEVIATIONS.items():
@@ -340,8 +354,8 @@ def prior_rows(files: Iterable[str | Path]) -> list[tuple[str, str, int]]:
     counts: Counter = Counter()
     for path in files:
         for w in scored(read_conllu(path)):
-            if split_of(w.sent_id) == "tune":
-                counts[(w.form.lower(), gold_lemma(w))] += 1
+            if split_of(w.sent_id) == "tune" and not w.form.startswith("#"):  # '#' starts a comment
+                counts[(w.form.lower(), gold_lemma(w, written=True))] += 1
     return sorted(((f, lemma, n) for (f, lemma), n in counts.items()), key=lambda r: (r[0], r[1]))
 
 
