@@ -12,7 +12,7 @@ from analysis.text import lemmatise as lem
 from analysis.text.normalise import normalise_token
 
 GOLD = Path(__file__).parent / "data" / "lemma_gold.tsv"
-THRESHOLDS = {"simplemma": 0.95, "voikko": 0.97}
+THRESHOLDS = {"simplemma": 0.95, "voikko": 0.97, "pyvoikko": 0.97}
 voikko_only = pytest.mark.skipif("voikko" not in lem.available_backends(),
                                  reason="Voikko (libvoikko + voikko-fi) not installed")
 
@@ -42,7 +42,9 @@ def test_gold_list_is_big_and_clean():
     assert sum(r[2] == "spoken" for r in rows) >= 25
 
 
-@pytest.mark.parametrize("backend", ["simplemma", pytest.param("voikko", marks=voikko_only)])
+@pytest.mark.parametrize("backend", ["simplemma", pytest.param("voikko", marks=voikko_only),
+                                     pytest.param("pyvoikko", marks=pytest.mark.skipif(
+                                         "pyvoikko" not in lem.available_backends(), reason="pyvoikko not installed"))])
 def test_gold_accuracy(backend, capsys):
     rows = _gold()
     failures = [(f, g, _pipeline_lemma(f, backend)) for f, g, _ in rows if _pipeline_lemma(f, backend) != g]

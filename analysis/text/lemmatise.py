@@ -531,7 +531,12 @@ def _surface(segment: str) -> str:
     return _TAG.sub("", _TAG_SPAN.sub("", segment))
 
 
-def _voikko_candidate(word: str, analysis: dict) -> str:
+_CLITIC_PRONOUNS = {("joka", "kin"): "jokin", ("kuka", "kaan"): "kukaan", ("mikä", "kaan"): "mikään",
+                    ("kuka", "kin"): "kukin", ("ken", "kaan"): "kukaan"}
+_DERIVED = re.compile(r"\[L[a-z]*\]\[Xj\]")
+
+
+def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
     """The lemma one Voikko analysis stands for, by UD conventions.
 
     * participles are lemmatised to their verb (``tehnyt``/``tehty`` -> ``tehdä``; in a
@@ -540,7 +545,9 @@ def _voikko_candidate(word: str, analysis: dict) -> str:
     * adverbs in -sti and instructive forms are their own lemma (oikeasti, usein, paremmin;
       Voikko says "oikea", "usea", "hyvä"), and so are nominative superlatives and genitive
       comparatives (suurin, enemmän), as the UD tuning data have them most often;
-    * negative participles are adjectives (olematon).
+    * negative participles are adjectives (olematon);
+    * ``as_verb=False`` gives a participle's own (adjective) lemma, e.g. ``seuraava``, the
+      second candidate of every participle reading.
     """
     base = analysis.get("BASEFORM", word).lower().replace("=", "").replace("--", "-")
     case = analysis.get("SIJAMUOTO")
@@ -557,10 +564,13 @@ def _voikko_candidate(word: str, analysis: dict) -> str:
         match = _MINEN.match(word)
         if match:
             return match.group(1) + "nen"
-    if analysis.get("PARTICIPLE") in _PARTICIPLES:
+    focus = analysis.get("FOCUS")
+    if focus and (base, focus) in _CLITIC_PRONOUNS:  # jotakin = jokin, not joka + -kin
+        return _CLITIC_PRONOUNS[(base, focus)]
+    if as_verb and analysis.get("PARTICIPLE") in _PARTICIPLES:
         parts = (analysis.get("FSTOUTPUT") or "").split("[Bc]")
         match = _VERB_OF_PART.search(parts[-1])
-        if match:
+        if match and not _DERIVED.search(parts[-1]):  # ulottuvuus is a noun, not ulottua
             return ("".join(_surface(p) for p in parts[:-1]) + match.group(1)).lower()
     return base
 
@@ -569,20 +579,22 @@ def _voikko_candidates(word: str, backend: str = "pyvoikko") -> list[str]:
     return [_voikko_candidate(word, a) for a in _analyses(word, backend)]
 
 
-def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int] | None = None) -> tuple:
+def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int] | None = None,
+                as_verb: bool = True) -> tuple:
     """Sort key of an analysis: smaller is better.
 
     1. fewest compound parts (``[Bc]`` in FSTOUTPUT, ``=`` in STRUCTURE);
     2. -minen nouns before the verbs they come from (ottamista -> ottaminen, not ottaa);
     2b. no clitic before a clitic (jotakin = jokin, not joka + -kin);
     3. the commoner lemma in the UD tuning data (``prior``; absent lemmas count 0);
+    3b. a participle's verb before its adjective lemma (UD: tehnyt -> tehdä);
     4. an adverb or adposition that is its own lemma (näin, not nähdä);
     5. the lemma equal to the word itself (or to simplemma's lemma, which breaks
        ties such as nuorille = nuori/nuora, varoja = vara/varoja);
     6. agreement with simplemma;
     7. nouns, adjectives, pronouns and adverbs before verbs; then alphabetical.
     """
-    lemma = _voikko_candidate(word, analysis)
+    lemma = _voikko_candidate(word, analysis, as_verb)
     if "FSTOUTPUT" in analysis and analysis["FSTOUTPUT"]:
         parts = analysis["FSTOUTPUT"].count("[Bc]") + 1
     else:
@@ -592,6 +604,7 @@ def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int]
         analysis.get("MOOD") != "MINEN-infinitive",
         bool(analysis.get("FOCUS")),
         -(prior or {}).get(lemma, 0),
+        not as_verb,
         not (lemma == word and analysis.get("CLASS") in _UNINFLECTED),
         lemma != word and lemma != reference,
         lemma != reference,
@@ -606,8 +619,9 @@ def _voikko_lemma(word: str, backend: str = "pyvoikko") -> str | None:
         return None
     reference = _simplemma_lemma(word)
     lemmas = _prior().lemmas
-    best = min(analyses, key=lambda a: _voikko_key(word, a, reference, lemmas))
-    return _voikko_candidate(word, best)
+    options = [(a, True) for a in analyses] + [(a, False) for a in analyses if a.get("PARTICIPLE") in _PARTICIPLES]
+    best, as_verb = min(options, key=lambda o: _voikko_key(word, o[0], reference, lemmas, o[1]))
+    return _voikko_candidate(word, best, as_verb)
 
 
 # --------------------------------------------------------------------------- unknown words

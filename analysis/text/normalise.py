@@ -130,6 +130,7 @@ _BACK = re.compile("[aou]")
 _SUCH = (("semmo", "sellai"), ("tämmö", "tällai"), ("tommo", "tuollai"), ("mimmo", "millai"), ("sellane", "sellaine"),
          ("tällane", "tällaine"), ("millane", "millaine"))
 _TO_BACK = str.maketrans("äöy", "aou")
+_NEN = re.compile(r"^(.{2,}[aäoöuy])(nen|s(?:ta|tä|en|et|ia|iä|ten|een|eksi|ella|ellä|elle|essa|essä))$")
 _SUCH_PREFIXES = ("semmo", "tämmö", "tommo", "mimmo")
 _SUCH_STANDARD = ("sellai", "tällai", "tuollai", "millai")
 
@@ -190,6 +191,10 @@ def spoken_candidates(word: str) -> list[str]:
             rest = rest[1:] if rest[:1] in "ia" else rest
             add(standard + "i" * (not standard.endswith("i")) * 0 + rest.translate(_TO_BACK).replace("ii", "ia"))
             add(standard + rest.translate(_TO_BACK))
+    # -nen adjectives lose their i: punanen -> punainen, erilasta -> erilaista, tavallisen stays
+    match = _NEN.match(w)
+    if match:
+        add(match.group(1) + "i" + match.group(2))
     # ts -> tt: kattoo -> katsoo, mettässä -> metsässä
     if "tt" in w:
         i = w.find("tt")
