@@ -95,9 +95,11 @@ def table_speed(texts: list[str], backend: str) -> dict[str, float]:
     started = time.perf_counter()
     table = tokens_table(segs, backend=backend)
     cold = time.perf_counter() - started
-    started = time.perf_counter()
-    tokens_table(segs, backend=backend)
-    warm = time.perf_counter() - started
+    warm = float("inf")
+    for _ in range(3):  # best of three: the machine is shared
+        started = time.perf_counter()
+        tokens_table(segs, backend=backend)
+        warm = min(warm, time.perf_counter() - started)
     return {"tokens": len(table), "cold": len(table) / cold, "warm": len(table) / warm}
 
 

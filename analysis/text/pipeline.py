@@ -369,18 +369,21 @@ def tokens_table(
 
 # --------------------------------------------------------------------------- cache
 _CONFIG_FILES = ("spoken_forms.tsv", "lexicon.tsv", "compounds.txt", "stopwords_fi.txt", "fillers.txt",
-                 "stopwords_project.txt")
+                 "stopwords_project.txt", "lemmatiser.yaml")
 
 
 def tokens_fingerprint(segments: pd.DataFrame, *, backend: str | None = None, stem: bool = False) -> str:
     """SHA-256 of everything a token table depends on: segment ids and texts, the
-    lemmatiser backend and its versions, and the ``config/text`` files."""
+    lemmatiser backend and its versions (:func:`analysis.text.lemmatise.backend_info`, which
+    includes the hash of the frequency prior), and the ``config/text`` files."""
     from importlib.metadata import PackageNotFoundError, version
 
     h = hashlib.sha256()
     backend = backend or _lem.default_backend()
     h.update(f"backend={backend};stem={stem};".encode())
-    for pkg in ("simplemma", "nltk", "libvoikko"):
+    info = _lem.backend_info(backend)
+    h.update(";".join(f"{k}={v}" for k, v in sorted(info.items()) if k != "set_in").encode())
+    for pkg in ("simplemma", "nltk", "libvoikko", "pyvoikko"):
         try:
             h.update(f"{pkg}={version(pkg)};".encode())
         except PackageNotFoundError:
