@@ -500,7 +500,8 @@ def _analyses(word: str, backend: str) -> tuple[dict, ...]:
     mod = _pyvoikko()
     if mod is None:
         return ()
-    return tuple(a._asdict() for a in mod.analyse(word))
+    # only the string fields: small dicts of atomic values the garbage collector can skip
+    return tuple({k: v for k, v in a._asdict().items() if isinstance(v, str)} for a in mod.analyse(word))
 
 
 def is_known(word: str, backend: str | None = None) -> bool:
