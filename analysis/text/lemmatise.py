@@ -181,6 +181,23 @@ class Prior:
 
     forms: dict[str, str]
     lemmas: dict[str, int]
+    rules: dict[tuple[str, str], int] = None  # type: ignore[assignment]
+
+
+def edit_rule(form: str, lemma: str) -> tuple[str, str]:
+    """How a lemma is made from a form: (ending removed, ending added) after their common start.
+
+    Examples
+    --------
+    >>> edit_rule("vaikuttavat", "vaikuttaa"), edit_rule("talossa", "talo")
+    (('vat', 'a'), ('ssa', ''))
+    """
+    i = 0
+    for a, b in zip(form, lemma):
+        if a != b:
+            break
+        i += 1
+    return form[i:], lemma[i:]
 
 
 @lru_cache(maxsize=1)
@@ -192,7 +209,12 @@ def _prior() -> Prior:
         counts.setdefault(form, {})[lemma] = n
         lemmas[lemma] = lemmas.get(lemma, 0) + n
     forms = {f: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for f, c in counts.items()}
-    return Prior(forms=forms, lemmas=lemmas)
+    rules: dict[tuple[str, str], int] = {}
+    for form, by_lemma in counts.items():
+        for lemma, n in by_lemma.items():
+            rule = edit_rule(form, lemma)
+            rules[rule] = rules.get(rule, 0) + n
+    return Prior(forms=forms, lemmas=lemmas, rules=rules)
 
 
 # --------------------------------------------------------------------------- backends
@@ -551,6 +573,8 @@ def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
       second candidate of every participle reading.
     """
     base = analysis.get("BASEFORM", word).lower().replace("=", "").replace("--", "-")
+    if analysis.get("CLASS") in ("seikkasana", "suhdesana") and not analysis.get("POSSESSIVE"):
+        return word  # UD: every adverb/adposition form is its own lemma (sinne, sieltä, alle, luona)
     case = analysis.get("SIJAMUOTO")
     if case in ("kerrontosti", "keinonto"):  # oikeasti, usein, harvoin, paremmin: adverbs
         return word
@@ -581,7 +605,7 @@ def _voikko_candidates(word: str, backend: str = "pyvoikko") -> list[str]:
 
 
 def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int] | None = None,
-                as_verb: bool = True) -> tuple:
+                as_verb: bool = True, rules: dict | None = None) -> tuple:
     """Sort key of an analysis: smaller is better.
 
     1. fewest compound parts (``[Bc]`` in FSTOUTPUT, ``=`` in STRUCTURE);
@@ -593,7 +617,9 @@ def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int]
     5. the lemma equal to the word itself (or to simplemma's lemma, which breaks
        ties such as nuorille = nuori/nuora, varoja = vara/varoja);
     6. agreement with simplemma;
-    7. nouns, adjectives, pronouns and adverbs before verbs; then alphabetical.
+    7. nouns, adjectives, pronouns and adverbs before verbs;
+    8. the commoner way of making a lemma from a form in the UD tuning data
+       (:func:`edit_rule`, e.g. ``-ssa -> ""``); then alphabetical.
     """
     lemma = _voikko_candidate(word, analysis, as_verb)
     if "FSTOUTPUT" in analysis and analysis["FSTOUTPUT"]:
@@ -610,6 +636,7 @@ def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int]
         lemma != word and lemma != reference,
         lemma != reference,
         analysis.get("CLASS") not in _NOUN_LIKE,
+        -(rules or {}).get(edit_rule(word, lemma), 0),
         lemma,
     )
 
@@ -619,9 +646,9 @@ def _voikko_lemma(word: str, backend: str = "pyvoikko") -> str | None:
     if not analyses:
         return None
     reference = _simplemma_lemma(word)
-    lemmas = _prior().lemmas
+    prior = _prior()
     options = [(a, True) for a in analyses] + [(a, False) for a in analyses if a.get("PARTICIPLE") in _PARTICIPLES]
-    best, as_verb = min(options, key=lambda o: _voikko_key(word, o[0], reference, lemmas, o[1]))
+    best, as_verb = min(options, key=lambda o: _voikko_key(word, o[0], reference, prior.lemmas, o[1], prior.rules))
     return _voikko_candidate(word, best, as_verb)
 
 
