@@ -559,6 +559,16 @@ _CLITIC_PRONOUNS = {("joka", "kin"): "jokin", ("kuka", "kaan"): "kukaan", ("mik�
 _DERIVED = re.compile(r"\[L[a-z]*\]\[Xj\]")
 
 
+def _without_clitic(word: str, focus: str | None) -> str:
+    """The word without its clitic (sinnekin -> sinne, lähelläkään -> lähellä)."""
+    if not focus:
+        return word
+    for clitic in (focus, focus.replace("a", "ä").replace("o", "ö")):
+        if word.endswith(clitic) and len(word) > len(clitic) + 1:
+            return word[: -len(clitic)]
+    return word
+
+
 def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
     """The lemma one Voikko analysis stands for, by UD conventions.
 
@@ -574,7 +584,8 @@ def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
     """
     base = analysis.get("BASEFORM", word).lower().replace("=", "").replace("--", "-")
     if analysis.get("CLASS") in ("seikkasana", "suhdesana") and not analysis.get("POSSESSIVE"):
-        return word  # UD: every adverb/adposition form is its own lemma (sinne, sieltä, alle, luona)
+        # UD: every adverb/adposition form is its own lemma (sinne, sieltä, alle, luona), clitic off
+        return _without_clitic(word, analysis.get("FOCUS"))
     case = analysis.get("SIJAMUOTO")
     if case in ("kerrontosti", "keinonto"):  # oikeasti, usein, harvoin, paremmin: adverbs
         return word
