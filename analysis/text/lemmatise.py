@@ -748,6 +748,7 @@ class _Current:
     stats: tuple = ()
     checked: float = 0.0
     backend: str = ""
+    error: ConfigError | None = None
     lexicon: Lexicon | None = None
 
 
@@ -766,7 +767,11 @@ def _current(backend: str | None) -> tuple[str, Lexicon]:
     now = monotonic()
     if cur.key is None or key != cur.key[:2] or now - cur.checked > RECHECK_S:
         _refresh(key, now)
-    if backend is None or backend == cur.backend:
+    if backend is None:
+        if cur.error is not None:
+            raise cur.error
+        return cur.backend, cur.lexicon
+    if backend == cur.backend:
         return cur.backend, cur.lexicon
     _check_cached(backend)
     return backend, cur.lexicon
@@ -782,8 +787,11 @@ def _refresh(key: tuple, now: float) -> None:
         lex_path, comp_path = config_file(LEXICON_FILE), config_file(COMPOUNDS_FILE)
         cur.key = None
         cur.lexicon = load_lexicon(lex_path, comp_path)
-        settings = config_file(SETTINGS_FILE) if not os.environ.get(ENV_BACKEND) else lex_path
-        cur.backend = default_backend()
+        try:
+            settings = config_file(SETTINGS_FILE) if not os.environ.get(ENV_BACKEND) else lex_path
+            cur.backend, cur.error = default_backend(), None
+        except ConfigError as exc:  # raised when the configured backend is needed, not before
+            settings, cur.backend, cur.error = lex_path, "", exc
         cur.paths = (str(lex_path), str(comp_path), str(settings))
         cur.stats = tuple(_stat(p) for p in cur.paths)
     cur.key = full_key
