@@ -189,7 +189,7 @@ def spoken_candidates(word: str) -> list[str]:
         if w.startswith(spoken):
             rest = w[len(spoken):]
             rest = rest[1:] if rest[:1] in "ia" else rest
-            add(standard + "i" * (not standard.endswith("i")) * 0 + rest.translate(_TO_BACK).replace("ii", "ia"))
+            add(standard + rest.translate(_TO_BACK).replace("ii", "ia"))  # semmosii -> sellaisia
             add(standard + rest.translate(_TO_BACK))
     # -nen adjectives lose their i: punanen -> punainen, erilasta -> erilaista, tavallisen stays
     match = _NEN.match(w)
