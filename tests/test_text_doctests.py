@@ -10,7 +10,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-MODULES = ["tokenize", "normalise", "lemmatise", "stopwords", "pipeline", "lexical", "participation", "plots"]
+MODULES = ["tokenize", "normalise", "lemmatise", "stopwords", "pipeline", "lexical", "participation", "plots", "evaluate"]
 
 
 @pytest.mark.parametrize("name", MODULES)

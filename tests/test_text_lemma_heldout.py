@@ -21,7 +21,7 @@ HELDOUT = Path(__file__).parent / "data" / "lemma_heldout.tsv"
 GOLD = Path(__file__).parent / "data" / "lemma_gold.tsv"
 # Modest floors, below the tuned gold-list thresholds: the test fails on a real regression,
 # not on the honest residual error of the lemmatiser.
-FLOORS = {"simplemma": 0.85, "voikko": 0.90}
+FLOORS = {"simplemma": 0.85, "voikko": 0.90, "pyvoikko": 0.90}
 
 
 def _read(path: Path) -> list[tuple[str, str, str]]:

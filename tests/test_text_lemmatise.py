@@ -12,7 +12,7 @@ from analysis.text import lemmatise as lem
 from analysis.text.normalise import normalise_token
 
 GOLD = Path(__file__).parent / "data" / "lemma_gold.tsv"
-THRESHOLDS = {"simplemma": 0.95, "voikko": 0.97}
+THRESHOLDS = {"simplemma": 0.95, "voikko": 0.97, "pyvoikko": 0.97}
 voikko_only = pytest.mark.skipif("voikko" not in lem.available_backends(),
                                  reason="Voikko (libvoikko + voikko-fi) not installed")
 
@@ -42,7 +42,9 @@ def test_gold_list_is_big_and_clean():
     assert sum(r[2] == "spoken" for r in rows) >= 25
 
 
-@pytest.mark.parametrize("backend", ["simplemma", pytest.param("voikko", marks=voikko_only)])
+@pytest.mark.parametrize("backend", ["simplemma", pytest.param("voikko", marks=voikko_only),
+                                     pytest.param("pyvoikko", marks=pytest.mark.skipif(
+                                         "pyvoikko" not in lem.available_backends(), reason="pyvoikko not installed"))])
 def test_gold_accuracy(backend, capsys):
     rows = _gold()
     failures = [(f, g, _pipeline_lemma(f, backend)) for f, g, _ in rows if _pipeline_lemma(f, backend) != g]
@@ -87,7 +89,8 @@ def test_compound_rule_from_lexicon_file(tmp_path, monkeypatch):
     folder = tmp_path / "text"
     folder.mkdir()
     src = Path(lem.__file__).resolve().parents[2] / "config" / "text"
-    for name in ("lexicon.tsv", "spoken_forms.tsv", "stopwords_fi.txt", "fillers.txt", "stopwords_project.txt"):
+    for name in ("lexicon.tsv", "spoken_forms.tsv", "stopwords_fi.txt", "fillers.txt", "stopwords_project.txt",
+                 "lemmatiser.yaml"):
         (folder / name).write_text((src / name).read_text(encoding="utf-8"), encoding="utf-8")
     (folder / "compounds.txt").write_text("# test\nkriisi|asunto\n", encoding="utf-8")
     monkeypatch.setenv("JAKALA_TEXT_CONFIG", str(folder))
@@ -96,9 +99,11 @@ def test_compound_rule_from_lexicon_file(tmp_path, monkeypatch):
     # the general rule (first part + known rest) still rebuilds the unlisted tukiasunto
     assert lem.lemmatise("tukiasunto", backend="simplemma") == "tukiasunto"
     (folder / "compounds.txt").write_text("# test\noma|ohjaaja\n", encoding="utf-8")
+    lem.clear_cache()  # edits are seen at once after clear_cache(), else within RECHECK_S seconds
     assert lem.lemmatise("omaohjaajan", backend="simplemma") == "omaohjaaja"
     assert lem.lemmatise("omaohjaajille", backend="simplemma") == "omaohjaaja"
     (folder / "compounds.txt").write_text("kriisiasunto\n", encoding="utf-8")
+    lem.clear_cache()
     with pytest.raises(ConfigError, match=r"compounds.txt, line 1: compound 'kriisiasunto' must be written prefix\|head"):
         lem.lemmatise("kriisiasunnossa", backend="simplemma")
 
@@ -108,6 +113,7 @@ def test_bad_lexicon_row_names_file_and_line(tmp_path, monkeypatch):
     folder.mkdir()
     (folder / "compounds.txt").write_text("tuki|asunto\n", encoding="utf-8")
     (folder / "lexicon.tsv").write_text("form\tlemma\ntyö\ttyö\nkela kela\n", encoding="utf-8")
+    (folder / "lemmatiser.yaml").write_text("backend: simplemma\n", encoding="utf-8")
     monkeypatch.setenv("JAKALA_TEXT_CONFIG", str(folder))
     with pytest.raises(ConfigError) as err:
         lem.lemmatise("työ", backend="simplemma")
@@ -123,7 +129,7 @@ def test_memoised_per_type():
 
 
 def test_unknown_backend():
-    with pytest.raises(ValueError, match="unknown lemmatiser backend"):
+    with pytest.raises(ConfigError, match="unknown lemmatiser backend"):
         lem.lemmatise("nuori", backend="stanza")
 
 

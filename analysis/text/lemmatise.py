@@ -1,9 +1,37 @@
 """Finnish lemmatisation behind one memoised function, with a project lexicon.
 
+Which backend
+-------------
+The backend is an explicit setting, ``backend:`` in ``config/text/lemmatiser.yaml``, so every
+machine that runs the README's commands gives the same lemmas. There is no automatic
+switch: asking for a backend that is not installed is a :class:`~analysis.errors.ConfigError`
+naming the setting. ``$JAKALA_LEMMATISER`` overrides the file explicitly (and
+:func:`backend_info` records that it did). :func:`backend_info` gives the name and the
+versions of the analyser, its dictionary and simplemma, for cache keys and the Methods.
+
 Backends
 --------
-``"simplemma"`` (default without Voikko; pip only)
-    :func:`simplemma.lemmatize` with ``lang="fi"``, corrected by the project files:
+``"pyvoikko"`` (the default; pip only)
+    Candidates from the Voikko morphological analyser as shipped on PyPI by ``pyvoikko``
+    (the voikko-fi transducer, run by ``kfst``/``kfst-rs``), plus simplemma's lemma. The
+    candidates follow the Universal Dependencies conventions (participles -> the verb,
+    ``-minen`` nouns kept, ``-sti`` adverbs their own lemma); the choice among them uses:
+
+    1. the project lexicon (``config/text/lexicon.tsv``, ``compounds.txt``), first;
+    2. a frequency prior from the tuning halves of the UD Finnish development sets
+       (``analysis/text/data/ud_fi_prior.tsv``, CC BY-SA 4.0, see its header): the
+       commonest lemma of a form seen there (this is how ``paljon``, ``esimerkiksi``,
+       ``näin`` stay adverbs) and, for unseen forms, the commoner lemma;
+    3. fewest compound parts, -minen nouns before their verbs, agreement with simplemma,
+       nouns/adjectives/pronouns/adverbs before verbs, then alphabetical.
+
+    Words Voikko does not know go to the simplemma chain below.
+``"voikko"`` (optional; Debian ``libvoikko1`` + ``voikko-fi`` and pip ``libvoikko``)
+    The same rules with the Debian analyser (faster on cold caches; the dictionary version
+    is Debian's, so lemmas may differ slightly from ``pyvoikko``).
+``"simplemma"`` (pip only, no GPL code)
+    :func:`simplemma.lemmatize` with ``lang="fi"``, corrected by the project files and the
+    frequency prior:
 
     * ``config/text/lexicon.tsv``: exact form → lemma overrides (checked first, for every
       backend), e.g. ``työ → työ`` (simplemma says "sinä"), ``me → me``.
@@ -15,16 +43,11 @@ Backends
       lemma is a proper prefix of the word and the rest is a known word of at least three
       letters, the rest is lemmatised and the compound kept whole
       (``tukihenkilöille`` → ``tukihenkilö``, not ``tuki``).
-
-``"voikko"`` (used automatically when :mod:`libvoikko` and a Finnish dictionary exist)
-    Chooses among Voikko's analyses: fewest compound parts (``=`` in ``STRUCTURE``), then
-    the base form equal to the word, then nouns over verbs; ``-minen`` nouns are rebuilt
-    (``asumisen → asuminen``, not ``asua``). Words Voikko does not know fall back to the
-    simplemma chain.
-
 ``"snowball"``
-    NLTK's Snowball Finnish stemmer (a stem, not a lemma); also the last fallback if
-    simplemma cannot be imported. :func:`stem` gives the optional ``stem`` column.
+    NLTK's Snowball Finnish stemmer (a stem, not a lemma). :func:`stem` gives the optional
+    ``stem`` column.
+
+Accuracy is measured with :mod:`analysis.text.evaluate` (README, "Finnish text").
 
 Examples
 --------
@@ -34,20 +57,26 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from time import monotonic
 
 from analysis.errors import ConfigError
 from analysis.text._resources import config_file, file_signature, read_lines, read_tsv
 
 __all__ = [
     "BACKENDS",
+    "DEFAULT_BACKEND",
     "Lexicon",
     "available_backends",
+    "backend_info",
+    "configured_backend",
     "default_backend",
+    "is_known",
     "lemmatise",
     "lemmatise_many",
     "load_lexicon",
@@ -55,9 +84,13 @@ __all__ = [
     "clear_cache",
 ]
 
-BACKENDS = ("voikko", "simplemma", "snowball")
+BACKENDS = ("pyvoikko", "voikko", "simplemma", "snowball")
+DEFAULT_BACKEND = "pyvoikko"
+SETTINGS_FILE = "lemmatiser.yaml"
+ENV_BACKEND = "JAKALA_LEMMATISER"
 LEXICON_FILE = "lexicon.tsv"
 COMPOUNDS_FILE = "compounds.txt"
+PRIOR_FILE = Path(__file__).with_name("data") / "ud_fi_prior.tsv"
 
 _MIN_REST = 3  # shortest compound head the general rule accepts
 
@@ -133,6 +166,57 @@ def load_lexicon(forms: str | Path | None = None, compounds: str | Path | None =
     )
 
 
+# --------------------------------------------------------------------------- prior
+@dataclass(frozen=True, eq=False)
+class Prior:
+    """Lemma frequencies learned from the tuning halves of the UD Finnish dev sets.
+
+    Attributes
+    ----------
+    forms : dict
+        form → its commonest gold lemma there.
+    lemmas : dict
+        lemma → count (summed over its forms).
+    """
+
+    forms: dict[str, str]
+    lemmas: dict[str, int]
+    rules: dict[tuple[str, str], int] = None  # type: ignore[assignment]
+
+
+def edit_rule(form: str, lemma: str) -> tuple[str, str]:
+    """How a lemma is made from a form: (ending removed, ending added) after their common start.
+
+    Examples
+    --------
+    >>> edit_rule("vaikuttavat", "vaikuttaa"), edit_rule("talossa", "talo")
+    (('vat', 'a'), ('ssa', ''))
+    """
+    i = 0
+    for a, b in zip(form, lemma):
+        if a != b:
+            break
+        i += 1
+    return form[i:], lemma[i:]
+
+
+@lru_cache(maxsize=1)
+def _prior() -> Prior:
+    counts: dict[str, dict[str, int]] = {}
+    lemmas: dict[str, int] = {}
+    for _, (form, lemma, count) in read_tsv(PRIOR_FILE, ("form", "lemma", "count"), 3):
+        n = int(count)
+        counts.setdefault(form, {})[lemma] = n
+        lemmas[lemma] = lemmas.get(lemma, 0) + n
+    forms = {f: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for f, c in counts.items()}
+    rules: dict[tuple[str, str], int] = {}
+    for form, by_lemma in counts.items():
+        for lemma, n in by_lemma.items():
+            rule = edit_rule(form, lemma)
+            rules[rule] = rules.get(rule, 0) + n
+    return Prior(forms=forms, lemmas=lemmas, rules=rules)
+
+
 # --------------------------------------------------------------------------- backends
 @lru_cache(maxsize=1)
 def _simplemma():
@@ -152,9 +236,7 @@ def _snowball():
 
 @lru_cache(maxsize=1)
 def _voikko():
-    """A libvoikko handle for Finnish, or None when the module or dictionary is missing."""
-    if os.environ.get("JAKALA_NO_VOIKKO"):
-        return None
+    """A Debian libvoikko handle for Finnish, or None when the module or dictionary is missing."""
     try:
         import libvoikko
     except (ImportError, OSError):
@@ -166,45 +248,174 @@ def _voikko():
         return None
 
 
+@lru_cache(maxsize=1)
+def _pyvoikko():
+    """The pyvoikko module (pure-pip Voikko), or None when it is not installed."""
+    try:
+        import pyvoikko
+    except ImportError:
+        return None
+    return pyvoikko
+
+
+_AVAILABLE = {
+    "pyvoikko": lambda: _pyvoikko() is not None,
+    "voikko": lambda: _voikko() is not None,
+    "simplemma": lambda: _simplemma() is not None,
+    "snowball": lambda: True,
+}
+_INSTALL_HINT = {
+    "pyvoikko": "Install it: pip install pyvoikko kfst-rs (both are in pyproject.toml).",
+    "voikko": "Install Voikko: apt-get install libvoikko1 voikko-fi && pip install libvoikko.",
+    "simplemma": "Install it: pip install simplemma.",
+    "snowball": "Install nltk.",
+}
+
+
 def available_backends() -> list[str]:
-    """Backends that work on this machine, best first.
+    """Backends that work on this machine (for information only: nothing switches to them).
 
     Examples
     --------
     >>> "simplemma" in available_backends() and "snowball" in available_backends()
     True
     """
-    out = []
-    if _voikko() is not None:
-        out.append("voikko")
-    if _simplemma() is not None:
-        out.append("simplemma")
-    out.append("snowball")
-    return out
+    return [b for b in BACKENDS if _AVAILABLE[b]()]
+
+
+@lru_cache(maxsize=16)
+def _settings(signature: tuple) -> str:
+    from analysis.config import load_yaml
+
+    path = Path(signature[0])
+    data = load_yaml(path) or {}
+    if not isinstance(data, dict) or "backend" not in data:
+        raise ConfigError("needs a 'backend:' setting", file=path, location="key 'backend'",
+                          hint=f"Write e.g. 'backend: {DEFAULT_BACKEND}' (one of {', '.join(BACKENDS)}).")
+    unknown = set(data) - {"backend"}
+    if unknown:
+        raise ConfigError(f"unknown setting(s) {sorted(unknown)}", file=path,
+                          hint="The file holds only 'backend:'.")
+    backend = str(data["backend"]).strip()
+    if backend not in BACKENDS:
+        raise ConfigError(f"unknown lemmatiser backend {backend!r}", file=path, location="key 'backend'",
+                          hint=f"Choose one of {', '.join(BACKENDS)}.")
+    return backend
+
+
+def configured_backend() -> tuple[str, str]:
+    """(backend, where it was set): ``$JAKALA_LEMMATISER`` if set, else ``config/text/lemmatiser.yaml``.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown backend, naming the setting.
+    """
+    forced = os.environ.get(ENV_BACKEND)
+    if forced:
+        if forced not in BACKENDS:
+            raise ConfigError(f"unknown lemmatiser backend {forced!r}", location=f"environment variable {ENV_BACKEND}",
+                              hint=f"Choose one of {', '.join(BACKENDS)}, or unset it to use {SETTINGS_FILE}.")
+        return forced, f"environment variable {ENV_BACKEND}"
+    path = config_file(SETTINGS_FILE)
+    return _settings(file_signature(path)), str(path)
 
 
 def default_backend() -> str:
-    """The backend :func:`lemmatise` uses when none is given (Voikko when available).
+    """The configured backend (see :func:`configured_backend`), checked to be installed.
 
-    Set ``$JAKALA_LEMMATISER`` to force one, e.g. for reproducing a run.
+    Raises
+    ------
+    ConfigError
+        When it is unknown or not installed here; the message names the setting.
     """
-    forced = os.environ.get("JAKALA_LEMMATISER")
-    if forced:
-        _check_backend(forced)
-        return forced
-    return available_backends()[0]
+    backend, where = configured_backend()
+    _check_backend(backend, where)
+    return backend
 
 
-def _check_backend(backend: str) -> None:
+def _check_backend(backend: str, where: str | None = None) -> None:
     if backend not in BACKENDS:
-        raise ValueError(f"unknown lemmatiser backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    if backend not in available_backends():
-        hint = (
-            "Install Voikko: apt-get install libvoikko1 voikko-fi && pip install libvoikko."
-            if backend == "voikko"
-            else "Install the package into the environment."
-        )
-        raise ValueError(f"lemmatiser backend {backend!r} is not available here. {hint}")
+        raise ConfigError(f"unknown lemmatiser backend {backend!r}", location=where,
+                          hint=f"Choose one of {', '.join(BACKENDS)}.")
+    if not _AVAILABLE[backend]():
+        setting = where or "the backend argument"
+        raise ConfigError(f"lemmatiser backend {backend!r} (set in {setting}) is not installed here",
+                          hint=_INSTALL_HINT[backend] + f" Or set 'backend:' in config/text/{SETTINGS_FILE}.")
+
+
+def _version(pkg: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(pkg)
+    except PackageNotFoundError:
+        return "none"
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.is_file() else "none"
+
+
+@lru_cache(maxsize=8)
+def _backend_versions(backend: str) -> tuple[tuple[str, str], ...]:
+    out = {"simplemma": _version("simplemma"), "prior": _sha(PRIOR_FILE)}
+    if backend == "pyvoikko":
+        mod = _pyvoikko()
+        out["analyser"] = f"pyvoikko {_version('pyvoikko')} (kfst {_version('kfst')}, kfst-rs {_version('kfst-rs')})"
+        out["dictionary"] = ("voikko.kfst sha256:" + _sha(Path(mod.__file__).with_name("voikko.kfst"))) if mod else "none"
+    elif backend == "voikko":
+        handle = _voikko()
+        import libvoikko
+
+        out["analyser"] = f"libvoikko {libvoikko.Voikko.getVersion()} (python binding {_version('libvoikko')})"
+        dicts = libvoikko.Voikko.listDicts() if handle is not None else []
+        out["dictionary"] = "; ".join(f"{d.language}-{d.variant}: {d.description}" for d in dicts) or "none"
+        out["dictionary"] += f" (voikko-fi {_dpkg_version('voikko-fi')})"
+    elif backend == "snowball":
+        out = {"analyser": f"nltk {_version('nltk')} Snowball finnish"}
+    else:
+        out["analyser"] = f"simplemma {out['simplemma']}"
+    return tuple(out.items())
+
+
+def _dpkg_version(package: str) -> str:
+    import shutil
+    import subprocess
+
+    if shutil.which("dpkg-query") is None:
+        return "unknown"
+    done = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True, check=False)
+    return done.stdout.strip() or "unknown"
+
+
+def backend_info(backend: str | None = None) -> dict[str, str]:
+    """Name and versions of a lemmatiser backend (default: the configured one).
+
+    For cache keys, ``ingest_report.json`` and the Methods text.
+
+    Returns
+    -------
+    dict
+        ``name``, ``version`` (one string naming analyser, dictionary, simplemma and the
+        prior table), ``analyser``, ``dictionary`` (absent for snowball), ``simplemma``,
+        ``prior`` (sha256 prefix of the frequency table), ``set_in`` (the config file or the
+        environment variable).
+
+    Examples
+    --------
+    >>> info = backend_info("simplemma")
+    >>> info["name"], sorted(info)[:3]
+    ('simplemma', ['analyser', 'name', 'prior'])
+    """
+    if backend is None:
+        backend, where = configured_backend()
+    else:
+        where = "argument"
+    _check_backend(backend, where)
+    versions = dict(_backend_versions(backend))
+    return {"name": backend, "version": "; ".join(f"{k} {v}" for k, v in versions.items()), **versions,
+            "set_in": where}
 
 
 def stem(word: str) -> str:
@@ -265,8 +476,8 @@ def _head_candidates(rest: str, lexicon: Lexicon, backend: str) -> set[str]:
     if rest in lexicon.forms:
         return {lexicon.forms[rest]}
     out = {_simplemma_lemma(rest)}
-    if backend == "voikko":
-        out.update(_voikko_candidates(rest))
+    if backend in ("pyvoikko", "voikko"):
+        out.update(_voikko_candidates(rest, backend))
     return out
 
 
@@ -293,67 +504,191 @@ def _simplemma_chain(word: str, lexicon: Lexicon) -> str:
 
 # --------------------------------------------------------------------------- voikko
 _MINEN = re.compile(r"^(.*mi)(?:nen|s[a-zåäö]*)$")
-_NOUN_LIKE = {"nimisana", "nimisana_laatusana", "laatusana", "asemosana", "seikkasana", "suhdesana", "lukusana"}
+_NOUN_LIKE = {"nimisana", "nimisana_laatusana", "laatusana", "asemosana", "seikkasana", "suhdesana", "lukusana",
+              "nimi", "etunimi", "sukunimi", "paikannimi"}
+_UNINFLECTED = {"seikkasana", "suhdesana", "sidesana", "huudahdussana"}
+_TAG_SPAN = re.compile(r"\[X[a-z]\][^\[]*\[X\]")
+_TAG = re.compile(r"\[[^\]]*\]")
+_VERB_OF_PART = re.compile(r"\[Lt\](?:\[I[^\]]*\])*\[Xp\]([^\[]+)\[X\]")
+_PARTICIPLES = {"past_active", "past_passive", "present_active", "present_passive", "agent", "negation"}
 
 
-def _voikko_candidate(word: str, analysis: dict) -> str:
-    """The lemma one Voikko analysis stands for.
+@lru_cache(maxsize=200_000)
+def _analyses(word: str, backend: str) -> tuple[dict, ...]:
+    """Voikko analyses of a word as dicts (Debian libvoikko or pyvoikko), memoised."""
+    if backend == "voikko":
+        handle = _voikko()
+        return tuple(handle.analyze(word)) if handle is not None else ()
+    mod = _pyvoikko()
+    if mod is None:
+        return ()
+    # only the string fields: small dicts of atomic values the garbage collector can skip
+    return tuple({k: v for k, v in a._asdict().items() if isinstance(v, str)} for a in mod.analyse(word))
 
-    -minen nouns are rebuilt (asumisen -> asuminen, Voikko says "asua"); adverbs in
-    -sti are their own lemma (oikeasti, Voikko says "oikea").
+
+def is_known(word: str, backend: str | None = None) -> bool:
+    """Whether the backend's analyser (or simplemma's dictionary) knows a lower-case word form.
+
+    Used by the spoken-Finnish rules (:mod:`analysis.text.normalise`) to accept a rewrite.
+
+    Examples
+    --------
+    >>> is_known("tehdä", backend="simplemma"), is_known("tehä", backend="simplemma")
+    (True, False)
     """
-    base = analysis.get("BASEFORM", word).lower()
-    if analysis.get("SIJAMUOTO") == "kerrontosti":
+    name, lexicon = _current(backend)
+    return _is_known_cached(word, name, lexicon)
+
+
+@lru_cache(maxsize=200_000)
+def _is_known_cached(word: str, backend: str, lexicon: Lexicon) -> bool:
+    if word in lexicon.forms or word in _prior().forms:
+        return True
+    if backend in _ANALYSERS:
+        return bool(_analyses(word, backend))
+    return _is_known(word)
+
+
+def _surface(segment: str) -> str:
+    """The written letters of one part of a Voikko FSTOUTPUT."""
+    return _TAG.sub("", _TAG_SPAN.sub("", segment))
+
+
+_CLITIC_PRONOUNS = {("joka", "kin"): "jokin", ("kuka", "kaan"): "kukaan", ("mikä", "kaan"): "mikään",
+                    ("kuka", "kin"): "kukin", ("ken", "kaan"): "kukaan"}
+_DERIVED = re.compile(r"\[L[a-z]*\]\[Xj\]")
+
+
+def _without_clitic(word: str, focus: str | None) -> str:
+    """The word without its clitic (sinnekin -> sinne, lähelläkään -> lähellä)."""
+    if not focus:
         return word
+    for clitic in (focus, focus.replace("a", "ä").replace("o", "ö")):
+        if word.endswith(clitic) and len(word) > len(clitic) + 1:
+            return word[: -len(clitic)]
+    return word
+
+
+def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
+    """The lemma one Voikko analysis stands for, by UD conventions.
+
+    * participles are lemmatised to their verb (``tehnyt``/``tehty`` -> ``tehdä``; in a
+      compound the first parts are kept: ``aikaansaanut`` -> ``aikaansaada``);
+    * -minen nouns are rebuilt (asumisen -> asuminen, Voikko says "asua");
+    * adverbs in -sti and instructive forms are their own lemma (oikeasti, usein, paremmin;
+      Voikko says "oikea", "usea", "hyvä"), and so are nominative superlatives and genitive
+      comparatives (suurin, enemmän), as the UD tuning data have them most often;
+    * negative participles are adjectives (olematon);
+    * ``as_verb=False`` gives a participle's own (adjective) lemma, e.g. ``seuraava``, the
+      second candidate of every participle reading.
+    """
+    base = analysis.get("BASEFORM", word).lower().replace("=", "").replace("--", "-")
+    if analysis.get("CLASS") in ("seikkasana", "suhdesana") and not analysis.get("POSSESSIVE"):
+        # UD: every adverb/adposition form is its own lemma (sinne, sieltä, alle, luona), clitic off
+        return _without_clitic(word, analysis.get("FOCUS"))
+    case = analysis.get("SIJAMUOTO")
+    if case in ("kerrontosti", "keinonto"):  # oikeasti, usein, harvoin, paremmin: adverbs
+        return word
+    comparison = analysis.get("COMPARISON")
+    if (comparison, case) in (("superlative", "nimento"), ("comparative", "omanto")):  # suurin, enemmän
+        return word
+    if analysis.get("PARTICIPLE") == "negation":  # olematon: an adjective in UD
+        return base
+    if base == "ken":  # Voikko's archaic ken: kenelle -> kuka, kenenkään -> kukaan
+        return "kukaan" if word.endswith(("kaan", "kään")) else "kuka"
     if analysis.get("MOOD") == "MINEN-infinitive":
         match = _MINEN.match(word)
         if match:
             return match.group(1) + "nen"
+    focus = analysis.get("FOCUS")
+    if focus and (base, focus) in _CLITIC_PRONOUNS:  # jotakin = jokin, not joka + -kin
+        return _CLITIC_PRONOUNS[(base, focus)]
+    if as_verb and analysis.get("PARTICIPLE") in _PARTICIPLES:
+        parts = (analysis.get("FSTOUTPUT") or "").split("[Bc]")
+        match = _VERB_OF_PART.search(parts[-1])
+        if match and not _DERIVED.search(parts[-1]):  # ulottuvuus is a noun, not ulottua
+            return ("".join(_surface(p) for p in parts[:-1]) + match.group(1)).lower()
     return base
 
 
-def _voikko_candidates(word: str) -> list[str]:
-    voikko = _voikko()
-    if voikko is None:
-        return []
-    return [_voikko_candidate(word, a) for a in voikko.analyze(word)]
+def _voikko_candidates(word: str, backend: str = "pyvoikko") -> list[str]:
+    return [_voikko_candidate(word, a) for a in _analyses(word, backend)]
 
 
-def _voikko_key(word: str, analysis: dict, reference: str) -> tuple:
+def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int] | None = None,
+                as_verb: bool = True, rules: dict | None = None) -> tuple:
     """Sort key of an analysis: smaller is better.
 
-    1. fewest compound parts (``=`` in STRUCTURE);
-    2. the lemma equal to the word itself (or to simplemma's lemma, which breaks
+    1. fewest compound parts (``[Bc]`` in FSTOUTPUT, ``=`` in STRUCTURE);
+    2. -minen nouns before the verbs they come from (ottamista -> ottaminen, not ottaa);
+    2b. no clitic before a clitic (jotakin = jokin, not joka + -kin);
+    3. the commoner lemma in the UD tuning data (``prior``; absent lemmas count 0);
+    3b. a participle's verb before its adjective lemma (UD: tehnyt -> tehdä);
+    4. an adverb or adposition that is its own lemma (näin, not nähdä);
+    5. the lemma equal to the word itself (or to simplemma's lemma, which breaks
        ties such as nuorille = nuori/nuora, varoja = vara/varoja);
-    3. agreement with simplemma;
-    4. -minen nouns before the verbs they come from;
-    5. nouns, adjectives, pronouns and adverbs before verbs; then alphabetical.
+    6. agreement with simplemma;
+    7. nouns, adjectives, pronouns and adverbs before verbs;
+    8. the commoner way of making a lemma from a form in the UD tuning data
+       (:func:`edit_rule`, e.g. ``-ssa -> ""``); then alphabetical.
     """
-    lemma = _voikko_candidate(word, analysis)
-    parts = analysis.get("STRUCTURE", "").count("=")
+    lemma = _voikko_candidate(word, analysis, as_verb)
+    if "FSTOUTPUT" in analysis and analysis["FSTOUTPUT"]:
+        parts = analysis["FSTOUTPUT"].count("[Bc]") + 1
+    else:
+        parts = analysis.get("STRUCTURE", "").count("=")
     return (
         parts,
+        analysis.get("MOOD") != "MINEN-infinitive",
+        bool(analysis.get("FOCUS")),
+        -(prior or {}).get(lemma, 0),
+        not as_verb,
+        not (lemma == word and analysis.get("CLASS") in _UNINFLECTED),
         lemma != word and lemma != reference,
         lemma != reference,
-        analysis.get("MOOD") != "MINEN-infinitive",
         analysis.get("CLASS") not in _NOUN_LIKE,
+        -(rules or {}).get(edit_rule(word, lemma), 0),
         lemma,
     )
 
 
-def _voikko_lemma(word: str) -> str | None:
-    voikko = _voikko()
-    if voikko is None:
-        return None
-    analyses = voikko.analyze(word)
+def _voikko_lemma(word: str, backend: str = "pyvoikko") -> str | None:
+    analyses = _analyses(word, backend)
     if not analyses:
         return None
     reference = _simplemma_lemma(word)
-    best = min(analyses, key=lambda a: _voikko_key(word, a, reference))
-    return _voikko_candidate(word, best)
+    prior = _prior()
+    options = [(a, True) for a in analyses] + [(a, False) for a in analyses if a.get("PARTICIPLE") in _PARTICIPLES]
+    best, as_verb = min(options, key=lambda o: _voikko_key(word, o[0], reference, prior.lemmas, o[1], prior.rules))
+    return _voikko_candidate(word, best, as_verb)
+
+
+# --------------------------------------------------------------------------- unknown words
+_CASE_ENDINGS = "lle|ssa|ssä|sta|stä|lla|llä|lta|ltä|na|nä|ksi|n|a|ä"
+_GUESS = (
+    (re.compile(rf"^(.{{3,}}[aeiouyäö])ks(?:e(?:{_CASE_ENDINGS}|en)|i(?:a|ä|in|ssa|ssä|sta|stä|lle|lla|llä|lta|ltä))$"),
+     "s"),                                                                     # iglesiaksen -> iglesias
+    (re.compile(rf"^(.{{2,}}[^aeiouyäö'])i(?:{_CASE_ENDINGS}|in)$"), ""),     # leafin -> leaf, theronille -> theron
+    (re.compile(r"^(.{2,}([aeiouyäö]))\2n$"), ""),                            # johnnyyn -> johnny (illative)
+    (re.compile(r"^(.{2,}([aeiouyäö]))\2$"), ""),                             # hypatiaa -> hypatia (partitive)
+    (re.compile(r"^(.{3,}[aeiouyäö])(?:lle|ssa|ssä|sta|stä|lla|llä|lta|ltä|ksi|n)$"), ""),  # hypatian -> hypatia
+)
+
+
+def _guess_unknown(word: str) -> str | None:
+    """A lemma for a word neither Voikko nor simplemma knows (mostly foreign names with
+    Finnish case endings): strip the case ending by the patterns of :data:`_GUESS`, or None."""
+    for pattern, add in _GUESS:
+        match = pattern.match(word)
+        if match:
+            return match.group(1) + add
+    return None
 
 
 # --------------------------------------------------------------------------- public
+_ANALYSERS = ("pyvoikko", "voikko")
+
+
 def _split_affix(word: str) -> tuple[str, str, str]:
     """(prefix kept as is, part to lemmatise, suffix) for EU:n, 18-vuotiaat, Jäkälä-hanke."""
     if ":" in word:  # EU:n, 2024:n -> EU, 2024
@@ -368,8 +703,12 @@ def _split_affix(word: str) -> tuple[str, str, str]:
 def _lemmatise_cached(word: str, backend: str, lexicon: Lexicon) -> str:
     if word in lexicon.forms:
         return lexicon.forms[word]
-    if backend == "voikko" and ("-" in word or ":" in word):  # Voikko knows 18-vuotiaat, EU:n
-        lemma = _voikko_lemma(word)
+    if backend != "snowball":
+        seen = _prior().forms.get(word)
+        if seen is not None:
+            return seen
+    if backend in _ANALYSERS and ("-" in word or ":" in word):  # Voikko knows 18-vuotiaat, EU:n
+        lemma = _voikko_lemma(word, backend)
         if lemma is not None:
             return lemma
     prefix, core, _ = _split_affix(word)
@@ -384,11 +723,91 @@ def _lemmatise_cached(word: str, backend: str, lexicon: Lexicon) -> str:
     compound = _compound_lemma(word, lexicon, backend)
     if compound is not None:
         return compound
-    if backend == "voikko":
-        lemma = _voikko_lemma(word)
+    if backend in _ANALYSERS:
+        lemma = _voikko_lemma(word, backend)
         if lemma is not None:
             return lemma
+        if not _is_known(word):  # unknown to both: a case ending stripped, or the word itself
+            guess = _guess_unknown(word)
+            return guess if guess is not None else word
     return _simplemma_chain(word, lexicon)
+
+
+class _Current:
+    """The configured backend and lexicon, re-checked cheaply.
+
+    The resolved file paths are kept per (``$JAKALA_TEXT_CONFIG``, ``$JAKALA_LEMMATISER``,
+    working folder); the three files (``lexicon.tsv``, ``compounds.txt``,
+    ``lemmatiser.yaml``) are ``stat``-ed again at most once per :data:`RECHECK_S` seconds, so
+    an edit is picked up by the next call a second later (or at once after
+    :func:`clear_cache`) without the cost of locating the files on every word.
+    """
+
+    key: tuple | None = None
+    paths: tuple[str, str, str] = ("", "", "")
+    stats: tuple = ()
+    checked: float = 0.0
+    backend: str = ""
+    error: ConfigError | None = None
+    lexicon: Lexicon | None = None
+
+
+RECHECK_S = 1.0
+
+
+def _stat(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_mtime_ns, st.st_size
+
+
+def _current(backend: str | None) -> tuple[str, Lexicon]:
+    cur = _Current
+    environ = os.environ
+    key = (environ.get("JAKALA_TEXT_CONFIG"), environ.get(ENV_BACKEND))
+    now = monotonic()
+    if cur.key is None or key != cur.key[:2] or now - cur.checked > RECHECK_S:
+        _refresh(key, now)
+    if backend is None:
+        if cur.error is not None:
+            raise cur.error
+        return cur.backend, cur.lexicon
+    if backend == cur.backend:
+        return cur.backend, cur.lexicon
+    _check_cached(backend)
+    return backend, cur.lexicon
+
+
+def _refresh(key: tuple, now: float) -> None:
+    cur = _Current
+    full_key = (*key, os.getcwd())
+    try:
+        if full_key != cur.key or tuple(_stat(p) for p in cur.paths) != cur.stats:
+            raise LookupError
+    except (LookupError, OSError):
+        lex_path, comp_path = config_file(LEXICON_FILE), config_file(COMPOUNDS_FILE)
+        cur.key = None
+        cur.lexicon = load_lexicon(lex_path, comp_path)
+        try:
+            settings = config_file(SETTINGS_FILE) if not os.environ.get(ENV_BACKEND) else lex_path
+            cur.backend, cur.error = default_backend(), None
+        except ConfigError as exc:  # raised when the configured backend is needed, not before
+            settings, cur.backend, cur.error = lex_path, "", exc
+        cur.paths = (str(lex_path), str(comp_path), str(settings))
+        cur.stats = tuple(_stat(p) for p in cur.paths)
+    cur.key = full_key
+    cur.checked = now
+
+
+@lru_cache(maxsize=8)
+def _check_cached_ok(backend: str) -> bool:
+    _check_backend(backend)
+    return True
+
+
+def _check_cached(backend: str) -> None:
+    if backend not in BACKENDS or not _AVAILABLE[backend]():
+        _check_backend(backend)
+    _check_cached_ok(backend)
 
 
 def lemmatise(word: str, backend: str | None = None) -> str:
@@ -399,8 +818,8 @@ def lemmatise(word: str, backend: str | None = None) -> str:
     word : str
         One token, ideally already normalised (:mod:`analysis.text.normalise`).
         Matching is case-insensitive; the lemma is lower case.
-    backend : {"voikko", "simplemma", "snowball"}, optional
-        Defaults to :func:`default_backend` (Voikko when available, else simplemma).
+    backend : {"pyvoikko", "voikko", "simplemma", "snowball"}, optional
+        Defaults to the configured backend (:func:`default_backend`).
 
     Returns
     -------
@@ -410,8 +829,8 @@ def lemmatise(word: str, backend: str | None = None) -> str:
 
     Raises
     ------
-    ValueError
-        For an unknown or unavailable backend.
+    ConfigError
+        For an unknown or uninstalled backend (naming the setting).
 
     Examples
     --------
@@ -420,16 +839,13 @@ def lemmatise(word: str, backend: str | None = None) -> str:
     >>> lemmatise("18-vuotiaat", backend="simplemma")
     '18-vuotias'
     """
-    if backend is None:
-        backend = default_backend()
-    elif backend not in ("simplemma", "snowball"):
-        _check_backend(backend)
     if not isinstance(word, str):
         raise TypeError(f"lemmatise expects a str, got {type(word).__name__}")
+    name, lexicon = _current(backend)
     word = word.strip().lower()
     if not word:
         return word
-    return _lemmatise_cached(word, backend, load_lexicon())
+    return _lemmatise_cached(word, name, lexicon)
 
 
 def lemmatise_many(words, backend: str | None = None) -> dict[str, str]:
@@ -445,16 +861,23 @@ def lemmatise_many(words, backend: str | None = None) -> dict[str, str]:
     dict
         word → lemma, for each distinct word.
     """
-    backend = backend or default_backend()
-    lexicon = load_lexicon()
+    name, lexicon = _current(backend)
     out = {}
+    cached = _lemmatise_cached
     for word in dict.fromkeys(words):
         low = word.strip().lower()
-        out[word] = _lemmatise_cached(low, backend, lexicon) if low else low
+        out[word] = cached(low, name, lexicon) if low else low
     return out
 
 
 def clear_cache() -> None:
-    """Forget memoised lemmas (after editing the lexicon in a running session)."""
+    """Forget memoised lemmas and settings (the next call starts cold)."""
     _lemmatise_cached.cache_clear()
+    _is_known_cached.cache_clear()
+    _analyses.cache_clear()
+    from analysis.text.normalise import normalise_cached
+
+    normalise_cached.cache_clear()
     _load_lexicon.cache_clear()
+    _settings.cache_clear()
+    _Current.key = None

@@ -6,27 +6,40 @@ tokens *before* lemmatisation, so that ``mä`` and ``minä`` count as the same l
 A row may name previous words after which it is not applied (``et`` is ``että`` except
 after ``sä``/``sinä``, where it is the negation verb).
 
+Words the table does not list go through general rules for the regular patterns of spoken
+Finnish (:func:`spoken_candidates`): d-loss (``tehä``, ``yhen``), ``-nu/-ny`` participles
+(``tullu``), vowel assimilation (``kattoo``, ``semmonen``, ``vaikee``), clitics (``onks``,
+``pärjääks``), passive ``-ii`` (``mentii``), conditional ``-is`` (``pitäis``, ``tehtäis``) and
+shortened cases (``meil``, ``siel``, ``töis``). A rewrite is accepted only when the word as
+written is unknown to the lemmatiser's analyser and the rewrite is known
+(:func:`analysis.text.lemmatise.is_known`), so standard words are never changed. The
+token as written is always kept beside its normalised form (``token`` and ``normalised``
+columns of the tokens table).
+
 Examples
 --------
 >>> normalise_tokens(["Mä", "oon", "niinku", "sit", "kattonu", "et", "sä", "et", "tuu"])
-['minä', 'olen', 'niin', 'kuin', 'sitten', 'katsonut', 'että', 'sinä', 'et', 'tuu']
+['minä', 'olen', 'niin', 'kuin', 'sitten', 'katsonut', 'että', 'sinä', 'et', 'tule']
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from analysis.errors import ConfigError
 from analysis.text._resources import config_file, file_signature, read_tsv
 
-__all__ = ["SpokenForms", "load_spoken_forms", "normalise_token", "normalise_tokens"]
+__all__ = ["SpokenForms", "load_spoken_forms", "normalise_token", "normalise_tokens", "normalise_word",
+           "spoken_candidates", "normalise_cached"]
 
 DEFAULT_FILE = "spoken_forms.tsv"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: one object per file version
 class SpokenForms:
     """A loaded normalisation table.
 
@@ -111,6 +124,165 @@ def load_spoken_forms(path: str | Path | None = None) -> SpokenForms:
     return _load(file_signature(config_file(path or DEFAULT_FILE)))
 
 
+# --------------------------------------------------------------------------- rules
+_VOWELS = "aeiouyäö"
+_BACK = re.compile("[aou]")
+_SUCH = (("semmo", "sellai"), ("tämmö", "tällai"), ("tommo", "tuollai"), ("mimmo", "millai"), ("sellane", "sellaine"),
+         ("tällane", "tällaine"), ("millane", "millaine"))
+_TO_BACK = str.maketrans("äöy", "aou")
+_NEN = re.compile(r"^(.{2,}[aäoöuy])(nen|s(?:ta|tä|en|et|ia|iä|ten|een|eksi|ella|ellä|elle|essa|essä))$")
+_SUCH_PREFIXES = ("semmo", "tämmö", "tommo", "mimmo")
+_SUCH_STANDARD = ("sellai", "tällai", "tuollai", "millai")
+
+
+def _harmony(word: str, back: str, front: str) -> str:
+    return back if _BACK.search(word) else front
+
+
+def spoken_candidates(word: str) -> list[str]:
+    """Standard forms a spoken word could stand for, by rule, most likely first.
+
+    Each rule undoes one regular pattern of spoken Finnish; :func:`normalise_word` keeps
+    the first candidate the analyser knows.
+
+    Examples
+    --------
+    >>> "pitäisi" in spoken_candidates("pitäis")
+    True
+    >>> "tehdä" in spoken_candidates("tehä")
+    True
+    """
+    w = word
+    a = _harmony(w, "a", "ä")
+    o = _harmony(w, "o", "ö")
+    out: list[str] = []
+    add = out.append
+    # clitics: onks -> onko, pärjääks -> pärjääkö; ainaki -> ainakin; -ks as a shortened -ksi
+    if w.endswith("ks") and len(w) > 3:
+        add(w[:-2] + "k" + o)
+        add(w[:-2])
+        add(w + "i")
+    if w.endswith("ki") and len(w) > 4:
+        add(w + "n")
+    # conditional: tehtäis -> tehtäisiin (passive), pitäis -> pitäisi
+    if w.endswith(("ttäis", "ttais", "täis", "tais")):
+        add(w + "iin")
+    if w.endswith("is") and len(w) > 3:
+        add(w + "i")
+    # passive and other final-n loss: mentii -> mentiin, mennää -> mennään
+    if w[-1:] in _VOWELS:
+        add(w + "n")
+    # -nu/-ny (-lu, -ssy ...) participles: tullu -> tullut
+    if w[-1:] in "uy" and len(w) > 3:
+        add(w + "t")
+    # shortened adessive/ablative/inessive/elative: meil -> meillä, kaverilt -> kaverilta, töis -> töissä
+    if w.endswith("l") and len(w) > 2:
+        add(w + "l" + a if not w.endswith("ll") else w + a)
+    if w.endswith("lt"):
+        add(w + a)
+    if w.endswith("st"):
+        add(w + a)
+    if w.endswith("s") and len(w) > 3:
+        add(w + "s" + a)
+    # such-words: semmonen -> sellainen, tämmöstä -> tällaista
+    for spoken, standard in _SUCH:
+        if w.startswith(spoken):
+            rest = w[len(spoken):]
+            rest = rest[1:] if rest[:1] in "ia" else rest
+            add(standard + rest.translate(_TO_BACK).replace("ii", "ia"))  # semmosii -> sellaisia
+            add(standard + rest.translate(_TO_BACK))
+    # -nen adjectives lose their i: punanen -> punainen, erilasta -> erilaista, tavallisen stays
+    match = _NEN.match(w)
+    if match:
+        add(match.group(1) + "i" + match.group(2))
+    # ts -> tt: kattoo -> katsoo, mettässä -> metsässä
+    if "tt" in w:
+        i = w.find("tt")
+        add(w[:i] + "ts" + w[i + 2:])
+    # vowel assimilation: vaikee -> vaikea, tärkee -> tärkeä, ihmisii -> ihmisiä, juttui -> juttuja
+    for pair, repl in (("ee", "e" + a), ("oo", "o" + a), ("öö", "ö" + a), ("ii", "i" + a)):
+        i = w.rfind(pair)
+        if i > 0:
+            add(w[:i] + repl + w[i + 2:])
+    if w[-2:] in ("ui", "yi", "oi", "öi"):
+        add(w[:-1] + "j" + a)
+    # d-loss: tehä -> tehdä, yhen -> yhden, tieän -> tiedän, voijaan -> voidaan
+    for i in range(1, len(w)):
+        if w[i] in _VOWELS and (w[i - 1] in _VOWELS or w[i - 1] == "h"):
+            if w[i - 1] != w[i]:
+                add(w[:i] + "d" + w[i:])
+    for i in range(1, len(w) - 1):
+        if w[i] == "j" and w[i - 1] in _VOWELS and w[i + 1] in _VOWELS:
+            add(w[:i] + "d" + w[i + 1:])
+    if "uue" in w:  # vuuen -> vuoden
+        add(w.replace("uue", "uode", 1))
+    # final vowel drop (last: the weakest rule): asioit -> asioita
+    if w[-1:] not in _VOWELS:
+        add(w + a)
+        add(w + "i")
+    return list(dict.fromkeys(c for c in out if c != w))
+
+
+def normalise_word(word: str, table: SpokenForms, known: Callable[[str], bool]) -> tuple[str, ...]:
+    """Standard form(s) of one lower-case word without context: the table, then the rules.
+
+    Parameters
+    ----------
+    word : str
+        Lower case.
+    table : SpokenForms
+    known : callable
+        word -> bool: whether the lemmatiser's analyser knows the form
+        (e.g. :func:`analysis.text.lemmatise.is_known`).
+
+    Returns
+    -------
+    tuple of str
+        The table's standard form(s); else the first rule rewrite that is known (looked up
+        in the table again, so ``mul`` -> ``mulla`` -> ``minulla``); else the word itself.
+        A word the analyser knows is never rewritten.
+    """
+    standard = table.forms.get(word)
+    if standard is not None:
+        return standard
+    if len(word) < 3 or not word.isalpha():
+        return (word,)
+    first = spoken_candidates(word)
+    if word.startswith(_SUCH_PREFIXES):  # semmoinen is in the dictionary, but it is sellainen
+        for cand in first:
+            if cand.startswith(_SUCH_STANDARD) and known(cand):
+                return (cand,)
+    if known(word):
+        return (word,)
+    for cand in first:
+        if cand in table.forms:
+            return table.forms[cand]
+        if known(cand):
+            return (cand,)
+    for step in first[:3]:  # two patterns at once: tiiäks -> tiiä -> tiedä (first rules only, for speed)
+        for cand in spoken_candidates(step):
+            if cand in table.forms:
+                return table.forms[cand]
+            if known(cand):
+                return (cand,)
+    return (word,)
+
+
+@lru_cache(maxsize=200_000)
+def normalise_cached(word: str, table: SpokenForms, backend: str) -> tuple[str, ...]:
+    """:func:`normalise_word` with the lemmatiser ``backend``'s analyser as ``known``, memoised
+    (the tokens table calls this once per distinct word type)."""
+    from analysis.text.lemmatise import is_known
+
+    return normalise_word(word, table, lambda w: is_known(w, backend))
+
+
+def _default_known(word: str) -> bool:
+    from analysis.text.lemmatise import is_known
+
+    return is_known(word)
+
+
 def normalise_token(token: str, previous: str | None = None, *, table: SpokenForms | None = None) -> tuple[str, ...]:
     """Standard form(s) of one spoken token, lower-cased.
 
@@ -136,7 +308,10 @@ def normalise_token(token: str, previous: str | None = None, *, table: SpokenFor
     ('et',)
     """
     table = table or load_spoken_forms()
-    return table.lookup(token, previous)
+    low = token.lower()
+    if low in table.forms:
+        return table.lookup(low, previous)
+    return normalise_word(low, table, _default_known)
 
 
 def normalise_tokens(tokens: list[str], *, table: SpokenForms | None = None) -> list[str]:
@@ -158,7 +333,7 @@ def normalise_tokens(tokens: list[str], *, table: SpokenForms | None = None) -> 
     previous: str | None = None
     for token in tokens:
         low = token.lower()
-        standard = table.lookup(low, previous)
+        standard = table.lookup(low, previous) if low in table.forms else normalise_word(low, table, _default_known)
         out.extend(standard)
         previous = low
     return out

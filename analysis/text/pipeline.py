@@ -41,7 +41,7 @@ from analysis.errors import DataError
 from analysis.validation import require_columns
 from analysis.text import lemmatise as _lem
 from analysis.text._resources import config_file
-from analysis.text.normalise import SpokenForms, load_spoken_forms
+from analysis.text.normalise import SpokenForms, load_spoken_forms, normalise_cached
 from analysis.text.stopwords import fillers as _fillers
 from analysis.text.stopwords import stopword_set
 from analysis.text.tokenize import _TOKEN_RE, blank_marks, sentence_spans
@@ -327,12 +327,20 @@ def tokens_table(
 
     lower = [t.lower() for t in tok_out]
     forms, blockers = table.forms, table.except_after
+    # spoken forms the table lacks: the general rules, once per distinct word type
+    ruled = {}
+    for low in dict.fromkeys(lower):
+        if low not in forms:
+            std = normalise_cached(low, table, backend)
+            if std != (low,):
+                ruled[low] = std
     normal: list = []
     prev_sid, prev = None, None
     for sid, low in zip(sid_out, lower):
         std = forms.get(low)
         if std is None:
-            normal.append(low)
+            std = ruled.get(low)
+            normal.append(low if std is None else (std[0] if len(std) == 1 else std))
         elif sid == prev_sid and low in blockers and prev in blockers[low]:
             normal.append(low)
         else:
@@ -361,18 +369,21 @@ def tokens_table(
 
 # --------------------------------------------------------------------------- cache
 _CONFIG_FILES = ("spoken_forms.tsv", "lexicon.tsv", "compounds.txt", "stopwords_fi.txt", "fillers.txt",
-                 "stopwords_project.txt")
+                 "stopwords_project.txt", "lemmatiser.yaml")
 
 
 def tokens_fingerprint(segments: pd.DataFrame, *, backend: str | None = None, stem: bool = False) -> str:
     """SHA-256 of everything a token table depends on: segment ids and texts, the
-    lemmatiser backend and its versions, and the ``config/text`` files."""
+    lemmatiser backend and its versions (:func:`analysis.text.lemmatise.backend_info`, which
+    includes the hash of the frequency prior), and the ``config/text`` files."""
     from importlib.metadata import PackageNotFoundError, version
 
     h = hashlib.sha256()
     backend = backend or _lem.default_backend()
     h.update(f"backend={backend};stem={stem};".encode())
-    for pkg in ("simplemma", "nltk", "libvoikko"):
+    info = _lem.backend_info(backend)
+    h.update(";".join(f"{k}={v}" for k, v in sorted(info.items()) if k != "set_in").encode())
+    for pkg in ("simplemma", "nltk", "libvoikko", "pyvoikko"):
         try:
             h.update(f"{pkg}={version(pkg)};".encode())
         except PackageNotFoundError:

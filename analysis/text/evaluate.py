@@ -1,0 +1,412 @@
+"""Measure the lemmatiser on Universal Dependencies gold lemmas (CoNLL-U).
+
+Scoring (word by word, as the workspace lemmatises)
+---------------------------------------------------
+* Every syntactic word of the CoNLL-U file is one item, except multiword-token ranges
+  (``3-4``), empty nodes (``3.1``) and words whose UPOS is ``PUNCT`` or ``SYM``.
+* The lemmatiser sees **only the word form** (no UPOS, no features, no sentence): the
+  workspace has no tagger. UPOS and features are used only to *report* per class and to
+  apply the documented deviations below.
+* Gold and prediction are compared in lower case with the compound marks ``#`` removed
+  (TDT writes ``kansan#eläke``); hyphens are removed on both sides too, because TDT
+  writes ``1980#luku`` for ``1980-luvun`` and ``raaka#aine`` for ``raaka-aineiden``. FTB's homonym numbers and ``|``-separated alternatives are
+  not special-cased: the gold lemma is compared as written.
+* UD conventions are followed (participles are lemmatised to the verb, comparatives and
+  superlatives to the positive, adverbs are their own lemma), with one documented,
+  scored deviation, :data:`DEVIATIONS`: personal and demonstrative pronouns keep their
+  number (``me``, not UD's ``minä``; ``te`` not ``sinä``; ``he`` not ``hän``; ``ne`` not
+  TDT's ``se``), because who speaks as "we" and about "them" matters in the workshop
+  analysis (spoken ``ne`` is the everyday "they"). The gold lemma is rewritten accordingly
+  before comparison (from ``PronType=Prs|Dem`` + ``Number=Plur``).
+
+Splits
+------
+Only the UD *development* sets are available (no test sets, no informal-text treebank).
+Each file is split deterministically into a ``tune`` half and a ``heldout`` half
+(:func:`split_of`): TDT by document (the ``sent_id`` before the dot, e.g. ``b104``), FTB by
+sentence; a unit goes to ``heldout`` when the CRC-32 of its id is odd. The lemmatiser's
+frequency prior is learned from the ``tune`` halves only; the ``heldout`` halves are never
+looked at while tuning.
+
+Command line
+------------
+``python -m analysis.text.evaluate [FILE.conllu ...] [--backend NAME] [--split all|tune|heldout]
+[--lemmatiser-only]`` scores the workspace path (spoken-form normaliser, then lemmatiser,
+:func:`workspace_lemmas`; with ``--lemmatiser-only`` the lemmatiser alone) and prints overall and per-UPOS accuracy, the top error types, and words/s (cold and warm).
+Without files it evaluates ``<repo>/../shared/ud-finnish/*-dev.conllu``.
+
+Examples
+--------
+>>> w = Word("s1", "Meillä", "minä", "PRON", "Case=Ade|Number=Plur|Person=1|PronType=Prs")
+>>> gold_lemma(w)
+'me'
+>>> gold_lemma(Word("s1", "kansaneläke", "kansan#eläke", "NOUN", "_"))
+'kansaneläke'
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+import zlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from analysis.errors import DataError
+
+__all__ = [
+    "DEVIATIONS",
+    "SKIP_UPOS",
+    "Word",
+    "Result",
+    "read_conllu",
+    "split_of",
+    "gold_lemma",
+    "score",
+    "default_ud_dir",
+    "format_result",
+    "iter_split",
+    "workspace_lemmas",
+    "prior_rows",
+    "write_prior",
+    "source_of",
+    "main",
+]
+
+SKIP_UPOS = frozenset({"PUNCT", "SYM"})
+
+#: Deviations from UD, applied to the gold lemma before scoring:
+#: (UD lemma, PronType) of a PRON/DET with ``Number=Plur`` -> the lemma scored.
+#: Personal and demonstrative pronouns keep their number (FTB already does so for ne/nämä).
+DEVIATIONS: dict[tuple[str, str], str] = {
+    ("minä", "Prs"): "me",
+    ("sinä", "Prs"): "te",
+    ("hän", "Prs"): "he",
+    ("se", "Dem"): "ne",
+    ("tämä", "Dem"): "nämä",
+    ("tuo", "Dem"): "nuo",
+}
+
+#: TDT sent_id prefixes (document sources), after the TDT documentation. Blogs are the
+#: closest thing to informal written text in these files.
+TDT_SOURCES = {
+    "b": "blogs", "e": "EU texts", "f": "fiction", "fC": "fiction", "fD": "fiction",
+    "h": "other (h)", "j": "legal texts (JRC-Acquis)", "s": "student magazine",
+    "t": "financial news", "u": "university news", "w": "Wikipedia", "wn": "Wikinews",
+}
+
+
+@dataclass(frozen=True)
+class Word:
+    """One scored word of a CoNLL-U file (columns 2-4 and 6, plus its sentence id)."""
+
+    sent_id: str
+    form: str
+    lemma: str
+    upos: str
+    feats: str
+
+
+def read_conllu(path: str | Path) -> list[Word]:
+    """Syntactic words of a CoNLL-U file (ranges and empty nodes skipped, PUNCT/SYM kept).
+
+    Raises
+    ------
+    DataError
+        If a token line does not have 10 tab-separated columns (names file and line).
+    """
+    path = Path(path)
+    words: list[Word] = []
+    sent_id = ""
+    number = 0
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            if line.startswith("#"):
+                if line.startswith("# sent_id"):
+                    sent_id = line.split("=", 1)[1].strip()
+                continue
+            cols = line.split("\t")
+            if len(cols) != 10:
+                raise DataError(f"token line has {len(cols)} columns, CoNLL-U needs 10", file=path,
+                                location=f"line {number}", hint="Use a CoNLL-U file (tab-separated).")
+            if "-" in cols[0] or "." in cols[0]:
+                continue
+            words.append(Word(sent_id, cols[1], cols[2], cols[3], cols[5]))
+    return words
+
+
+def _unit(sent_id: str) -> str:
+    """Document of a TDT sentence (``b104.3`` -> ``b104``); FTB ids are their own unit."""
+    return sent_id.split(".", 1)[0] if "." in sent_id else sent_id
+
+
+def split_of(sent_id: str) -> str:
+    """``"tune"`` or ``"heldout"`` for a sentence id (deterministic, see module docs).
+
+    Examples
+    --------
+    >>> split_of("b104.1") == split_of("b104.7")
+    True
+    """
+    return "heldout" if zlib.crc32(_unit(sent_id).encode()) % 2 else "tune"
+
+
+def source_of(sent_id: str) -> str:
+    """TDT source prefix of a sentence id (``wn004.2`` -> ``wn``), ``""`` for FTB ids."""
+    match = re.match(r"^([a-zA-Z]+)\d+\.\d+$", sent_id)
+    return match.group(1) if match else ""
+
+
+def gold_lemma(word: Word, *, written: bool = False) -> str:
+    """The gold lemma as scored: lower case, ``#`` and ``-`` removed, :data:`DEVIATIONS` applied.
+
+    With ``written=True`` the lemma as the workspace should write it (for the frequency
+    prior): a ``#`` standing where the form has a hyphen becomes the hyphen
+    (``raaka#aine`` for ``raaka-aineiden`` -> ``raaka-aine``), other ``#`` are removed.
+    """
+    if written:
+        lemma = word.lemma.lower()
+        form = word.form.lower()
+        if "#" in lemma and "-" in form:
+            hyphened = lemma.replace("#", "-")
+            head = hyphened.rsplit("-", 1)[0] + "-"
+            lemma = hyphened if form.startswith(head) else lemma
+        lemma = lemma.replace("#", "") if lemma != "#" else lemma
+    else:
+        lemma = _plain(word.lemma)
+    if word.upos in ("PRON", "DET") and "Number=Plur" in word.feats:
+        feats = word.feats.split("|")
+        for (ud, kind), ours in DEVIATIONS.items():
+            if lemma == ud and f"PronType={kind}" in feats:
+                return ours
+    return lemma
+
+
+def _plain(lemma: str) -> str:
+    """Lower case, compound marks removed: ``#`` and the hyphen (TDT writes ``1980#luku`` for
+    ``1980-luvun`` and ``raaka#aine`` for ``raaka-aineiden``; the hyphen is dropped on both sides)."""
+    return lemma.replace("#", "").replace("-", "").lower() if lemma not in ("-", "#") else lemma
+
+
+def scored(words: Iterable[Word]) -> list[Word]:
+    """The words that are scored (PUNCT and SYM left out)."""
+    return [w for w in words if w.upos not in SKIP_UPOS]
+
+
+@dataclass
+class Result:
+    """Accuracy of one lemmatiser on one set of words."""
+
+    name: str
+    n: int = 0
+    correct: int = 0
+    by_upos: dict[str, list[int]] = field(default_factory=dict)  # upos -> [correct, n]
+    by_source: dict[str, list[int]] = field(default_factory=dict)
+    errors: Counter = field(default_factory=Counter)  # (form lower, predicted, gold) -> count
+    error_types: Counter = field(default_factory=Counter)
+    words_per_s_cold: float = 0.0
+    words_per_s_warm: float = 0.0
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.n if self.n else float("nan")
+
+
+def error_type(form: str, predicted: str, word: Word) -> str:
+    """A coarse, reportable class of one error (for the 'top error types' table)."""
+    gold = gold_lemma(word)
+    low = form.lower()
+    if "VerbForm=Part" in word.feats:
+        return f"{word.upos} participle"
+    if "Degree=Cmp" in word.feats or "Degree=Sup" in word.feats:
+        return f"{word.upos} comparative/superlative"
+    if predicted == low and gold != low:
+        return f"{word.upos} returned unchanged"
+    if gold.startswith(predicted) and len(predicted) < len(gold):
+        return f"{word.upos} compound cut short"
+    if word.upos == "PROPN":
+        return "PROPN other"
+    return f"{word.upos} other lemma"
+
+
+def score(words: Iterable[Word], lemmatise_many: Callable[[list[str]], dict[str, str]],
+          name: str = "") -> Result:
+    """Score a lemmatiser on CoNLL-U words.
+
+    Parameters
+    ----------
+    words : iterable of Word
+        PUNCT/SYM words are left out here.
+    lemmatise_many : callable
+        list of word forms -> dict form -> lemma (e.g. :func:`analysis.text.lemmatise.lemmatise_many`
+        with a fixed backend). Called twice: once cold and once warm, to time it.
+    name : str
+
+    Returns
+    -------
+    Result
+    """
+    items = scored(words)
+    forms = [w.form for w in items]
+    started = time.perf_counter()
+    predicted = lemmatise_many(forms)
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    lemmatise_many(forms)
+    warm = time.perf_counter() - started
+    res = Result(name=name, words_per_s_cold=len(forms) / cold if cold else float("inf"),
+                 words_per_s_warm=len(forms) / warm if warm else float("inf"))
+    by_upos: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_source: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for w in items:
+        got = _plain(predicted[w.form])
+        ok = got == gold_lemma(w)
+        res.n += 1
+        res.correct += ok
+        by_upos[w.upos][0] += ok
+        by_upos[w.upos][1] += 1
+        src = source_of(w.sent_id)
+        if src:
+            by_source[src][0] += ok
+            by_source[src][1] += 1
+        if not ok:
+            res.errors[(w.form.lower(), got, gold_lemma(w))] += 1
+            res.error_types[error_type(w.form, got, w)] += 1
+    res.by_upos = dict(sorted(by_upos.items(), key=lambda kv: -kv[1][1]))
+    res.by_source = dict(sorted(by_source.items()))
+    return res
+
+
+def format_result(res: Result, top: int = 12) -> str:
+    """A plain-text report of one :class:`Result`."""
+    lines = [f"== {res.name}: {res.correct}/{res.n} words = {res.accuracy:.2%}  "
+             f"({res.words_per_s_cold:,.0f} words/s cold, {res.words_per_s_warm:,.0f} words/s warm)"]
+    lines.append("   per UPOS: " + ", ".join(f"{u} {c / n:.1%} (n={n})" for u, (c, n) in res.by_upos.items()))
+    if res.by_source:
+        lines.append("   per TDT source: " + ", ".join(
+            f"{s} [{TDT_SOURCES.get(s, '?')}] {c / n:.1%} (n={n})" for s, (c, n) in res.by_source.items()))
+    lines.append("   top error types: " + ", ".join(f"{t} {k}" for t, k in res.error_types.most_common(top)))
+    lines.append("   top errors (form -> got / gold): " + ", ".join(
+        f"{f}->{g}/{e} x{k}" for (f, g, e), k in res.errors.most_common(top)))
+    return "\n".join(lines)
+
+
+def workspace_lemmas(forms: Iterable[str], backend: str | None = None) -> dict[str, str]:
+    """Lemmas as the workspace's tokens table makes them: the spoken-form normaliser
+    (table, then rules) first, then the lemmatiser; a multi-word standard form
+    (``niinku`` -> ``niin kuin``) gives its lemmas joined by a space.
+
+    Parameters
+    ----------
+    forms : iterable of str
+    backend : str, optional
+
+    Returns
+    -------
+    dict
+        form -> lemma, for each distinct form.
+    """
+    from analysis.text import lemmatise as lem
+    from analysis.text.normalise import load_spoken_forms, normalise_cached
+
+    table = load_spoken_forms()
+    backend = backend or lem.default_backend()
+    distinct = list(dict.fromkeys(forms))
+    normal = {f: normalise_cached(f.strip().lower(), table, backend) for f in distinct}
+    lemma_of = lem.lemmatise_many([p for parts in normal.values() for p in parts], backend=backend)
+    return {f: " ".join(lemma_of[p] for p in parts) for f, parts in normal.items()}
+
+
+def default_ud_dir() -> Path:
+    """``<repo>/../shared/ud-finnish`` (where CI and the workspace keep the UD dev sets)."""
+    return Path(__file__).resolve().parents[2].parent / "shared" / "ud-finnish"
+
+
+def iter_split(words: list[Word], split: str) -> Iterator[Word]:
+    """Words of one split (``"all"``, ``"tune"`` or ``"heldout"``)."""
+    for w in words:
+        if split == "all" or split_of(w.sent_id) == split:
+            yield w
+
+
+PRIOR_HEADER = """\
+# Frequency prior of the Jäkälä lemmatiser: word form, gold lemma, count.
+# DERIVED DATA, not written by hand. Built by `python -m analysis.text.evaluate --write-prior`
+# from the TUNING halves only (analysis.text.evaluate.split_of) of the development sets of
+#   * UD_Finnish-TDT (Turku Dependency Treebank; Haverinen et al., University of Turku),
+#     licensed CC BY-SA 4.0 <https://creativecommons.org/licenses/by-sa/4.0/>, and
+#   * UD_Finnish-FTB (FinnTreeBank 1, FIN-CLARIN, University of Helsinki), CC BY 4.0 / LGPLv3+,
+# <https://universaldependencies.org>. Lemmas lower-cased, '#' removed, the workspace's
+# pronoun-number deviation applied, PUNCT/SYM left out.
+# This file (only this file) is therefore licensed CC BY-SA 4.0, unlike the MIT code.
+"""
+
+
+def prior_rows(files: Iterable[str | Path]) -> list[tuple[str, str, int]]:
+    """(form, gold lemma, count) over the ``tune`` halves of CoNLL-U files, sorted."""
+    counts: Counter = Counter()
+    for path in files:
+        for w in scored(read_conllu(path)):
+            if split_of(w.sent_id) == "tune" and not w.form.startswith("#"):  # '#' starts a comment
+                counts[(w.form.lower(), gold_lemma(w, written=True))] += 1
+    return sorted(((f, lemma, n) for (f, lemma), n in counts.items()), key=lambda r: (r[0], r[1]))
+
+
+def write_prior(files: Iterable[str | Path], out: str | Path) -> int:
+    """Write the lemmatiser's frequency prior (see :data:`PRIOR_HEADER`); returns the row count."""
+    rows = prior_rows(files)
+    lines = [PRIOR_HEADER + "form\tlemma\tcount"] + [f"{f}\t{lemma}\t{n}" for f, lemma, n in rows
+                                                     if "\t" not in f and "\t" not in lemma]
+    Path(out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(lines) - 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: see the module docstring."""
+    from analysis.text import lemmatise as lem
+
+    parser = argparse.ArgumentParser(prog="python -m analysis.text.evaluate", description=__doc__.split("\n")[0])
+    parser.add_argument("files", nargs="*", type=Path, help="CoNLL-U files (default: ../shared/ud-finnish/*-dev.conllu)")
+    parser.add_argument("--backend", action="append", help="backend(s) to score (default: the configured one)")
+    parser.add_argument("--split", choices=("all", "tune", "heldout", "both"), default="both")
+    parser.add_argument("--top", type=int, default=12)
+    parser.add_argument("--lemmatiser-only", action="store_true",
+                        help="score lemmatise_many alone, without the spoken-form normaliser in front")
+    parser.add_argument("--write-prior", action="store_true",
+                        help="rebuild analysis/text/data/ud_fi_prior.tsv from the tune halves and stop")
+    args = parser.parse_args(argv)
+    files = args.files or sorted(default_ud_dir().glob("*-dev.conllu"))
+    if not files:
+        print(f"no CoNLL-U files given and none in {default_ud_dir()}", file=sys.stderr)
+        return 2
+    if args.write_prior:
+        lem.PRIOR_FILE.parent.mkdir(parents=True, exist_ok=True)
+        print(f"wrote {write_prior(files, lem.PRIOR_FILE)} rows to {lem.PRIOR_FILE}")
+        return 0
+    backends = args.backend or [lem.default_backend()]
+    splits = ("tune", "heldout") if args.split == "both" else (args.split,)
+    for backend in backends:
+        info = lem.backend_info(backend)
+        print(f"# backend {backend}: " + ", ".join(f"{k}={v}" for k, v in info.items() if k != "name"))
+        for path in files:
+            words = read_conllu(path)
+            for split in splits:
+                lem.clear_cache()
+                how = "lemmatiser only" if args.lemmatiser_only else "normalise + lemmatise"
+                res = score(list(iter_split(words, split)),
+                            (lambda forms, b=backend: lem.lemmatise_many(forms, backend=b)) if args.lemmatiser_only
+                            else (lambda forms, b=backend: workspace_lemmas(forms, b)),
+                            name=f"{path.name} [{split}] backend={backend}, {how}")
+                print(format_result(res, args.top))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

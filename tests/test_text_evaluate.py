@@ -1,0 +1,81 @@
+"""UD evaluation of the lemmatiser: scoring rules, deterministic splits, and a fast floor on
+a sample of the UD Finnish dev sets (skipped when ``<repo>/../shared/ud-finnish`` is absent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analysis.errors import DataError
+from analysis.text import evaluate as ev
+from analysis.text import lemmatise as lem
+
+UD = Path(__file__).resolve().parents[1].parent / "shared" / "ud-finnish"
+needs_ud = pytest.mark.skipif(not (UD / "fi_tdt-ud-dev.conllu").is_file(), reason=f"UD Finnish dev sets not in {UD}")
+needs_pyvoikko = pytest.mark.skipif("pyvoikko" not in lem.available_backends(), reason="pyvoikko not installed")
+
+CONLLU = """# sent_id = b001.1
+# text = Meillä oli kansaneläke.
+1-2\tMeillähän\t_\t_\t_\t_\t_\t_\t_\t_
+1\tMeillä\tminä\tPRON\t_\tCase=Ade|Number=Plur|Person=1|PronType=Prs\t2\tobl\t_\t_
+2\toli\tolla\tAUX\t_\t_\t0\troot\t_\t_
+3\tkansaneläke\tkansan#eläke\tNOUN\t_\t_\t2\tnsubj\t_\t_
+4\t.\t.\tPUNCT\t_\t_\t2\tpunct\t_\t_
+
+# sent_id = b002.1
+1\tNe\tse\tPRON\t_\tCase=Nom|Number=Plur|PronType=Dem\t0\troot\t_\t_
+"""
+
+
+def test_read_and_score_follow_the_documented_rules(tmp_path):
+    path = tmp_path / "x.conllu"
+    path.write_text(CONLLU, encoding="utf-8")
+    words = ev.read_conllu(path)
+    assert [w.form for w in words] == ["Meillä", "oli", "kansaneläke", ".", "Ne"]  # range line skipped
+    assert [w.form for w in ev.scored(words)] == ["Meillä", "oli", "kansaneläke", "Ne"]  # PUNCT left out
+    assert [ev.gold_lemma(w) for w in ev.scored(words)] == ["me", "olla", "kansaneläke", "ne"]  # deviations
+    fixed = {"Meillä": "me", "oli": "olla", "kansaneläke": "kansan#eläke", "Ne": "se"}
+    res = ev.score(words, lambda forms: {f: fixed[f] for f in forms}, name="t")
+    assert (res.correct, res.n) == (3, 4)
+    assert res.by_upos["PRON"] == [1, 2]
+    assert res.errors.most_common(1)[0][0] == ("ne", "se", "ne")
+    assert res.by_source == {"b": [3, 4]}
+    assert "PRON" in ev.format_result(res)
+
+
+def test_bad_conllu_line_names_file_and_line(tmp_path):
+    path = tmp_path / "bad.conllu"
+    path.write_text("# sent_id = a\n1\tsana\tsana\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"bad.conllu, line 2"):
+        ev.read_conllu(path)
+
+
+def test_split_is_deterministic_and_by_document():
+    assert ev.split_of("b104.1") == ev.split_of("b104.9")
+    ids = [f"w{i:03d}.1" for i in range(200)]
+    halves = [ev.split_of(i) for i in ids]
+    assert 60 < halves.count("heldout") < 140
+    assert halves == [ev.split_of(i) for i in ids]
+
+
+@needs_ud
+def test_prior_comes_from_the_tune_halves_only():
+    """The committed frequency prior equals a rebuild from the tune halves (never the held-out)."""
+    rows = ev.prior_rows(sorted(UD.glob("*-dev.conllu")))
+    committed = lem.PRIOR_FILE.read_text(encoding="utf-8")
+    body = [line for line in committed.splitlines() if line and not line.startswith("#")][1:]
+    assert body == [f"{f}\t{lemma}\t{n}" for f, lemma, n in rows]
+    assert "CC BY-SA 4.0" in committed and "Turku Dependency Treebank" in committed
+
+
+@needs_ud
+@needs_pyvoikko
+@pytest.mark.parametrize("name", ["fi_tdt-ud-dev.conllu", "fi_ftb-ud-dev.conllu"])
+def test_heldout_sample_accuracy_floor(name, capsys):
+    """First 2000 scored held-out words; the full figures come from the benchmark script."""
+    words = [w for w in ev.scored(ev.read_conllu(UD / name)) if ev.split_of(w.sent_id) == "heldout"][:2000]
+    res = ev.score(words, lambda forms: ev.workspace_lemmas(forms, "pyvoikko"), name=name)
+    with capsys.disabled():
+        print(f"\n[ud sample] {name} held-out first 2000: {res.accuracy:.2%}")
+    assert res.accuracy >= 0.92, ev.format_result(res)
