@@ -172,9 +172,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Re-assemble the findings report from the registries of earlier runs."""
     from analysis.findings.report import write_report
 
+    import warnings
+
     ws = _workspace(args)
     out_dir = Path(args.out) if args.out else None
-    paths = write_report(ws.root, language=args.language, out_dir=out_dir)
+    with warnings.catch_warnings(record=True) as caught:  # registries the batch did not record
+        warnings.simplefilter("always", UserWarning)
+        paths = write_report(ws.root, language=args.language, out_dir=out_dir)
+    for warning in caught:
+        print(f"jakala report: warning: {warning.message}", file=sys.stderr)
     for fmt, path in paths.items():
         print(f"{fmt:<5} {path}")
     return 0

@@ -13,11 +13,11 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = {
-    "20_workshops": {"project_root": "..", "run_name": "workshops", "work_packages": [], "workshops": [],
+    "20_workshops": {"project_root": "..", "run_name": "lab-20_workshops", "work_packages": [], "workshops": [],
                      "keyness_groups": ["young_person", "social_worker"], "kwic_terms": ["asuminen", "tukiasunto"],
                      "codebook": "config/codebook.yaml", "segment_unit": "turn", "language": "fi",
                      "min_cell_size": 5},
-    "30_diaries": {"project_root": "..", "run_name": "diaries", "work_packages": [], "date_from": "2024-03-01",
+    "30_diaries": {"project_root": "..", "run_name": "lab-30_diaries", "work_packages": [], "date_from": "2024-03-01",
                    "date_to": "2027-02-28", "codebook": "config/codebook.yaml", "language": "fi", "min_cell_size": 5},
 }
 

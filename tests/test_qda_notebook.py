@@ -37,7 +37,7 @@ def test_notebook_is_clean_and_parameterised():
     exec(first.source, namespace)
     assert {k: namespace[k] for k in ("project_root", "run_name", "coders", "codes", "unit", "codings",
                                       "language", "min_cell_size")} == {
-        "project_root": "..", "run_name": "coding_quality", "coders": [], "codes": [], "unit": "turn",
+        "project_root": "..", "run_name": "lab-40_coding_quality", "coders": [], "codes": [], "unit": "turn",
         "codings": "data/raw/codings/", "language": "fi", "min_cell_size": 5}
 
 

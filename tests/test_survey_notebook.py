@@ -18,7 +18,7 @@ NOTEBOOKS = PACKAGE_PROJECT_DIR / "notebooks"
 CONFIG = PACKAGE_PROJECT_DIR / "config"
 
 
-@pytest.mark.parametrize("name, run_name", [("10_survey.ipynb", "survey"), ("11_needs.ipynb", "needs")])
+@pytest.mark.parametrize("name, run_name", [("10_survey.ipynb", "lab-10_survey"), ("11_needs.ipynb", "lab-11_needs")])
 def test_notebook_structure(name, run_name):
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     nbformat.validate(nb)
