@@ -60,6 +60,10 @@ def _lemma_list(terms: str | Iterable[str]) -> list[str]:
     return found
 
 
+def _casefold(column: pd.Series) -> pd.Series:
+    return column.astype(str).str.casefold() if pd.api.types.is_string_dtype(column) else column
+
+
 def concordance(
     tokens: pd.DataFrame,
     segments: pd.DataFrame,
@@ -125,10 +129,10 @@ def concordance(
         hits = hits.sort_values(["_key", "segment_id", "position"], kind="stable").drop(columns="_key")
     elif sort == "right":
         hits = hits.sort_values(["right", "segment_id", "position"], kind="stable",
-                                key=lambda s: s.str.lower() if s.dtype == object else s)
+                                key=_casefold)
     elif sort == "keyword":
         hits = hits.sort_values(["keyword", "segment_id", "position"], kind="stable",
-                                key=lambda s: s.str.lower() if s.dtype == object else s)
+                                key=_casefold)
     n_hits = len(hits)
     n_pages = max(1, -(-n_hits // per_page))
     if page > n_pages:
