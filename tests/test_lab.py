@@ -369,7 +369,7 @@ def lab_workspace(tmp_path_factory):
     project = ["--root", str(root), "--project", str(PROJECT)]
     assert main([*project, "demo-data", "--seed", "2024", "--scale", "1"]) == 0
     assert main([*project, "ingest"]) == 0
-    assert main([*project, "run", "--no-progress", "--only", *BATCH_RUNS]) == 0
+    assert main([*project, "run", "--no-progress", *[a for run in BATCH_RUNS for a in ("--only", run)]]) == 0
     shutil.copytree(PROJECT / "notebooks", root / "notebooks")
     before = _tree_hashes(root, "reports", "figures")
     return root, before
