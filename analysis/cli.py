@@ -172,15 +172,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Re-assemble the findings report from the registries of earlier runs."""
     from analysis.findings.report import write_report
 
-    import warnings
-
     ws = _workspace(args)
     out_dir = Path(args.out) if args.out else None
-    with warnings.catch_warnings(record=True) as caught:  # registries the batch did not record
-        warnings.simplefilter("always", UserWarning)
-        paths = write_report(ws.root, language=args.language, out_dir=out_dir)
-    for warning in caught:
-        print(f"jakala report: warning: {warning.message}", file=sys.stderr)
+    paths = write_report(ws.root, language=args.language, out_dir=out_dir)
     for fmt, path in paths.items():
         print(f"{fmt:<5} {path}")
     return 0
@@ -261,12 +255,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _warning_printer(command: str, default):  # noqa: ANN001 - the warnings.showwarning signature
+    """Print the workspace's own warnings as ``jakala <command>: warning: …``; others as Python does."""
+
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+        if category.__module__.startswith("analysis."):
+            print(f"jakala {command}: warning: {message}", file=file or sys.stderr)
+        else:
+            default(message, category, filename, lineno, file, line)
+
+    return show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``jakala`` console script."""
+    import warnings
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_printer(args.command, warnings.showwarning)
+            return int(args.func(args) or 0)
     except JakalaError as exc:
         if args.debug:
             raise

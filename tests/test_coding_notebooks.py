@@ -103,7 +103,8 @@ def test_notebooks_run_on_small_workspace(tmp_path):
     for name, run in (("20_workshops", "workshops"), ("30_diaries", "diaries")):
         out = tmp_path / f"{name}.out.ipynb"
         papermill.execute_notebook(str(PROJECT / "notebooks" / f"{name}.ipynb"), str(out),
-                                   parameters={"project_root": str(tmp_path)}, cwd=str(PROJECT / "notebooks"),
+                                   parameters={"project_root": str(tmp_path), "run_name": run},
+                                   cwd=str(PROJECT / "notebooks"),
                                    progress_bar=False, kernel_name="python3")
         registry = json.loads((tmp_path / "reports" / "registry" / f"{run}.json").read_text(encoding="utf-8"))
         text = json.dumps(registry, ensure_ascii=False)
