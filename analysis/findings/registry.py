@@ -293,9 +293,9 @@ class Registry:
     run: str
     root: Path
     language: str = "fi"
+    preview: bool = field(default=False, kw_only=True)
     min_cell_size: int = 5
     items: list[dict] = field(default_factory=list)
-    preview: bool = False
 
     # ------------------------------------------------------------------ building
     @classmethod
