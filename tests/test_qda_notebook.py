@@ -47,7 +47,8 @@ def _run(root: Path, **parameters) -> dict:
     namespace: dict = {"display": lambda *args, **kwargs: None}
     cells = [c for c in nb.cells if c.cell_type == "code"]
     exec(cells[0].source, namespace)
-    namespace.update({"project_root": str(root), "codebook": str(CODEBOOK), "n_boot": 200, **parameters})
+    namespace.update({"project_root": str(root), "run_name": "coding_quality", "codebook": str(CODEBOOK), "n_boot": 200,
+                      **parameters})  # run_name as the batch passes it
     for cell in cells[1:]:
         exec(compile(cell.source, f"<{NOTEBOOK.name}>", "exec"), namespace)
     return namespace

@@ -53,7 +53,7 @@ def _run(name, overrides):
             continue
         exec(compile(cell.source, name, "exec"), namespace)  # noqa: S102 - our own notebook
         if "parameters" in cell.metadata.get("tags", []):
-            namespace.update(overrides)
+            namespace.update({"run_name": {"10_survey.ipynb": "survey", "11_needs.ipynb": "needs"}[name], **overrides})
     return namespace
 
 

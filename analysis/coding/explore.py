@@ -215,7 +215,8 @@ def current_rules(codebook: Codebook | str, code: str) -> dict:
 
     Examples
     --------
-    >>> rules = current_rules("config/codebook.yaml", "housing")
+    >>> from analysis.workspace import Workspace
+    >>> rules = current_rules(Workspace.discover().resolve_config("config/codebook.yaml"), "housing")
     >>> "*asunto" in rules["lemmas"]
     True
     """
