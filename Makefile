@@ -3,17 +3,23 @@
 # Jupyter kernel ("jakala") so papermill and JupyterLab use the same environment, then run.
 
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.jakala-installed
 JOBS   ?=
+# make lab: PORT=8890 BROWSER=no IP=0.0.0.0 LAB_ARGS="--IdentityProvider.token=..." (any jupyter lab option)
+PORT     ?= 8888
+IP       ?= localhost
+BROWSER  ?= yes
+LAB_ARGS ?=
 
 .PHONY: findings test lab list bench clean-outputs help venv
 
 help:
 	@echo "make findings  - set up, generate demo data if data/raw is empty, ingest, run the batch"
 	@echo "make test      - set up and run the tests"
-	@echo "make lab       - JupyterLab in the workspace environment"
+	@echo "make lab       - JupyterLab at the project root with the jakala kernel"
+	@echo "                 (options: PORT=8890 BROWSER=no IP=0.0.0.0 LAB_ARGS=\"...\")"
 	@echo "make list      - what the batch would run, and why"
 	@echo "make bench     - benchmark at scales 1, 10, 100 (slow)"
 
@@ -34,8 +40,13 @@ findings: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Opens at the project root (figures/, reports/, scratch/ browsable), new notebooks get the
+# workspace kernel; as root (containers) it adds --allow-root.
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --ServerApp.port=$(PORT) --ServerApp.ip=$(IP) \
+	  --MappingKernelManager.default_kernel_name=jakala \
+	  $(if $(filter no false 0,$(BROWSER)),--no-browser,) \
+	  $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
 
 list: $(STAMP)
 	$(BIN)/jakala list

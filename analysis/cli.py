@@ -255,12 +255,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _warning_printer(command: str, default):  # noqa: ANN001 - the warnings.showwarning signature
+    """Print the workspace's own warnings as ``jakala <command>: warning: …``; others as Python does."""
+
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+        if category.__module__.startswith("analysis."):
+            print(f"jakala {command}: warning: {message}", file=file or sys.stderr)
+        else:
+            default(message, category, filename, lineno, file, line)
+
+    return show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``jakala`` console script."""
+    import warnings
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_printer(args.command, warnings.showwarning)
+            return int(args.func(args) or 0)
     except JakalaError as exc:
         if args.debug:
             raise

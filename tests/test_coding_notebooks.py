@@ -13,11 +13,11 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = {
-    "20_workshops": {"project_root": "..", "run_name": "workshops", "work_packages": [], "workshops": [],
+    "20_workshops": {"project_root": "..", "run_name": "lab-20_workshops", "work_packages": [], "workshops": [],
                      "keyness_groups": ["young_person", "social_worker"], "kwic_terms": ["asuminen", "tukiasunto"],
                      "codebook": "config/codebook.yaml", "segment_unit": "turn", "language": "fi",
                      "min_cell_size": 5},
-    "30_diaries": {"project_root": "..", "run_name": "diaries", "work_packages": [], "date_from": "2024-03-01",
+    "30_diaries": {"project_root": "..", "run_name": "lab-30_diaries", "work_packages": [], "date_from": "2024-03-01",
                    "date_to": "2027-02-28", "codebook": "config/codebook.yaml", "language": "fi", "min_cell_size": 5},
 }
 
@@ -103,7 +103,8 @@ def test_notebooks_run_on_small_workspace(tmp_path):
     for name, run in (("20_workshops", "workshops"), ("30_diaries", "diaries")):
         out = tmp_path / f"{name}.out.ipynb"
         papermill.execute_notebook(str(PROJECT / "notebooks" / f"{name}.ipynb"), str(out),
-                                   parameters={"project_root": str(tmp_path)}, cwd=str(PROJECT / "notebooks"),
+                                   parameters={"project_root": str(tmp_path), "run_name": run},
+                                   cwd=str(PROJECT / "notebooks"),
                                    progress_bar=False, kernel_name="python3")
         registry = json.loads((tmp_path / "reports" / "registry" / f"{run}.json").read_text(encoding="utf-8"))
         text = json.dumps(registry, ensure_ascii=False)

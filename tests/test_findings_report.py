@@ -359,7 +359,7 @@ def test_notebook_is_clean_and_parameterised():
     assert "parameters" in code[0].metadata.get("tags", [])
     namespace: dict = {}
     exec(code[0].source, namespace)  # noqa: S102 - the parameters cell is plain assignments
-    assert namespace["project_root"] == ".." and namespace["run_name"] == "findings"
+    assert namespace["project_root"] == ".." and namespace["run_name"] == "lab-90_findings"
     assert namespace["language"] == "fi" and namespace["report_config"] == "config/report.yaml"
     assert "out_dir" in namespace
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)

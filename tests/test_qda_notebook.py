@@ -37,7 +37,7 @@ def test_notebook_is_clean_and_parameterised():
     exec(first.source, namespace)
     assert {k: namespace[k] for k in ("project_root", "run_name", "coders", "codes", "unit", "codings",
                                       "language", "min_cell_size")} == {
-        "project_root": "..", "run_name": "coding_quality", "coders": [], "codes": [], "unit": "turn",
+        "project_root": "..", "run_name": "lab-40_coding_quality", "coders": [], "codes": [], "unit": "turn",
         "codings": "data/raw/codings/", "language": "fi", "min_cell_size": 5}
 
 
@@ -47,7 +47,8 @@ def _run(root: Path, **parameters) -> dict:
     namespace: dict = {"display": lambda *args, **kwargs: None}
     cells = [c for c in nb.cells if c.cell_type == "code"]
     exec(cells[0].source, namespace)
-    namespace.update({"project_root": str(root), "codebook": str(CODEBOOK), "n_boot": 200, **parameters})
+    namespace.update({"project_root": str(root), "run_name": "coding_quality", "codebook": str(CODEBOOK), "n_boot": 200,
+                      **parameters})  # run_name as the batch passes it
     for cell in cells[1:]:
         exec(compile(cell.source, f"<{NOTEBOOK.name}>", "exec"), namespace)
     return namespace

@@ -18,7 +18,7 @@ NOTEBOOKS = PACKAGE_PROJECT_DIR / "notebooks"
 CONFIG = PACKAGE_PROJECT_DIR / "config"
 
 
-@pytest.mark.parametrize("name, run_name", [("10_survey.ipynb", "survey"), ("11_needs.ipynb", "needs")])
+@pytest.mark.parametrize("name, run_name", [("10_survey.ipynb", "lab-10_survey"), ("11_needs.ipynb", "lab-11_needs")])
 def test_notebook_structure(name, run_name):
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     nbformat.validate(nb)
@@ -53,7 +53,7 @@ def _run(name, overrides):
             continue
         exec(compile(cell.source, name, "exec"), namespace)  # noqa: S102 - our own notebook
         if "parameters" in cell.metadata.get("tags", []):
-            namespace.update(overrides)
+            namespace.update({"run_name": {"10_survey.ipynb": "survey", "11_needs.ipynb": "needs"}[name], **overrides})
     return namespace
 
 

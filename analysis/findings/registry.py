@@ -17,6 +17,21 @@ Every file is written through a temporary file and :func:`os.replace`, so a fail
 run never leaves a half-written file. Captions and texts are stored in Finnish and
 English; the report chooses the language.
 
+**Scratch runs.** A run whose name starts with ``lab-`` (the default ``run_name`` of every
+notebook opened in JupyterLab, e.g. ``lab-10_survey``) is an interactive exploration: it
+writes everything below ``scratch/<run>/`` and never touches ``figures/`` or
+``reports/``, which belong to the batch (``jakala run`` passes the batch's run names).
+In an interactive kernel a scratch run also *shows* each figure and published table
+inline, under its caption; the batch's executed notebooks keep no image previews (the
+published files are the one copy, and the leak gate can read every text output of an
+executed notebook but not the pixels of an embedded image).
+
+::
+
+    scratch/<run>/figures/<id>.png, .svg
+    scratch/<run>/tables/<id>.csv
+    scratch/<run>/registry.json
+
 Examples
 --------
 >>> import matplotlib; matplotlib.use("Agg")
@@ -38,7 +53,9 @@ import io
 import json
 import math
 import numbers
+import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,6 +94,59 @@ QUOTE_ROLES = (
     "researcher",
     "other",
 )
+
+#: A run named ``lab-…`` is a scratch run: interactive, written below :data:`SCRATCH_DIR`.
+SCRATCH_PREFIX = "lab-"
+
+#: Folder (below the workspace root) of the scratch runs; never read by the report.
+SCRATCH_DIR = "scratch"
+
+#: Resolution of the inline previews of a scratch run (the published PNG has 300 dpi).
+PREVIEW_DPI = 110
+
+#: Rows of a published table shown inline.
+PREVIEW_ROWS = 25
+
+_PREVIEW_LABEL = {"figure": {"fi": "Kuvio", "en": "Figure"}, "table": {"fi": "Taulukko", "en": "Table"}}
+
+
+class UnrecordedRunWarning(UserWarning):
+    """A registry in ``reports/registry/`` that the batch's manifest does not record."""
+
+
+def is_scratch_run(run_name: str) -> bool:
+    """Whether ``run_name`` names a scratch run (``lab-…``) rather than a batch run.
+
+    Examples
+    --------
+    >>> is_scratch_run("lab-10_survey"), is_scratch_run("survey")
+    (True, False)
+    """
+    return isinstance(run_name, str) and run_name.startswith(SCRATCH_PREFIX)
+
+
+def scratch_dir(run_name: str, root: str | Path) -> Path | None:
+    """``<root>/scratch/<run>`` for a scratch run, ``None`` for a batch run.
+
+    The ``90_findings`` notebook writes its draft here when run from JupyterLab.
+
+    Examples
+    --------
+    >>> scratch_dir("lab-90_findings", "/ws").as_posix(), scratch_dir("findings", "/ws")
+    ('/ws/scratch/lab-90_findings', None)
+    """
+    return Path(root) / SCRATCH_DIR / run_name if is_scratch_run(run_name) else None
+
+
+def in_interactive_kernel() -> bool:
+    """Whether the code runs in an IPython kernel (JupyterLab, nbclient, papermill)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with ipykernel
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
 
 #: Column names treated as counts when ``table(count_columns=None)``.
 COUNT_COLUMN_PATTERN = re.compile(r"^(n|count|frequency|freq)$|^n_|_n$|^count_|_count$")
@@ -215,11 +285,15 @@ class Registry:
         Language of the run's own display (captions are stored in both).
     min_cell_size : int
         ``k`` of the small-cell rule: counts 1..k-1 are suppressed in tables.
+    preview : bool
+        Show each figure and published table inline (set by :meth:`for_run` for scratch
+        runs in an interactive kernel).
     """
 
     run: str
     root: Path
     language: str = "fi"
+    preview: bool = field(default=False, kw_only=True)
     min_cell_size: int = 5
     items: list[dict] = field(default_factory=list)
 
@@ -231,6 +305,7 @@ class Registry:
         root: str | Path | None = None,
         language: str = "fi",
         min_cell_size: int = 5,
+        preview: bool | None = None,
     ) -> "Registry":
         """Start an empty registry for ``run_name`` below the workspace ``root``.
 
@@ -244,10 +319,19 @@ class Registry:
         language : {"fi", "en"}
         min_cell_size : int
             Small-cell threshold k (at least 2).
+        preview : bool, optional
+            Show figures and tables inline. Default: for a scratch run (``lab-…``) in an
+            interactive kernel, never for a batch run.
 
         Returns
         -------
         Registry
+
+        Warns
+        -----
+        UserWarning
+            When a batch run name is used from a JupyterLab session: that overwrites
+            the batch's published outputs (``jakala report`` then refuses them).
         """
         if not isinstance(run_name, str) or not ID_PATTERN.match(run_name):
             raise DataError(
@@ -264,20 +348,52 @@ class Registry:
                 hint="Use the project's rule (default 5).",
             )
         workspace = Workspace.discover(root=root)
-        return cls(run=run_name, root=workspace.root, language=language, min_cell_size=int(min_cell_size))
+        scratch = is_scratch_run(run_name)
+        if not scratch and os.environ.get("JPY_SESSION_NAME"):
+            warnings.warn(
+                f"run_name '{run_name}' is a batch run: this interactive session overwrites its published "
+                f"figures and tables, and `jakala report` refuses them until `jakala run` re-runs it. "
+                f"Use run_name = '{SCRATCH_PREFIX}…' to explore.",
+                UserWarning,
+                stacklevel=2,
+            )
+        if preview is None:
+            preview = scratch and in_interactive_kernel()
+        return cls(run=run_name, root=workspace.root, language=language, min_cell_size=int(min_cell_size),
+                   preview=bool(preview))  # fmt: skip
+
+    @property
+    def scratch(self) -> bool:
+        """Whether this is a scratch run (``lab-…``), written below ``scratch/<run>/``."""
+        return is_scratch_run(self.run)
 
     @property
     def path(self) -> Path:
-        """The registry file ``reports/registry/<run>.json``."""
+        """The registry file ``reports/registry/<run>.json`` (scratch: ``scratch/<run>/registry.json``)."""
+        if self.scratch:
+            return self.root / SCRATCH_DIR / self.run / "registry.json"
         return self.root / "reports" / "registry" / f"{self.run}.json"
 
     @property
     def figure_dir(self) -> Path:
+        if self.scratch:
+            return self.root / SCRATCH_DIR / self.run / "figures"
         return self.root / "figures" / self.run
 
     @property
     def table_dir(self) -> Path:
+        if self.scratch:
+            return self.root / SCRATCH_DIR / self.run / "tables"
         return self.root / "reports" / "tables" / self.run
+
+    def _show(self, kind: str, item_id: str, caption: dict, files: dict[str, str], content: Any) -> None:
+        """Display a finding inline: caption, where it was saved, then the image or table."""
+        from IPython.display import Markdown, display
+
+        label = _PREVIEW_LABEL[kind][self.language]
+        where = ", ".join(f"`{rel}`" for rel in files.values())
+        display(Markdown(f"**{label} {item_id}.** {caption[self.language]}  \n<small>{where}</small>"))
+        display(content)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -358,8 +474,13 @@ class Registry:
             )
         caption = _bilingual(caption, "caption", run=self.run, kind="figure", item_id=item_id)
         source = _bilingual(source, "source", run=self.run, kind="figure", item_id=item_id, required=False)
+        preview = None
         try:
             rendered = style.render_figure(fig)
+            if self.preview:
+                buffer = io.BytesIO()
+                fig.savefig(buffer, format="png", dpi=PREVIEW_DPI, facecolor="white")
+                preview = buffer.getvalue()
         finally:
             import matplotlib.pyplot as plt
 
@@ -381,6 +502,10 @@ class Registry:
                 "sha256": hashes,
             }
         )
+        if preview is not None:
+            from IPython.display import Image
+
+            self._show("figure", item_id, caption, {"png": files["png"]}, Image(data=preview, format="png"))
         return paths
 
     def table(
@@ -534,6 +659,8 @@ class Registry:
                 "sha256": {"csv": sha256_bytes(data)},
             }
         )
+        if self.preview:
+            self._show("table", item_id, caption, {"csv": self._rel(path)}, table.head(PREVIEW_ROWS))
         return table
 
     def number(self, id: str, value: Any, template: dict, fmt: str | None = None) -> str:
@@ -778,12 +905,19 @@ def load_registries(
     root: str | Path | None = None,
     exclude: tuple[str, ...] = ("findings",),
     verify: bool = True,
+    recorded_only: bool = True,
 ) -> list[RunFindings]:
-    """Read every saved registry of a workspace, in pipeline order.
+    """Read the registries the batch published, in pipeline order.
 
-    Runs are ordered as in ``reports/manifest.json`` (its ``runs`` in pipeline
-    order) when it exists; registries of runs the manifest does not list follow, by
-    file name. Each result carries the run's manifest status.
+    With a batch manifest (``reports/manifest.json``) only the registries of runs it
+    records are read, in its order; each carries the run's manifest status. A registry
+    the manifest does not know (written outside ``jakala run``, e.g. from JupyterLab with
+    a hand-set ``run_name``, or left by a run no longer in ``pipeline.yaml``) is left
+    out with an :class:`UnrecordedRunWarning`. A registry whose bytes differ from the
+    hash the batch recorded was overwritten after the batch: that stops the assembly,
+    because the draft would mix two analyses (e.g. "7 työpajaa" and "1 työpajaa").
+    Without a manifest every registry is read, by file name, with a warning. Scratch
+    runs (``scratch/``) are never read.
 
     Parameters
     ----------
@@ -793,26 +927,63 @@ def load_registries(
         Run names to leave out (the assembling run itself).
     verify : bool
         Check file hashes (see :func:`read_registry`).
+    recorded_only : bool
+        ``False`` reads every registry in ``reports/registry/`` (the old behaviour,
+        for inspecting a workspace by hand); nothing is checked against the manifest.
 
     Returns
     -------
     list of RunFindings
+
+    Raises
+    ------
+    DataError
+        When a registry differs from what the batch recorded.
     """
     root = Workspace.discover(root=root).root
     folder = root / "reports" / "registry"
     files = sorted(folder.glob("*.json")) if folder.is_dir() else []
     manifest_runs = read_manifest(root).get("runs") or {}
     order = {name: i for i, name in enumerate(manifest_runs)}
-    found = []
+    if recorded_only and not manifest_runs and files:
+        warnings.warn(
+            "no batch manifest (reports/manifest.json): using every registry in reports/registry/ as it is; "
+            "run `jakala run` for a draft the batch vouches for.",
+            UnrecordedRunWarning,
+            stacklevel=2,
+        )
+    found, unrecorded = [], []
     for file in files:
         if file.stem in exclude:
             continue
+        if recorded_only and manifest_runs and file.stem not in manifest_runs:
+            unrecorded.append(file.name)
+            continue
+        run_info = manifest_runs.get(file.stem) or {}
+        run_info = run_info if isinstance(run_info, dict) else {}
+        label = file.relative_to(root).as_posix()
+        recorded = (run_info.get("outputs") or {}).get(label)
+        if recorded_only and recorded and sha256_file(file) != recorded:
+            raise DataError(
+                f"the registry of run '{file.stem}' is not the one the batch recorded: it was overwritten "
+                "after the batch (e.g. by running its notebook in JupyterLab with the batch's run_name)",
+                file=file,
+                hint=f"Re-run it with `jakala run --only {file.stem}` (or `jakala run`); explore with "
+                f"run_name = '{SCRATCH_PREFIX}…', which writes to {SCRATCH_DIR}/ only.",
+            )
         findings = read_registry(file, root=root, verify=verify)
         if findings.run in exclude:
             continue
-        run_info = manifest_runs.get(findings.run) or {}
-        findings.status = run_info.get("status") if isinstance(run_info, dict) else None
+        findings.status = run_info.get("status")
         found.append(findings)
+    if unrecorded:
+        warnings.warn(
+            f"left out {len(unrecorded)} registr{'y' if len(unrecorded) == 1 else 'ies'} the batch did not record "
+            f"(reports/registry/{', '.join(unrecorded)}): written outside `jakala run`. Remove them, or add the run "
+            "to pipeline.yaml and run the batch.",
+            UnrecordedRunWarning,
+            stacklevel=2,
+        )
     found.sort(key=lambda f: (order.get(f.run, len(order)), f.path.name))
     return found
 
