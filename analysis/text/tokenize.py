@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from nltk.tokenize import RegexpTokenizer
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+if TYPE_CHECKING:  # NLTK is imported on first use: importing it takes about a second
+    from nltk.tokenize import RegexpTokenizer
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
 
 __all__ = [
     "ABBREVIATIONS",
@@ -49,7 +51,14 @@ TOKEN_PATTERN = rf"""
   | {_L}{_A}*(?:[-'’]{_A}+)*(?::{_L}+)?              # words, EU:n, Jäkälä-hanke, TP2C
 """
 
-_TOKENIZER = RegexpTokenizer(TOKEN_PATTERN, flags=re.UNICODE | re.MULTILINE | re.DOTALL | re.VERBOSE)
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> RegexpTokenizer:
+    from nltk.tokenize import RegexpTokenizer
+
+    return RegexpTokenizer(TOKEN_PATTERN, flags=re.UNICODE | re.MULTILINE | re.DOTALL | re.VERBOSE)
+
+
 _TOKEN_RE = re.compile(TOKEN_PATTERN, re.UNICODE | re.VERBOSE)
 
 # --------------------------------------------------------------------------- marks
@@ -156,7 +165,7 @@ def tokenize(text: str, *, marks: bool = False) -> list[str]:
         raise TypeError(f"tokenize expects a str, got {type(text).__name__}")
     if not marks:
         text = blank_marks(text)
-    return _TOKENIZER.tokenize(text)
+    return _tokenizer().tokenize(text)
 
 
 def token_spans(text: str, *, marks: bool = False) -> list[tuple[int, int]]:
@@ -201,6 +210,8 @@ ABBREVIATIONS: frozenset[str] = frozenset(
 
 @lru_cache(maxsize=1)
 def _punkt() -> PunktSentenceTokenizer:
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
     params = PunktParameters()
     params.abbrev_types = set(ABBREVIATIONS)
     return PunktSentenceTokenizer(params)
