@@ -22,6 +22,8 @@ Measured per scale:
   :func:`papermill_batch`); the cold ``--jobs 2`` batch is reported against it;
 * a **bare papermill loop**: the same runs, one after the other, with nothing of
   ``jakala run`` around them (no fingerprints, provenance or leak gate);
+* the cold batch with ``--warm-kernels`` (:mod:`analysis.pipeline.pool`), and whether
+  its figures and tables are byte-identical to the cold batch's;
 * each run's **cell time** (the sum of its cells' execution times, from the executed
   notebook of the ``--jobs 1`` batch, :func:`cell_times`) and its slowest cells.
 
@@ -57,6 +59,7 @@ class ScaleResult:
     peak_rss_mib: float = 0.0
     failures: list[str] = field(default_factory=list)
     cell_seconds: dict[str, float] = field(default_factory=dict)
+    warm_differs: list[str] | None = None
     slow_cells: dict[str, list[tuple[int, float, str]]] = field(default_factory=dict)
 
 
@@ -74,6 +77,18 @@ def _jakala(root: Path, *args: str, log: Path) -> tuple[float, int]:
 def _clear_outputs(root: Path) -> None:
     for sub in ("reports", "figures"):
         shutil.rmtree(root / sub, ignore_errors=True)
+
+
+def _output_hashes(root: Path) -> dict[str, str]:
+    """SHA-256 of every figure and table a batch wrote (to compare two batches' results)."""
+    import hashlib
+
+    out = {}
+    for folder in (root / "figures", root / "reports" / "tables"):
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file():
+                out[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
 
 
 def _touch_one_diary(root: Path) -> Path:
@@ -286,6 +301,12 @@ def bench_scale(scale: int, base: Path, jobs: int = 2) -> ScaleResult:
     _clear_outputs(root)
     step("batch_cold_jobs2", "run", "--jobs", str(jobs), "--no-progress")
     step("batch_noop", "run", "--jobs", str(jobs), "--no-progress")
+    cold_outputs = _output_hashes(root)
+    _clear_outputs(root)
+    step("batch_cold_warm", "run", "--jobs", str(jobs), "--no-progress", "--warm-kernels")
+    warm_outputs = _output_hashes(root)
+    res.warm_differs = sorted(k for k in cold_outputs.keys() | warm_outputs.keys()
+                              if cold_outputs.get(k) != warm_outputs.get(k))
     grid_root = base / f"scale-{scale}-grid"  # its own workspace: the grid's outputs stay out of the batch's report
     shutil.rmtree(grid_root, ignore_errors=True)
     shutil.copytree(root / "data" / "processed", grid_root / "data" / "processed")
@@ -347,6 +368,15 @@ def format_table(results: list[ScaleResult], jobs: int) -> str:
     row(f"kernel floor, --jobs {jobs}", sec("kernel_floor"))
     row(f"batch cold --jobs {jobs} / kernel floor", [
         f"{r.seconds['batch_cold_jobs2'] / r.seconds['kernel_floor']:.2f}×" if r.seconds.get("kernel_floor") else "–"
+        for r in results
+    ])  # fmt: skip
+    row(f"batch cold, --jobs {jobs} --warm-kernels", sec("batch_cold_warm"))
+    row("  warm-kernel batch / kernel floor", [
+        f"{r.seconds['batch_cold_warm'] / r.seconds['kernel_floor']:.2f}×"
+        if r.seconds.get("batch_cold_warm") and r.seconds.get("kernel_floor") else "–" for r in results
+    ])  # fmt: skip
+    row("  figures and tables identical to the cold batch", [
+        "–" if r.warm_differs is None else ("yes" if not r.warm_differs else f"no: {len(r.warm_differs)} differ")
         for r in results
     ])  # fmt: skip
     row("bare papermill loop (one after the other)", sec("papermill_loop"))
