@@ -15,7 +15,17 @@ Measured per scale:
 * the re-run after one diary document changed: which runs re-ran, and the time of
   ``ingest`` + ``run``;
 * text pipeline tokens per second, cold and cached;
-* peak memory of the largest process.
+* peak memory of the largest process;
+* the **kernel floor**: the same runs, each notebook cut down to its ``parameters`` cell
+  and the standard imports (pandas, numpy, matplotlib, scipy.stats, seaborn), executed
+  with papermill stage by stage with the same ``--jobs`` (:func:`floor_notebook`,
+  :func:`papermill_batch`); the cold ``--jobs 2`` batch is reported against it;
+* a **bare papermill loop**: the same runs, one after the other, with nothing of
+  ``jakala run`` around them (no fingerprints, provenance or leak gate);
+* the cold batch with ``--warm-kernels`` (:mod:`analysis.pipeline.pool`), and whether
+  its figures and tables are byte-identical to the cold batch's;
+* each run's **cell time** (the sum of its cells' execution times, from the executed
+  notebook of the ``--jobs 1`` batch, :func:`cell_times`) and its slowest cells.
 
 The result is a Markdown table written to ``<out>/benchmark.md`` with the machine's core
 count; README quotes the latest one.
@@ -48,6 +58,9 @@ class ScaleResult:
     tokens_per_second_cached: float = 0.0
     peak_rss_mib: float = 0.0
     failures: list[str] = field(default_factory=list)
+    cell_seconds: dict[str, float] = field(default_factory=dict)
+    warm_differs: list[str] | None = None
+    slow_cells: dict[str, list[tuple[int, float, str]]] = field(default_factory=dict)
 
 
 def _jakala(root: Path, *args: str, log: Path) -> tuple[float, int]:
@@ -64,6 +77,18 @@ def _jakala(root: Path, *args: str, log: Path) -> tuple[float, int]:
 def _clear_outputs(root: Path) -> None:
     for sub in ("reports", "figures"):
         shutil.rmtree(root / sub, ignore_errors=True)
+
+
+def _output_hashes(root: Path) -> dict[str, str]:
+    """SHA-256 of every figure and table a batch wrote (to compare two batches' results)."""
+    import hashlib
+
+    out = {}
+    for folder in (root / "figures", root / "reports" / "tables"):
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file():
+                out[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
 
 
 def _touch_one_diary(root: Path) -> Path:
@@ -90,6 +115,139 @@ stages:
         grid: {min_cell_size: [3, 4, 5, 6, 7, 8, 9, 10]}
         needs: []
 """
+
+
+#: The imports every notebook pays at least (the kernel floor's one code cell).
+FLOOR_IMPORTS = "import pandas as pd\nimport numpy as np\nimport matplotlib\nimport matplotlib.pyplot as plt\n" \
+    "import scipy.stats\nimport seaborn as sns"
+
+
+def floor_notebook(notebook: dict) -> dict:
+    """The notebook cut down to its ``parameters`` cell and the standard imports.
+
+    Parameters
+    ----------
+    notebook : dict
+        A notebook (nbformat 4 JSON).
+
+    Returns
+    -------
+    dict
+        A new notebook: the ``parameters`` cell (so papermill injects the same
+        parameters) and one cell of :data:`FLOOR_IMPORTS`.
+
+    Raises
+    ------
+    ValueError
+        When the notebook has no cell tagged ``parameters``.
+    """
+    cells = [c for c in notebook.get("cells", [])
+             if c.get("cell_type") == "code" and "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not cells:
+        raise ValueError("the notebook has no cell tagged 'parameters'")
+    imports = {"cell_type": "code", "execution_count": None, "id": "floor-imports", "metadata": {},
+               "outputs": [], "source": FLOOR_IMPORTS}
+    return {**notebook, "cells": [json.loads(json.dumps(cells[0])), imports]}
+
+
+def cell_times(path: str | Path) -> list[tuple[int, float, str]]:
+    """Execution time of each code cell of an executed notebook.
+
+    From the kernel's own time stamps (``execution`` metadata: ``iopub.execute_input``
+    to ``shell.execute_reply``), which papermill records; its ``papermill.duration``
+    when those are missing.
+
+    Returns
+    -------
+    list of (cell index, seconds, first source line)
+    """
+    notebook = json.loads(Path(path).read_text(encoding="utf-8"))
+    out = []
+    for index, cell in enumerate(notebook.get("cells", [])):
+        if cell.get("cell_type") != "code":
+            continue
+        meta = cell.get("metadata", {})
+        stamps = meta.get("execution", {})
+        if "iopub.execute_input" in stamps and "shell.execute_reply" in stamps:
+            seconds = (datetime.fromisoformat(stamps["shell.execute_reply"].replace("Z", "+00:00"))
+                       - datetime.fromisoformat(stamps["iopub.execute_input"].replace("Z", "+00:00"))).total_seconds()
+        elif meta.get("papermill", {}).get("duration") is not None:
+            seconds = float(meta["papermill"]["duration"])
+        else:
+            continue
+        source = "".join(cell.get("source", "")).strip().splitlines()
+        out.append((index, round(seconds, 3), source[0][:80] if source else ""))
+    return out
+
+
+def _execute_one(spec: dict) -> float:
+    import papermill as pm
+
+    started = time.perf_counter()
+    pm.execute_notebook(spec["notebook"], spec["output"], parameters=spec["parameters"], kernel_name=spec["kernel"],
+                        cwd=spec["cwd"], progress_bar=False, extra_arguments=["--IPKernelApp.log_level=ERROR"])
+    return time.perf_counter() - started
+
+
+def papermill_batch(root: Path, out: Path, *, jobs: int, floor: bool) -> float:
+    """Execute the pipeline's runs with papermill alone; return the seconds taken.
+
+    Parameters
+    ----------
+    root : Path
+        The workspace root (its ``data/processed`` must exist).
+    out : Path
+        Folder for the executed (and, for the floor, the cut-down) notebooks.
+    jobs : int
+        Worker processes per stage (``1``: one run after the other, in pipeline order).
+    floor : bool
+        Run :func:`floor_notebook` versions of the notebooks (the kernel floor) instead
+        of the notebooks themselves (the bare papermill loop).
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from analysis.pipeline.plan import load_pipeline
+    from analysis.pipeline.run import resolve_kernel
+    from analysis.workspace import Workspace
+
+    ws = Workspace.discover(root=root, project=find_project_dir())
+    pipeline = load_pipeline(ws)
+    kernel = resolve_kernel(None)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
+        for stage in pipeline.stages:
+            specs = []
+            for run in (r for r in pipeline.runs if r.stage == stage):
+                notebook = ws.project / run.notebook
+                if floor:
+                    cut = out / f"{run.name}.floor-input.ipynb"
+                    cut.write_text(json.dumps(floor_notebook(json.loads(notebook.read_text(encoding="utf-8")))),
+                                   encoding="utf-8")
+                    notebook = cut
+                specs.append({"notebook": str(notebook), "output": str(out / f"{run.name}.ipynb"),
+                              "parameters": {"project_root": str(ws.root), "run_name": run.name, **run.parameters},
+                              "kernel": kernel, "cwd": str((ws.project / run.notebook).parent)})
+            if jobs > 1:
+                list(pool.map(_execute_one, specs))
+            else:
+                for spec in specs:
+                    _execute_one(spec)
+    return time.perf_counter() - started
+
+
+def _papermill(root: Path, out: Path, *, jobs: int, floor: bool, log: Path) -> tuple[float, int]:
+    """:func:`papermill_batch` in a fresh subprocess (as ``jakala run`` is); (seconds, exit code)."""
+    cmd = [sys.executable, "-m", "analysis.bench", "papermill", str(root), str(out), str(jobs), "floor" if floor else "full"]
+    started = time.perf_counter()
+    with open(log, "a", encoding="utf-8") as handle:
+        handle.write(f"\n$ {' '.join(cmd)}\n")
+        handle.flush()
+        proc = subprocess.run(cmd, stdout=handle, stderr=subprocess.STDOUT, check=False,
+                              env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                                  filter(None, [str(find_project_dir()), os.environ.get("PYTHONPATH")]))})
+    return time.perf_counter() - started, proc.returncode
 
 
 def _text_rate(root: Path) -> tuple[int, float, float]:
@@ -128,10 +286,27 @@ def bench_scale(scale: int, base: Path, jobs: int = 2) -> ScaleResult:
     step("demo_data", "demo-data", "--scale", str(scale), "--seed", "2024")
     step("ingest_cold", "ingest")
     step("ingest_noop", "ingest")
+    for label, n, floor in (("kernel_floor", jobs, True), ("papermill_loop", 1, False)):
+        seconds, code = _papermill(root, base / f"scale-{scale}-{label}", jobs=n, floor=floor, log=log)
+        res.seconds[label] = round(seconds, 2)
+        if code != 0:
+            res.failures.append(f"{label} (exit {code}, see {log})")
+        shutil.rmtree(base / f"scale-{scale}-{label}", ignore_errors=True)
+        _clear_outputs(root)  # the loop's notebooks wrote figures and registries
     step("batch_cold_jobs1", "run", "--jobs", "1", "--no-progress")
+    for executed in sorted((root / "reports" / "notebooks").glob("*.ipynb")):
+        cells = cell_times(executed)
+        res.cell_seconds[executed.stem] = round(sum(c[1] for c in cells), 2)
+        res.slow_cells[executed.stem] = [c for c in cells if c[1] > 1.0]
     _clear_outputs(root)
     step("batch_cold_jobs2", "run", "--jobs", str(jobs), "--no-progress")
     step("batch_noop", "run", "--jobs", str(jobs), "--no-progress")
+    cold_outputs = _output_hashes(root)
+    _clear_outputs(root)
+    step("batch_cold_warm", "run", "--jobs", str(jobs), "--no-progress", "--warm-kernels")
+    warm_outputs = _output_hashes(root)
+    res.warm_differs = sorted(k for k in cold_outputs.keys() | warm_outputs.keys()
+                              if cold_outputs.get(k) != warm_outputs.get(k))
     grid_root = base / f"scale-{scale}-grid"  # its own workspace: the grid's outputs stay out of the batch's report
     shutil.rmtree(grid_root, ignore_errors=True)
     shutil.copytree(root / "data" / "processed", grid_root / "data" / "processed")
@@ -190,6 +365,25 @@ def format_table(results: list[ScaleResult], jobs: int) -> str:
         f"{r.seconds['grid_jobs1'] / r.seconds['grid_jobs2']:.2f}×" if r.seconds.get("grid_jobs2") else "–"
         for r in results
     ])  # fmt: skip
+    row(f"kernel floor, --jobs {jobs}", sec("kernel_floor"))
+    row(f"batch cold --jobs {jobs} / kernel floor", [
+        f"{r.seconds['batch_cold_jobs2'] / r.seconds['kernel_floor']:.2f}×" if r.seconds.get("kernel_floor") else "–"
+        for r in results
+    ])  # fmt: skip
+    row(f"batch cold, --jobs {jobs} --warm-kernels", sec("batch_cold_warm"))
+    row("  warm-kernel batch / kernel floor", [
+        f"{r.seconds['batch_cold_warm'] / r.seconds['kernel_floor']:.2f}×"
+        if r.seconds.get("batch_cold_warm") and r.seconds.get("kernel_floor") else "–" for r in results
+    ])  # fmt: skip
+    row("  figures and tables identical to the cold batch", [
+        "–" if r.warm_differs is None else ("yes" if not r.warm_differs else f"no: {len(r.warm_differs)} differ")
+        for r in results
+    ])  # fmt: skip
+    row("bare papermill loop (one after the other)", sec("papermill_loop"))
+    runs = sorted({name for r in results for name in r.cell_seconds})
+    row("cell time, all runs (--jobs 1 batch)", [f"{sum(r.cell_seconds.values()):.1f} s" for r in results])
+    for name in runs:
+        row(f"  cell time: {name}", [f"{r.cell_seconds[name]:.1f} s" if name in r.cell_seconds else "–" for r in results])
     row("no-op re-run of the batch", sec("batch_noop"))
     row("cold batch / no-op re-run", [
         f"{r.seconds['batch_cold_jobs2'] / r.seconds['batch_noop']:.0f}×" if r.seconds.get("batch_noop") else "–"
@@ -211,6 +405,11 @@ def format_table(results: list[ScaleResult], jobs: int) -> str:
                 lines.append("")
                 lines.append(f"Scale 10 → 100 (ingestion + batch, --jobs {jobs}): {t10:.1f} s → {t100:.1f} s, "
                              f"ratio {t100 / t10:.1f} (≤ 12 means no worse than linear).")  # fmt: skip
+    slow = [(r.scale, name, cell) for r in results for name, cells in sorted(r.slow_cells.items()) for cell in cells]
+    if slow:
+        lines += ["", "Cells over 1 s (--jobs 1 batch):", ""]
+        lines += [f"- scale {scale}, {name}, cell {index}: {seconds:.1f} s — `{first}`"
+                  for scale, name, (index, seconds, first) in slow]
     if failures:
         lines += ["", "Failures:"] + [f"- {f}" for f in failures]
     return "\n".join(lines)
@@ -229,3 +428,10 @@ def run_benchmark(scales: list[int], out: Path, jobs: int = 2, keep: bool = Fals
     command = f"jakala bench --scales {' '.join(str(s) for s in scales)} --jobs {jobs}"
     (out / "benchmark.md").write_text(f"Command: `{command}`\n\n{table}\n", encoding="utf-8")
     return table
+
+
+if __name__ == "__main__":  # python -m analysis.bench papermill ROOT OUT JOBS floor|full (used by bench_scale)
+    if len(sys.argv) != 6 or sys.argv[1] != "papermill" or sys.argv[5] not in ("floor", "full"):
+        sys.exit("usage: python -m analysis.bench papermill ROOT OUT JOBS floor|full")
+    seconds = papermill_batch(Path(sys.argv[2]), Path(sys.argv[3]), jobs=int(sys.argv[4]), floor=sys.argv[5] == "floor")
+    print(f"{sys.argv[5]}: {seconds:.1f} s")

@@ -86,6 +86,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         kernel=args.kernel,
         execution_timeout=args.cell_timeout,
         progress=not args.no_progress,
+        warm_kernels=args.warm_kernels,
     )
     for line in summary_lines(batch, ws):
         print(line)
@@ -231,6 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cell-timeout", type=int, default=1800, help="seconds one cell may take (default 1800)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-scan", action="store_true", help="skip the leak gate (never before publishing)")
+    p.add_argument("--warm-kernels", action="store_true",
+                   help="reuse each worker's kernel across runs, reset before each run (imports paid once)")
 
     p = add("scan", cmd_scan, "leak gate: scan outputs for identifiers")
     p.add_argument("paths", nargs="*", help="files or folders (default: reports/, figures/, data/processed/)")

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.coding.codebook import Codebook, as_codebook
+from analysis.coding.codebook import Codebook, LemmaPattern, RuleSet, as_codebook
 from analysis.errors import DataError
 from analysis.validation import require_columns
 
@@ -71,6 +71,92 @@ def segment_lemmas(tokens: pd.DataFrame) -> dict[str, list[str]]:
     frame = frame[frame["lemma"].str.contains(_WORD_RE)]
     frame = frame.sort_values(["segment_id", "position"], kind="stable")
     return {str(seg): list(group) for seg, group in frame.groupby("segment_id", sort=False)["lemma"]}
+
+
+class _VocabularyMatcher:
+    """The codebook's lemma patterns resolved once over the vocabulary of a token table.
+
+    :meth:`analysis.coding.codebook.LemmaPattern.find` tests every wildcard pattern
+    against every lemma of every segment. Here each pattern is matched once against the
+    distinct lemmas (the vocabulary); a segment's hits are then a set intersection, and a
+    code whose trigger lemmas are disjoint from a segment's lemmas is not evaluated at all.
+    :meth:`hits` gives exactly what :meth:`analysis.coding.codebook.RuleSet.hits` gives
+    (the tests compare the two on the whole demo corpus).
+
+    Parameters
+    ----------
+    vocabulary : set of str
+        Every lemma that occurs in the segments to code.
+    """
+
+    def __init__(self, vocabulary: set[str]) -> None:
+        self.vocabulary = frozenset(vocabulary)
+        self._words: dict[str, frozenset[str]] = {}
+
+    def word_matches(self, word: re.Pattern[str]) -> frozenset[str]:
+        """Vocabulary lemmas that one pattern word full-matches (computed once per word)."""
+        key = word.pattern
+        if key not in self._words:
+            self._words[key] = frozenset(lemma for lemma in self.vocabulary if word.fullmatch(lemma))
+        return self._words[key]
+
+    def pattern_triggers(self, pattern: LemmaPattern) -> frozenset[str]:
+        """Lemmas of which a segment must hold at least one for ``pattern`` to match."""
+        if pattern.exact:
+            return frozenset([pattern.text])
+        return self.word_matches(pattern.words[0])
+
+    def triggers(self, rules: RuleSet) -> frozenset[str]:
+        """Lemmas of which a segment must hold one for any lemma or co-occurrence rule to fire.
+
+        Regex rules are not covered (they search the joined lemma text): test them apart.
+        """
+        out: set[str] = set()
+        for pattern in rules.lemmas:
+            out |= self.pattern_triggers(pattern)
+        for group in rules.groups:
+            if group:  # every slot must match: the first slot's alternatives suffice as triggers
+                for alt in group[0]:
+                    out |= self.pattern_triggers(alt)
+        return frozenset(out)
+
+    def find(self, pattern: LemmaPattern, lemmas: list[str], lemma_set: frozenset[str]) -> list[str]:
+        """As :meth:`LemmaPattern.find`, by set intersection with the precomputed matches."""
+        if pattern.exact:
+            return [pattern.text] if pattern.text in lemma_set else []
+        if len(pattern.words) == 1:
+            return sorted(lemma_set & self.word_matches(pattern.words[0]))
+        if any(lemma_set.isdisjoint(self.word_matches(word)) for word in pattern.words):
+            return []
+        n = len(pattern.words)
+        matches = [self.word_matches(word) for word in pattern.words]
+        found: list[str] = []
+        for start in range(len(lemmas) - n + 1):
+            if all(lemmas[start + i] in matches[i] for i in range(n)):
+                phrase = " ".join(lemmas[start:start + n])
+                if phrase not in found:
+                    found.append(phrase)
+        return found
+
+    def hits(self, rules: RuleSet, lemmas: list[str], lemma_set: frozenset[str], lemma_text: str) -> list[str]:
+        """As :meth:`RuleSet.hits` (same hits, same order), with :meth:`find`."""
+        out: list[str] = []
+        for pattern in rules.lemmas:
+            out.extend(self.find(pattern, lemmas, lemma_set))
+        for group in rules.groups:
+            found = []
+            for slot in group:
+                matched = [m for alt in slot for m in self.find(alt, lemmas, lemma_set)]
+                if not matched:
+                    break
+                found.append(matched[0])
+            else:
+                out.append("+".join(found))
+        for rx in rules.regex:
+            m = rx.search(lemma_text)
+            if m:
+                out.append(f're"{m.group(0)}"')
+        return list(dict.fromkeys(out))
 
 
 def select_unit(segments: pd.DataFrame, unit: str | None) -> pd.DataFrame:
@@ -145,22 +231,32 @@ def autocode(
                         location=f"row {int(duplicated.index[0]) + 1}" if isinstance(duplicated.index[0], int) else None,
                         hint="Each segment needs its own id; rebuild the segments table.")
     lemmas_by_segment = segment_lemmas(tokens)
+    matcher = _VocabularyMatcher({lemma for lemmas in lemmas_by_segment.values() for lemma in lemmas})
 
     codes = list(codebook)
     # children before parents, so a parent can inherit from its sub-themes
     bottom_up = sorted(codes, key=lambda c: -c.level)
     children = {code.id: codebook.children(code.id) for code in codes}
+    # codes whose positive rules can fire on a segment: set operations over the vocabulary
+    triggers = {code.id: matcher.triggers(code.rules) for code in codes}
+    # segments on which a regex rule of a code fires (regex rules are not tied to lemmas)
+    texts = {segment_id: " ".join(lemmas) for segment_id, lemmas in lemmas_by_segment.items()}
+    regex_fires = {code.id: {segment_id for segment_id, text in texts.items()
+                             if any(rx.search(text) for rx in code.rules.regex)}
+                   for code in codes if code.rules.regex}
     rows: list[dict] = []
     for segment_id in ids:
         lemmas = lemmas_by_segment.get(segment_id, [])
         if not lemmas:
             continue
         lemma_set = frozenset(lemmas)
-        lemma_text = " ".join(lemmas)
+        lemma_text = texts[segment_id]
         found: dict[str, tuple[list[str], int]] = {}
         for code in bottom_up:
-            own = code.rules.hits(lemmas, lemma_set, lemma_text) if not code.rules.empty else []
-            if own and not code.exclude_rules.empty and code.exclude_rules.hits(lemmas, lemma_set, lemma_text):
+            own: list[str] = []
+            if not lemma_set.isdisjoint(triggers[code.id]) or segment_id in regex_fires.get(code.id, ()):
+                own = matcher.hits(code.rules, lemmas, lemma_set, lemma_text)
+            if own and not code.exclude_rules.empty and matcher.hits(code.exclude_rules, lemmas, lemma_set, lemma_text):
                 own = []
             via = [child for child in children[code.id] if child in found]
             if own or via:

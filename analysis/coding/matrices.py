@@ -435,14 +435,17 @@ def code_trend(timeline: pd.DataFrame, *, by: str | list[str] | None = None) -> 
 
 def _logistic_or(years: np.ndarray, coded: np.ndarray, entries: np.ndarray) -> dict:
     """Odds ratio per year from a quasi-binomial GLM on grouped counts (dispersion ≥ 1; {} when it fails)."""
-    import statsmodels.api as sm
+    # the GLM modules only: statsmodels.api imports every model (seconds per kernel)
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
+    from statsmodels.tools.tools import add_constant
 
     endog = np.column_stack([coded, entries - coded])
-    exog = sm.add_constant(years, has_constant="add")
+    exog = add_constant(years, has_constant="add")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = sm.GLM(endog, exog, family=sm.families.Binomial()).fit(tol=1e-13, maxiter=200)
+            fit = GLM(endog, exog, family=families.Binomial()).fit(tol=1e-13, maxiter=200)
         beta, se = float(fit.params[1]), float(fit.bse[1])
         df_resid = float(fit.df_resid)
         pearson = float(np.sum(fit.resid_pearson**2))

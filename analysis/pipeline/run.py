@@ -238,6 +238,11 @@ def _execute(spec: dict[str, Any]) -> dict[str, Any]:
     last: dict[str, Any] = {}
     for attempt in (1, 2):
         try:
+            warm = {}
+            if spec.get("warm_kernels"):  # opt-in: this worker's kernel, reset for the run (pipeline/pool.py)
+                from analysis.pipeline.pool import warm_kernel
+
+                warm["km"] = warm_kernel(spec)
             nb = pm.execute_notebook(
                 spec["notebook"],
                 spec["output"],
@@ -249,6 +254,7 @@ def _execute(spec: dict[str, Any]) -> dict[str, Any]:
                 execution_timeout=spec["execution_timeout"],
                 # keeps the batch log readable: ipykernel otherwise warns about TCP transport on every start
                 extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                **warm,
             )
             if nb.metadata.get("papermill", {}).get("exception"):
                 return {"status": "failed", "ename": "Exception", "evalue": "the notebook recorded an exception",
@@ -357,6 +363,7 @@ def run_batch(
     execution_timeout: int = 1800,
     progress: bool = True,
     log: Callable[[str], None] | None = None,
+    warm_kernels: bool = False,
 ) -> BatchResult:
     """Run the batch (see the module docstring for the rules).
 
@@ -380,6 +387,9 @@ def run_batch(
         Show a tqdm progress bar.
     log : callable, optional
         Where to write one line per finished run (default: through tqdm).
+    warm_kernels : bool
+        Reuse each worker's kernel for its next runs, reset to a fresh namespace before
+        each (:mod:`analysis.pipeline.pool`); default: a fresh kernel per run.
 
     Returns
     -------
@@ -456,6 +466,7 @@ def run_batch(
                     "cwd": str((ws.project / run.notebook).parent),
                     "start_timeout": start_timeout,
                     "execution_timeout": execution_timeout,
+                    "warm_kernels": warm_kernels,
                 }
                 specs[run.name] = (run, reason, inputs, backup, tmp_nb, spec, _now())
             if jobs > 1 and len(specs) > 1:

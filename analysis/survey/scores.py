@@ -151,28 +151,49 @@ def scale_scores(
     0  baseline       R001  role_clarity   3.75        4           4
     """
     scale_ids = list(scales) if scales is not None else instrument.scale_ids
-    frames = []
-    for order, scale_id in enumerate(scale_ids):
+    chosen = []
+    for scale_id in scale_ids:
         try:
-            scale = instrument.scale(scale_id)
+            chosen.append(instrument.scale(scale_id))
         except KeyError:
             raise DataError(f"scale '{scale_id}' is not in instrument '{instrument.id}'", location="scales",
                             hint=f"Scales: {', '.join(instrument.scale_ids)}.") from None
-        wide = item_matrix(responses, instrument, scale.items)
-        n_answered = wide.notna().sum(axis=1)
-        n_items = len(scale.items)
-        enough = n_answered / n_items >= scale.min_answered - 1e-9
-        score = wide.mean(axis=1, skipna=True).where(enough)
-        frames.append(pd.DataFrame({
-            "wave": wide.index.get_level_values("wave"),
-            "respondent": wide.index.get_level_values("respondent"),
-            "scale": scale_id,
-            "score": score.to_numpy(dtype=float),
-            "n_items": n_items,
-            "n_answered": n_answered.to_numpy(dtype=int),
-            "_order": order,
-        }))
-    if not frames:
+    if not chosen:
         return pd.DataFrame(columns=SCORE_COLUMNS)
-    out = pd.concat(frames, ignore_index=True).sort_values(["_order", "wave", "respondent"], kind="stable")
-    return out.drop(columns="_order").reset_index(drop=True)[SCORE_COLUMNS]
+    # one item matrix for every item of the chosen scales; each scale is then a column slice
+    items = list(dict.fromkeys(item for scale in chosen for item in scale.items))
+    wide = item_matrix(responses, instrument, items)
+    values = wide.to_numpy(dtype=float)
+    answered = ~np.isnan(values)
+    # a respondent belongs to a scale's rows when they have a row (even an empty answer) for one of its items
+    rcol = respondent_column(responses)
+    sub = responses.loc[responses["item"].isin(items), ["wave", rcol, "item"]]
+    present = np.zeros(values.shape, dtype=bool)
+    rows = wide.index.get_indexer(pd.MultiIndex.from_arrays([sub["wave"], sub[rcol]]))
+    present[rows, pd.Index(items).get_indexer(sub["item"])] = True
+    column = {item: i for i, item in enumerate(items)}
+    waves = wide.index.get_level_values("wave").to_numpy()
+    respondents = wide.index.get_level_values("respondent").to_numpy()
+    frames = []
+    for scale in chosen:
+        cols = [column[item] for item in scale.items]
+        keep = present[:, cols].any(axis=1)
+        n_items = len(scale.items)
+        n_answered = answered[keep][:, cols].sum(axis=1)
+        total = np.zeros(int(keep.sum()))
+        for col in cols:  # item by item, in item order: the same sums as DataFrame.mean(axis=1)
+            total += np.where(answered[keep, col], values[keep, col], 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            score = total / n_answered
+        enough = n_answered / n_items >= scale.min_answered - 1e-9
+        score = np.where(enough & (n_answered > 0), score, np.nan)
+        frames.append(pd.DataFrame({
+            "wave": waves[keep],
+            "respondent": respondents[keep],
+            "scale": scale.id,
+            "score": score.astype(float),
+            "n_items": n_items,
+            "n_answered": n_answered.astype(int),
+        }))
+    # wide is sorted by (wave, respondent): scale order, then wave and respondent
+    return pd.concat(frames, ignore_index=True)[SCORE_COLUMNS]

@@ -215,7 +215,10 @@ def share_trend(shares: pd.DataFrame, *, time: str = "date") -> pd.DataFrame:
     >>> share_trend(s.assign(share=s.n_words_role / s.n_words))["direction"].tolist()
     ['increasing', 'increasing']
     """
-    import statsmodels.api as sm
+    # the GLM modules only: statsmodels.api imports every model (seconds per kernel)
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
+    from statsmodels.tools.tools import add_constant
 
     need = [c for c in ("n_words", "n_words_role") if c not in shares.columns]
     if need:
@@ -245,8 +248,8 @@ def share_trend(shares: pd.DataFrame, *, time: str = "date") -> pd.DataFrame:
         rows.append(dict(method="spearman", n_workshops=n, statistic=float(rho), ci_low=np.nan, ci_high=np.nan,
                          p=float(p), direction=_direction(rho, p)))
         endog = np.column_stack([data["n_words_role"].to_numpy(float), (data["n_words"] - data["n_words_role"]).to_numpy(float)])
-        exog = sm.add_constant(x.to_numpy(float))
-        fit = sm.GLM(endog, exog, family=sm.families.Binomial()).fit(tol=1e-13, maxiter=200)
+        exog = add_constant(x.to_numpy(float))
+        fit = GLM(endog, exog, family=families.Binomial()).fit(tol=1e-13, maxiter=200)
         df_resid = float(fit.df_resid)
         pearson = float(np.sum(fit.resid_pearson**2))
         dispersion = max(1.0, pearson / df_resid) if df_resid > 0 else 1.0

@@ -1,0 +1,183 @@
+"""Warm kernels: a batch worker keeps its Jupyter kernel and reuses it for its next runs.
+
+Opt-in (``jakala run --warm-kernels``). Without it every run starts a fresh kernel and
+pays the kernel start and the imports of pandas, numpy, matplotlib, scipy and the
+notebook's own libraries again: on a small data set that is most of a run's time (the
+benchmark's *kernel floor*). With it, each batch worker process starts one kernel on its
+first run, pre-imports :data:`PRELOAD`, and hands the same kernel to papermill for every
+later run it executes (``papermill.execute_notebook(..., km=...)``).
+
+Each run stays isolated:
+
+* **a fresh namespace** — before each run the kernel's user namespace is reset
+  (``InteractiveShell.reset(new_session=True)``), every ``analysis`` module is dropped
+  from ``sys.modules`` (so module-level state of the project's code starts afresh; it is
+  re-imported from source, which is cheap), open matplotlib figures are closed, the
+  backend a fresh kernel has is restored (a notebook may have switched to Agg) and so are
+  the ``rcParams`` a fresh kernel starts with (``matplotlib.rc_file_defaults``), and the
+  working directory is set to the notebook's folder as for a fresh kernel;
+* **its own outputs and provenance** — papermill still writes the run's own executed
+  notebook; figures, tables, the registry and the manifest record are written exactly
+  as with a fresh kernel (the batch runner does not know the difference);
+* a kernel that died, or that does not answer the reset (still busy with a cell that
+  timed out), is replaced by a fresh one; a kernel is retired after
+  :data:`MAX_RUNS_PER_KERNEL` runs.
+
+Third-party modules stay imported between runs: that is the saving. A notebook that
+relies on a third-party module's global state being pristine (beyond matplotlib's
+``rcParams``) should not be run warm.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+from typing import Any
+
+__all__ = ["PRELOAD", "MAX_RUNS_PER_KERNEL", "WarmKernel", "warm_kernel", "discard_kernel", "reset_code"]
+
+#: Imported once per kernel, before its first run (what the notebooks import anyway).
+PRELOAD = """
+import matplotlib
+matplotlib._jakala_fresh_backend = matplotlib.get_backend()
+import pandas, numpy, scipy.stats, matplotlib.pyplot, seaborn, pyarrow.parquet
+import statsmodels.stats.multitest, statsmodels.genmod.generalized_linear_model, sklearn.decomposition
+"""
+
+#: A kernel is replaced after this many runs (bounds any slow growth of its memory).
+MAX_RUNS_PER_KERNEL = 20
+
+
+def reset_code(cwd: str) -> str:
+    """The code run in a warm kernel before each run: a fresh namespace, in ``cwd``.
+
+    Parameters
+    ----------
+    cwd : str
+        The notebook's folder (papermill's ``cwd``; a fresh kernel is started there).
+
+    Returns
+    -------
+    str
+        Python source for the kernel.
+    """
+    return f"""
+get_ipython().reset(new_session=True)
+import os as _os, sys as _sys
+for _name in [n for n in _sys.modules if n == "analysis" or n.startswith("analysis.")]:
+    del _sys.modules[_name]
+import matplotlib as _mpl
+if "matplotlib.pyplot" in _sys.modules:
+    _sys.modules["matplotlib.pyplot"].close("all")
+    if _mpl.get_backend() != getattr(_mpl, "_jakala_fresh_backend", _mpl.get_backend()):
+        _sys.modules["matplotlib.pyplot"].switch_backend(_mpl._jakala_fresh_backend)
+_mpl.rc_file_defaults()
+_os.chdir({json.dumps(str(cwd))})
+get_ipython().reset(new_session=True)
+"""
+
+
+class WarmKernel:
+    """One running kernel, reused for several notebook runs.
+
+    Parameters
+    ----------
+    kernel_name : str
+        Jupyter kernel name (as for papermill).
+    start_timeout : int
+        Seconds to wait for the kernel to answer.
+    preload : str
+        Code executed once after start (:data:`PRELOAD`).
+    """
+
+    def __init__(self, kernel_name: str, *, start_timeout: int = 120, preload: str = PRELOAD) -> None:
+        from jupyter_client.manager import KernelManager
+
+        self.kernel_name = kernel_name
+        self.runs = 0
+        self.km = KernelManager(kernel_name=kernel_name)
+        self.km.start_kernel(extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        try:
+            self.run_code(preload if preload.strip() else "pass", timeout=start_timeout)
+        except Exception:
+            self.shutdown()
+            raise
+
+    def run_code(self, code: str, *, timeout: float = 120) -> None:
+        """Execute ``code`` in the kernel; raise ``RuntimeError`` when it fails.
+
+        Each call uses its own short-lived client: a client kept open stops receiving
+        replies once papermill has driven the kernel through a client of its own.
+        """
+        kc = self.km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=timeout)
+            reply = kc.execute_interactive(code, store_history=False, timeout=timeout, output_hook=lambda msg: None)
+        finally:
+            kc.stop_channels()
+        content = reply.get("content", {})
+        if content.get("status") != "ok":
+            raise RuntimeError(f"warm kernel: {content.get('ename', 'error')}: {content.get('evalue', '')}")
+
+    def prepare(self, cwd: str, *, timeout: float = 30) -> None:
+        """Reset the kernel for the next run (see :func:`reset_code`)."""
+        self.run_code(reset_code(cwd), timeout=timeout)
+
+    def alive(self) -> bool:
+        return bool(self.km.is_alive())
+
+    def shutdown(self) -> None:
+        """Stop the kernel."""
+        if self.km.has_kernel:
+            self.km.shutdown_kernel(now=True)
+
+
+_KERNEL: WarmKernel | None = None
+
+
+def warm_kernel(spec: dict[str, Any]) -> Any:
+    """The kernel manager of this process's warm kernel, reset for the run in ``spec``.
+
+    Called by the batch runner (``analysis.pipeline.run._execute``) when
+    ``spec["warm_kernels"]`` is set; the returned manager goes to papermill as ``km=``.
+
+    Parameters
+    ----------
+    spec : dict
+        The run's execution spec: ``kernel``, ``cwd``, ``start_timeout``.
+
+    Returns
+    -------
+    jupyter_client.KernelManager
+    """
+    global _KERNEL
+    if _KERNEL is not None and (_KERNEL.kernel_name != spec["kernel"] or _KERNEL.runs >= MAX_RUNS_PER_KERNEL
+                                or not _KERNEL.alive()):
+        discard_kernel()
+    for attempt in (1, 2):
+        if _KERNEL is None:
+            _KERNEL = WarmKernel(spec["kernel"], start_timeout=int(spec.get("start_timeout", 120)))
+        try:
+            _KERNEL.prepare(spec["cwd"])
+            break
+        except Exception:  # a kernel still busy with a timed-out cell, or broken: start a fresh one
+            discard_kernel()
+            if attempt == 2:
+                raise
+    _KERNEL.runs += 1
+    return _KERNEL.km
+
+
+def discard_kernel() -> None:
+    """Shut this process's warm kernel down (when it is replaced, and at exit)."""
+    global _KERNEL
+    kernel, _KERNEL = _KERNEL, None
+    if kernel is not None:
+        try:
+            kernel.shutdown()
+        except Exception:  # noqa: BLE001 - a kernel that is already gone
+            pass
+
+
+atexit.register(discard_kernel)
