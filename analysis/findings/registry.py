@@ -136,8 +136,9 @@ def format_value(value: Any, language: str, fmt: str | None = None) -> str:
     value : number or str
     language : {"fi", "en"}
     fmt : str, optional
-        A Python format spec (``".1f"``, ``",d"``, ``".0%"``); default: integers as is,
-        other numbers with two decimals. Finnish output uses a decimal comma, a
+        A Python format spec (``".1f"``, ``",d"``, ``".0%"``); default: formatted from
+        the value: whole numbers without decimals, others with at most two decimals
+        and no trailing zeros (``69.2`` → ``69,2``, ``5.0`` → ``5``). Finnish output uses a decimal comma, a
         non-breaking space as thousands separator and before ``%``.
 
     Examples
@@ -146,6 +147,10 @@ def format_value(value: Any, language: str, fmt: str | None = None) -> str:
     '37,5\\xa0%'
     >>> format_value(1234, "en", ",d")
     '1,234'
+    >>> format_value(round(100 * 9 / 13, 1), "fi")
+    '69,2'
+    >>> format_value(47.0, "fi")
+    '47'
     """
     value = _plain(value)
     if value is None:
@@ -153,7 +158,11 @@ def format_value(value: Any, language: str, fmt: str | None = None) -> str:
     if isinstance(value, str) or not isinstance(value, numbers.Real):
         return str(value)
     if fmt is None:
-        return style.format_number(value, language)
+        if isinstance(value, numbers.Integral) or float(value).is_integer():
+            return style.format_number(int(round(float(value))), language)
+        # From the value: at most two decimals, no trailing zeros (69.2 -> "69,2", not "69,20").
+        decimals = len(f"{round(float(value), 2):.2f}".rstrip("0").split(".")[1])
+        return style.format_number(float(value), language, decimals)
     text = format(value, fmt)
     if language == "fi":
         text = text.replace(",", "\u00a0").replace(".", ",")

@@ -80,44 +80,20 @@ PALETTE: tuple[str, ...] = (
     OKABE_ITO["black"],
 )
 
-#: The same colour for the same role or wave in every figure of the report.
-ROLE_COLOURS: dict[str, str] = {
-    "social_worker": OKABE_ITO["bluish_green"],
-    "social_counsellor": OKABE_ITO["orange"],
-    "other": OKABE_ITO["grey"],
-    "young_person": OKABE_ITO["vermillion"],
-    "facilitator": OKABE_ITO["black"],
-    "expert_by_experience": OKABE_ITO["reddish_purple"],
-    "partner": OKABE_ITO["yellow"],
-    "researcher": "#666666",
-    "baseline": OKABE_ITO["sky_blue"],
-    "followup": OKABE_ITO["blue"],
-}
+def _vocabulary():
+    from analysis.vocabulary import vocabulary
 
-#: Fixed colours for the pilot municipalities (south-west service area of Lapland).
-MUNICIPALITY_COLOURS: dict[str, str] = {
-    "Kemi": OKABE_ITO["blue"],
-    "Keminmaa": OKABE_ITO["orange"],
-    "Simo": OKABE_ITO["bluish_green"],
-    "Tervola": OKABE_ITO["vermillion"],
-    "Tornio": OKABE_ITO["reddish_purple"],
-    "Ylitornio": OKABE_ITO["sky_blue"],
-    "other_lapland": OKABE_ITO["grey"],
-}
+    return vocabulary()
 
-#: Labels of roles and waves in Finnish and English.
-ROLE_LABELS: dict[str, dict[str, str]] = {
-    "social_worker": {"fi": "sosiaalityöntekijä", "en": "social worker"},
-    "social_counsellor": {"fi": "sosiaaliohjaaja", "en": "social counsellor"},
-    "other": {"fi": "muu", "en": "other"},
-    "young_person": {"fi": "nuori", "en": "young person"},
-    "facilitator": {"fi": "fasilitaattori", "en": "facilitator"},
-    "expert_by_experience": {"fi": "kokemusasiantuntija", "en": "expert by experience"},
-    "partner": {"fi": "yhteistyökumppani", "en": "partner"},
-    "researcher": {"fi": "tutkija", "en": "researcher"},
-    "baseline": {"fi": "alkukartoitus", "en": "baseline"},
-    "followup": {"fi": "loppukartoitus", "en": "follow-up"},
-}
+
+#: The same colour for the same role or wave in every figure (from config/vocabulary.yaml).
+ROLE_COLOURS: dict[str, str] = {**_vocabulary().colours("roles"), **_vocabulary().colours("waves")}
+
+#: Fixed colours for the pilot municipalities (from config/vocabulary.yaml).
+MUNICIPALITY_COLOURS: dict[str, str] = _vocabulary().colours("municipalities")
+
+#: Labels of roles and waves in Finnish and English (from config/vocabulary.yaml).
+ROLE_LABELS: dict[str, dict[str, str]] = {**_vocabulary().labels("roles"), **_vocabulary().labels("waves")}
 
 #: Matplotlib settings of the report style.
 RC_PARAMS: dict[str, object] = {
@@ -191,7 +167,9 @@ def new_figure(width: str = "full", height_cm: float | None = None, **subplot_kw
 
 
 def role_label(role: str, language: str = "fi") -> str:
-    """Return the fi/en label of a role or wave id; unknown ids are returned as is.
+    """Return the fi/en label of a role, wave or other coded value; unknown ids are returned as is.
+
+    Labels come from ``config/vocabulary.yaml`` (:mod:`analysis.vocabulary`).
 
     Examples
     --------
@@ -201,14 +179,14 @@ def role_label(role: str, language: str = "fi") -> str:
     'follow-up'
     """
     _check_language(language)
-    return ROLE_LABELS.get(role, {}).get(language, role)
+    return _vocabulary().label(role, language)
 
 
 def palette_for(groups: Iterable[str]) -> dict[str, str]:
     """Return a colour for every group, fixed colours first.
 
-    Roles, waves and municipalities get their fixed colour (:data:`ROLE_COLOURS`,
-    :data:`MUNICIPALITY_COLOURS`); other groups get the remaining palette colours in
+    Roles, waves and municipalities get their fixed colour (``colour`` in
+    ``config/vocabulary.yaml``); other groups get the remaining palette colours in
     sorted order of their names, so the result does not depend on the order of rows.
 
     Parameters
@@ -227,7 +205,7 @@ def palette_for(groups: Iterable[str]) -> dict[str, str]:
     {'followup': '#0072B2', 'baseline': '#56B4E9'}
     """
     ordered = list(dict.fromkeys(str(g) for g in groups))
-    fixed = {**ROLE_COLOURS, **MUNICIPALITY_COLOURS}
+    fixed = _vocabulary().colours()
     colours = {g: fixed[g] for g in ordered if g in fixed}
     used = set(colours.values())
     free = [c for c in PALETTE if c not in used] or list(PALETTE)

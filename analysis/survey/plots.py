@@ -3,8 +3,8 @@
 Every function takes tidy DataFrames and returns a matplotlib :class:`~matplotlib.figure.Figure`
 (never shows it). Labels are Finnish by default, English with ``language="en"``.
 The report style and group colours come from :mod:`analysis.findings.style`
-(``apply_style``, ``palette_for``, ``role_label``); if that module is not available the
-fallback colours of :data:`FALLBACK_COLOURS` are used, so colours live in one place.
+(``apply_style``, ``palette_for``, ``role_label``), which read the labels and colours of
+``config/vocabulary.yaml``; :data:`FALLBACK_COLOURS` only holds the neutral line colours.
 """
 
 from __future__ import annotations
@@ -24,9 +24,7 @@ __all__ = ["likert_diverging", "scale_scores_plot", "forest_plot", "prevalence_p
 
 #: Colours used only when analysis.findings.style is missing (Okabe–Ito).
 FALLBACK_COLOURS = {
-    "social_worker": "#009E73", "social_counsellor": "#E69F00", "other": "#999999",
-    "baseline": "#56B4E9", "followup": "#0072B2", "cycle": ["#0072B2", "#E69F00", "#009E73", "#D55E00",
-                                                            "#CC79A7", "#56B4E9", "#999999"],
+    "cycle": ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#999999"],
     "line": "#BBBBBB", "point": "#000000",
 }
 
@@ -41,14 +39,6 @@ TEXT = {
     "missing": {"fi": "puuttuu", "en": "missing"},
 }
 
-_GROUP_LABELS = {
-    "social_worker": {"fi": "sosiaalityöntekijä", "en": "social worker"},
-    "social_counsellor": {"fi": "sosiaaliohjaaja", "en": "social counsellor"},
-    "other": {"fi": "muu", "en": "other"},
-    "baseline": {"fi": "alkukartoitus", "en": "baseline"},
-    "followup": {"fi": "loppukartoitus", "en": "follow-up"},
-    "all": {"fi": "kaikki", "en": "all"},
-}
 
 
 def _style():
@@ -81,11 +71,10 @@ def _palette(groups: Sequence[str]) -> dict[str, str]:
 
 
 def group_label(group: str, language: str = "fi") -> str:
-    """fi/en label of a role or wave id (the id itself when unknown)."""
-    style = _style()
-    if style is not None and hasattr(style, "role_label") and str(group) in getattr(style, "ROLE_LABELS", {}):
-        return style.role_label(str(group), language)
-    return _GROUP_LABELS.get(str(group), {}).get(language, str(group))
+    """fi/en label of a role, wave or other coded value (config/vocabulary.yaml; the id when unknown)."""
+    from analysis.vocabulary import vocabulary
+
+    return vocabulary().label(str(group), language)
 
 
 def _check_language(language: str) -> None:

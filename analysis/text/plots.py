@@ -82,9 +82,9 @@ def plot_talk_share(participation: pd.DataFrame, shares: pd.DataFrame | None = N
     order_ws = list(shares["workshop_id"]) if shares is not None and "workshop_id" in shares else sorted(wide.index)
     order_ws = [w for w in order_ws if w in wide.index] + [w for w in sorted(wide.index) if w not in order_ws]
     wide = wide.loc[order_ws]
-    default_order = ["young_person", "expert_by_experience", "social_worker", "social_counsellor", "partner",
-                     "researcher", "facilitator"]
-    roles = role_order or [r for r in default_order if r in wide.columns] + sorted(r for r in wide.columns if r not in default_order)
+    from analysis.vocabulary import vocabulary
+
+    roles = role_order or vocabulary().order(list(wide.columns), "roles")  # config/vocabulary.yaml: young people first
     colours = style.palette_for(roles)
     fig, ax = style.new_figure("full", height_cm=8.0)
     x = np.arange(len(wide))
