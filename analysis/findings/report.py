@@ -109,6 +109,10 @@ APPENDIX = {
     "fingerprint": {"fi": "Tunniste (SHA-256)", "en": "Fingerprint (SHA-256)"},
     "file": {"fi": "Tiedosto", "en": "File"},
     "sha256": {"fi": "SHA-256", "en": "SHA-256"},
+    "inputs_in_xlsx": {
+        "fi": "Ajojen parametrit ja kaikki {n} syötetiedostoa SHA-256-tarkisteineen ovat tiedostossa tables.xlsx.",
+        "en": "The runs' parameters and all {n} input files with their SHA-256 are in the file tables.xlsx.",
+    },
 }
 
 _INT = re.compile(r"^-?\d+$")
@@ -259,22 +263,45 @@ def _provenance_blocks(manifest: dict, language: str) -> list[dict]:
     for name, info in runs.items():
         if not isinstance(info, dict):
             continue
-        params = json.dumps(info.get("parameters") or {}, ensure_ascii=False, sort_keys=True)
-        run_rows.append([name, str(info.get("notebook", "")), str(info.get("status", "")), params, str(info.get("fingerprint") or "")])
+        status = str(info.get("status", ""))
+        fingerprint = str(info.get("fingerprint") or "")
+        run_rows.append([name, str(info.get("notebook", "")), _vocab().label(status, language) if status else "–",
+                         fingerprint[:12] + ("…" if len(fingerprint) > 12 else "")])
         for path, digest in sorted((info.get("inputs") or {}).items()):
             if (path, digest) not in seen:
                 seen.add((path, digest))
                 input_rows.append([path, str(digest)])
     if run_rows:
         blocks.append({"type": "heading", "level": 3, "text": t["runs"]})
-        header = [t["run"], t["notebook"], t["status"], t["parameters"], t["fingerprint"]]
+        header = [t["run"], t["notebook"], t["status"], t["fingerprint"]]
         blocks.append({"type": "table", "number": None, "label": None, "caption": None, "header": header,
                        "rows": run_rows, "values": run_rows, "notes": None, "key": None, "small": True})
     if input_rows:
-        blocks.append({"type": "heading", "level": 3, "text": t["inputs"]})
-        blocks.append({"type": "table", "number": None, "label": None, "caption": None, "header": [t["file"], t["sha256"]],
-                       "rows": input_rows, "values": input_rows, "notes": None, "key": None, "small": True})
+        blocks.append({"type": "paragraph", "text": t["inputs_in_xlsx"].format(n=len(input_rows))})
     return blocks
+
+
+def _provenance_sheets(manifest: dict, language: str) -> list[dict]:
+    """The full provenance (parameters, every input file with its SHA-256) for tables.xlsx."""
+    t = {k: v[language] for k, v in APPENDIX.items()}
+    runs = (manifest or {}).get("runs") or {}
+    run_rows, input_rows, seen = [], [], set()
+    for name, info in runs.items():
+        if not isinstance(info, dict):
+            continue
+        params = json.dumps(info.get("parameters") or {}, ensure_ascii=False, sort_keys=True)
+        run_rows.append([name, str(info.get("notebook", "")), str(info.get("status", "")), params, str(info.get("fingerprint") or "")])
+        for path, digest in sorted((info.get("inputs") or {}).items()):
+            if (path, digest) not in seen:
+                seen.add((path, digest))
+                input_rows.append([path, str(digest)])
+    sheets = []
+    if run_rows:
+        sheets.append({"caption": t["runs"], "sheet_id": "runs", "header": [t["run"], t["notebook"], t["status"], t["parameters"], t["fingerprint"]],
+                       "rows": run_rows, "values": run_rows})
+    if input_rows:
+        sheets.append({"caption": t["inputs"], "sheet_id": "inputs", "header": [t["file"], t["sha256"]], "rows": input_rows, "values": input_rows})
+    return sheets
 
 
 def _vocab():
@@ -301,14 +328,58 @@ _CI_OF_SHARE = {"ci_low", "ci_high"}
 _NUMERIC_TEXT = re.compile(r"^[<>≥≤−\-–]?\s?[\d\u00a0 ]*[\d][\d\u00a0 ,.]*\s?%?$|^–$|^x$")
 
 
+#: Labels of the codebook's themes and the instruments' scales, read by :func:`build_report`.
+_EXTRA_LABELS: dict[str, dict[str, str]] = {}
+
+
+def _load_extra_labels(workspace: Workspace) -> dict[str, dict[str, str]]:
+    """Theme ids of the codebook and scale ids of the instruments → their fi/en names."""
+    labels: dict[str, dict[str, str]] = {}
+
+    def add(key, text):
+        if isinstance(key, str) and isinstance(text, dict) and all(isinstance(text.get(l), str) for l in style.LANGUAGES):
+            labels.setdefault(key, {l: text[l] for l in style.LANGUAGES})
+
+    path = workspace.resolve_config("config/codebook.yaml")
+    try:
+        codebook = load_yaml(path) if path.is_file() else {}
+    except ConfigError:
+        codebook = {}
+    stack = list((codebook or {}).get("themes") or []) if isinstance(codebook, dict) else []
+    while stack:
+        theme = stack.pop(0)
+        if isinstance(theme, dict):
+            add(theme.get("id"), theme.get("name") or theme.get("label"))
+            stack.extend(theme.get("children") or [])
+    for path in sorted(workspace.config.glob("instrument_*.yaml")):
+        try:
+            spec = load_yaml(path)
+        except ConfigError:
+            continue
+        for scale in (spec.get("scales") or []) if isinstance(spec, dict) else []:
+            if isinstance(scale, dict):
+                add(scale.get("id"), scale.get("label"))
+    return labels
+
+
+def _known(text: str) -> bool:
+    return _vocab().has(text) or text in _EXTRA_LABELS
+
+
+def _label_of(text: str, language: str) -> str:
+    if _vocab().has(text):
+        return _vocab().label(text, language)
+    return _EXTRA_LABELS[text][language] if text in _EXTRA_LABELS else text
+
+
 def _translate_value(text: str, language: str) -> str:
     """A coded cell value in words (``social_worker`` → ``sosiaalityöntekijä``).
 
     Lists such as ``"other (n=8), social_worker (n=15)"`` are translated part by part.
     """
     vocab = _vocab()
-    if vocab.has(text):
-        return vocab.label(text, language)
+    if _known(text):
+        return _label_of(text, language)
     if "," in text:
         parts = [p.strip() for p in text.split(",")]
         shown = []
@@ -518,6 +589,8 @@ def build_report(
     else:
         runs = [r for r in runs if not _run_excluded(r.run, config["exclude_runs"])]
     manifest = read_manifest(workspace.root)
+    _EXTRA_LABELS.clear()
+    _EXTRA_LABELS.update(_load_extra_labels(workspace))
     if not manifest.get("runs"):
         # No batch manifest: use the order of the runs in report.yaml, then the file order.
         order = {name: i for i, name in enumerate(config["runs"])}
@@ -700,7 +773,7 @@ def build_report(
         rows = []
         for row in joint.itertuples(index=False):
             quote_texts = []
-            for run, quote_id in row.quotes:
+            for run, quote_id in list(row.quotes)[:1]:  # one quotation per theme keeps the table readable
                 item = quotes_by_key.get((run, quote_id))
                 if item is not None:
                     quote_texts.append(f"{_quoted(item['text'], language)} — {_quote_attribution(item, language)}")
@@ -735,7 +808,15 @@ def build_report(
         doc.blocks.extend(appendix_blocks)
     doc.blocks.append({"type": "heading", "level": 3, "text": sections["appendix"], "appendix": True})
     doc.blocks.extend(_provenance_blocks(manifest, language))
-    doc.xlsx_only = xlsx_blocks
+    for block in doc.blocks:
+        for field_name in ("text", "caption", "alt", "notes"):
+            if isinstance(block.get(field_name), str) and block["type"] != "quote":
+                block[field_name] = _translate_words(block[field_name], language)
+        if block["type"] == "list":
+            block["items"] = [_translate_words(t, language) for t in block["items"]]
+        if block["type"] == "table" and block.get("key") != ("joint", "table", "joint_display"):
+            block["rows"] = [[_translate_words(c, language) if isinstance(c, str) else c for c in row] for row in block["rows"]]
+    doc.xlsx_only = xlsx_blocks + _provenance_sheets(manifest, language)
     doc.toc_title = sections.get("contents", "Sisällys" if language == "fi" else "Contents")
     doc.toc = _number_headings(doc.blocks)
     return doc
@@ -769,13 +850,12 @@ def _with_references(blocks: list[dict], labels: dict, language: str) -> list[di
     return blocks
 
 
-_WORD = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b(?:increasing|decreasing|stable)\b")
+_WORD = re.compile(r"(?<![\w/.])[a-z]+(?:_[a-z0-9]+)+(?![\w/.])|\b(?:increasing|decreasing|stable)\b")
 
 
 def _translate_words(text: str, language: str) -> str:
-    """Coded words inside a sentence (``increasing (p = 0,04)``) in the vocabulary's words."""
-    vocab = _vocab()
-    return _WORD.sub(lambda m: vocab.label(m.group(0), language) if vocab.has(m.group(0)) else m.group(0), str(text))
+    """Coded words inside a sentence (``increasing (p = 0,04)``, ``p_adj``) in the vocabulary's words."""
+    return _WORD.sub(lambda m: _label_of(m.group(0), language) if _known(m.group(0)) else m.group(0), str(text))
 
 
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -1319,6 +1399,7 @@ def write_report(
     report_config: str | Path | dict | None = None,
     joint_config: str | Path | dict | None = None,
     document: ReportDocument | None = None,
+    include_runs: list[str] | None = None,
 ) -> dict[str, Path]:
     """Write ``findings.md``, ``findings.html``, ``findings.docx`` and ``tables.xlsx``.
 
@@ -1335,6 +1416,8 @@ def write_report(
         See :func:`build_report`.
     document : ReportDocument, optional
         An already assembled document (skips :func:`build_report`).
+    include_runs : list of str, optional
+        A subset draft of these runs only (see :func:`build_report`).
 
     Returns
     -------
@@ -1348,7 +1431,7 @@ def write_report(
         out = Path(out_dir)
         out = out if out.is_absolute() else workspace.root / out
     if document is None:
-        document = build_report(workspace.root, language, report_config, joint_config)
+        document = build_report(workspace.root, language, report_config, joint_config, include_runs=include_runs)
     rendered = {
         "md": render_markdown(document, out).encode("utf-8"),
         "html": render_html(document).encode("utf-8"),
