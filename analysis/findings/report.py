@@ -673,6 +673,9 @@ def build_report(
                 caption = item["caption"][language]
                 base = {"caption": caption, "key": key, "sheet_id": item["id"], "notes": " ".join(notes) or None}
                 full_header, full_rows, full_values = _table_block(df, item, config, language, item_key)
+                if len(full_header) > max_columns:  # wide detailed tables: the statistics without the sentence columns
+                    slim = [c for c in _display_columns(df, config, language, None) if not re.match(r"^apa_(fi|en)$", c)]
+                    full_header, full_rows, full_values = _table_block(df, item, config, language, item_key, columns=slim)
                 xlsx_header = [_header_text(c, item_key, item, config, language, False) for c in df.columns]
                 xlsx_values = [[_typed_cell(c) if isinstance(_typed_cell(c), (int, float)) else
                                 (_translate_value(str(c), language) if c is not None and str(c) != "" else None) for c in row]
