@@ -187,8 +187,10 @@ class ReportDocument:
     xlsx_only: list[dict] = field(default_factory=list)
 
     def numbered(self, block_type: str) -> list[dict]:
-        """Numbered figure or table blocks, in order."""
-        return [b for b in self.blocks if b["type"] == block_type and b.get("number") is not None]
+        """Numbered blocks in order: ``"figure"``, ``"table"`` (the body's) or ``"appendix_table"``."""
+        if block_type == "appendix_table":
+            return [b for b in self.blocks if b["type"] == "table" and b.get("appendix_table") and b.get("number") is not None]
+        return [b for b in self.blocks if b["type"] == block_type and b.get("number") is not None and not b.get("appendix_table")]
 
     def summary(self) -> pd.DataFrame:
         """What was assembled: one row per finding (label, kind, run, id, text)."""
@@ -476,7 +478,10 @@ def _table_block(df: pd.DataFrame, item: dict, config: dict, language: str, tabl
     """Headers, shown rows and typed values of a published table in ``language``."""
     columns = _display_columns(df, config, language, columns)
     share_table = any(_SHARE_COLUMNS.search(c) for c in columns)
-    header = [_header_text(c, table_key, item, config, language, share_table) for c in columns]
+    # a label column shown for its id column keeps the id column's header (label_fi for scale: "Summamuuttuja")
+    header_of = {f"{prefix}_{language}": id_column for id_column, prefix in (config.get("label_columns") or {}).items()
+                 if id_column in df.columns}
+    header = [_header_text(header_of.get(c, c), table_key, item, config, language, share_table) for c in columns]
     rows, values = [], []
     for record in df[columns].itertuples(index=False, name=None):
         shown, typed = [], []
@@ -1357,7 +1362,7 @@ def render_xlsx(doc: ReportDocument) -> bytes:
     props.created = props.modified = FIXED_DATE
     used: set[str] = set()
     extra = {"fi": "Lisätaulukko", "en": "Extra table"}[doc.language]
-    sheets = [b for b in doc.numbered("table") if not (b.get("appendix_table") and b.get("key") is None)]
+    sheets = doc.numbered("table") + [b for b in doc.numbered("appendix_table") if b.get("key") is not None]
     sheets += [{**b, "label": f"{extra} {i}.", "number": i} for i, b in enumerate(doc.xlsx_only, start=1)]
     for block in sheets:
         header = block.get("xlsx_header") or block["header"]
