@@ -185,6 +185,7 @@ class ReportDocument:
     toc: list[dict] = field(default_factory=list)
     toc_title: str = "Sisällys"
     xlsx_only: list[dict] = field(default_factory=list)
+    verbatim: set = field(default_factory=set)
 
     def numbered(self, block_type: str) -> list[dict]:
         """Numbered blocks in order: ``"figure"``, ``"table"`` (the body's) or ``"appendix_table"``."""
@@ -252,8 +253,9 @@ def _quote_attribution(item: dict, language: str) -> str:
     return f"{item['speaker']} ({style.role_label(item['role'], language)}), {item['source']}"
 
 
-def _provenance_blocks(manifest: dict, language: str) -> list[dict]:
+def _provenance_blocks(manifest: dict, language: str, run_titles: dict | None = None) -> list[dict]:
     t = {k: v[language] for k, v in APPENDIX.items()}
+    run_titles = run_titles or {}
     if not manifest:
         return [{"type": "paragraph", "text": t["no_manifest"]}]
     blocks = []
@@ -267,7 +269,8 @@ def _provenance_blocks(manifest: dict, language: str) -> list[dict]:
             continue
         status = str(info.get("status", ""))
         fingerprint = str(info.get("fingerprint") or "")
-        run_rows.append([name, str(info.get("notebook", "")), _vocab().label(status, language) if status else "–",
+        title = run_titles.get(name, name)
+        run_rows.append([title, str(info.get("notebook", "")), _vocab().label(status, language) if status else "–",
                          fingerprint[:12] + ("…" if len(fingerprint) > 12 else "")])
         for path, digest in sorted((info.get("inputs") or {}).items()):
             if (path, digest) not in seen:
@@ -611,8 +614,10 @@ def build_report(
         language=language,
         title=config["title"][language],
         subtitle=subtitle,
-        authors=list(config["authors"]) + list(config["organisations"]),
+        authors=[a.get(language, next(iter(a.values()))) if isinstance(a, dict) else str(a)
+                 for a in list(config["authors"]) + list(config["organisations"])],
     )
+    verbatim_columns = set(config.get("verbatim_columns") or [])
     project = _vocab().project
     if project.get("start") and project.get("end"):
         doc.period = f"{labels.get('period', '')}: {_month(project['start'], language)}–{_month(project['end'], language)}"
@@ -677,6 +682,8 @@ def build_report(
                     notes.append(labels["not_suppressed"])
                 caption = item["caption"][language]
                 base = {"caption": caption, "key": key, "sheet_id": item["id"], "notes": " ".join(notes) or None}
+                for column in verbatim_columns & set(df.columns):
+                    doc.verbatim.update(str(v) for v in df[column].dropna())
                 full_header, full_rows, full_values = _table_block(df, item, config, language, item_key)
                 if len(full_header) > max_columns:  # wide detailed tables: the statistics without the sentence columns
                     slim = [c for c in _display_columns(df, config, language, None) if not re.match(r"^apa_(fi|en)$", c)]
@@ -815,7 +822,7 @@ def build_report(
         doc.blocks.append({"type": "heading", "level": 3, "text": sections["appendix_tables"], "appendix": True})
         doc.blocks.extend(appendix_blocks)
     doc.blocks.append({"type": "heading", "level": 3, "text": sections["appendix"], "appendix": True})
-    doc.blocks.extend(_provenance_blocks(manifest, language))
+    doc.blocks.extend(_provenance_blocks(manifest, language, run_titles))
     for block in doc.blocks:
         for field_name in ("text", "caption", "alt", "notes"):
             if isinstance(block.get(field_name), str) and block["type"] != "quote":
