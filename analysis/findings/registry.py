@@ -341,7 +341,10 @@ class Registry:
         ----------
         id : str
             Unique within the run, file-name safe.
-        fig : matplotlib Figure
+        fig : matplotlib Figure, or a function ``language -> Figure``
+            With a function the figure is drawn in both languages: ``<id>.png`` in the
+            run's language and ``<id>.<other>.png`` (``files["png_<other>"]``), so the
+            English report shows a figure drawn in English.
         caption : dict
             ``{"fi": ..., "en": ...}``, without the "Kuvio N." prefix.
         source : dict, optional
@@ -355,6 +358,9 @@ class Registry:
             ``{"png": Path, "svg": Path}``.
         """
         item_id = self._check_id("figure", id)
+        draw = fig if callable(fig) and not isinstance(fig, Figure) else None
+        if draw is not None:
+            fig = draw(self.language)
         if not isinstance(fig, Figure):
             raise DataError(
                 f"expected a matplotlib Figure, got {type(fig).__name__}",
@@ -379,6 +385,18 @@ class Registry:
             paths[fmt] = path
             files[fmt] = self._rel(path)
             hashes[fmt] = sha256_bytes(data)
+        for other in (l for l in style.LANGUAGES if draw is not None and l != self.language):
+            other_fig = draw(other)
+            try:
+                other_rendered = style.render_figure(other_fig)
+            finally:
+                import matplotlib.pyplot as plt
+
+                plt.close(other_fig)
+            for fmt, data in other_rendered.items():
+                path = atomic_write_bytes(self.figure_dir / f"{item_id}.{other}.{fmt}", data)
+                files[f"{fmt}_{other}"] = self._rel(path)
+                hashes[f"{fmt}_{other}"] = sha256_bytes(data)
         self._add(
             {
                 "kind": "figure",

@@ -884,8 +884,8 @@ def _month(date: str, language: str) -> str:
 
 def _figure_file(item: dict, language: str) -> str:
     """The figure drawn in ``language`` when the run saved one (``files_en``), else the run's figure."""
-    files = item.get(f"files_{language}") or item["files"]
-    return files["png"]
+    files = item["files"]
+    return files.get(f"png_{language}") or files["png"]
 
 
 def _data_description(workspace: Workspace, language: str) -> str | None:
