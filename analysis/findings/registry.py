@@ -374,6 +374,8 @@ class Registry:
         caption = _bilingual(caption, "caption", run=self.run, kind="figure", item_id=item_id)
         source = _bilingual(source, "source", run=self.run, kind="figure", item_id=item_id, required=False)
         try:
+            style.finnish_numbers(fig, self.language)
+            problems = {self.language: style.figure_problems(fig, self.language)}
             rendered = style.render_figure(fig)
         finally:
             import matplotlib.pyplot as plt
@@ -388,6 +390,8 @@ class Registry:
         for other in (l for l in style.LANGUAGES if draw is not None and l != self.language):
             other_fig = draw(other)
             try:
+                style.finnish_numbers(other_fig, other)
+                problems[other] = style.figure_problems(other_fig, other)
                 other_rendered = style.render_figure(other_fig)
             finally:
                 import matplotlib.pyplot as plt
@@ -406,6 +410,7 @@ class Registry:
                 "width": width,
                 "files": files,
                 "sha256": hashes,
+                "layout_problems": {lang: found for lang, found in problems.items() if found},
             }
         )
         return paths

@@ -372,3 +372,88 @@ def save_figure(fig: Figure, path_stem: str | Path, formats: Sequence[str] = ("p
 def _check_language(language: str) -> None:
     if language not in LANGUAGES:
         raise ValueError(f"language must be 'fi' or 'en', got {language!r}")
+
+
+def finnish_numbers(fig: Figure, language: str = "fi") -> Figure:
+    """Write every numeric tick label of ``fig`` (colour bars too) with the decimal mark of ``language``.
+
+    Axes that already have a custom formatter (percentages, dates, category names) are
+    left alone; the default :class:`~matplotlib.ticker.ScalarFormatter` is replaced by
+    :func:`tick_formatter`. Called by the registry for every Finnish figure, so no plot
+    function can forget the decimal comma.
+    """
+    from matplotlib.ticker import ScalarFormatter
+
+    _check_language(language)
+    if language != "fi":
+        return fig
+    for ax in fig.get_axes():
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_formatter()) is ScalarFormatter and axis.get_scale() == "linear":
+                axis.set_major_formatter(tick_formatter("fi"))
+    return fig
+
+
+def integer_ticks(ax, axis: str = "y"):
+    """Put only whole-number ticks on a count axis (no "2,5 merkintää")."""
+    from matplotlib.ticker import MaxNLocator
+
+    for name in ("x", "y") if axis == "both" else (axis,):
+        getattr(ax, f"{name}axis").set_major_locator(MaxNLocator(integer=True))
+    return ax
+
+
+def figure_problems(fig: Figure, language: str = "fi") -> list[str]:
+    """What an editor would send back about a drawn figure.
+
+    * a decimal point in a Finnish figure's text (``0.5`` instead of ``0,5``);
+    * two visible texts whose boxes overlap (tick labels, axis labels, legend, notes);
+    * a text cut off at the figure's edge.
+
+    Returns
+    -------
+    list of str
+        One line per problem; empty when the figure reads clean.
+    """
+    import re
+
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    # tick labels that matplotlib draws (those outside the view limits exist but are not drawn)
+    drawn_ticks, all_ticks = set(), set()
+    for ax in fig.get_axes():
+        for axis in (ax.xaxis, ax.yaxis):
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                all_ticks.update((id(tick.label1), id(tick.label2)))
+            for tick in axis._update_ticks():  # the ticks inside the view, as drawn
+                drawn_ticks.update((id(tick.label1), id(tick.label2)))
+    texts = []
+    for artist in fig.findobj(Text):
+        if not artist.get_visible() or not artist.get_text().strip():
+            continue
+        if id(artist) in all_ticks and id(artist) not in drawn_ticks:
+            continue
+        if artist.axes is not None and artist.get_clip_on() and artist not in artist.axes.get_xticklabels() + artist.axes.get_yticklabels():
+            clip = artist.get_clip_box()
+            extent = artist.get_window_extent(renderer)
+            if clip is not None and not clip.overlaps(extent):
+                continue  # clipped away: not shown
+        texts.append((artist, artist.get_window_extent(renderer)))
+    problems = []
+    decimal_point = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
+    for artist, extent in texts:
+        text = artist.get_text()
+        if language == "fi" and decimal_point.search(text.replace("\u2212", "-")):
+            problems.append(f"decimal point in a Finnish figure: {text!r}")
+        if extent.x0 < box.x0 - 1 or extent.y0 < box.y0 - 1 or extent.x1 > box.x1 + 1 or extent.y1 > box.y1 + 1:
+            problems.append(f"text cut off at the edge: {text!r}")
+    for i, (a, ea) in enumerate(texts):
+        for b, eb in texts[i + 1:]:
+            w = min(ea.x1, eb.x1) - max(ea.x0, eb.x0)
+            h = min(ea.y1, eb.y1) - max(ea.y0, eb.y0)
+            if w > 1.5 and h > 1.5:
+                problems.append(f"texts overlap: {a.get_text()!r} and {b.get_text()!r}")
+    return problems
