@@ -214,7 +214,8 @@ def likert_diverging(
     ax.set_yticks([row[0] for row in bars], [row[3] for row in bars])
     for ypos, _, g, text in layout:
         if g is None:  # the item's text as a heading above its bars
-            ax.text(-100, ypos + 0.25, text, ha="left", va="bottom", fontsize="small", fontweight="bold")
+            ax.text(-100, ypos + 0.25, text, ha="left", va="bottom", fontsize="small", fontweight="bold", zorder=4,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.8})  # the zero line stays behind the text
     ax.tick_params(axis="y", length=0)
     ax.set_ylim(y - 0.2, -0.8)
     ax.set_xlim(-100, 100)
