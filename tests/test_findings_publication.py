@@ -48,6 +48,13 @@ def _publication_workspace(root):
                       "n": [13, 20], "count": [9, 11], "share": [9 / 13, 11 / 20]}),
         caption=NEEDS, count_columns=[], suppress=False,
     )
+    def draw(language):
+        fig, ax = style.new_figure("half")
+        ax.bar(["a", "b"], [0.25, 0.5])
+        ax.set_ylabel("Osuus" if language == "fi" else "Share")
+        return fig
+
+    needs.figure("shares", draw, caption={"fi": "Osuudet (n = 33)", "en": "Shares (n = 33)"})
     needs.number("worries", round(100 * 9 / 13, 1), template={"fi": "Huolia oli {value} %:ssa.", "en": "Worries in {value}%."})
     needs.save()
     coding = Registry.for_run("coding_quality", root=root)
@@ -250,3 +257,11 @@ def test_data_description_comes_from_the_manifest(tmp_path):
     text = "\n".join(b.get("text", "") for b in build_report(root, "fi").blocks)
     assert "Oma aineisto." in text and "synteettis" not in text
     assert source_note({"fi": "Kyselyt", "en": "Surveys"}, root=root)["fi"] == "Kyselyt"
+
+
+def test_english_draft_shows_figures_drawn_in_english(drafts):
+    _, out = drafts
+    figures = {language: [b for b in out[language][0].blocks if b["type"] == "figure" and b["key"][2] == "shares"]
+               for language in ("fi", "en")}
+    assert figures["fi"][0]["png"].name == "shares.png" and figures["en"][0]["png"].name == "shares.en.png"
+    assert figures["en"][0]["alt"] == "Figure 2. Shares (n = 33)" or figures["en"][0]["alt"].endswith("Shares (n = 33)")
