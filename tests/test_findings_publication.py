@@ -265,3 +265,19 @@ def test_english_draft_shows_figures_drawn_in_english(drafts):
                for language in ("fi", "en")}
     assert figures["fi"][0]["png"].name == "shares.png" and figures["en"][0]["png"].name == "shares.en.png"
     assert figures["en"][0]["alt"] == "Figure 2. Shares (n = 33)" or figures["en"][0]["alt"].endswith("Shares (n = 33)")
+
+
+def test_word_template_gives_the_styles(tmp_path):
+    from docx.shared import Pt
+
+    template = docx.Document()
+    template.styles["Heading 1"].font.size = Pt(23)
+    template.add_paragraph("template text that must not appear")
+    template.save(tmp_path / "template.docx")
+    root = make_workspace(tmp_path / "ws")
+    config = yaml.safe_load((__import__("pathlib").Path(__file__).parents[1] / "config" / "report.yaml").read_text(encoding="utf-8"))
+    config["word_template"] = str(tmp_path / "template.docx")
+    paths = write_report(root, "fi", report_config=config)
+    document = docx.Document(paths["docx"])
+    assert document.styles["Heading 1"].font.size == Pt(23)
+    assert not any("template text" in p.text for p in document.paragraphs)

@@ -186,6 +186,7 @@ class ReportDocument:
     toc_title: str = "Sisällys"
     xlsx_only: list[dict] = field(default_factory=list)
     verbatim: set = field(default_factory=set)
+    word_template: Path | None = None
 
     def numbered(self, block_type: str) -> list[dict]:
         """Numbered blocks in order: ``"figure"``, ``"table"`` (the body's) or ``"appendix_table"``."""
@@ -618,6 +619,12 @@ def build_report(
                  for a in list(config["authors"]) + list(config["organisations"])],
     )
     verbatim_columns = set(config.get("verbatim_columns") or [])
+    if config.get("word_template"):
+        template = workspace.resolve_config(config["word_template"])
+        if not template.is_file():
+            raise ConfigError("the Word template is missing", file=template, location="word_template",
+                              hint="Point word_template at a .docx whose styles the draft should use, or remove the key.")
+        doc.word_template = template
     project = _vocab().project
     if project.get("start") and project.get("end"):
         doc.period = f"{labels.get('period', '')}: {_month(project['start'], language)}–{_month(project['end'], language)}"
@@ -1273,7 +1280,15 @@ def render_docx(doc: ReportDocument) -> bytes:
     from docx.enum.text import WD_BREAK
     from docx.shared import Cm
 
-    document = Document()
+    if doc.word_template:
+        # a publisher's reference document (as pandoc's --reference-doc): its styles, none of its text
+        document = Document(str(doc.word_template))
+        body = document.element.body
+        for child in list(body):
+            if not child.tag.endswith("}sectPr"):
+                body.remove(child)
+    else:
+        document = Document()
     _page_layout(document.sections[0], landscape=False)
     _ensure_styles(document)
     _set_language(document, doc.language)
