@@ -157,3 +157,12 @@ def test_registry_records_layout_problems_and_draws_both_languages(tmp_path):
     svg_fi = (tmp_path / item["files"]["svg"]).read_text(encoding="utf-8")
     svg_en = (tmp_path / item["files"]["svg_en"]).read_text(encoding="utf-8")
     assert "Osuus" in svg_fi and "0,5" in svg_fi and "Share" in svg_en and "0.5" in svg_en
+
+
+def test_figure_problems_on_a_figure_made_without_pyplot():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 2))
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0.5, 1.5])
+    assert style.figure_problems(fig, "en") == []

@@ -419,8 +419,15 @@ def figure_problems(fig: Figure, language: str = "fi") -> list[str]:
 
     from matplotlib.text import Text
 
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
+    if not hasattr(fig.canvas, "get_renderer"):  # a Figure made without pyplot has no drawing canvas yet
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+    try:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+    except Exception as exc:  # the check must never stop a run, but it says that it could not look
+        return [f"layout not checked: {type(exc).__name__}: {exc}"]
     box = fig.bbox
     # tick labels that matplotlib draws (those outside the view limits exist but are not drawn)
     drawn_ticks, all_ticks = set(), set()
