@@ -166,3 +166,13 @@ def test_figure_problems_on_a_figure_made_without_pyplot():
     ax = fig.add_subplot()
     ax.plot([0, 1], [0.5, 1.5])
     assert style.figure_problems(fig, "en") == []
+
+
+def test_turned_tick_labels_side_by_side_do_not_count_as_overlap():
+    fig, ax = style.new_figure("full", height_cm=6)
+    quarters = [f"{y}/Q{q}" for y in (2024, 2025, 2026) for q in (1, 2, 3, 4)]
+    ax.plot(range(len(quarters)), range(len(quarters)))
+    ax.set_xticks(range(len(quarters)), labels=quarters, rotation=45, ha="right")
+    assert style.figure_problems(fig, "fi") == []
+    ax.set_xticks(range(len(quarters)), labels=[q * 3 for q in quarters], rotation=0)
+    assert any("overlap" in p for p in style.figure_problems(fig, "fi"))

@@ -379,18 +379,18 @@ def finnish_numbers(fig: Figure, language: str = "fi") -> Figure:
 
     Axes that already have a custom formatter (percentages, dates, category names) are
     left alone; the default :class:`~matplotlib.ticker.ScalarFormatter` is replaced by
-    :func:`tick_formatter`. Called by the registry for every Finnish figure, so no plot
-    function can forget the decimal comma.
+    :func:`tick_formatter` (in English too: the shortest form, ``1`` rather than ``1.0``).
+    Called by the registry for every figure, so no plot function can forget the decimal
+    comma.
     """
     from matplotlib.ticker import ScalarFormatter
 
     _check_language(language)
-    if language != "fi":
-        return fig
     for ax in fig.get_axes():
         for axis in (ax.xaxis, ax.yaxis):
             if type(axis.get_major_formatter()) is ScalarFormatter and axis.get_scale() == "linear":
-                axis.set_major_formatter(tick_formatter("fi"))
+                # as short as possible in both languages ("1", not "1.0", which can run off the edge)
+                axis.set_major_formatter(tick_formatter(language))
     return fig
 
 
@@ -457,10 +457,25 @@ def figure_problems(fig: Figure, language: str = "fi") -> list[str]:
             problems.append(f"decimal point in a Finnish figure: {text!r}")
         if extent.x0 < box.x0 - 1 or extent.y0 < box.y0 - 1 or extent.x1 > box.x1 + 1 or extent.y1 > box.y1 + 1:
             problems.append(f"text cut off at the edge: {text!r}")
+    def rotated(artist, extent):
+        """Centre and half-sizes of a rotated one-line text in its own (rotated) frame."""
+        angle = math.radians(artist.get_rotation())
+        width, height, _ = renderer.get_text_width_height_descent(artist.get_text(), artist.get_fontproperties(), ismath=False)
+        cx, cy = (extent.x0 + extent.x1) / 2, (extent.y0 + extent.y1) / 2
+        return (cx * math.cos(angle) + cy * math.sin(angle), -cx * math.sin(angle) + cy * math.cos(angle),
+                width / 2, height / 2)
+
     for i, (a, ea) in enumerate(texts):
         for b, eb in texts[i + 1:]:
             w = min(ea.x1, eb.x1) - max(ea.x0, eb.x0)
             h = min(ea.y1, eb.y1) - max(ea.y0, eb.y0)
-            if w > 1.5 and h > 1.5:
-                problems.append(f"texts overlap: {a.get_text()!r} and {b.get_text()!r}")
+            if w <= 1.5 or h <= 1.5:
+                continue
+            angle = a.get_rotation() % 180
+            if angle and angle == b.get_rotation() % 180 and "\n" not in a.get_text() + b.get_text():
+                # two texts turned by the same angle (tick labels): compare their true, turned boxes
+                (xa, ya, wa, ha), (xb, yb, wb, hb) = rotated(a, ea), rotated(b, eb)
+                if abs(xa - xb) >= wa + wb - 1.5 or abs(ya - yb) >= ha + hb - 1.5:
+                    continue
+            problems.append(f"texts overlap: {a.get_text()!r} and {b.get_text()!r}")
     return problems
