@@ -13,7 +13,7 @@ Examples
 'sosiaaliohjaaja'
 >>> v.label("followup", "en")
 'follow-up'
->>> v.column("alpha", "fi", table="coding_quality/agreement")
+>>> v.column("alpha", "fi", table="coding_quality/coder_agreement")
 'Krippendorffin α'
 >>> v.colour("baseline")
 '#56B4E9'
@@ -54,9 +54,15 @@ def vocabulary_path() -> Path:
     return path
 
 
-def _text(value: object, file: Path, where: str) -> dict[str, str]:
+def _text(value: object, file: Path, where: str, allowed: tuple[str, ...] = LANGUAGES) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(value.get(l), str) and value.get(l).strip() for l in LANGUAGES):
         raise ConfigError("expected Finnish and English texts", file=file, location=where, hint="Write {fi: ..., en: ...}.")
+    unknown = sorted(str(k) for k in set(value) - set(allowed))
+    if unknown:
+        raise ConfigError(
+            f"unknown key(s) {unknown}", file=file, location=where,
+            hint='A text with a comma must be quoted: {fi: "α, LV alaraja", en: "α, CI lower"}.',
+        )
     return {l: value[l] for l in LANGUAGES}
 
 
@@ -109,7 +115,7 @@ class Vocabulary:
             for key, entry in entries.items():
                 where = f"{group}.{key}"
                 entry = dict(entry) if isinstance(entry, dict) else entry
-                labels = _text(entry, path, where)
+                labels = _text(entry, path, where, allowed=(*LANGUAGES, "colour", "order", "prefix", "title"))
                 item = dict(labels)
                 colour = entry.get("colour")
                 if colour is not None:

@@ -59,7 +59,7 @@ def _publication_workspace(root):
     needs.save()
     coding = Registry.for_run("coding_quality", root=root)
     coding.table(
-        "agreement",
+        "coder_agreement",
         pd.DataFrame({"code": ["roles"], "n_units": [181], "alpha": [0.94], "alpha_ci_low": [0.88], "alpha_ci_high": [0.99]}),
         caption=AGREEMENT, count_columns=[],
     )
@@ -85,7 +85,7 @@ def test_vocabulary_holds_labels_colours_orders_and_per_table_headers():
     assert v.prefix("social_worker") == "ST" and v.colour("baseline") == "#56B4E9"
     assert v.order(["facilitator", "social_worker", "young_person", "zzz"], "roles") == ["young_person", "social_worker", "facilitator", "zzz"]
     assert v.column("alpha", "fi") == "Cronbachin α"
-    assert v.column("alpha", "fi", table="coding_quality/agreement") == "Krippendorffin α"
+    assert v.column("alpha", "fi", table="coding_quality/coder_agreement") == "Krippendorffin α"
     assert v.title("TP2C", "fi") == "TP2C (tuettu asuminen)" and v.label("TP2C", "en") == "WP2C"
     assert v.project["start"] == "2024-03-01"
     # the figures' style reads the same file
@@ -107,6 +107,9 @@ def test_vocabulary_errors_name_the_key_and_an_edit_is_read_again(tmp_path):
         Vocabulary.from_file(path)
     path.write_text(yaml.safe_dump({"roles": {"nurse": {"fi": "hoitaja", "en": "nurse", "colour": "red"}}}), encoding="utf-8")
     with pytest.raises(ConfigError, match="RRGGBB"):
+        Vocabulary.from_file(path)
+    path.write_text('columns:\n  ci_low: {fi: α, LV alaraja, en: α, CI lower}\n', encoding="utf-8")  # unquoted comma
+    with pytest.raises(ConfigError, match="must be quoted"):
         Vocabulary.from_file(path)
     path.write_text(yaml.safe_dump({"roles": {"nurse": {"fi": "hoitaja", "en": "nurse"}}}), encoding="utf-8")
     assert vocabulary(path).label("nurse", "fi") == "hoitaja"

@@ -278,7 +278,7 @@ def _provenance_blocks(manifest: dict, language: str, run_titles: dict | None = 
                 seen.add((path, digest))
                 input_rows.append([path, str(digest)])
     if run_rows:
-        blocks.append({"type": "heading", "level": 3, "text": t["runs"]})
+        blocks.append({"type": "heading", "level": 4, "text": t["runs"]})
         header = [t["run"], t["notebook"], t["status"], t["fingerprint"]]
         blocks.append({"type": "table", "number": None, "label": None, "caption": None, "header": header,
                        "rows": run_rows, "values": run_rows, "notes": None, "key": None, "small": True})
@@ -787,9 +787,9 @@ def build_report(
         doc.blocks.append({"type": "heading", "level": 3, "text": run_titles.get(findings.run, findings.run)})
         doc.blocks.extend(run_blocks(findings))
 
-    # --- joint displays
+    # --- joint displays (a landscape page with its heading)
     if joint is not None:
-        doc.blocks.append({"type": "heading", "level": 2, "text": sections["joint"]})
+        doc.blocks.append({"type": "heading", "level": 2, "text": sections["joint"], "landscape": True})
         t = {k: v[language] for k, v in JOINT_TEXT.items()}
         header = [t["theme"], t["work_package"], t["survey"], t["prevalence"], t["trend"], t["quotes"]]
         rows = []
@@ -812,7 +812,7 @@ def build_report(
             )
         number, label = numbered("table")
         doc.blocks.append(
-            {"type": "paragraph", "text": labels["refer_only_table"].format(numbers=number) + "."}
+            {"type": "paragraph", "text": labels["refer_only_table"].format(numbers=number) + ".", "landscape": True}
         )
         doc.blocks.append(
             {
@@ -823,13 +823,16 @@ def build_report(
             }
         )
 
-    # --- appendices
+    # --- appendices (in landscape: the detailed tables are wide)
+    first_appendix_block = len(doc.blocks)
     doc.blocks.append({"type": "heading", "level": 2, "text": sections["appendices"], "appendix": True})
     if appendix_blocks:
         doc.blocks.append({"type": "heading", "level": 3, "text": sections["appendix_tables"], "appendix": True})
         doc.blocks.extend(appendix_blocks)
     doc.blocks.append({"type": "heading", "level": 3, "text": sections["appendix"], "appendix": True})
     doc.blocks.extend(_provenance_blocks(manifest, language, run_titles))
+    for block in doc.blocks[first_appendix_block:]:
+        block["landscape"] = True
     for block in doc.blocks:
         for field_name in ("text", "caption", "alt", "notes"):
             if isinstance(block.get(field_name), str) and block["type"] != "quote":
@@ -1215,18 +1218,27 @@ def _docx_table(document, block: dict, width_cm: float) -> None:
     table = document.add_table(rows=1 + len(block["rows"]), cols=len(block["header"]))
     table.style = document.styles[TABLE_STYLE] if TABLE_STYLE in [s.name for s in document.styles] else document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
-    table.autofit = True
     size = Pt(7.5) if block.get("small") else Pt(9)
     numeric = _numeric_columns(block)
     # column widths in proportion to the longest word / cell, within the text width
-    lengths = []
+    # Every column is at least as wide as its longest word (so no word breaks letter by letter);
+    # the rest of the text width goes to the columns with long texts (quotations, sentences).
+    char_cm = (0.155 if block.get("small") else 0.19) * 1.05
+    minimum, extra = [], []
     for j, head in enumerate(block["header"]):
         cells = [str(r[j]) for r in block["rows"]]
         longest = max([len(w) for c in cells + [str(head)] for w in c.split()] or [1])
-        typical = max([min(len(c), 40) for c in cells] or [1])
-        lengths.append(max(longest, min(typical, 40), 3))
-    total = sum(lengths) or 1
-    widths = [Cm(width_cm * l / total) for l in lengths]
+        mean = sum(len(c) for c in cells) / max(len(cells), 1)
+        minimum.append(longest * char_cm + 0.35)
+        extra.append(max(min(mean, 200) - longest, 0) + 1)
+    if sum(minimum) >= width_cm:
+        widths = [Cm(width_cm * m / sum(minimum)) for m in minimum]
+    else:
+        spare = width_cm - sum(minimum)
+        widths = [Cm(m + spare * e / sum(extra)) for m, e in zip(minimum, extra)]
+    table.autofit = False
+    for j, column in enumerate(table.columns):  # the grid (LibreOffice reads it) and every cell (Word reads those)
+        column.width = widths[j]
     for i, row in enumerate([block["header"], *block["rows"]]):
         cells = table.rows[i].cells
         for j, text in enumerate(row):
@@ -1318,7 +1330,7 @@ def render_docx(doc: ReportDocument) -> bytes:
     text_width = {False: 16.0, True: 24.7}
     for block in doc.blocks:
         kind = block["type"]
-        wide = kind == "table" and (block.get("wide") or len(block["header"]) > 8)
+        wide = bool(block.get("landscape")) or (kind == "table" and (block.get("wide") or len(block["header"]) > 8))
         if wide != landscape:
             _new_section(document, wide)
             landscape = wide
