@@ -407,6 +407,7 @@ def figure_problems(fig: Figure, language: str = "fi") -> list[str]:
     """What an editor would send back about a drawn figure.
 
     * a decimal point in a Finnish figure's text (``0.5`` instead of ``0,5``);
+    * an internal id (``need_housing``, ``social_worker``) instead of words;
     * two visible texts whose boxes overlap (tick labels, axis labels, legend, notes);
     * a text cut off at the figure's edge.
 
@@ -451,8 +452,11 @@ def figure_problems(fig: Figure, language: str = "fi") -> list[str]:
         texts.append((artist, artist.get_window_extent(renderer)))
     problems = []
     decimal_point = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
+    snake_case = re.compile(r"(?<![\w/.\-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/.\-])")
     for artist, extent in texts:
         text = artist.get_text()
+        for token in snake_case.findall(text):
+            problems.append(f"internal id in the figure: {token!r}")
         if language == "fi" and decimal_point.search(text.replace("\u2212", "-")):
             problems.append(f"decimal point in a Finnish figure: {text!r}")
         if extent.x0 < box.x0 - 1 or extent.y0 < box.y0 - 1 or extent.x1 > box.x1 + 1 or extent.y1 > box.y1 + 1:
