@@ -77,6 +77,17 @@ def group_label(group: str, language: str = "fi") -> str:
     return vocabulary().label(str(group), language)
 
 
+def _in_words(text: str, language: str) -> str:
+    """Coded words of a result sentence in words of config/vocabulary.yaml (``p_adj`` → ``p (korj.)``)."""
+    import re
+
+    from analysis.vocabulary import vocabulary
+
+    vocab = vocabulary()
+    return re.sub(r"(?<![\w/.])[a-z]+(?:_[a-z0-9]+)+(?![\w/.])",
+                  lambda m: vocab.label(m.group(0), language) if vocab.has(m.group(0)) else m.group(0), str(text))
+
+
 def _check_language(language: str) -> None:
     if language not in ("fi", "en"):
         raise ValueError(f"language must be 'fi' or 'en', got {language!r}")
@@ -413,7 +424,7 @@ def forest_plot(
         text_ax.axis("off")
         text_ax.set_xlim(0, 1)
         for y, text in zip(ys, results[annotate].astype(str)):
-            text_ax.text(0.0, y, _wrap(text, 34), va="center", ha="left", fontsize="x-small")
+            text_ax.text(0.0, y, _wrap(_in_words(text, language), 34), va="center", ha="left", fontsize="x-small")
     _comma(ax, "x", language)
     _finish(fig)
     return fig
