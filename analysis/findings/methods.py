@@ -98,7 +98,10 @@ def data_sources(root: str | Path | None = None, language: str = "fi") -> list[s
     if workshops is not None and not workshops.empty:
         span = _date_range(workshops["date"], language) if "date" in workshops else None
         turns = int(pd.to_numeric(workshops.get("n_turns"), errors="coerce").fillna(0).sum()) if "n_turns" in workshops else None
-        packages = ", ".join(sorted(workshops["work_package"].dropna().astype(str).unique())) if "work_package" in workshops else ""
+        from analysis.vocabulary import vocabulary  # TP1 in Finnish, WP1 in English
+
+        packages = (", ".join(vocabulary().label(p, language) for p in sorted(workshops["work_package"].dropna().astype(str).unique()))
+                    if "work_package" in workshops else "")
         if language == "fi":
             text = f"Työpajat: {n(len(workshops))} litteroitua työpajaa"
             text += f" ({span})" if span else ""
