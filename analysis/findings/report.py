@@ -685,7 +685,7 @@ def build_report(
                 if item.get("suppressed") and any((item.get("n_suppressed") or {"primary": 1}).values()):
                     note = (item.get("suppression_note") or {}).get(language)
                     notes.append(note or labels["suppressed"].format(k=item.get("min_cell_size", findings.min_cell_size)))
-                elif item.get("count_columns"):
+                elif item.get("count_columns") and not item.get("suppressed"):  # suppression found nothing to hide: no note
                     notes.append(labels["not_suppressed"])
                 caption = item["caption"][language]
                 base = {"caption": caption, "key": key, "sheet_id": item["id"], "notes": " ".join(notes) or None}
