@@ -266,8 +266,8 @@ def _provenance_blocks(manifest: dict, language: str, run_titles: dict | None = 
     runs = manifest.get("runs") or {}
     run_rows, input_rows, seen = [], [], set()
     for name, info in runs.items():
-        if not isinstance(info, dict):
-            continue
+        if not isinstance(info, dict) or fnmatch.fnmatchcase(name, "findings*"):
+            continue  # the assembling run itself: its record is being written (and would make the files differ)
         status = str(info.get("status", ""))
         fingerprint = str(info.get("fingerprint") or "")
         title = run_titles.get(name, name)
@@ -293,8 +293,8 @@ def _provenance_sheets(manifest: dict, language: str) -> list[dict]:
     runs = (manifest or {}).get("runs") or {}
     run_rows, input_rows, seen = [], [], set()
     for name, info in runs.items():
-        if not isinstance(info, dict):
-            continue
+        if not isinstance(info, dict) or fnmatch.fnmatchcase(name, "findings*"):
+            continue  # the assembling run itself: its record is being written (and would make the files differ)
         params = json.dumps(info.get("parameters") or {}, ensure_ascii=False, sort_keys=True)
         run_rows.append([name, str(info.get("notebook", "")), str(info.get("status", "")), params, str(info.get("fingerprint") or "")])
         for path, digest in sorted((info.get("inputs") or {}).items()):
