@@ -284,3 +284,16 @@ def test_word_template_gives_the_styles(tmp_path):
     document = docx.Document(paths["docx"])
     assert document.styles["Heading 1"].font.size == Pt(23)
     assert not any("template text" in p.text for p in document.paragraphs)
+
+
+def test_jakala_report_runs_writes_a_thesis_draft(tmp_path, capsys):
+    from analysis.cli import main
+
+    root = make_workspace(tmp_path)
+    assert main(["--root", str(root), "report", "--runs", "survey"]) == 0
+    out = root / "reports" / "drafts" / "survey"
+    assert {p.name for p in out.iterdir()} >= {"findings.md", "findings.html", "findings.docx", "tables.xlsx"}
+    md = (out / "findings.md").read_text(encoding="utf-8")
+    assert "Opinnäytetyön luonnos osa-aineistosta: Ammattilaisten kysely." in md
+    assert "Teemojen esiintyminen työpajoissa" not in md  # the other runs stay out
+    assert main(["--root", str(root), "report", "--runs", "nothing-like-this"]) != 0
