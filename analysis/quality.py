@@ -34,7 +34,11 @@ def labels(language: str = "fi") -> dict[str, str]:
     """User-facing labels in Finnish (``fi``) or English (``en``)."""
     if language not in _LABELS:
         raise ValueError(f"language must be 'fi' or 'en', got {language!r}")
-    return _LABELS[language]
+    from analysis.vocabulary import vocabulary  # coded values (waves, kinds of data) from config/vocabulary.yaml
+
+    vocab = vocabulary()
+    return {**_LABELS[language], **{k: vocab.label(k, language) for k in _LABELS[language] if vocab.has(k) and k in
+                                    ("baseline", "followup", "single", "survey", "workshop", "diary")}}
 
 
 def read_ingest_report(processed: Path) -> dict:

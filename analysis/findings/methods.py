@@ -30,11 +30,6 @@ T = {
     "software": {"fi": "Ohjelmistot", "en": "Software"},
     "privacy": {"fi": "Tietosuoja", "en": "Data protection"},
     "none": {"fi": "Käsiteltyjä aineistoja ei löytynyt.", "en": "No processed data were found."},
-    "wave": {
-        "baseline": {"fi": "alkukartoitus", "en": "baseline"},
-        "followup": {"fi": "loppukartoitus", "en": "follow-up"},
-        "single": {"fi": "kertakysely", "en": "single survey"},
-    },
 }
 
 
@@ -141,8 +136,7 @@ def data_sources(root: str | Path | None = None, language: str = "fi") -> list[s
 def _wave_label(wave: str, language: str) -> str:
     from analysis.vocabulary import vocabulary
 
-    vocab = vocabulary()
-    return vocab.label(wave, language, "waves") if vocab.has(wave, "waves") else T["wave"].get(wave, {}).get(language, wave)
+    return vocabulary().label(wave, language, "waves")  # waves of config/vocabulary.yaml; an unknown wave as written
 
 
 def _survey_titles(workspace: Workspace, language: str) -> dict[str, str]:
