@@ -174,8 +174,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from analysis.findings.report import write_report
 
     ws = _workspace(args)
-    out_dir = Path(args.out) if args.out else None
-    paths = write_report(ws.root, language=args.language, out_dir=out_dir)
+    runs = list(args.runs or [])
+    out_dir = Path(args.out) if args.out else (Path("reports") / "drafts" / "+".join(runs) if runs else None)
+    paths = write_report(ws.root, language=args.language, out_dir=out_dir, include_runs=runs or None)
     for fmt, path in paths.items():
         print(f"{fmt:<5} {path}")
     return 0
@@ -248,7 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("report", cmd_report, "re-assemble reports/findings.* from the run registries")
     p.add_argument("--language", default="fi", choices=["fi", "en"])
-    p.add_argument("--out", help="output folder (default reports/)")
+    p.add_argument("--out", help="output folder (default reports/, or reports/drafts/<runs> for --runs)")
+    p.add_argument("--runs", nargs="+", metavar="RUN",
+                   help="a subset draft of these runs only (e.g. a thesis on survey-tornio); shell patterns allowed")
 
     p = add("bench", cmd_bench, "benchmark at several data scales")
     p.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])

@@ -52,7 +52,7 @@ TABLES = (
 _SURVEY_KEYS = {"id", "file", "instrument", "wave", "sheet", "header_row", "known_names", "description"}
 _WORKSHOP_KEYS = {"id", "file", "date", "work_package", "method", "place", "speakers", "known_names", "description"}
 _DIARY_KEYS = {"id", "file", "kind", "work_package", "sheet", "known_names", "description"}
-_TOP_KEYS = {"surveys", "workshops", "diaries", "codings", "known_names", "description", "project"}
+_TOP_KEYS = {"surveys", "workshops", "diaries", "codings", "known_names", "description", "project", "synthetic"}
 
 
 # --------------------------------------------------------------------------- manifest

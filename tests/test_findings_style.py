@@ -105,3 +105,76 @@ def test_apply_style_sets_reproducible_svg():
     assert matplotlib.rcParams["svg.hashsalt"] == style.SVG_HASHSALT
     assert matplotlib.rcParams["svg.fonttype"] == "none"
     assert matplotlib.rcParams["savefig.dpi"] == 300
+
+
+def test_finnish_numbers_reach_every_axis_and_colour_bar():
+    fig, ax = style.new_figure("half")
+    image = ax.imshow([[0.1, 0.25], [0.5, 0.75]])
+    fig.colorbar(image, ax=ax)
+    ax.set_xlim(0, 1.5)
+    style.finnish_numbers(fig, "fi")
+    fig.canvas.draw()
+    labels = [t.get_text() for a in fig.get_axes() for t in a.get_xticklabels() + a.get_yticklabels() if t.get_text()]
+    assert any("," in t for t in labels) and not any("." in t for t in labels), labels
+    assert style.figure_problems(fig, "fi") == []
+
+
+def test_figure_problems_finds_overlaps_decimal_points_and_cut_text():
+    fig, ax = style.new_figure("half")
+    ax.plot([0, 1], [0, 1])
+    ax.text(0.5, 0.5, "päällekkäin", transform=ax.transAxes)
+    ax.text(0.5, 0.5, "toinen teksti", transform=ax.transAxes)
+    ax.text(1.4, 0.5, "0.5 reunan yli", transform=ax.transAxes)
+    ax.set_xlabel("need_housing")
+    found = style.figure_problems(fig, "fi")
+    assert any("internal id" in p and "need_housing" in p for p in found)
+    assert any("overlap" in p and "päällekkäin" in p for p in found)
+    assert any("decimal point" in p for p in found) and any("cut off" in p for p in found)
+    assert not any("decimal point" in p for p in style.figure_problems(fig, "en"))
+
+
+def test_integer_ticks_on_count_axes():
+    fig, ax = style.new_figure("half")
+    ax.bar(["a", "b"], [1, 3])
+    style.integer_ticks(ax, "y")
+    fig.canvas.draw()
+    assert all(float(t).is_integer() for t in ax.get_yticks())
+
+
+def test_registry_records_layout_problems_and_draws_both_languages(tmp_path):
+    from analysis.findings import Registry
+
+    reg = Registry.for_run("demo", root=tmp_path)
+
+    def draw(language):
+        fig, ax = style.new_figure("half")
+        ax.bar(["a", "b"], [0.25, 0.5])
+        ax.set_ylabel("Osuus" if language == "fi" else "Share")
+        return fig
+
+    reg.figure("bars", draw, caption={"fi": "Pylväät", "en": "Bars"})
+    item = reg.items[-1]
+    assert set(item["files"]) == {"png", "svg", "png_en", "svg_en"}
+    assert item["layout_problems"] == {}
+    svg_fi = (tmp_path / item["files"]["svg"]).read_text(encoding="utf-8")
+    svg_en = (tmp_path / item["files"]["svg_en"]).read_text(encoding="utf-8")
+    assert "Osuus" in svg_fi and "0,5" in svg_fi and "Share" in svg_en and "0.5" in svg_en
+
+
+def test_figure_problems_on_a_figure_made_without_pyplot():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 2))
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0.5, 1.5])
+    assert style.figure_problems(fig, "en") == []
+
+
+def test_turned_tick_labels_side_by_side_do_not_count_as_overlap():
+    fig, ax = style.new_figure("full", height_cm=6)
+    quarters = [f"{y}/Q{q}" for y in (2024, 2025, 2026) for q in (1, 2, 3, 4)]
+    ax.plot(range(len(quarters)), range(len(quarters)))
+    ax.set_xticks(range(len(quarters)), labels=quarters, rotation=45, ha="right")
+    assert style.figure_problems(fig, "fi") == []
+    ax.set_xticks(range(len(quarters)), labels=[q * 3 for q in quarters], rotation=0)
+    assert any("overlap" in p for p in style.figure_problems(fig, "fi"))

@@ -268,8 +268,9 @@ def theme_timeline(
     top.bar(x, entries, color="#BBBBBB", width=0.7)
     for xi, n in zip(x, entries):
         top.text(xi, n, f"{int(n)}", ha="center", va="bottom", fontsize=6)
-    top.set_ylabel(_t("n_entries", language))
+    top.set_ylabel(_t("n_entries", language), fontsize=7)  # a short axis: a smaller label is not clipped
     top.set_ylim(0, max(entries.max() * 1.25, 1))
+    style.integer_ticks(top, "y")
     palette = style.PALETTE
     markers = "osD^v<>ph*"
     for i, code in enumerate(codes):
@@ -286,6 +287,7 @@ def theme_timeline(
     else:
         bottom.set_ylim(bottom=0)
         style.use_decimal_comma(bottom, axis="y", language=language)
+        style.integer_ticks(bottom, "y")  # counts of entries: whole numbers only
     bottom.set_xticks(x, labels=[q.replace("Q", " Q") if language == "en" else q.replace("Q", "/Q") for q in quarters],
                       rotation=45, ha="right")
     bottom.set_xlabel(_t("quarter", language))

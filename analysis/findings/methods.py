@@ -30,11 +30,6 @@ T = {
     "software": {"fi": "Ohjelmistot", "en": "Software"},
     "privacy": {"fi": "Tietosuoja", "en": "Data protection"},
     "none": {"fi": "Käsiteltyjä aineistoja ei löytynyt.", "en": "No processed data were found."},
-    "wave": {
-        "baseline": {"fi": "alkukartoitus", "en": "baseline"},
-        "followup": {"fi": "loppukartoitus", "en": "follow-up"},
-        "single": {"fi": "kertakysely", "en": "single survey"},
-    },
 }
 
 
@@ -71,13 +66,20 @@ def data_sources(root: str | Path | None = None, language: str = "fi") -> list[s
     if respondents is not None and not respondents.empty and "survey_id" in respondents:
         keys = ["survey_id", "wave"] if "wave" in respondents else ["survey_id"]
         counts = respondents.groupby(keys, sort=True).size()
+        titles = _survey_titles(workspace, language)
         for key, count in counts.items():
             survey_id, wave = (key if isinstance(key, tuple) else (key, None))
-            wave_text = T["wave"].get(wave, {}).get(language, wave) if wave else None
-            if language == "fi":
-                lines.append(f"Kysely {survey_id}{f' ({wave_text})' if wave_text else ''}: {n(count)} vastaajaa.")
+            wave_text = _wave_label(wave, language) if wave else None
+            title = titles.get(survey_id)
+            if title and wave_text and wave_text.lower() not in title.lower():
+                name = f"{title[0].upper()}{title[1:]} ({wave_text})"
+            elif title:
+                name = f"{title[0].upper()}{title[1:]}"
+            elif language == "fi":
+                name = f"Kysely {survey_id}{f' ({wave_text})' if wave_text else ''}"
             else:
-                lines.append(f"Survey {survey_id}{f' ({wave_text})' if wave_text else ''}: {n(count)} respondents.")
+                name = f"Survey {survey_id}{f' ({wave_text})' if wave_text else ''}"
+            lines.append(f"{name}: {n(count)} vastaajaa." if language == "fi" else f"{name}: {n(count)} respondents.")
         if "wave" in respondents and {"baseline", "followup"} <= set(respondents["wave"].dropna()):
             base = set(respondents.loc[respondents["wave"] == "baseline", "respondent"])
             follow = set(respondents.loc[respondents["wave"] == "followup", "respondent"])
@@ -91,7 +93,10 @@ def data_sources(root: str | Path | None = None, language: str = "fi") -> list[s
     if workshops is not None and not workshops.empty:
         span = _date_range(workshops["date"], language) if "date" in workshops else None
         turns = int(pd.to_numeric(workshops.get("n_turns"), errors="coerce").fillna(0).sum()) if "n_turns" in workshops else None
-        packages = ", ".join(sorted(workshops["work_package"].dropna().astype(str).unique())) if "work_package" in workshops else ""
+        from analysis.vocabulary import vocabulary  # TP1 in Finnish, WP1 in English
+
+        packages = (", ".join(vocabulary().label(p, language) for p in sorted(workshops["work_package"].dropna().astype(str).unique()))
+                    if "work_package" in workshops else "")
         if language == "fi":
             text = f"Työpajat: {n(len(workshops))} litteroitua työpajaa"
             text += f" ({span})" if span else ""
@@ -126,6 +131,75 @@ def data_sources(root: str | Path | None = None, language: str = "fi") -> list[s
                 f"Koodausyksiköitä{label}: {n(len(segments))}." if language == "fi" else f"Coding units{label}: {n(len(segments))}."
             )
     return lines
+
+
+def _wave_label(wave: str, language: str) -> str:
+    from analysis.vocabulary import vocabulary
+
+    return vocabulary().label(wave, language, "waves")  # waves of config/vocabulary.yaml; an unknown wave as written
+
+
+def _survey_titles(workspace: Workspace, language: str) -> dict[str, str]:
+    """Survey id → the title of its instrument (from the respondents table's ``instrument``)."""
+    respondents = _read(workspace.processed, "respondents", ["survey_id", "instrument"])
+    if respondents is None or "instrument" not in respondents or "survey_id" not in respondents:
+        return {}
+    titles = {}
+    for survey_id, name in respondents[["survey_id", "instrument"]].drop_duplicates().itertuples(index=False):
+        for path in (workspace.resolve_config(str(name)), workspace.config / f"instrument_{name}.yaml"):
+            if path.is_file():
+                try:
+                    spec = load_yaml(path)
+                except ConfigError:
+                    break
+                title = (spec.get("title") or {}).get(language) if isinstance(spec, dict) else None
+                if title:
+                    titles[str(survey_id)] = title
+                break
+    return titles
+
+
+def subset_sentence(findings: RunFindings, language: str, manifest: dict | None) -> str | None:
+    """How a subset run was chosen: its parameters from the provenance manifest."""
+    from analysis.vocabulary import vocabulary
+
+    info = ((manifest or {}).get("runs") or {}).get(findings.run) or {}
+    params = info.get("parameters") or {}
+    shown = []
+    skip = {"project_root", "run_name", "language", "min_cell_size", "out_dir"}
+    for key, value in sorted(params.items()):
+        if key in skip or value in (None, "", [], {}):
+            continue
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(vocabulary().label(v, language) for v in value)
+        elif isinstance(value, str) and vocabulary().has(value):
+            value = vocabulary().label(value, language)
+        elif isinstance(value, str) and ("/" in value or value.endswith((".yaml", ".parquet"))):
+            continue
+        label = vocabulary().column(key, language) or key.replace("_", " ")
+        shown.append(f"{label}: {value}")
+    if not shown:
+        return None
+    return (f"Osa-aineisto ({findings.run}): " if language == "fi" else f"Subset ({findings.run}): ") + "; ".join(shown) + "."
+
+
+def source_note(text: dict, root: str | Path | None = None) -> dict:
+    """A figure's source line with the data description of the manifest (synthetic or not).
+
+    ``{"fi": "Jäkälä-kyselyt", "en": "Jäkälä surveys"}`` becomes
+    ``"Jäkälä-kyselyt, synteettinen aineisto"`` when the data manifest says
+    ``synthetic: true``, and stays as it is for real data.
+    """
+    workspace = Workspace.discover(root=root)
+    synthetic = False
+    try:
+        manifest = load_yaml(workspace.manifest) if workspace.manifest.is_file() else {}
+        synthetic = isinstance(manifest, dict) and manifest.get("synthetic") is True
+    except ConfigError:
+        pass
+    if not synthetic:
+        return dict(text)
+    return {"fi": f"{text['fi']}, synteettinen aineisto", "en": f"{text['en']}, synthetic data"}
 
 
 def _instrument_files(workspace: Workspace) -> list[Path]:
@@ -250,6 +324,9 @@ def build_methods(
     root: str | Path | None = None,
     language: str = "fi",
     manifest: dict | None = None,
+    skip: list[str] | None = None,
+    description: str | None = None,
+    subset: bool = False,
 ) -> list[dict]:
     """Build the methods section as report blocks.
 
@@ -262,6 +339,14 @@ def build_methods(
     language : {"fi", "en"}
     manifest : dict, optional
         The provenance manifest (``reports/manifest.json``).
+    skip : list of str, optional
+        ``"run/id"`` patterns of methods paragraphs that state results (shown in the
+        Results instead).
+    description : str, optional
+        The data description of the data manifest (``description:``, ``synthetic:``).
+    subset : bool
+        A subset draft: the data are described by the runs' own paragraphs and
+        parameters, not by every processed table of the workspace.
 
     Returns
     -------
@@ -272,17 +357,27 @@ def build_methods(
     """
     blocks: list[dict] = []
 
-    def section(title: dict, lines: list[str], as_list: bool = True) -> None:
+    import fnmatch
+
+    def section(title: dict, lines: list[str], as_list: bool = True, name: str | None = None) -> None:
         if not lines:
             return
-        blocks.append({"type": "heading", "level": 3, "text": title[language]})
+        blocks.append({"type": "heading", "level": 3, "text": title[language], "section": name})
         blocks.append({"type": "list", "items": lines} if as_list else {"type": "paragraph", "text": " ".join(lines)})
 
-    section(T["data"], data_sources(root, language) or [T["none"][language]])
-    section(T["instruments"], instruments(root, language))
+    if subset:
+        lines = [subset_sentence(f, language, manifest) for f in runs]
+        section(T["data"], [line for line in lines if line] or [T["none"][language]], name="data")
+    else:
+        section(T["data"], data_sources(root, language) or [T["none"][language]], name="data")
+    if description:
+        blocks.append({"type": "paragraph", "text": description})
+    section(T["instruments"], instruments(root, language), name="instruments")
     analysis_blocks = []
     for findings in runs:
         for item in findings.of_kind("methods"):
+            if any(fnmatch.fnmatchcase(f"{findings.run}/{item['id']}", p) for p in (skip or [])):
+                continue
             analysis_blocks.append({"type": "paragraph", "text": item["text"][language], "key": (findings.run, "methods", item["id"])})
     k_values = sorted({f.min_cell_size for f in runs}) or [5]
     k_text = "/".join(str(k) for k in k_values)
@@ -296,10 +391,10 @@ def build_methods(
         "Quotations carry pseudonyms only."
     )
     if analysis_blocks:
-        blocks.append({"type": "heading", "level": 3, "text": T["analyses"][language]})
+        blocks.append({"type": "heading", "level": 3, "text": T["analyses"][language], "section": "analyses"})
         blocks.extend(analysis_blocks)
-    section(T["text"], text_processing(root, language, manifest))
-    blocks.append({"type": "heading", "level": 3, "text": T["privacy"][language]})
+    section(T["text"], text_processing(root, language, manifest), name="text")
+    blocks.append({"type": "heading", "level": 3, "text": T["privacy"][language], "section": "privacy"})
     blocks.append({"type": "paragraph", "text": privacy_text})
-    section(T["software"], software(manifest, language))
+    section(T["software"], software(manifest, language), name="software")
     return blocks

@@ -206,8 +206,9 @@ def format_value(value: Any, language: str, fmt: str | None = None) -> str:
     value : number or str
     language : {"fi", "en"}
     fmt : str, optional
-        A Python format spec (``".1f"``, ``",d"``, ``".0%"``); default: integers as is,
-        other numbers with two decimals. Finnish output uses a decimal comma, a
+        A Python format spec (``".1f"``, ``",d"``, ``".0%"``); default: formatted from
+        the value: whole numbers without decimals, others with at most two decimals
+        and no trailing zeros (``69.2`` → ``69,2``, ``5.0`` → ``5``). Finnish output uses a decimal comma, a
         non-breaking space as thousands separator and before ``%``.
 
     Examples
@@ -216,6 +217,10 @@ def format_value(value: Any, language: str, fmt: str | None = None) -> str:
     '37,5\\xa0%'
     >>> format_value(1234, "en", ",d")
     '1,234'
+    >>> format_value(round(100 * 9 / 13, 1), "fi")
+    '69,2'
+    >>> format_value(47.0, "fi")
+    '47'
     """
     value = _plain(value)
     if value is None:
@@ -223,7 +228,11 @@ def format_value(value: Any, language: str, fmt: str | None = None) -> str:
     if isinstance(value, str) or not isinstance(value, numbers.Real):
         return str(value)
     if fmt is None:
-        return style.format_number(value, language)
+        if isinstance(value, numbers.Integral) or float(value).is_integer():
+            return style.format_number(int(round(float(value))), language)
+        # From the value: at most two decimals, no trailing zeros (69.2 -> "69,2", not "69,20").
+        decimals = len(f"{round(float(value), 2):.2f}".rstrip("0").split(".")[1])
+        return style.format_number(float(value), language, decimals)
     text = format(value, fmt)
     if language == "fi":
         text = text.replace(",", "\u00a0").replace(".", ",")
@@ -448,7 +457,10 @@ class Registry:
         ----------
         id : str
             Unique within the run, file-name safe.
-        fig : matplotlib Figure
+        fig : matplotlib Figure, or a function ``language -> Figure``
+            With a function the figure is drawn in both languages: ``<id>.png`` in the
+            run's language and ``<id>.<other>.png`` (``files["png_<other>"]``), so the
+            English report shows a figure drawn in English.
         caption : dict
             ``{"fi": ..., "en": ...}``, without the "Kuvio N." prefix.
         source : dict, optional
@@ -462,6 +474,9 @@ class Registry:
             ``{"png": Path, "svg": Path}``.
         """
         item_id = self._check_id("figure", id)
+        draw = fig if callable(fig) and not isinstance(fig, Figure) else None
+        if draw is not None:
+            fig = draw(self.language)
         if not isinstance(fig, Figure):
             raise DataError(
                 f"expected a matplotlib Figure, got {type(fig).__name__}",
@@ -476,6 +491,8 @@ class Registry:
         source = _bilingual(source, "source", run=self.run, kind="figure", item_id=item_id, required=False)
         preview = None
         try:
+            style.finnish_numbers(fig, self.language)
+            problems = {self.language: style.figure_problems(fig, self.language)}
             rendered = style.render_figure(fig)
             if self.preview:
                 buffer = io.BytesIO()
@@ -491,6 +508,20 @@ class Registry:
             paths[fmt] = path
             files[fmt] = self._rel(path)
             hashes[fmt] = sha256_bytes(data)
+        for other in (l for l in style.LANGUAGES if draw is not None and l != self.language):
+            other_fig = draw(other)
+            try:
+                style.finnish_numbers(other_fig, other)
+                problems[other] = style.figure_problems(other_fig, other)
+                other_rendered = style.render_figure(other_fig)
+            finally:
+                import matplotlib.pyplot as plt
+
+                plt.close(other_fig)
+            for fmt, data in other_rendered.items():
+                path = atomic_write_bytes(self.figure_dir / f"{item_id}.{other}.{fmt}", data)
+                files[f"{fmt}_{other}"] = self._rel(path)
+                hashes[f"{fmt}_{other}"] = sha256_bytes(data)
         self._add(
             {
                 "kind": "figure",
@@ -500,6 +531,7 @@ class Registry:
                 "width": width,
                 "files": files,
                 "sha256": hashes,
+                "layout_problems": {lang: found for lang, found in problems.items() if found},
             }
         )
         if preview is not None:

@@ -80,44 +80,20 @@ PALETTE: tuple[str, ...] = (
     OKABE_ITO["black"],
 )
 
-#: The same colour for the same role or wave in every figure of the report.
-ROLE_COLOURS: dict[str, str] = {
-    "social_worker": OKABE_ITO["bluish_green"],
-    "social_counsellor": OKABE_ITO["orange"],
-    "other": OKABE_ITO["grey"],
-    "young_person": OKABE_ITO["vermillion"],
-    "facilitator": OKABE_ITO["black"],
-    "expert_by_experience": OKABE_ITO["reddish_purple"],
-    "partner": OKABE_ITO["yellow"],
-    "researcher": "#666666",
-    "baseline": OKABE_ITO["sky_blue"],
-    "followup": OKABE_ITO["blue"],
-}
+def _vocabulary():
+    from analysis.vocabulary import vocabulary
 
-#: Fixed colours for the pilot municipalities (south-west service area of Lapland).
-MUNICIPALITY_COLOURS: dict[str, str] = {
-    "Kemi": OKABE_ITO["blue"],
-    "Keminmaa": OKABE_ITO["orange"],
-    "Simo": OKABE_ITO["bluish_green"],
-    "Tervola": OKABE_ITO["vermillion"],
-    "Tornio": OKABE_ITO["reddish_purple"],
-    "Ylitornio": OKABE_ITO["sky_blue"],
-    "other_lapland": OKABE_ITO["grey"],
-}
+    return vocabulary()
 
-#: Labels of roles and waves in Finnish and English.
-ROLE_LABELS: dict[str, dict[str, str]] = {
-    "social_worker": {"fi": "sosiaalityöntekijä", "en": "social worker"},
-    "social_counsellor": {"fi": "sosiaaliohjaaja", "en": "social counsellor"},
-    "other": {"fi": "muu", "en": "other"},
-    "young_person": {"fi": "nuori", "en": "young person"},
-    "facilitator": {"fi": "fasilitaattori", "en": "facilitator"},
-    "expert_by_experience": {"fi": "kokemusasiantuntija", "en": "expert by experience"},
-    "partner": {"fi": "yhteistyökumppani", "en": "partner"},
-    "researcher": {"fi": "tutkija", "en": "researcher"},
-    "baseline": {"fi": "alkukartoitus", "en": "baseline"},
-    "followup": {"fi": "loppukartoitus", "en": "follow-up"},
-}
+
+#: The same colour for the same role or wave in every figure (from config/vocabulary.yaml).
+ROLE_COLOURS: dict[str, str] = {**_vocabulary().colours("roles"), **_vocabulary().colours("waves")}
+
+#: Fixed colours for the pilot municipalities (from config/vocabulary.yaml).
+MUNICIPALITY_COLOURS: dict[str, str] = _vocabulary().colours("municipalities")
+
+#: Labels of roles and waves in Finnish and English (from config/vocabulary.yaml).
+ROLE_LABELS: dict[str, dict[str, str]] = {**_vocabulary().labels("roles"), **_vocabulary().labels("waves")}
 
 #: Matplotlib settings of the report style.
 RC_PARAMS: dict[str, object] = {
@@ -191,7 +167,9 @@ def new_figure(width: str = "full", height_cm: float | None = None, **subplot_kw
 
 
 def role_label(role: str, language: str = "fi") -> str:
-    """Return the fi/en label of a role or wave id; unknown ids are returned as is.
+    """Return the fi/en label of a role, wave or other coded value; unknown ids are returned as is.
+
+    Labels come from ``config/vocabulary.yaml`` (:mod:`analysis.vocabulary`).
 
     Examples
     --------
@@ -201,14 +179,14 @@ def role_label(role: str, language: str = "fi") -> str:
     'follow-up'
     """
     _check_language(language)
-    return ROLE_LABELS.get(role, {}).get(language, role)
+    return _vocabulary().label(role, language)
 
 
 def palette_for(groups: Iterable[str]) -> dict[str, str]:
     """Return a colour for every group, fixed colours first.
 
-    Roles, waves and municipalities get their fixed colour (:data:`ROLE_COLOURS`,
-    :data:`MUNICIPALITY_COLOURS`); other groups get the remaining palette colours in
+    Roles, waves and municipalities get their fixed colour (``colour`` in
+    ``config/vocabulary.yaml``); other groups get the remaining palette colours in
     sorted order of their names, so the result does not depend on the order of rows.
 
     Parameters
@@ -227,7 +205,7 @@ def palette_for(groups: Iterable[str]) -> dict[str, str]:
     {'followup': '#0072B2', 'baseline': '#56B4E9'}
     """
     ordered = list(dict.fromkeys(str(g) for g in groups))
-    fixed = {**ROLE_COLOURS, **MUNICIPALITY_COLOURS}
+    fixed = _vocabulary().colours()
     colours = {g: fixed[g] for g in ordered if g in fixed}
     used = set(colours.values())
     free = [c for c in PALETTE if c not in used] or list(PALETTE)
@@ -394,3 +372,114 @@ def save_figure(fig: Figure, path_stem: str | Path, formats: Sequence[str] = ("p
 def _check_language(language: str) -> None:
     if language not in LANGUAGES:
         raise ValueError(f"language must be 'fi' or 'en', got {language!r}")
+
+
+def finnish_numbers(fig: Figure, language: str = "fi") -> Figure:
+    """Write every numeric tick label of ``fig`` (colour bars too) with the decimal mark of ``language``.
+
+    Axes that already have a custom formatter (percentages, dates, category names) are
+    left alone; the default :class:`~matplotlib.ticker.ScalarFormatter` is replaced by
+    :func:`tick_formatter` (in English too: the shortest form, ``1`` rather than ``1.0``).
+    Called by the registry for every figure, so no plot function can forget the decimal
+    comma.
+    """
+    from matplotlib.ticker import ScalarFormatter
+
+    _check_language(language)
+    for ax in fig.get_axes():
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_formatter()) is ScalarFormatter and axis.get_scale() == "linear":
+                # as short as possible in both languages ("1", not "1.0", which can run off the edge)
+                axis.set_major_formatter(tick_formatter(language))
+    return fig
+
+
+def integer_ticks(ax, axis: str = "y"):
+    """Put only whole-number ticks on a count axis (no "2,5 merkintää")."""
+    from matplotlib.ticker import MaxNLocator
+
+    for name in ("x", "y") if axis == "both" else (axis,):
+        getattr(ax, f"{name}axis").set_major_locator(MaxNLocator(integer=True))
+    return ax
+
+
+def figure_problems(fig: Figure, language: str = "fi") -> list[str]:
+    """What an editor would send back about a drawn figure.
+
+    * a decimal point in a Finnish figure's text (``0.5`` instead of ``0,5``);
+    * an internal id (``need_housing``, ``social_worker``) instead of words;
+    * two visible texts whose boxes overlap (tick labels, axis labels, legend, notes);
+    * a text cut off at the figure's edge.
+
+    Returns
+    -------
+    list of str
+        One line per problem; empty when the figure reads clean.
+    """
+    import re
+
+    from matplotlib.text import Text
+
+    if not hasattr(fig.canvas, "get_renderer"):  # a Figure made without pyplot has no drawing canvas yet
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+    try:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+    except Exception as exc:  # the check must never stop a run, but it says that it could not look
+        return [f"layout not checked: {type(exc).__name__}: {exc}"]
+    box = fig.bbox
+    # tick labels that matplotlib draws (those outside the view limits exist but are not drawn)
+    drawn_ticks, all_ticks = set(), set()
+    for ax in fig.get_axes():
+        for axis in (ax.xaxis, ax.yaxis):
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                all_ticks.update((id(tick.label1), id(tick.label2)))
+            for tick in axis._update_ticks():  # the ticks inside the view, as drawn
+                drawn_ticks.update((id(tick.label1), id(tick.label2)))
+    texts = []
+    for artist in fig.findobj(Text):
+        if not artist.get_visible() or not artist.get_text().strip():
+            continue
+        if id(artist) in all_ticks and id(artist) not in drawn_ticks:
+            continue
+        if artist.axes is not None and artist.get_clip_on() and artist not in artist.axes.get_xticklabels() + artist.axes.get_yticklabels():
+            clip = artist.get_clip_box()
+            extent = artist.get_window_extent(renderer)
+            if clip is not None and not clip.overlaps(extent):
+                continue  # clipped away: not shown
+        texts.append((artist, artist.get_window_extent(renderer)))
+    problems = []
+    decimal_point = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
+    snake_case = re.compile(r"(?<![\w/.\-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/.\-])")
+    for artist, extent in texts:
+        text = artist.get_text()
+        for token in snake_case.findall(text):
+            problems.append(f"internal id in the figure: {token!r}")
+        if language == "fi" and decimal_point.search(text.replace("\u2212", "-")):
+            problems.append(f"decimal point in a Finnish figure: {text!r}")
+        if extent.x0 < box.x0 - 1 or extent.y0 < box.y0 - 1 or extent.x1 > box.x1 + 1 or extent.y1 > box.y1 + 1:
+            problems.append(f"text cut off at the edge: {text!r}")
+    def rotated(artist, extent):
+        """Centre and half-sizes of a rotated one-line text in its own (rotated) frame."""
+        angle = math.radians(artist.get_rotation())
+        width, height, _ = renderer.get_text_width_height_descent(artist.get_text(), artist.get_fontproperties(), ismath=False)
+        cx, cy = (extent.x0 + extent.x1) / 2, (extent.y0 + extent.y1) / 2
+        return (cx * math.cos(angle) + cy * math.sin(angle), -cx * math.sin(angle) + cy * math.cos(angle),
+                width / 2, height / 2)
+
+    for i, (a, ea) in enumerate(texts):
+        for b, eb in texts[i + 1:]:
+            w = min(ea.x1, eb.x1) - max(ea.x0, eb.x0)
+            h = min(ea.y1, eb.y1) - max(ea.y0, eb.y0)
+            if w <= 1.5 or h <= 1.5:
+                continue
+            angle = a.get_rotation() % 180
+            if angle and angle == b.get_rotation() % 180 and "\n" not in a.get_text() + b.get_text():
+                # two texts turned by the same angle (tick labels): compare their true, turned boxes
+                (xa, ya, wa, ha), (xb, yb, wb, hb) = rotated(a, ea), rotated(b, eb)
+                if abs(xa - xb) >= wa + wb - 1.5 or abs(ya - yb) >= ha + hb - 1.5:
+                    continue
+            problems.append(f"texts overlap: {a.get_text()!r} and {b.get_text()!r}")
+    return problems

@@ -45,22 +45,31 @@ def sample_sentences(respondents: pd.DataFrame, *, linked: int, k: int = 5,
     return {"fi": text_fi, "en": text_en[0].upper() + text_en[1:]}
 
 
-def missingness_sentences(missing: pd.DataFrame) -> dict[str, str]:
-    """Item non-response: overall share, "don't know" share and the worst item."""
+def missingness_sentences(missing: pd.DataFrame, instrument=None) -> dict[str, str]:
+    """Item non-response: overall share, "don't know" share and the worst item.
+
+    With ``instrument`` the worst item is named by its text, not by its id.
+    """
     total = missing["n"].sum()
     if total == 0:
         return {"fi": "Vastauksia ei ollut.", "en": "There were no answers."}
     share = 1 - missing["n_valid"].sum() / total
     dk = missing["n_dont_know"].sum() / total
     worst = missing.sort_values("share_missing", ascending=False).iloc[0]
+
+    def item_name(language: str) -> str:
+        if instrument is None:
+            return str(worst["item"])
+        return f"”{instrument.item_text(worst['item'], language)}”" if language == "fi" else f"“{instrument.item_text(worst['item'], language)}”"
+
     return {
         "fi": (f"Väittämistä jäi vastaamatta tai vastattiin ”En osaa sanoa” {format_number(share * 100, 1, 'fi')} %:ssa "
                f"vastauksista (”En osaa sanoa” {format_number(dk * 100, 1, 'fi')} %). Eniten puuttuvia oli väittämässä "
-               f"{worst['item']} ({format_number(worst['share_missing'] * 100, 1, 'fi')} %). Puuttuvia ei korvattu; "
+               f"{item_name('fi')} ({format_number(worst['share_missing'] * 100, 1, 'fi')} %). Puuttuvia ei korvattu; "
                "summamuuttuja laskettiin vastattujen väittämien keskiarvona, kun vähintään mittarille määritelty "
                "osuus väittämistä oli vastattu."),
         "en": (f"{format_number(share * 100, 1, 'en')}% of item answers were missing or \"don't know\" "
-               f"(\"don't know\" {format_number(dk * 100, 1, 'en')}%). Item {worst['item']} had the most missing answers "
+               f"(\"don't know\" {format_number(dk * 100, 1, 'en')}%). Item {item_name('en')} had the most missing answers "
                f"({format_number(worst['share_missing'] * 100, 1, 'en')}%). Missing answers were not imputed; a scale "
                "score is the mean of the answered items when at least the scale's minimum share was answered."),
     }

@@ -3,8 +3,8 @@
 Every function takes tidy DataFrames and returns a matplotlib :class:`~matplotlib.figure.Figure`
 (never shows it). Labels are Finnish by default, English with ``language="en"``.
 The report style and group colours come from :mod:`analysis.findings.style`
-(``apply_style``, ``palette_for``, ``role_label``); if that module is not available the
-fallback colours of :data:`FALLBACK_COLOURS` are used, so colours live in one place.
+(``apply_style``, ``palette_for``, ``role_label``), which read the labels and colours of
+``config/vocabulary.yaml``; :data:`FALLBACK_COLOURS` only holds the neutral line colours.
 """
 
 from __future__ import annotations
@@ -24,9 +24,7 @@ __all__ = ["likert_diverging", "scale_scores_plot", "forest_plot", "prevalence_p
 
 #: Colours used only when analysis.findings.style is missing (Okabe–Ito).
 FALLBACK_COLOURS = {
-    "social_worker": "#009E73", "social_counsellor": "#E69F00", "other": "#999999",
-    "baseline": "#56B4E9", "followup": "#0072B2", "cycle": ["#0072B2", "#E69F00", "#009E73", "#D55E00",
-                                                            "#CC79A7", "#56B4E9", "#999999"],
+    "cycle": ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#999999"],
     "line": "#BBBBBB", "point": "#000000",
 }
 
@@ -41,14 +39,6 @@ TEXT = {
     "missing": {"fi": "puuttuu", "en": "missing"},
 }
 
-_GROUP_LABELS = {
-    "social_worker": {"fi": "sosiaalityöntekijä", "en": "social worker"},
-    "social_counsellor": {"fi": "sosiaaliohjaaja", "en": "social counsellor"},
-    "other": {"fi": "muu", "en": "other"},
-    "baseline": {"fi": "alkukartoitus", "en": "baseline"},
-    "followup": {"fi": "loppukartoitus", "en": "follow-up"},
-    "all": {"fi": "kaikki", "en": "all"},
-}
 
 
 def _style():
@@ -81,11 +71,21 @@ def _palette(groups: Sequence[str]) -> dict[str, str]:
 
 
 def group_label(group: str, language: str = "fi") -> str:
-    """fi/en label of a role or wave id (the id itself when unknown)."""
-    style = _style()
-    if style is not None and hasattr(style, "role_label") and str(group) in getattr(style, "ROLE_LABELS", {}):
-        return style.role_label(str(group), language)
-    return _GROUP_LABELS.get(str(group), {}).get(language, str(group))
+    """fi/en label of a role, wave or other coded value (config/vocabulary.yaml; the id when unknown)."""
+    from analysis.vocabulary import vocabulary
+
+    return vocabulary().label(str(group), language)
+
+
+def _in_words(text: str, language: str) -> str:
+    """Coded words of a result sentence in words of config/vocabulary.yaml (``p_adj`` → ``p (korj.)``)."""
+    import re
+
+    from analysis.vocabulary import vocabulary
+
+    vocab = vocabulary()
+    return re.sub(r"(?<![\w/.])[a-z]+(?:_[a-z0-9]+)+(?![\w/.])",
+                  lambda m: vocab.label(m.group(0), language) if vocab.has(m.group(0)) else m.group(0), str(text))
 
 
 def _check_language(language: str) -> None:
@@ -225,7 +225,8 @@ def likert_diverging(
     ax.set_yticks([row[0] for row in bars], [row[3] for row in bars])
     for ypos, _, g, text in layout:
         if g is None:  # the item's text as a heading above its bars
-            ax.text(-100, ypos + 0.25, text, ha="left", va="bottom", fontsize="small", fontweight="bold")
+            ax.text(-100, ypos + 0.25, text, ha="left", va="bottom", fontsize="small", fontweight="bold", zorder=4,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.8})  # the zero line stays behind the text
     ax.tick_params(axis="y", length=0)
     ax.set_ylim(y - 0.2, -0.8)
     ax.set_xlim(-100, 100)
@@ -423,7 +424,7 @@ def forest_plot(
         text_ax.axis("off")
         text_ax.set_xlim(0, 1)
         for y, text in zip(ys, results[annotate].astype(str)):
-            text_ax.text(0.0, y, _wrap(text, 34), va="center", ha="left", fontsize="x-small")
+            text_ax.text(0.0, y, _wrap(_in_words(text, language), 34), va="center", ha="left", fontsize="x-small")
     _comma(ax, "x", language)
     _finish(fig)
     return fig

@@ -307,7 +307,10 @@ def _write_manifest(out_dir: Path, workshops: list[_workshops.Workshop], log: Pl
                with_names({"id": "diary_docs", "file": DIARY_FOLDER, "kind": "folder", "work_package": "TP2C"}, "diary_docs")]
     codings = [{"id": "codings_k1_k2", "file": CODING_FILE, "coders": ["K1", "K2"], "unit": "turn",
                 "workshops": list(CODED_WORKSHOPS), "codebook": "config/codebook.yaml"}]
-    data = {"surveys": surveys, "workshops": workshops_out, "diaries": diaries, "codings": codings}
+    data = {"description": {"fi": f"Jäkälä-hankkeen synteettinen demoaineisto (siemen {seed}, mittakaava {scale})",
+                            "en": f"Synthetic demo data of the Jäkälä project (seed {seed}, scale {scale})"},
+            "synthetic": True,
+            "surveys": surveys, "workshops": workshops_out, "diaries": diaries, "codings": codings}
     header = (f"{MANIFEST_MARKER} (seed {seed}, scale {scale}).\n"
               "# Paths are relative to this folder; config paths relative to the project folder.\n"
               "# known_names: invented names that occur inside a source's texts; ingestion adds them to the pseudonym key.\n")

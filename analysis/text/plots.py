@@ -82,9 +82,9 @@ def plot_talk_share(participation: pd.DataFrame, shares: pd.DataFrame | None = N
     order_ws = list(shares["workshop_id"]) if shares is not None and "workshop_id" in shares else sorted(wide.index)
     order_ws = [w for w in order_ws if w in wide.index] + [w for w in sorted(wide.index) if w not in order_ws]
     wide = wide.loc[order_ws]
-    default_order = ["young_person", "expert_by_experience", "social_worker", "social_counsellor", "partner",
-                     "researcher", "facilitator"]
-    roles = role_order or [r for r in default_order if r in wide.columns] + sorted(r for r in wide.columns if r not in default_order)
+    from analysis.vocabulary import vocabulary
+
+    roles = role_order or vocabulary().order(list(wide.columns), "roles")  # config/vocabulary.yaml: young people first
     colours = style.palette_for(roles)
     fig, ax = style.new_figure("full", height_cm=8.0)
     x = np.arange(len(wide))
@@ -227,12 +227,18 @@ def plot_share_trend(shares: pd.DataFrame, *, language: str = "fi") -> Figure:
     err = np.vstack([data["share"] - data["ci_low"], data["ci_high"] - data["share"]]).clip(0, None)
     ax.errorbar(data["date"], data["share"], yerr=err, fmt="o-", color=colour, capsize=3, linewidth=1.0,
                 label=_label("young_share", language))
-    for d, s, w in zip(data["date"], data["share"], data["workshop_id"]):
-        ax.annotate(str(w), (d, s), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    for i, (d, s, w) in enumerate(zip(data["date"], data["share"], data["workshop_id"])):
+        # labels alternate above and below the line, on a white ground, so neighbours never collide
+        ax.annotate(str(w), (d, s), textcoords="offset points", xytext=(6, 7 if i % 2 == 0 else -11), fontsize=7,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5}, zorder=4)
     ax.set_ylim(0, min(1.0, float(np.nanmax(data["ci_high"])) * 1.2 + 0.05))
     ax.set_xlabel(_label("date", language))
     ax.set_ylabel(_label("young_share", language))
     style.use_decimal_comma(ax, axis="y", language=language)
+    import matplotlib.dates as mdates
+
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%-m/%Y" if language == "fi" else "%b %Y"))
     for label in ax.get_xticklabels():
         label.set_rotation(30)
         label.set_horizontalalignment("right")
