@@ -453,6 +453,27 @@ def _decide(run: Run, ws: Workspace, manifest: dict[str, Any], inputs: dict[str,
     return "run", "fingerprint changed"
 
 
+def check_before_kernels(pipeline: Pipeline, ws: Workspace, only: list[str] | None = None) -> None:
+    """Stop before any kernel starts when the processed data are missing or do not match the raw data.
+
+    Applies when a selected run declares an input below ``data/processed/``; see
+    :func:`analysis.ingest.check_ingested` for what is compared.
+
+    Raises
+    ------
+    PipelineError
+        Saying what is wrong and to run ``jakala ingest``.
+    """
+    selected = [r for r in pipeline.runs if not only or r.name in only]
+    if not any(p.startswith("data/processed") for r in selected for p in r.inputs):
+        return
+    from analysis.ingest import check_ingested
+
+    problem = check_ingested(ws)
+    if problem:
+        raise PipelineError(problem, hint="Nothing was run.")
+
+
 # --------------------------------------------------------------------------- the batch
 def run_batch(
     pipeline: Pipeline,
@@ -500,6 +521,7 @@ def run_batch(
         for name in only:
             pipeline.run(name)  # raises for an unknown name
     validate_parameters(pipeline, ws, only=only)
+    check_before_kernels(pipeline, ws, only=only)
     restored = recover_interrupted(pipeline, ws)
     jobs = max(1, jobs or os.cpu_count() or 1)
     kernel_name: str | None = None  # resolved when the first run executes (jupyter_client is slow to import)
