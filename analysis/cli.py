@@ -64,6 +64,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     pipeline = load_pipeline(ws, path=args.pipeline, overrides=args.set or [])
     rows = explain(pipeline, ws, force=args.force, only=args.only)
+    if any(p.startswith("data/processed") for run, action, _ in rows if action == "run" for p in run.inputs):
+        from analysis.ingest import check_ingested
+
+        problem = check_ingested(ws)
+        if problem:
+            print(f"Before the batch can run: {problem}.")
     current = None
     for run, action, reason in rows:
         if run.stage != current:

@@ -20,11 +20,13 @@ covers the file's bytes, its manifest entry, the instrument (surveys), every fil
 ``config/text/`` (workshops and diaries), ``config/diary_form.yaml`` (diaries), the names
 to redact, the lemmatiser backend with its version and the ``analysis`` package source,
 so only changed inputs are recomputed. Every other workspace file the ingestion opens is
-recorded (:mod:`analysis.pipeline.reads`) in ``ingest_report.json`` (``reads``); when one
-of them changes the next ingestion ignores the cache. The report also records the data
-manifest's SHA-256 and each raw file's size and time, which ``jakala run`` checks before
-any kernel starts (:func:`check_ingested`), and warns when the quarantine takes more
-than ``quarantine_warning_share`` (``config/ingest.yaml``) of a source.
+recorded (:mod:`analysis.pipeline.reads`) in ``ingest_state.json`` (``reads``); when one
+of them changes the next ingestion ignores the cache. That file also records the data
+manifest's and the config files' SHA-256 and each raw file's size and time, which
+``jakala run`` checks before any kernel starts (:func:`check_ingested`).
+``ingest_report.json`` (read by the data-quality notebook) holds only what the data and
+config determine, and warns when the quarantine takes more than
+``quarantine_warning_share`` (``config/ingest.yaml``) of a source.
 """
 
 from __future__ import annotations
@@ -525,6 +527,7 @@ def ingest(ws: Workspace, *, manifest: Path | None = None, force: bool = False) 
     old_cache = ws.processed / "cache"
     report = IngestReport(processed=ws.processed)
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
+    source_states: list[dict[str, Any]] = []
     try:
         known_pseudonyms = set(key.pseudonyms())
         for src in man.sources:
@@ -573,8 +576,10 @@ def ingest(ws: Workspace, *, manifest: Path | None = None, force: bool = False) 
             notes = list(frames["_notes"]["note"]) if "_notes" in frames else []
             entry = {"id": src.id, "kind": src.kind, "file": src.relpath, "rows": int(rows),
                      "quarantined": int(len(frames.get("quarantine", []))), "cached": cached, "notes": notes}
-            entry.update(_source_state(src, ws))
+            if src.kind == "survey":
+                entry["instrument"] = str(src.spec["instrument"])
             report.sources.append(entry)
+            source_states.append({"id": src.id, "file": src.relpath, "cached": cached, **_file_state_of(src)})
 
         tables: dict[str, pd.DataFrame] = {}
         for name in TABLES:
@@ -604,13 +609,21 @@ def ingest(ws: Workspace, *, manifest: Path | None = None, force: bool = False) 
         report.seconds = time.perf_counter() - started
         report.lemmatiser = f"{backend} {lemmatiser.get('version') or ''}".strip()
         report.warnings = quarantine_warnings(report.sources, _quarantine_share_limit(ws))
+        # what the notebooks read: determined by the data and config alone (no times, no cache flags)
+        summary = [{k: v for k, v in source.items() if k != "cached"} for source in report.sources]
         (staging / "ingest_report.json").write_text(
-            json.dumps({"sources": report.sources, "tables": report.tables, "lemmatiser": lemmatiser,
-                        "warnings": report.warnings, "manifest": _manifest_state(manifest_path, ws),
-                        "reads": _finish_read_recording(recorder, ws, man)},
+            json.dumps({"sources": summary, "tables": report.tables, "lemmatiser": lemmatiser,
+                        "warnings": report.warnings}, indent=2, ensure_ascii=False),
+            encoding="utf-8",
+        )
+        # what `jakala run` checks before any kernel starts (check_ingested); no notebook reads it
+        (staging / STATE_FILE).write_text(
+            json.dumps({"manifest": _manifest_state(manifest_path, ws), "sources": source_states,
+                        "config": _config_hashes(ws, man), "reads": _finish_read_recording(recorder, ws, man)},
                        indent=2, ensure_ascii=False),
             encoding="utf-8",
         )
+        _write_survey_list(staging / SURVEYS_FILE, man, ws)
         key.save()
         _swap_in(staging, ws.processed)
     finally:
@@ -733,7 +746,7 @@ def _stop_read_recording(record: Path) -> None:
 def _finish_read_recording(record: Path, ws: Workspace, man: Manifest) -> dict[str, str]:
     """Files the ingestion read beyond its sources, keys, cache and declared config: label → SHA-256.
 
-    They go into ``ingest_report.json`` (``reads``); when one of them changes, the next
+    They go into ``ingest_state.json`` (``reads``); when one of them changes, the next
     ingestion ignores the cache (:func:`_recorded_reads_changed`). So a configuration
     file some reader starts to use is part of the cache key without anyone listing it.
     """
@@ -757,10 +770,10 @@ def _finish_read_recording(record: Path, ws: Workspace, man: Manifest) -> dict[s
 
 
 def _recorded_reads_changed(ws: Workspace) -> bool:
-    """Whether a file the last ingestion read (``reads`` in its report) has changed or gone."""
+    """Whether a file the last ingestion read (``reads`` in ``ingest_state.json``) has changed or gone."""
     from analysis.pipeline.plan import sha256_file
 
-    report = ws.processed / "ingest_report.json"
+    report = ws.processed / STATE_FILE
     try:
         recorded = json.loads(report.read_text(encoding="utf-8")).get("reads") or {}
     except (OSError, json.JSONDecodeError):
@@ -782,17 +795,49 @@ def _file_state(path: Path) -> dict[str, int]:
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def _source_state(src: Source, ws: Workspace) -> dict[str, Any]:
-    """What the pre-run check compares: the raw file's size and time, the instrument used."""
-    state: dict[str, Any] = {"path": str(src.path), **_file_state(src.path)}
-    if src.kind == "survey":
-        from analysis.survey.instrument import load_instrument
+def _file_state_of(src: Source) -> dict[str, Any]:
+    """What the pre-run check compares for a source: the raw file's path, size and time."""
+    return {"path": str(src.path), **_file_state(src.path)}
 
-        path = ws.resolve_config(src.spec["instrument"])
-        state["instrument"] = str(src.spec["instrument"])
-        state["instrument_id"] = load_instrument(path).id
-        state["wave"] = src.spec["wave"]
-    return state
+
+#: The runner's record of an ingestion (``data/processed/ingest_state.json``): manifest and
+#: config hashes, raw file states, recorded reads. Not for notebooks.
+STATE_FILE = "ingest_state.json"
+
+
+#: The survey sources with their instruments, for the notebooks (``data/processed/surveys.json``).
+SURVEYS_FILE = "surveys.json"
+
+
+def _write_survey_list(path: Path, man: Manifest, ws: Workspace) -> None:
+    """Write which instrument each survey source has (the notebooks take theirs from here).
+
+    A file of its own, so that it changes only when the surveys or their instruments do
+    (``ingest_report.json`` changes with every ingestion, and reading it would re-run the
+    survey notebooks after any change to, say, a stopword list).
+    """
+    from analysis.survey.instrument import load_instrument
+
+    rows = []
+    for src in man.sources:
+        if src.kind != "survey":
+            continue
+        inst = load_instrument(ws.resolve_config(src.spec["instrument"]))
+        rows.append({"id": src.id, "file": src.relpath, "instrument": str(src.spec["instrument"]),
+                     "instrument_id": inst.id, "wave": src.spec["wave"], "scales": bool(inst.scales)})  # fmt: skip
+    path.write_text(json.dumps(rows, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def _config_hashes(ws: Workspace, man: Manifest) -> dict[str, str]:
+    """SHA-256 of every configuration file the ingestion depends on (checked before a batch runs)."""
+    from analysis.pipeline import reads
+    from analysis.pipeline.plan import sha256_file
+
+    out = {}
+    for path in sorted(_declared_ingest_files(ws, man) - {man.file.resolve()}):
+        if path.is_file():
+            out[reads.label_of(path, ws.root, ws.project) or str(path)] = sha256_file(path)
+    return out
 
 
 def _manifest_state(path: Path, ws: Workspace) -> dict[str, str]:
@@ -850,7 +895,7 @@ def check_ingested(ws: Workspace) -> str | None:
     str or None
         What is wrong and what to do.
     """
-    report_file = ws.processed / "ingest_report.json"
+    report_file = ws.processed / STATE_FILE
     if not report_file.is_file():
         if not ws.manifest.is_file():
             return ("there is no data yet: run `jakala demo-data` for synthetic data (or put your files and "
@@ -880,6 +925,13 @@ def check_ingested(ws: Workspace) -> str | None:
         now = _file_state(path)
         if any(now.get(k) != src.get(k) for k in ("size", "mtime_ns")):
             return f"the raw file {src['file']} of source '{src['id']}' changed after the last ingestion: run `jakala ingest`"
+    for label, digest in (report.get("config") or {}).items():
+        path = next((b / label for b in (ws.root, ws.project) if (b / label).is_file()), Path(label))
+        if not path.is_file():
+            return f"{label}, which the last ingestion used, is gone: restore it, or edit the manifest, and run `jakala ingest`"
+        if sha256_file(path) != digest:
+            return (f"{label} changed after the last ingestion, so data/processed/ does not match it: "
+                    "run `jakala ingest`")  # fmt: skip
     missing = [t for t in TABLES if not (ws.processed / f"{t}.parquet").is_file()]
     if missing:
         return f"data/processed/ lacks {', '.join(missing)}: run `jakala ingest`"
@@ -887,14 +939,12 @@ def check_ingested(ws: Workspace) -> str | None:
 
 
 def survey_instruments(ws: Workspace) -> list[dict[str, Any]]:
-    """The surveys of the last ingestion with their instruments (from ``ingest_report.json``).
+    """The surveys of the last ingestion with their instruments (``data/processed/surveys.json``).
 
     Each item: ``id``, ``file``, ``instrument`` (path as in the manifest),
-    ``instrument_id``, ``wave``.
+    ``instrument_id``, ``wave``, ``scales`` (whether the instrument has scales).
     """
-    report_file = ws.processed / "ingest_report.json"
-    if not report_file.is_file():
-        raise DataError("no ingested data", file=report_file, hint="Run `jakala ingest` first.")
-    report = json.loads(report_file.read_text(encoding="utf-8"))
-    return [{k: s.get(k) for k in ("id", "file", "instrument", "instrument_id", "wave")}
-            for s in report.get("sources", []) if s.get("kind") == "survey"]  # fmt: skip
+    path = ws.processed / SURVEYS_FILE
+    if not path.is_file():
+        raise DataError("no list of ingested surveys", file=path, hint="Run `jakala ingest` first.")
+    return list(json.loads(path.read_text(encoding="utf-8")))

@@ -2,7 +2,7 @@
 
 Notebooks take their instrument from the ingested data (each survey source of the
 manifest names its instrument; the ingestion records it in
-``data/processed/ingest_report.json``), not from a default of their own, so a user's
+``data/processed/surveys.json``), not from a default of their own, so a user's
 own instrument needs no notebook parameter. A run whose selection leaves no data stops
 with a message naming the parameter instead of publishing "0 respondents".
 
@@ -54,7 +54,6 @@ def survey_instrument(ws: Workspace, instrument: str = "", *, analysis: str) -> 
         not choose, or the parameter names an instrument no survey uses.
     """
     from analysis.ingest import survey_instruments
-    from analysis.survey.instrument import load_instrument
 
     if analysis not in ANALYSES:
         raise ValueError(f"analysis must be one of {ANALYSES}")
@@ -75,11 +74,8 @@ def survey_instrument(ws: Workspace, instrument: str = "", *, analysis: str) -> 
             hint=f"The manifest's survey instruments: {listed}. Leave the parameter empty to use them, "
             "or ingest a survey with this instrument.",
         )
-    fitting = []
-    for path in by_path:
-        inst = load_instrument(ws.resolve_config(path))
-        if (analysis == "scales") == bool(inst.scales):
-            fitting.append(path)
+    with_scales = {str(s["instrument"]) for s in sources if s.get("scales")}
+    fitting = [path for path in by_path if (analysis == "scales") == (path in with_scales)]
     kind = "with scales (summamuuttujat)" if analysis == "scales" else "without scales (a needs survey)"
     if not fitting:
         raise DataError(

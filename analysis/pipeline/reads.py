@@ -265,9 +265,11 @@ def classify_reads(
     """
     check = ReadCheck()
     for path in paths:
-        label = label_of(path, root, project)
-        if label is None or not Path(path).is_file():
+        if not Path(path).is_file():
             continue
+        # a file outside root and project (the repository's own config/, when the project is elsewhere)
+        # is kept under its absolute path
+        label = label_of(path, root, project) or Path(path).resolve().as_posix()
         parts = set(label.split("/"))
         if parts & IGNORED_PARTS or _under(label, "analysis") or _under(label, "notebooks"):
             continue

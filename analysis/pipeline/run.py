@@ -44,7 +44,7 @@ from analysis.pipeline.plan import (
     sha256_file,
     validate_parameters,
 )
-from analysis.workspace import Workspace
+from analysis.workspace import PACKAGE_PROJECT_DIR, Workspace
 
 KEY_PACKAGES = (
     "pandas", "numpy", "scipy", "statsmodels", "scikit-posthocs", "scikit-learn", "seaborn", "matplotlib",
@@ -594,7 +594,7 @@ def run_batch(
                     "start_timeout": start_timeout,
                     "execution_timeout": execution_timeout,
                     "record": str(record_file),
-                    "watch": sorted({str(ws.root), str(ws.project)}),
+                    "watch": sorted({str(ws.root), str(ws.project), str(PACKAGE_PROJECT_DIR)}),
                 }
                 specs[run.name] = (run, reason, inputs, backup, tmp_nb, spec, _now())
             if jobs > 1 and len(specs) > 1:
