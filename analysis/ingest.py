@@ -579,7 +579,7 @@ def ingest(ws: Workspace, *, manifest: Path | None = None, force: bool = False) 
             if src.kind == "survey":
                 entry["instrument"] = str(src.spec["instrument"])
             report.sources.append(entry)
-            source_states.append({"id": src.id, "file": src.relpath, "cached": cached, **_file_state_of(src)})
+            source_states.append({"id": src.id, "file": src.relpath, "cached": cached, **_file_state_of(src, ws)})
 
         tables: dict[str, pd.DataFrame] = {}
         for name in TABLES:
@@ -795,9 +795,17 @@ def _file_state(path: Path) -> dict[str, int]:
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def _file_state_of(src: Source) -> dict[str, Any]:
-    """What the pre-run check compares for a source: the raw file's path, size and time."""
-    return {"path": str(src.path), **_file_state(src.path)}
+def _file_state_of(src: Source, ws: Workspace) -> dict[str, Any]:
+    """What the pre-run check compares for a source: the raw file's path (below the root), size and time."""
+    return {"path": _root_label(src.path, ws), **_file_state(src.path)}
+
+
+def _root_label(path: Path, ws: Workspace) -> str:
+    """A path relative to the workspace root (so a copied workspace checks its own files), else absolute."""
+    try:
+        return Path(path).resolve().relative_to(ws.root.resolve()).as_posix()
+    except ValueError:
+        return str(Path(path).resolve())
 
 
 #: The runner's record of an ingestion (``data/processed/ingest_state.json``): manifest and
@@ -843,7 +851,7 @@ def _config_hashes(ws: Workspace, man: Manifest) -> dict[str, str]:
 def _manifest_state(path: Path, ws: Workspace) -> dict[str, str]:
     from analysis.pipeline.plan import sha256_file
 
-    return {"path": str(path.resolve()), "sha256": sha256_file(path)}
+    return {"path": _root_label(path, ws), "sha256": sha256_file(path)}
 
 
 def _quarantine_share_limit(ws: Workspace) -> float:
@@ -910,16 +918,16 @@ def check_ingested(ws: Workspace) -> str | None:
         return "the processed data were written by an older version of the workspace: run `jakala ingest`"
     from analysis.pipeline.plan import sha256_file
 
-    manifest = Path(state.get("path") or ws.manifest)
+    manifest = ws.root / state["path"] if state.get("path") else ws.manifest
     if not manifest.is_file():
         return f"the data manifest {manifest} that was ingested is gone: restore it and run `jakala ingest`"
     if sha256_file(manifest) != state["sha256"]:
         return (f"{manifest} changed after the last ingestion, so data/processed/ does not match it: "
                 "run `jakala ingest`")  # fmt: skip
     for src in report.get("sources", []):
-        path = Path(src.get("path") or "")
         if not src.get("path"):
             continue
+        path = ws.root / src["path"]
         if not path.exists():
             return f"the raw file {src['file']} of source '{src['id']}' is gone: restore it or edit the manifest, then run `jakala ingest`"
         now = _file_state(path)
