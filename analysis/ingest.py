@@ -875,7 +875,7 @@ def quarantine_warnings(sources: list[dict[str, Any]], limit: float) -> list[str
     Examples
     --------
     >>> quarantine_warnings([{"id": "baseline", "file": "a.xlsx", "rows": 49, "quarantined": 51}], 0.2)[0][:52]
-    'source baseline (a.xlsx): 51 of 100 rows (51 %) were '
+    'source baseline (a.xlsx): 51 of 100 rows (51%) were '
     """
     out = []
     for s in sources:

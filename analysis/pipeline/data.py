@@ -13,7 +13,7 @@ Examples
 >>> check_selection(people, people.iloc[0:0], {"municipalities": ["Tornio"]}, what="respondents")
 Traceback (most recent call last):
 ...
-analysis.errors.DataError: parameter municipalities = ['Tornio'] leaves no respondents (values in the data: Kemi, Simo). Fix: Change the parameter (pipeline.yaml or --set) to values that exist in the data.
+analysis.errors.DataError: parameter municipalities = ['Tornio'] leaves no respondents (values in the data: Kemi, Simo). Change the parameter (pipeline.yaml or --set) to values that exist in the data.
 """
 
 from __future__ import annotations
