@@ -1,8 +1,9 @@
 """Build a workspace whose data manifest points at a user's own instruments only (test helper).
 
 The surveys are a work-wellbeing questionnaire at baseline and follow-up
-(``tests/data/instrument_wellbeing.yaml``: other items, numeric codes, no role or
-municipality question) and a needs survey with a 1–5 rating item
+(``tests/data/instrument_wellbeing.yaml``: other items, scales and numeric codes, here
+with a role and a municipality question added, coded as numbers and as names, as a
+professionals' survey of the project has them) and a needs survey with a 1–5 rating item
 (``tests/data/instrument_needs_user.yaml``). The instruments live in the workspace's own
 ``instruments/`` folder, not in ``config/``; workshops and diaries are the synthetic ones.
 """
@@ -36,6 +37,8 @@ def _wellbeing(ids: list[str], rng: np.random.Generator, shift: float) -> pd.Dat
         "Q4_esihenkilo": item(bonus=1.5),
         "Q5_kollegat": item(bonus=1.5),
         "TEAM": team,
+        "ROLE": rng.choice([1, 1, 2, 2, 3], n),
+        "KUNTA": rng.choice(["Kemi", "Keminmaa", "Simo", "Tervola", "Tornio", "Ylitornio"], n),
     })  # fmt: skip
 
 
@@ -61,7 +64,18 @@ def build_user_workspace(root: Path, project: Path, *, seed: int = 7) -> Path:
         (raw / entry["file"]).unlink(missing_ok=True)
     instruments = root / "instruments"
     instruments.mkdir(parents=True, exist_ok=True)
-    shutil.copy(DATA / "instrument_wellbeing.yaml", instruments / "wellbeing.yaml")
+    wellbeing = yaml.safe_load((DATA / "instrument_wellbeing.yaml").read_text(encoding="utf-8"))
+    wellbeing["background"] += [
+        {"id": "role", "label": {"fi": "Ammatti", "en": "Role"}, "match": {"header": "ROLE"},
+         "recode": {1: "social_worker", 2: "social_counsellor", 3: "other"},
+         "categories": {"social_worker": {"fi": "sosiaalityöntekijä", "en": "social worker"},
+                        "social_counsellor": {"fi": "sosiaaliohjaaja", "en": "social counsellor"},
+                        "other": {"fi": "muu", "en": "other"}}},
+        {"id": "municipality", "label": {"fi": "Kunta", "en": "Municipality"}, "match": {"header": "KUNTA"},
+         "recode": {m: m for m in ("Kemi", "Keminmaa", "Simo", "Tervola", "Tornio", "Ylitornio")}},
+    ]  # fmt: skip
+    (instruments / "wellbeing.yaml").write_text(yaml.safe_dump(wellbeing, allow_unicode=True, sort_keys=False),
+                                                encoding="utf-8")  # fmt: skip
     shutil.copy(DATA / "instrument_needs_user.yaml", instruments / "youth_needs.yaml")
     rng = np.random.default_rng(seed)
     ids = [f"r{i:03d}" for i in range(48)]
