@@ -566,6 +566,9 @@ def ingest(ws: Workspace, *, manifest: Path | None = None, force: bool = False) 
                     frame.to_parquet(target_dir / f"{name}.parquet", index=False)
                 marker = {"source": src.id, "pseudonyms": sorted(set(map(str, used)))}
                 (target_dir / "_done").write_text(json.dumps(marker), encoding="utf-8")
+                # use the frames as the cache gives them back, so a fresh and a cached ingestion write
+                # byte-identical tables (otherwise dtypes differ once and every reader re-runs)
+                frames = {f.stem: pd.read_parquet(f) for f in target_dir.glob("*.parquet")}
             rows = 0
             for name, frame in frames.items():
                 if name.startswith("_"):
@@ -647,7 +650,7 @@ def _cached_tokens(segments: pd.DataFrame, new_cache: Path, old_cache: Path, for
         return pd.read_parquet(new_cache / name)
     tokens = tokens_table(segments[["segment_id", "text"]])
     tokens.to_parquet(new_cache / name, index=False)
-    return tokens
+    return pd.read_parquet(new_cache / name)  # as a cached ingestion reads it (byte-identical output)
 
 
 def _swap_in(staging: Path, processed: Path) -> None:
