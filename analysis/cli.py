@@ -45,10 +45,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     """Raw → processed: read, validate, pseudonymise, quarantine, write atomically."""
     from analysis.ingest import ingest
 
+    from analysis.workspace import workspace_lock
+
     ws = _workspace(args)
-    report = ingest(ws, manifest=Path(args.manifest) if args.manifest else None, force=args.force)
+    with workspace_lock(ws, "jakala ingest", wait=args.wait):
+        report = ingest(ws, manifest=Path(args.manifest) if args.manifest else None, force=args.force)
     for line in report.summary_lines():
         print(line)
+    for warning in report.warnings:
+        print(f"jakala ingest: warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -59,6 +64,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     pipeline = load_pipeline(ws, path=args.pipeline, overrides=args.set or [])
     rows = explain(pipeline, ws, force=args.force, only=args.only)
+    if any(p.startswith("data/processed") for run, action, _ in rows if action == "run" for p in run.inputs):
+        from analysis.ingest import check_ingested
+
+        problem = check_ingested(ws)
+        if problem:
+            print(f"Before the batch can run: {problem}.")
     current = None
     for run, action, reason in rows:
         if run.stage != current:
@@ -75,24 +86,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run the papermill batch, then the leak gate."""
     from analysis.pipeline import load_pipeline, run_batch, summary_lines
 
+    from analysis.workspace import workspace_lock
+
     ws = _workspace(args)
     pipeline = load_pipeline(ws, path=args.pipeline, overrides=args.set or [])
-    batch = run_batch(
-        pipeline,
-        ws,
-        only=args.only,
-        force=args.force,
-        jobs=args.jobs,
-        kernel=args.kernel,
-        execution_timeout=args.cell_timeout,
-        progress=not args.no_progress,
-        warm_kernels=args.warm_kernels,
-    )
-    for line in summary_lines(batch, ws):
-        print(line)
-    leaks_ok = True
-    if not args.no_scan:
-        leaks_ok = _leak_gate(ws)
+    with workspace_lock(ws, "jakala run", wait=args.wait):
+        batch = run_batch(
+            pipeline,
+            ws,
+            only=args.only,
+            force=args.force,
+            jobs=args.jobs,
+            kernel=args.kernel,
+            execution_timeout=args.cell_timeout,
+            progress=not args.no_progress,
+            warm_kernels=args.warm_kernels,
+        )
+        for line in summary_lines(batch, ws):
+            print(line)
+        leaks_ok = True
+        if not args.no_scan:
+            leaks_ok = _leak_gate(ws)
     findings = ws.reports / "findings.html"
     if batch.ok and leaks_ok:
         if findings.is_file():
@@ -216,6 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("ingest", cmd_ingest, "raw → processed")
     p.add_argument("--manifest", help="data manifest (default data/raw/manifest.yaml)")
     p.add_argument("--force", action="store_true", help="re-process every file, ignoring the per-file cache")
+    p.add_argument("--wait", action="store_true",
+                   help="if another batch or ingestion is using the workspace, wait for it instead of refusing")
 
     def batch_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--pipeline", help="pipeline file (default pipeline.yaml)")
@@ -235,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-scan", action="store_true", help="skip the leak gate (never before publishing)")
     p.add_argument("--warm-kernels", action="store_true",
                    help="reuse each worker's kernel across runs, reset before each run (imports paid once)")
+    p.add_argument("--wait", action="store_true",
+                   help="if another batch or ingestion is using the workspace, wait for it instead of refusing")
 
     p = add("scan", cmd_scan, "leak gate: scan outputs for identifiers")
     p.add_argument("paths", nargs="*", help="files or folders (default: reports/, figures/, data/processed/)")

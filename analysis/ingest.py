@@ -16,8 +16,17 @@ Driven by the data manifest (``data/raw/manifest.yaml``, see ``docs/architecture
    ``data/processed/`` exactly as it was.
 
 Each source's results are cached in ``data/processed/cache/<source>-<hash>/``; the hash
-covers the file's bytes, its manifest entry, the instrument, the names list and the
-``analysis`` package source, so only changed inputs are recomputed.
+covers the file's bytes, its manifest entry, the instrument (surveys), every file of
+``config/text/`` (workshops and diaries), ``config/diary_form.yaml`` (diaries), the names
+to redact, the lemmatiser backend with its version and the ``analysis`` package source,
+so only changed inputs are recomputed. Every other workspace file the ingestion opens is
+recorded (:mod:`analysis.pipeline.reads`) in ``ingest_state.json`` (``reads``); when one
+of them changes the next ingestion ignores the cache. That file also records the data
+manifest's and the config files' SHA-256 and each raw file's size and time, which
+``jakala run`` checks before any kernel starts (:func:`check_ingested`).
+``ingest_report.json`` (read by the data-quality notebook) holds only what the data and
+config determine, and warns when the quarantine takes more than
+``quarantine_warning_share`` (``config/ingest.yaml``) of a source.
 """
 
 from __future__ import annotations
@@ -169,6 +178,7 @@ class IngestReport:
     tables: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     lemmatiser: str = ""
+    warnings: list[str] = field(default_factory=list)
 
     def summary_lines(self, max_sources: int = 30) -> list[str]:
         """Readable summary: one line per source (at most ``max_sources``), notes grouped."""
@@ -192,6 +202,8 @@ class IngestReport:
         lines.append(f"Tables in {self.processed}: " + ", ".join(f"{k} {v}" for k, v in self.tables.items()))
         if total_q:
             lines.append(f"{total_q} row(s) quarantined with their reason: see notebooks/00_data_quality.ipynb")
+        for warning in self.warnings:
+            lines.append(f"WARNING: {warning}")
         return lines
 
 
@@ -328,6 +340,10 @@ def _ingest_diary(src: Source, ws: Workspace, key: Any, redact: Callable[[str], 
     if src.spec.get("work_package"):
         wp = entries["work_package"].fillna("").astype(str).str.strip()
         entries["work_package"] = wp.where(wp != "", src.spec["work_package"])
+    entries, wp_problems = _map_diary_work_packages(entries, src, str(ws.resolve_config("config/diary_form.yaml")),
+                                                    redact)  # fmt: skip
+    if len(wp_problems):
+        quarantine = pd.concat([quarantine, wp_problems], ignore_index=True)
     for f in _DIARY_FIELDS:
         entries[f] = entries[f].fillna("").astype(str).map(redact)
     roles = _diary_roles(str(ws.resolve_config("config/diary_form.yaml")))
@@ -342,7 +358,7 @@ def _ingest_diary(src: Source, ws: Workspace, key: Any, redact: Callable[[str], 
         "writer": writers,
         "writer_role": entries["role"].map(lambda title: roles.get(" ".join(str(title or "").lower().split()), "other")),
         "writer_title": entries["role"].fillna("").astype(str).str.strip().str.lower(),
-        "work_package": entries["work_package"].fillna("").astype(str).str.strip().str.upper(),
+        "work_package": entries["work_package"],
         **{f: entries[f] for f in _DIARY_FIELDS},
         "text": entries[list(_DIARY_FIELDS)].apply(lambda r: "\n".join(v for v in r if v), axis=1)
         if len(entries) else pd.Series(dtype="string"),
@@ -367,6 +383,63 @@ def _diary_roles(path: str) -> dict[str, str]:
             raise ConfigError(f"role '{role}' of '{title}' is not one of {', '.join(sorted(allowed))}", file=path,
                               location=f"roles.{title}")  # fmt: skip
     return {" ".join(str(t).lower().split()): str(r) for t, r in roles.items()}
+
+
+@lru_cache(maxsize=4)
+def _diary_work_package_map(path: str) -> dict[str, str]:
+    """Work package as written (normalised) → code, from ``work_packages:`` in config/diary_form.yaml.
+
+    The codes themselves (TP1 … TP4, TP2A–TP2C) are always known; the config adds the
+    other spellings a form uses (``2C``, ``TP 2C``, ``Tuettu asuminen``).
+    """
+    doc = load_yaml(path) if Path(path).is_file() else {}
+    mapping = doc.get("work_packages") or {}
+    if not isinstance(mapping, dict):
+        raise ConfigError("'work_packages' must map a value written in the form to a work package code", file=path,
+                          location="work_packages")  # fmt: skip
+    out = {_wp_key(code): code for code in WORK_PACKAGES}
+    for written, code in mapping.items():
+        if str(code) not in WORK_PACKAGES:
+            raise ConfigError(f"work package '{code}' of '{written}' is not one of {', '.join(WORK_PACKAGES)}",
+                              file=path, location=f"work_packages.{written}")  # fmt: skip
+        out[_wp_key(written)] = str(code)
+    return out
+
+
+def _wp_key(value: Any) -> str:
+    return "".join(ch for ch in str(value).casefold() if ch.isalnum())
+
+
+def _map_diary_work_packages(
+    entries: pd.DataFrame, src: Source, config: str, redact: Callable[[str], str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Map each entry's work package to its code; quarantine entries whose value is unknown.
+
+    A blank value stays blank (the entry counts for no work package). An unknown value
+    (``TP5``, a typo) is never passed on as a work package the analyses do not know, which
+    would drop the entry from every work-package section without a word.
+    """
+    known = _diary_work_package_map(config)
+    if src.spec.get("work_package") and _wp_key(src.spec["work_package"]) not in known:
+        raise ConfigError(f"work package '{src.spec['work_package']}' of diary source '{src.id}' is not known",
+                          location=f"diaries[{src.id}].work_package",
+                          hint=f"Use one of {', '.join(WORK_PACKAGES)} or add the spelling under work_packages: "
+                               f"in {config}.")  # fmt: skip
+    written = entries["work_package"].fillna("").astype(str).str.strip() if len(entries) else pd.Series(dtype=str)
+    codes = written.map(lambda v: known.get(_wp_key(v), None) if v else "")
+    bad = codes.isna()
+    rows = []
+    for i in entries.index[bad]:
+        entry = entries.loc[i]
+        row = entry.get("source_row")
+        rows.append({"source_id": src.id, "source_file": _diary_file(src, entry.get("source_file")),
+                     "location": f"row {row}" if not pd.isna(row) else f"file {entry.get('source_file')}",
+                     "reason": f"work package '{written[i]}' is not known: use one of {', '.join(WORK_PACKAGES)}, "
+                               f"or add this spelling under work_packages: in config/diary_form.yaml",
+                     "content": _excerpt(" ".join(str(entry.get(f) or "") for f in _DIARY_FIELDS), redact)})  # fmt: skip
+    entries = entries[~bad].copy()
+    entries["work_package"] = codes[~bad].astype(str)
+    return entries.reset_index(drop=True), _quarantine_frame(rows)
 
 
 def _blank(value: Any) -> bool:
@@ -419,7 +492,6 @@ def ingest(ws: Workspace, *, manifest: Path | None = None, force: bool = False) 
     """
     from analysis.pipeline.plan import package_source_hash
     from analysis.privacy import PseudonymKey, Redactor
-    from analysis.text.lemmatise import default_backend
     from analysis.text.pipeline import segments_from_diaries, segments_from_turns, tokens_table
 
     started = time.perf_counter()
@@ -440,8 +512,13 @@ def ingest(ws: Workspace, *, manifest: Path | None = None, force: bool = False) 
     redactor = Redactor(key)
     # The cache of a source is valid while the names to redact are the same.
     names_state = json.dumps(sorted(key.known_names().items()), ensure_ascii=False).encode()
-    backend = default_backend()
-    package = package_source_hash().encode() + backend.encode()
+    lemmatiser = lemmatiser_info()
+    backend = lemmatiser["name"]
+    package = package_source_hash().encode() + json.dumps(lemmatiser, sort_keys=True).encode()
+    config_state = _config_states(ws)
+    if _recorded_reads_changed(ws):  # a file the last ingestion read (beyond the declared ones) has changed
+        force = True
+    recorder = _start_read_recording(ws)
 
     staging = ws.root / "data" / f".processed-staging-{os.getpid()}"
     if staging.exists():
@@ -450,6 +527,7 @@ def ingest(ws: Workspace, *, manifest: Path | None = None, force: bool = False) 
     old_cache = ws.processed / "cache"
     report = IngestReport(processed=ws.processed)
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
+    source_states: list[dict[str, Any]] = []
     try:
         known_pseudonyms = set(key.pseudonyms())
         for src in man.sources:
@@ -457,7 +535,7 @@ def ingest(ws: Workspace, *, manifest: Path | None = None, force: bool = False) 
             if src.kind == "survey":
                 instrument_bytes = ws.resolve_config(src.spec["instrument"]).read_bytes()
             digest = _hash_bytes(_file_bytes(src.path), json.dumps(src.spec, sort_keys=True, default=str).encode(),
-                                 instrument_bytes, names_state, package)  # fmt: skip
+                                 instrument_bytes, names_state, package, config_state[src.kind])  # fmt: skip
             cache_name = f"{src.id}-{digest}"
             cached_dir = old_cache / cache_name
             target_dir = staging / "cache" / cache_name
@@ -488,6 +566,9 @@ def ingest(ws: Workspace, *, manifest: Path | None = None, force: bool = False) 
                     frame.to_parquet(target_dir / f"{name}.parquet", index=False)
                 marker = {"source": src.id, "pseudonyms": sorted(set(map(str, used)))}
                 (target_dir / "_done").write_text(json.dumps(marker), encoding="utf-8")
+                # use the frames as the cache gives them back, so a fresh and a cached ingestion write
+                # byte-identical tables (otherwise dtypes differ once and every reader re-runs)
+                frames = {f.stem: pd.read_parquet(f) for f in target_dir.glob("*.parquet")}
             rows = 0
             for name, frame in frames.items():
                 if name.startswith("_"):
@@ -496,9 +577,12 @@ def ingest(ws: Workspace, *, manifest: Path | None = None, force: bool = False) 
             main = {"survey": "survey_responses", "workshop": "transcript_turns", "diary": "diary_entries"}[src.kind]
             rows = len(frames.get("respondents", frames[main])) if src.kind == "survey" else len(frames[main])
             notes = list(frames["_notes"]["note"]) if "_notes" in frames else []
-            report.sources.append({"id": src.id, "kind": src.kind, "file": src.relpath, "rows": int(rows),
-                                   "quarantined": int(len(frames.get("quarantine", []))), "cached": cached,
-                                   "notes": notes})  # fmt: skip
+            entry = {"id": src.id, "kind": src.kind, "file": src.relpath, "rows": int(rows),
+                     "quarantined": int(len(frames.get("quarantine", []))), "cached": cached, "notes": notes}
+            if src.kind == "survey":
+                entry["instrument"] = str(src.spec["instrument"])
+            report.sources.append(entry)
+            source_states.append({"id": src.id, "file": src.relpath, "cached": cached, **_file_state_of(src, ws)})
 
         tables: dict[str, pd.DataFrame] = {}
         for name in TABLES:
@@ -517,7 +601,8 @@ def ingest(ws: Workspace, *, manifest: Path | None = None, force: bool = False) 
             tables["diary_entries"] = diaries
             segs = segments_from_diaries(diaries)
             tables["diary_segments"] = segs
-            tables["diary_tokens"] = _cached_tokens(segs, staging / "cache", old_cache, force)
+            tables["diary_tokens"] = _cached_tokens(segs, staging / "cache", old_cache, force,
+                                                    salt=package + config_state["diary"])  # fmt: skip
         if tables["quarantine"].empty:
             tables["quarantine"] = _quarantine_frame([])
 
@@ -525,34 +610,47 @@ def ingest(ws: Workspace, *, manifest: Path | None = None, force: bool = False) 
             frame.to_parquet(staging / f"{name}.parquet", index=False)
             report.tables[name] = int(len(frame))
         report.seconds = time.perf_counter() - started
-        report.lemmatiser = backend
+        report.lemmatiser = f"{backend} {lemmatiser.get('version') or ''}".strip()
+        report.warnings = quarantine_warnings(report.sources, _quarantine_share_limit(ws))
+        # what the notebooks read: determined by the data and config alone (no times, no cache flags)
+        summary = [{k: v for k, v in source.items() if k != "cached"} for source in report.sources]
         (staging / "ingest_report.json").write_text(
-            json.dumps({"sources": report.sources, "tables": report.tables, "lemmatiser": backend},
+            json.dumps({"sources": summary, "tables": report.tables, "lemmatiser": lemmatiser,
+                        "warnings": report.warnings}, indent=2, ensure_ascii=False),
+            encoding="utf-8",
+        )
+        # what `jakala run` checks before any kernel starts (check_ingested); no notebook reads it
+        (staging / STATE_FILE).write_text(
+            json.dumps({"manifest": _manifest_state(manifest_path, ws), "sources": source_states,
+                        "config": _config_hashes(ws, man), "reads": _finish_read_recording(recorder, ws, man)},
                        indent=2, ensure_ascii=False),
             encoding="utf-8",
         )
+        _write_survey_list(staging / SURVEYS_FILE, man, ws)
         key.save()
         _swap_in(staging, ws.processed)
     finally:
+        _stop_read_recording(recorder)
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return report
 
 
-def _cached_tokens(segments: pd.DataFrame, new_cache: Path, old_cache: Path, force: bool) -> pd.DataFrame:
-    """Tokens of the diary segments, cached by the hash of each segment's text."""
+def _cached_tokens(segments: pd.DataFrame, new_cache: Path, old_cache: Path, force: bool,
+                   salt: bytes = b"") -> pd.DataFrame:  # fmt: skip
+    """Tokens of the diary segments, cached by the hash of the segments' texts, the text config and lemmatiser."""
     from analysis.text.pipeline import tokens_table
 
     if segments.empty:
         return tokens_table(segments[["segment_id", "text"]]) if "segment_id" in segments else pd.DataFrame()
-    digest = hashlib.sha256("\0".join(segments["segment_id"] + "\1" + segments["text"]).encode()).hexdigest()[:20]
+    digest = hashlib.sha256(salt + "\0".join(segments["segment_id"] + "\1" + segments["text"]).encode()).hexdigest()[:20]
     name = f"diary_tokens-{digest}.parquet"
     if (old_cache / name).is_file() and not force:
         os.link(old_cache / name, new_cache / name)
         return pd.read_parquet(new_cache / name)
     tokens = tokens_table(segments[["segment_id", "text"]])
     tokens.to_parquet(new_cache / name, index=False)
-    return tokens
+    return pd.read_parquet(new_cache / name)  # as a cached ingestion reads it (byte-identical output)
 
 
 def _swap_in(staging: Path, processed: Path) -> None:
@@ -566,3 +664,298 @@ def _swap_in(staging: Path, processed: Path) -> None:
     os.replace(staging, processed)
     if old.exists():
         shutil.rmtree(old, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- cache key, reads, checks
+def lemmatiser_info() -> dict[str, str]:
+    """The lemmatiser backend the text pipeline uses here, with its version.
+
+    Uses :func:`analysis.text.lemmatise.backend_info` when the text package has it,
+    else the name from ``default_backend()`` and the installed version of its package.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    from analysis.text import lemmatise
+
+    info_of = getattr(lemmatise, "backend_info", None)
+    if callable(info_of):
+        info = dict(info_of())
+        return {str(k): str(v) for k, v in info.items()}
+    name = lemmatise.default_backend()
+    package = {"voikko": "libvoikko", "simplemma": "simplemma", "snowball": "nltk"}.get(name, name)
+    try:
+        ver = version(package)
+    except PackageNotFoundError:
+        ver = "unknown"
+    return {"name": name, "version": ver}
+
+
+def _text_config_files() -> list[Path]:
+    from analysis.text._resources import text_config_dir
+
+    folder = text_config_dir()
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+
+
+def _config_states(ws: Workspace) -> dict[str, bytes]:
+    """The configuration each kind of source depends on, as bytes for the cache key.
+
+    Workshops and diaries: every file of ``config/text/`` (normalisation, lexicon,
+    compounds, stopwords: the tokens are lemmatised at ingestion); diaries also
+    ``config/diary_form.yaml`` (fields, roles, work packages). A survey's instrument is
+    hashed with the survey itself.
+    """
+    digest = hashlib.sha256()
+    for f in _text_config_files():
+        digest.update(f.name.encode() + b"\0" + f.read_bytes() + b"\1")
+    text = digest.digest()
+    form = ws.resolve_config("config/diary_form.yaml")
+    form_bytes = form.read_bytes() if form.is_file() else b""
+    return {"survey": b"", "workshop": text, "diary": text + hashlib.sha256(form_bytes).digest()}
+
+
+def _declared_ingest_files(ws: Workspace, man: Manifest) -> set[Path]:
+    files = {p.resolve() for p in _text_config_files()}
+    files.add(ws.resolve_config("config/diary_form.yaml").resolve())
+    files.add(ws.resolve_config("config/ingest.yaml").resolve())
+    files.add(man.file.resolve())
+    for src in man.sources:
+        if src.kind == "survey":
+            files.add(ws.resolve_config(src.spec["instrument"]).resolve())
+    return files
+
+
+def _start_read_recording(ws: Workspace) -> Path:
+    """Record every workspace file this ingestion opens (see :mod:`analysis.pipeline.reads`)."""
+    import tempfile
+
+    from analysis.pipeline import reads
+
+    handle, name = tempfile.mkstemp(prefix="jakala-ingest-reads-", suffix=".txt")
+    os.close(handle)
+    roots = {str(ws.root), str(ws.project)}
+    roots.update(str(p.parent) for p in _text_config_files()[:1])
+    reads.install(name, sorted(roots))
+    return Path(name)
+
+
+def _stop_read_recording(record: Path) -> None:
+    from analysis.pipeline import reads
+
+    reads.stop()
+    record.unlink(missing_ok=True)
+
+
+def _finish_read_recording(record: Path, ws: Workspace, man: Manifest) -> dict[str, str]:
+    """Files the ingestion read beyond its sources, keys, cache and declared config: label → SHA-256.
+
+    They go into ``ingest_state.json`` (``reads``); when one of them changes, the next
+    ingestion ignores the cache (:func:`_recorded_reads_changed`). So a configuration
+    file some reader starts to use is part of the cache key without anyone listing it.
+    """
+    from analysis.pipeline import reads
+    from analysis.pipeline.plan import sha256_file
+
+    declared = _declared_ingest_files(ws, man)
+    skip = [ws.root / "data", ws.project / "analysis", ws.project / "notebooks", ws.reports]
+    out = {}
+    for path in reads.read_record(record):
+        resolved = path.resolve()
+        if resolved in declared or not resolved.is_file():
+            continue
+        if any(resolved.is_relative_to(p.resolve()) for p in skip):
+            continue
+        label = reads.label_of(resolved, ws.root, ws.project)
+        if label is None or set(label.split("/")) & reads.IGNORED_PARTS:
+            continue
+        out[label] = sha256_file(resolved)
+    return dict(sorted(out.items()))
+
+
+def _recorded_reads_changed(ws: Workspace) -> bool:
+    """Whether a file the last ingestion read (``reads`` in ``ingest_state.json``) has changed or gone."""
+    from analysis.pipeline.plan import sha256_file
+
+    report = ws.processed / STATE_FILE
+    try:
+        recorded = json.loads(report.read_text(encoding="utf-8")).get("reads") or {}
+    except (OSError, json.JSONDecodeError):
+        return False
+    for label, digest in recorded.items():
+        path = next((b / label for b in (ws.root, ws.project) if (b / label).is_file()), None)
+        if path is None or sha256_file(path) != digest:
+            return True
+    return False
+
+
+def _file_state(path: Path) -> dict[str, int]:
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file())
+        stats = [f.stat() for f in files]
+        return {"size": sum(s.st_size for s in stats), "mtime_ns": max((s.st_mtime_ns for s in stats), default=0),
+                "n_files": len(files)}  # fmt: skip
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _file_state_of(src: Source, ws: Workspace) -> dict[str, Any]:
+    """What the pre-run check compares for a source: the raw file's path (below the root), size and time."""
+    return {"path": _root_label(src.path, ws), **_file_state(src.path)}
+
+
+def _root_label(path: Path, ws: Workspace) -> str:
+    """A path relative to the workspace root (so a copied workspace checks its own files), else absolute."""
+    try:
+        return Path(path).resolve().relative_to(ws.root.resolve()).as_posix()
+    except ValueError:
+        return str(Path(path).resolve())
+
+
+#: The runner's record of an ingestion (``data/processed/ingest_state.json``): manifest and
+#: config hashes, raw file states, recorded reads. Not for notebooks.
+STATE_FILE = "ingest_state.json"
+
+
+#: The survey sources with their instruments, for the notebooks (``data/processed/surveys.json``).
+SURVEYS_FILE = "surveys.json"
+
+
+def _write_survey_list(path: Path, man: Manifest, ws: Workspace) -> None:
+    """Write which instrument each survey source has (the notebooks take theirs from here).
+
+    A file of its own, so that it changes only when the surveys or their instruments do
+    (``ingest_report.json`` changes with every ingestion, and reading it would re-run the
+    survey notebooks after any change to, say, a stopword list).
+    """
+    from analysis.survey.instrument import load_instrument
+
+    rows = []
+    for src in man.sources:
+        if src.kind != "survey":
+            continue
+        inst = load_instrument(ws.resolve_config(src.spec["instrument"]))
+        rows.append({"id": src.id, "file": src.relpath, "instrument": str(src.spec["instrument"]),
+                     "instrument_id": inst.id, "wave": src.spec["wave"], "scales": bool(inst.scales)})  # fmt: skip
+    path.write_text(json.dumps(rows, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def _config_hashes(ws: Workspace, man: Manifest) -> dict[str, str]:
+    """SHA-256 of every configuration file the ingestion depends on (checked before a batch runs)."""
+    from analysis.pipeline import reads
+    from analysis.pipeline.plan import sha256_file
+
+    out = {}
+    for path in sorted(_declared_ingest_files(ws, man) - {man.file.resolve()}):
+        if path.is_file():
+            out[reads.label_of(path, ws.root, ws.project) or str(path)] = sha256_file(path)
+    return out
+
+
+def _manifest_state(path: Path, ws: Workspace) -> dict[str, str]:
+    from analysis.pipeline.plan import sha256_file
+
+    return {"path": _root_label(path, ws), "sha256": sha256_file(path)}
+
+
+def _quarantine_share_limit(ws: Workspace) -> float:
+    """``quarantine_warning_share`` from ``config/ingest.yaml`` (default 0.2)."""
+    path = ws.resolve_config("config/ingest.yaml")
+    doc = load_yaml(path) if path.is_file() else {}
+    doc = doc or {}
+    check_keys(doc, {"quarantine_warning_share"}, file=path, where="top level")
+    value = doc.get("quarantine_warning_share", 0.2)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
+        raise ConfigError(f"quarantine_warning_share must be a share between 0 and 1, not {value!r}", file=path,
+                          location="quarantine_warning_share", hint="For example 0.2 warns above 20 %.")  # fmt: skip
+    return float(value)
+
+
+def quarantine_warnings(sources: list[dict[str, Any]], limit: float) -> list[str]:
+    """A warning for each source whose quarantined share of rows is above ``limit``.
+
+    The share is quarantined / (kept + quarantined) rows of the source.
+
+    Examples
+    --------
+    >>> quarantine_warnings([{"id": "baseline", "file": "a.xlsx", "rows": 49, "quarantined": 51}], 0.2)[0][:52]
+    'source baseline (a.xlsx): 51 of 100 rows (51%) were '
+    """
+    out = []
+    for s in sources:
+        q, kept = int(s.get("quarantined") or 0), int(s.get("rows") or 0)
+        total = q + kept
+        if total and q / total > limit:
+            share = q / total
+            s["quarantine_share"] = round(share, 4)
+            out.append(f"source {s['id']} ({s['file']}): {q} of {total} rows ({share:.0%}) were quarantined, more "
+                       f"than {limit:.0%}: the analyses use only the rest. See the reasons in the quarantine table "
+                       "(notebooks/00_data_quality.ipynb); the limit is quarantine_warning_share in "
+                       "config/ingest.yaml")  # fmt: skip
+    return out
+
+
+def check_ingested(ws: Workspace) -> str | None:
+    """Whether ``data/processed/`` holds an ingestion of the current raw data; ``None`` when it does.
+
+    Checked by ``jakala run`` before any kernel starts: the ingestion report exists,
+    the data manifest is the one ingested (SHA-256), and every raw source file has the
+    size and modification time it had then.
+
+    Returns
+    -------
+    str or None
+        What is wrong and what to do.
+    """
+    report_file = ws.processed / STATE_FILE
+    if not report_file.is_file():
+        if not ws.manifest.is_file():
+            return ("there is no data yet: run `jakala demo-data` for synthetic data (or put your files and "
+                    "data/raw/manifest.yaml in place), then run `jakala ingest` first")  # fmt: skip
+        return f"{ws.processed} holds no ingested data: run `jakala ingest` first"
+    try:
+        report = json.loads(report_file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return f"{report_file} cannot be read: run `jakala ingest` again"
+    state = report.get("manifest") or {}
+    if not state.get("sha256"):
+        return "the processed data were written by an older version of the workspace: run `jakala ingest`"
+    from analysis.pipeline.plan import sha256_file
+
+    manifest = ws.root / state["path"] if state.get("path") else ws.manifest
+    if not manifest.is_file():
+        return f"the data manifest {manifest} that was ingested is gone: restore it and run `jakala ingest`"
+    if sha256_file(manifest) != state["sha256"]:
+        return (f"{manifest} changed after the last ingestion, so data/processed/ does not match it: "
+                "run `jakala ingest`")  # fmt: skip
+    for src in report.get("sources", []):
+        if not src.get("path"):
+            continue
+        path = ws.root / src["path"]
+        if not path.exists():
+            return f"the raw file {src['file']} of source '{src['id']}' is gone: restore it or edit the manifest, then run `jakala ingest`"
+        now = _file_state(path)
+        if any(now.get(k) != src.get(k) for k in ("size", "mtime_ns")):
+            return f"the raw file {src['file']} of source '{src['id']}' changed after the last ingestion: run `jakala ingest`"
+    for label, digest in (report.get("config") or {}).items():
+        path = next((b / label for b in (ws.root, ws.project) if (b / label).is_file()), Path(label))
+        if not path.is_file():
+            return f"{label}, which the last ingestion used, is gone: restore it, or edit the manifest, and run `jakala ingest`"
+        if sha256_file(path) != digest:
+            return (f"{label} changed after the last ingestion, so data/processed/ does not match it: "
+                    "run `jakala ingest`")  # fmt: skip
+    missing = [t for t in TABLES if not (ws.processed / f"{t}.parquet").is_file()]
+    if missing:
+        return f"data/processed/ lacks {', '.join(missing)}: run `jakala ingest`"
+    return None
+
+
+def survey_instruments(ws: Workspace) -> list[dict[str, Any]]:
+    """The surveys of the last ingestion with their instruments (``data/processed/surveys.json``).
+
+    Each item: ``id``, ``file``, ``instrument`` (path as in the manifest),
+    ``instrument_id``, ``wave``, ``scales`` (whether the instrument has scales).
+    """
+    path = ws.processed / SURVEYS_FILE
+    if not path.is_file():
+        raise DataError("no list of ingested surveys", file=path, hint="Run `jakala ingest` first.")
+    return list(json.loads(path.read_text(encoding="utf-8")))

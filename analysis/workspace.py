@@ -9,8 +9,11 @@ point the root elsewhere so nothing in the repository is touched.
 from __future__ import annotations
 
 import os
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Iterator
 
 #: The repository this package was installed from (editable install), if any.
 PACKAGE_PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -101,3 +104,63 @@ class Workspace:
             if (base / path).exists():
                 return base / path
         return self.project / path
+
+
+# --------------------------------------------------------------------------- lock
+def lock_path(ws: Workspace) -> Path:
+    """The lock file of a workspace (below ``reports/.cache``, never in git)."""
+    return ws.reports / ".cache" / "workspace.lock"
+
+
+@contextmanager
+def workspace_lock(ws: Workspace, command: str, *, wait: bool = False, say: Callable[[str], None] = print,
+                   poll: float = 0.5) -> Iterator[None]:  # fmt: skip
+    """Hold the workspace lock while a batch or an ingestion writes into the workspace.
+
+    Two batches (or a batch and an ingestion) on one workspace folder must never
+    interleave their outputs. The lock is a :mod:`filelock` lock on
+    ``reports/.cache/workspace.lock``; the holder's command, process id and start time
+    are written next to it, so the second command can say who holds it.
+
+    Parameters
+    ----------
+    ws : Workspace
+    command : str
+        What takes the lock (``"jakala run"``, ``"jakala ingest"``), for the message.
+    wait : bool
+        Wait until the holder finishes (saying so once) instead of refusing.
+    say : callable
+        Where the waiting message goes.
+
+    Raises
+    ------
+    PipelineError
+        When the lock is held and ``wait`` is false: names the holder and ``--wait``.
+    """
+    from filelock import FileLock, Timeout
+
+    from analysis.errors import PipelineError
+
+    path = lock_path(ws)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    holder_file = path.with_suffix(".holder")
+    lock = FileLock(str(path))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        holder = holder_file.read_text(encoding="utf-8").strip() if holder_file.is_file() else "another jakala command"
+        if not wait:
+            raise PipelineError(
+                f"the workspace {ws.root} is in use by {holder}",
+                hint="Two batches or ingestions on one workspace would mix their outputs. Wait until it finishes, "
+                "or add --wait to start as soon as it has.",
+            ) from None
+        say(f"Waiting for {holder} to finish (workspace {ws.root}) …")
+        lock.acquire(poll_interval=poll)
+    try:
+        holder_file.write_text(f"{command} (process {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')})",
+                               encoding="utf-8")  # fmt: skip
+        yield
+    finally:
+        holder_file.unlink(missing_ok=True)
+        lock.release()

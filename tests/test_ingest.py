@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from analysis.errors import ConfigError, DataError
-from analysis.ingest import ingest
+from analysis.ingest import ingest, load_manifest
 from analysis.privacy import PseudonymKey, scan_paths
 from analysis.synthetic import generate, planted_identifiers
 from analysis.workspace import Workspace
@@ -197,3 +197,128 @@ def test_bad_rows_are_quarantined_with_their_reason(copy_of):
     assert len(duplicate) == 1 and "_kopio.md" in duplicate.iloc[0]["source_file"] + duplicate.iloc[0]["location"]
     respondents = pd.read_parquet(copy_of.processed / "respondents.parquet")
     assert (header_row + 5) not in set(respondents.loc[respondents.source_id == "professionals_baseline", "source_row"])
+
+
+# --------------------------------------------------------------------------- cache key, checks, warnings
+@pytest.fixture()
+def own_config(copy_of, tmp_path, monkeypatch) -> Workspace:
+    """The ingested copy with a project folder of its own (config/ copied), text config included."""
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT / "config", project / "config")
+    shutil.copy(PROJECT / "pipeline.yaml", project / "pipeline.yaml")
+    monkeypatch.setenv("JAKALA_TEXT_CONFIG", str(project / "config" / "text"))
+    return Workspace(root=copy_of.root, project=project)
+
+
+def _recomputed(report) -> list[str]:
+    return sorted(s["id"] for s in report.sources if not s["cached"])
+
+
+def test_cache_key_covers_every_text_config_file_and_the_diary_form(own_config):
+    from analysis.ingest import check_ingested
+
+    ws = own_config
+    assert _recomputed(ingest(ws)) == []  # the same config, only in another folder: everything cached
+    text_sources = sorted(s.id for s in load_manifest(ws.manifest, ws).sources if s.kind in ("workshop", "diary"))
+    stopwords = ws.config / "text" / "stopwords_fi.txt"
+    tokens = pd.read_parquet(ws.processed / "workshop_tokens.parquet")
+    assert tokens.loc[tokens.lemma == "ihan", "is_stopword"].all()
+    stopwords.write_text("\n".join(line for line in stopwords.read_text(encoding="utf-8").splitlines()
+                                   if line.strip() != "ihan") + "\n", encoding="utf-8")  # fmt: skip
+    # the batch refuses to run on tokens made with the old list
+    assert "config/text/stopwords_fi.txt changed after the last ingestion" in check_ingested(ws)
+    assert _recomputed(ingest(ws)) == text_sources  # surveys stay cached
+    tokens = pd.read_parquet(ws.processed / "workshop_tokens.parquet")
+    assert not tokens.loc[tokens.lemma == "ihan", "is_stopword"].any()
+    assert check_ingested(ws) is None
+    for name in ("lexicon.tsv", "compounds.txt", "spoken_forms.tsv", "fillers.txt", "stopwords_project.txt"):
+        path = ws.config / "text" / name
+        path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+        assert _recomputed(ingest(ws)) == text_sources, name
+    form = ws.config / "diary_form.yaml"
+    form.write_text(form.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert _recomputed(ingest(ws)) == ["diary_docs", "diary_form"]
+    instrument = ws.config / "instrument_needs.yaml"
+    instrument.write_text(instrument.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert "config/instrument_needs.yaml changed after the last ingestion" in check_ingested(ws)
+    assert _recomputed(ingest(ws)) == ["needs"]
+
+
+def test_lemmatiser_backend_and_version_are_in_the_key_and_the_report(copy_of, monkeypatch):
+    import json
+
+    from analysis.text import lemmatise
+
+    real = lemmatise.default_backend()
+    monkeypatch.setattr(lemmatise, "backend_info", lambda: {"name": real, "version": "0.0-test"}, raising=False)
+    report = ingest(copy_of)
+    assert _recomputed(report) == sorted(s["id"] for s in report.sources)  # the package hash covers all kinds
+    written = json.loads((copy_of.processed / "ingest_report.json").read_text(encoding="utf-8"))
+    assert written["lemmatiser"] == {"name": real, "version": "0.0-test"}
+    assert "0.0-test" in report.summary_lines()[0]
+
+
+def test_run_checks_that_processed_data_match_the_manifest(copy_of, tmp_path):
+    from analysis.ingest import check_ingested
+
+    fresh = Workspace(root=tmp_path / "fresh", project=PROJECT)
+    assert "jakala demo-data" in check_ingested(fresh) and "jakala ingest" in check_ingested(fresh)
+    generate(fresh.raw, seed=2024, scale=1)
+    assert check_ingested(fresh).endswith("run `jakala ingest` first")
+    assert check_ingested(copy_of) is None
+    doc = _manifest(copy_of)
+    doc["workshops"][0]["method"] = "Toinen menetelmä"
+    _write_manifest(copy_of, doc)
+    assert "manifest.yaml changed after the last ingestion" in check_ingested(copy_of)
+    ingest(copy_of)
+    assert check_ingested(copy_of) is None
+    raw = copy_of.raw / "surveys" / "nuorten_tarvekysely.csv"
+    raw.write_bytes(raw.read_bytes() + b"\n")
+    assert "nuorten_tarvekysely.csv of source 'needs' changed" in check_ingested(copy_of)
+
+
+def test_diary_work_packages_are_mapped_through_config_and_unknown_ones_quarantined(copy_of):
+    path = copy_of.raw / "diaries" / "hankepaivakirja.xlsx"
+    wb = openpyxl.load_workbook(path)
+    sheet = wb.active
+    headers = [c.value for c in sheet[1]]
+    col = headers.index("Työpaketti") + 1
+    sheet.cell(row=2, column=col, value="2C")
+    sheet.cell(row=3, column=col, value="tp 2a")
+    sheet.cell(row=4, column=col, value="Tuettu asuminen")
+    sheet.cell(row=5, column=col, value="TP9")
+    wb.save(path)
+    ingest(copy_of)
+    entries = pd.read_parquet(copy_of.processed / "diary_entries.parquet")
+    form = entries[entries.source_id == "diary_form"].set_index("source_row")
+    assert form.loc[2, "work_package"] == "TP2C" and form.loc[3, "work_package"] == "TP2A"
+    assert form.loc[4, "work_package"] == "TP2C"
+    assert 5 not in form.index
+    assert set(entries["work_package"]) <= {"TP1", "TP2A", "TP2B", "TP2C", "TP3", "TP4", ""}
+    quarantine = pd.read_parquet(copy_of.processed / "quarantine.parquet")
+    row = quarantine[(quarantine.source_id == "diary_form") & (quarantine.location == "row 5")]
+    assert len(row) == 1 and "work package 'TP9' is not known" in row.iloc[0]["reason"]
+    assert "config/diary_form.yaml" in row.iloc[0]["reason"]
+
+
+def test_a_large_quarantine_share_warns_in_the_summary_and_the_report(copy_of):
+    import json
+
+    path = copy_of.raw / "surveys" / "alkukartoitus_2024.xlsx"
+    wb = openpyxl.load_workbook(path)
+    sheet = wb.active
+    header_row = 3
+    headers = [c.value for c in sheet[header_row]]
+    col = headers.index("Vastaajatunnus") + 1
+    n_rows = sheet.max_row - header_row
+    for r in range(header_row + 1, header_row + 1 + (n_rows * 51) // 100 + 1, 2):
+        sheet.cell(row=r + 1, column=col, value=sheet.cell(row=r, column=col).value)  # repeated codes
+    wb.save(path)
+    report = ingest(copy_of)
+    source = next(s for s in report.sources if s["id"] == "professionals_baseline")
+    assert source["quarantined"] / (source["quarantined"] + source["rows"]) > 0.2
+    assert any("professionals_baseline" in w and "quarantine_warning_share" in w for w in report.warnings)
+    assert any(line.startswith("WARNING: source professionals_baseline") for line in report.summary_lines())
+    written = json.loads((copy_of.processed / "ingest_report.json").read_text(encoding="utf-8"))
+    assert written["warnings"] == report.warnings
+    assert not any("professionals_followup" in w for w in report.warnings)

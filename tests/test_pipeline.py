@@ -154,10 +154,12 @@ def test_incremental_runs_skip_what_is_up_to_date(project):
     rows = {run.name: (action, reason) for run, action, reason in explain(plan, project)}
     assert rows["alpha"] == ("run", "input changed: data/input.txt")
     assert rows["grid-1"][0] == "skip"
+    # a run re-runs when a run it needs runs: `jakala list` names exactly what the batch executes
+    assert rows["after_alpha"] == ("run", "needs alpha, which will run")
+    listed = sorted(name for name, (action, _) in rows.items() if action == "run")
     third = run_batch(plan, project, progress=False, jobs=1)
     ran = sorted(r.name for r in third.results if r.status == "succeeded")
-    # alpha re-runs; after_alpha reads alpha's registry, whose bytes did not change, so it stays skipped
-    assert ran == ["alpha"]
+    assert ran == listed == ["after_alpha", "alpha"]
 
     (project.root / "figures" / "grid-1" / "value.txt").unlink()
     rows = {run.name: (action, reason) for run, action, reason in explain(plan, project)}
@@ -226,3 +228,84 @@ def test_outputs_parked_by_an_interrupted_batch_are_restored(project):
     assert any("restored the outputs of 'alpha'" in line for line in lines)
     assert (project.root / "figures" / "alpha" / "value.txt").read_bytes() == original
     assert not (project.root / "figures" / "alpha" / "partial.txt").exists()
+
+
+READER = """
+from pathlib import Path
+import pandas as pd
+root = Path(project_root)
+extra = (root / "data" / "extra.txt").read_text()          # not declared: auto-declared
+frame = pd.read_parquet(root / "data" / "table.parquet")  # parquet goes through pyarrow, not open()
+if secret:
+    (root / "data" / "keys" / "key.txt").read_text()
+out = root / "figures" / run_name
+out.mkdir(parents=True, exist_ok=True)
+(out / "value.txt").write_text(extra + str(len(frame)))
+reg = root / "reports" / "registry"
+reg.mkdir(parents=True, exist_ok=True)
+(reg / f"{run_name}.json").write_text('{"items": []}')
+"""
+
+
+@pytest.fixture()
+def reader(tmp_path: Path) -> Workspace:
+    import pandas as pd
+
+    (tmp_path / "notebooks").mkdir()
+    _notebook(tmp_path / "notebooks" / "read.ipynb", 'project_root = ".."\nrun_name = "x"\nsecret = False\n', READER)
+    (tmp_path / "data" / "keys").mkdir(parents=True)
+    (tmp_path / "data" / "extra.txt").write_text("one")
+    (tmp_path / "data" / "keys" / "key.txt").write_text("k")
+    pd.DataFrame({"a": [1, 2]}).to_parquet(tmp_path / "data" / "table.parquet")
+    (tmp_path / "pipeline.yaml").write_text(textwrap.dedent("""
+        stages:
+          - name: first
+            runs:
+              - {name: reads, notebook: notebooks/read.ipynb, needs: []}
+              - {name: sneaky, notebook: notebooks/read.ipynb, needs: [], parameters: {secret: true}}
+    """))  # fmt: skip
+    return Workspace(root=tmp_path, project=tmp_path)
+
+
+def test_files_a_run_reads_join_its_fingerprint_and_forbidden_reads_fail(reader):
+    plan = load_pipeline(reader)
+    results = {r.name: r for r in run_batch(plan, reader, progress=False, jobs=1).results}
+    assert results["reads"].status == "succeeded"
+    manifest = json.loads((reader.root / "reports" / "manifest.json").read_text())
+    record = manifest["runs"]["reads"]
+    assert record["reads"] == ["data/extra.txt", "data/table.parquet"]
+    assert set(record["inputs"]) == {"data/extra.txt", "data/table.parquet"}
+    # reading the pseudonym key (data/keys) without declaring it fails the run, naming the file
+    assert results["sneaky"].status == "failed"
+    assert "read data/keys/key.txt" in results["sneaky"].message
+    assert not (reader.root / "figures" / "sneaky").exists()
+
+    rows = {run.name: (action, reason) for run, action, reason in explain(plan, reader)}
+    assert rows["reads"] == ("skip", "up to date")
+    (reader.root / "data" / "extra.txt").write_text("two")       # an undeclared file the run read
+    rows = {run.name: (action, reason) for run, action, reason in explain(plan, reader)}
+    assert rows["reads"] == ("run", "input changed: data/extra.txt")
+    import pandas as pd
+
+    (reader.root / "data" / "extra.txt").write_text("one")
+    pd.DataFrame({"a": [1, 2, 3]}).to_parquet(reader.root / "data" / "table.parquet")
+    rows = {run.name: (action, reason) for run, action, reason in explain(plan, reader)}
+    assert rows["reads"] == ("run", "input changed: data/table.parquet")
+
+
+def test_failing_cell_is_reported_with_the_line_that_failed(project):
+    plan = load_pipeline(project)
+    results = {r.name: r for r in run_batch(plan, project, progress=False, jobs=1, only=["broken"]).results}
+    message = results["broken"].message
+    # the cell starts with "from pathlib import Path"; the failing line is the raise, line 10 of the cell
+    assert "cell [3] line 10 `raise ZeroDivisionError('planned failure')`" in message
+    assert "from pathlib" not in message
+
+
+def test_failing_line_from_a_traceback_inside_the_package():
+    from analysis.pipeline.run import failing_line
+
+    tb = ["\x1b[0;31mDataError\x1b[0m", "Cell \x1b[0;32mIn[4], line 7\x1b[0m", "----> 7 prevalence(x)",
+          "File \x1b[0;32m/work/x/analysis/survey/needs.py:88\x1b[0m, in \x1b[0;36mprevalence\x1b[0m"]
+    assert failing_line(tb, 4) == (7, "prevalence(x)", "analysis/survey/needs.py:88")
+    assert failing_line([], 4) == (None, None, None)

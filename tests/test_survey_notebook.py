@@ -42,7 +42,14 @@ def _workspace(tmp_path):
     processed.mkdir(parents=True)
     respondents.rename(columns={"respondent_code": "respondent"}).to_parquet(processed / "respondents.parquet")
     responses.rename(columns={"respondent_code": "respondent"}).to_parquet(processed / "survey_responses.parquet")
+    _survey_list(processed, "config/instrument_professionals.yaml", scales=True)
     return tmp_path
+
+
+def _survey_list(processed, instrument, *, scales):
+    """The list of surveys and their instruments the ingestion writes (the notebooks take theirs from it)."""
+    rows = [{"id": "survey", "file": "x.xlsx", "instrument": instrument, "wave": "single", "scales": scales}]
+    (processed / "surveys.json").write_text(json.dumps(rows), encoding="utf-8")
 
 
 def _run(name, overrides):
@@ -93,6 +100,7 @@ def test_needs_notebook_and_tables(tmp_path):
     processed.mkdir(parents=True)
     respondents.to_parquet(processed / "respondents.parquet")
     responses.to_parquet(processed / "survey_responses.parquet")
+    _survey_list(processed, "config/instrument_needs.yaml", scales=False)
     ns = _run("11_needs.ipynb", {"project_root": str(tmp_path)})
     prev = ns["prev"].set_index("need")
     assert prev.loc["need_housing", "count"] == 20 and prev.loc["need_housing", "n"] == 30  # i%3==0 or i even

@@ -203,7 +203,14 @@ def source_note(text: dict, root: str | Path | None = None) -> dict:
 
 
 def _instrument_files(workspace: Workspace) -> list[Path]:
-    """Instrument files named in the respondents table, else every config/instrument_*.yaml."""
+    """The instruments of the manifest's surveys (``data/processed/surveys.json``), else as before:
+    instrument files named in the respondents table, else every config/instrument_*.yaml."""
+    surveys = workspace.processed / "surveys.json"
+    if surveys.is_file():
+        import json
+
+        listed = [str(s["instrument"]) for s in json.loads(surveys.read_text(encoding="utf-8")) if s.get("instrument")]
+        return [workspace.resolve_config(p) for p in dict.fromkeys(listed) if workspace.resolve_config(p).is_file()]
     respondents = _read(workspace.processed, "respondents", ["instrument"])
     files: list[Path] = []
     candidates = sorted(workspace.config.glob("instrument_*.yaml"))

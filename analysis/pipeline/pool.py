@@ -48,13 +48,17 @@ import statsmodels.stats.multitest, statsmodels.genmod.generalized_linear_model,
 MAX_RUNS_PER_KERNEL = 20
 
 
-def reset_code(cwd: str) -> str:
+def reset_code(cwd: str, record_line: str = "") -> str:
     """The code run in a warm kernel before each run: a fresh namespace, in ``cwd``.
 
     Parameters
     ----------
     cwd : str
         The notebook's folder (papermill's ``cwd``; a fresh kernel is started there).
+    record_line : str
+        Python line that points the read recorder (:mod:`analysis.pipeline.reads`) at this
+        run's record file; a fresh kernel runs the same line at start-up. The recorder's
+        module stays loaded across resets, so its one audit hook writes to the current run.
 
     Returns
     -------
@@ -64,7 +68,8 @@ def reset_code(cwd: str) -> str:
     return f"""
 get_ipython().reset(new_session=True)
 import os as _os, sys as _sys
-for _name in [n for n in _sys.modules if n == "analysis" or n.startswith("analysis.")]:
+_KEEP = {{"analysis.pipeline.reads"}}  # the read recorder (its one audit hook) lives on
+for _name in [n for n in _sys.modules if (n == "analysis" or n.startswith("analysis.")) and n not in _KEEP]:
     del _sys.modules[_name]
 import matplotlib as _mpl
 if "matplotlib.pyplot" in _sys.modules:
@@ -73,6 +78,7 @@ if "matplotlib.pyplot" in _sys.modules:
         _sys.modules["matplotlib.pyplot"].switch_backend(_mpl._jakala_fresh_backend)
 _mpl.rc_file_defaults()
 _os.chdir({json.dumps(str(cwd))})
+{record_line}
 get_ipython().reset(new_session=True)
 """
 
@@ -120,9 +126,9 @@ class WarmKernel:
         if content.get("status") != "ok":
             raise RuntimeError(f"warm kernel: {content.get('ename', 'error')}: {content.get('evalue', '')}")
 
-    def prepare(self, cwd: str, *, timeout: float = 30) -> None:
+    def prepare(self, cwd: str, *, record_line: str = "", timeout: float = 30) -> None:
         """Reset the kernel for the next run (see :func:`reset_code`)."""
-        self.run_code(reset_code(cwd), timeout=timeout)
+        self.run_code(reset_code(cwd, record_line), timeout=timeout)
 
     def alive(self) -> bool:
         return bool(self.km.is_alive())
@@ -159,7 +165,12 @@ def warm_kernel(spec: dict[str, Any]) -> Any:
         if _KERNEL is None:
             _KERNEL = WarmKernel(spec["kernel"], start_timeout=int(spec.get("start_timeout", 120)))
         try:
-            _KERNEL.prepare(spec["cwd"])
+            record_line = ""
+            if spec.get("record"):
+                from analysis.pipeline.reads import startup_code
+
+                record_line = startup_code(spec["record"], spec["watch"])
+            _KERNEL.prepare(spec["cwd"], record_line=record_line)
             break
         except Exception:  # a kernel still busy with a timed-out cell, or broken: start a fresh one
             discard_kernel()

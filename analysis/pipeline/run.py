@@ -20,6 +20,7 @@ import json
 import multiprocessing
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from analysis.errors import PipelineError
+from analysis.pipeline import reads as read_recorder
 from analysis.pipeline.plan import (
     Pipeline,
     Run,
@@ -42,7 +44,7 @@ from analysis.pipeline.plan import (
     sha256_file,
     validate_parameters,
 )
-from analysis.workspace import Workspace
+from analysis.workspace import PACKAGE_PROJECT_DIR, Workspace
 
 KEY_PACKAGES = (
     "pandas", "numpy", "scipy", "statsmodels", "scikit-posthocs", "scikit-learn", "seaborn", "matplotlib",
@@ -229,6 +231,14 @@ def resolve_kernel(preferred: str | None = None) -> str:
     return "python3"
 
 
+def _kernel_arguments(spec: dict[str, Any]) -> list[str]:
+    """Kernel command-line options: quiet log, and the read recorder when the spec asks for one."""
+    arguments = ["--IPKernelApp.log_level=ERROR"]
+    if spec.get("record"):
+        arguments.append("--IPKernelApp.exec_lines=" + read_recorder.startup_code(spec["record"], spec["watch"]))
+    return arguments
+
+
 def _execute(spec: dict[str, Any]) -> dict[str, Any]:
     """Execute one notebook (in a worker process). Retries once if the kernel fails to start."""
     import papermill as pm
@@ -252,8 +262,9 @@ def _execute(spec: dict[str, Any]) -> dict[str, Any]:
                 progress_bar=False,
                 start_timeout=spec["start_timeout"],
                 execution_timeout=spec["execution_timeout"],
-                # keeps the batch log readable: ipykernel otherwise warns about TCP transport on every start
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                # keeps the batch log readable: ipykernel otherwise warns about TCP transport on every start;
+                # the start-up line records every workspace file the kernel reads (analysis.pipeline.reads)
+                extra_arguments=_kernel_arguments(spec),
                 **warm,
             )
             if nb.metadata.get("papermill", {}).get("exception"):
@@ -267,6 +278,7 @@ def _execute(spec: dict[str, Any]) -> dict[str, Any]:
                 "exec_count": exc.exec_count,
                 "ename": exc.ename,
                 "evalue": exc.evalue,
+                "traceback": [str(line) for line in (exc.traceback or [])][-60:],
                 "seconds": time.perf_counter() - started,
                 "attempts": attempt,
             }
@@ -280,16 +292,63 @@ def _execute(spec: dict[str, Any]) -> dict[str, Any]:
     return last
 
 
-def _failing_cell(executed: Path, exec_count: int | None) -> str:
-    """First line of the cell that raised, from the executed notebook."""
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CELL_FRAME = re.compile(r"Cell In\[(\d+)\], line (\d+)")
+_FILE_FRAME = re.compile(r"File (\S+?\.py):(\d+)")
+
+
+def failing_line(traceback: list[str] | None, exec_count: int | None) -> tuple[int | None, str | None, str | None]:
+    """Where a notebook cell failed, from its IPython traceback.
+
+    Returns ``(line number in the cell, text of that line, "file.py:line" of the
+    deepest frame outside the notebook)``; each is ``None`` when the traceback does not
+    say. IPython numbers the lines after dropping the cell's leading blank lines.
+
+    Examples
+    --------
+    >>> tb = ["\x1b[0;31mZeroDivisionError\x1b[0m", "Cell \x1b[0;32mIn[3], line 2\x1b[0m",
+    ...       "      1 x = 0", "----> 2 1/x"]
+    >>> failing_line(tb, 3)
+    (2, '1/x', None)
+    """
+    text = _ANSI.sub("", "\n".join(traceback or []))
+    number = code = None
+    blocks = re.split(r"(?=Cell In\[\d+\], line \d+)", text)
+    for block in blocks:
+        match = _CELL_FRAME.match(block)
+        if not match or (exec_count is not None and int(match.group(1)) != exec_count):
+            continue
+        number = int(match.group(2))
+        arrow = re.search(r"^-+> *\d+ ?(.*)$", block, flags=re.MULTILINE)
+        code = arrow.group(1).strip() if arrow else None
+    deepest = None
+    files = _FILE_FRAME.findall(text)
+    if files:
+        path, line = files[-1]
+        parts = Path(path).parts
+        if "analysis" in parts:
+            path = "/".join(parts[parts.index("analysis"):])
+        deepest = f"{path}:{line}"
+    return number, code, deepest
+
+
+def _failing_cell(executed: Path, exec_count: int | None, traceback: list[str] | None = None) -> str:
+    """The cell that raised and the line in it that failed (from the traceback), from the executed notebook."""
+    number, code, deepest = failing_line(traceback, exec_count)
     try:
         import nbformat
 
         nb = nbformat.read(executed, as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "code" and exec_count is not None and cell.get("execution_count") == exec_count:
-                first = next((line for line in cell.source.splitlines() if line.strip()), "")
-                return f"cell [{exec_count}] `{first.strip()[:80]}`"
+                source = cell.source.lstrip("\n").splitlines()  # IPython drops leading blank lines
+                if number is not None and 1 <= number <= len(source):
+                    code = code or source[number - 1].strip()
+                    where = f"cell [{exec_count}] line {number} `{code[:100]}`"
+                else:
+                    first = next((line for line in source if line.strip()), "")
+                    where = f"cell [{exec_count}] `{first.strip()[:80]}`"
+                return where + (f" (raised in {deepest})" if deepest else "")
     except Exception:  # noqa: BLE001
         pass
     return f"cell [{exec_count}]" if exec_count is not None else "before any cell ran (kernel start)"
@@ -298,6 +357,9 @@ def _failing_cell(executed: Path, exec_count: int | None) -> str:
 # --------------------------------------------------------------------------- planning
 def explain(pipeline: Pipeline, ws: Workspace, *, force: bool = False, only: list[str] | None = None) -> list[tuple[Run, str, str]]:
     """Say for each run whether it would run and why (``jakala list``).
+
+    A run also runs when a run it ``needs`` runs, exactly as :func:`run_batch` decides,
+    so the list names the runs the batch will execute.
 
     Returns
     -------
@@ -311,20 +373,67 @@ def explain(pipeline: Pipeline, ws: Workspace, *, force: bool = False, only: lis
         if only and run.name not in only:
             rows.append((run, "not selected", "--only"))
             continue
-        action, reason = _decide(run, ws, manifest, input_hashes(run, ws), force=force or bool(only))
-        if action == "skip" and will_run & set(run.needs) and any(
-            not p.startswith(("data/", "config/")) for p in run.inputs
-        ):
-            action, reason = "run?", "re-runs if the outputs of " + ", ".join(sorted(will_run & set(run.needs))) + " change"
+        inputs = input_hashes(run, ws, recorded_reads(manifest, run))
+        action, reason = _decide(run, ws, manifest, inputs, force=force or bool(only))
+        upstream = sorted(will_run & set(run.needs))
+        if action == "skip" and upstream:
+            action, reason = "run", f"needs {', '.join(upstream)}, which will run"
         if action == "run":
             will_run.add(run.name)
         rows.append((run, action, reason))
     return rows
 
 
-def input_hashes(run: Run, ws: Workspace) -> dict[str, str]:
-    """SHA-256 of each declared input of a run, keyed by its path (read once per run and batch)."""
-    return {label: sha256_file(path) for label, path in resolve_inputs(run, ws)}
+def recorded_reads(manifest: dict[str, Any], run: Run) -> list[str]:
+    """Files the last successful execution of ``run`` read beyond its declared inputs (auto-declared)."""
+    record = (manifest.get("runs") or {}).get(run.name) or {}
+    return list(record.get("reads") or [])
+
+
+def input_hashes(run: Run, ws: Workspace, reads: list[str] | tuple[str, ...] = ()) -> dict[str, str]:
+    """SHA-256 of each declared input of a run and of each file it read last time, keyed by path.
+
+    A recorded read that no longer exists hashes as ``"missing"`` (so the run re-runs).
+    """
+    hashes = {label: sha256_file(path) for label, path in resolve_inputs(run, ws)}
+    for label in reads:
+        if label in hashes:
+            continue
+        path = next((base / label for base in (ws.root, ws.project) if (base / label).is_file()), None)
+        hashes[label] = sha256_file(path) if path is not None else "missing"
+    return dict(sorted(hashes.items()))
+
+
+def _output_labels(run: Run, ws: Workspace) -> list[str]:
+    """A run's output folders, files and patterns, relative to the workspace root."""
+    labels = []
+    for path in run.output_paths(ws).values():
+        labels.append(read_recorder.label_of(path, ws.root, ws.root) or str(path))
+    return labels + list(run.outputs)
+
+
+def _settle_reads(
+    run: Run, ws: Workspace, inputs: dict[str, str], record_file: Path, others: dict[str, list[str]]
+) -> tuple[dict[str, str], list[str], list[str]]:
+    """Fold what an executed run read into its inputs (see :mod:`analysis.pipeline.reads`).
+
+    Returns
+    -------
+    (inputs, reads, problems)
+        All input hashes (declared + read), the labels of the auto-declared reads, and
+        the reads that fail the run (one line each).
+    """
+    declared = {label: path for label, path in resolve_inputs(run, ws)}
+    check = read_recorder.classify_reads(
+        read_recorder.read_record(record_file), root=ws.root, project=ws.project,
+        own_outputs=_output_labels(run, ws), declared=run.inputs,
+        other_outputs={name: labels for name, labels in others.items() if name != run.name}, needs=run.needs,
+    )  # fmt: skip
+    hashes = {label: inputs.get(label) or sha256_file(path) for label, path in declared.items()}
+    reads = sorted(label for label in check.inputs if label not in declared)
+    for label in reads:
+        hashes[label] = inputs.get(label) or sha256_file(check.inputs[label])
+    return dict(sorted(hashes.items())), reads, check.problems
 
 
 def _decide(run: Run, ws: Workspace, manifest: dict[str, Any], inputs: dict[str, str], *, force: bool) -> tuple[str, str]:
@@ -348,6 +457,27 @@ def _decide(run: Run, ws: Workspace, manifest: dict[str, Any], inputs: dict[str,
     if record.get("package_hash") != package_source_hash():
         return "run", "analysis package changed"
     return "run", "fingerprint changed"
+
+
+def check_before_kernels(pipeline: Pipeline, ws: Workspace, only: list[str] | None = None) -> None:
+    """Stop before any kernel starts when the processed data are missing or do not match the raw data.
+
+    Applies when a selected run declares an input below ``data/processed/``; see
+    :func:`analysis.ingest.check_ingested` for what is compared.
+
+    Raises
+    ------
+    PipelineError
+        Saying what is wrong and to run ``jakala ingest``.
+    """
+    selected = [r for r in pipeline.runs if not only or r.name in only]
+    if not any(p.startswith("data/processed") for r in selected for p in r.inputs):
+        return
+    from analysis.ingest import check_ingested
+
+    problem = check_ingested(ws)
+    if problem:
+        raise PipelineError(problem, hint="Nothing was run.")
 
 
 # --------------------------------------------------------------------------- the batch
@@ -401,6 +531,7 @@ def run_batch(
         for name in only:
             pipeline.run(name)  # raises for an unknown name
     validate_parameters(pipeline, ws, only=only)
+    check_before_kernels(pipeline, ws, only=only)
     restored = recover_interrupted(pipeline, ws)
     jobs = max(1, jobs or os.cpu_count() or 1)
     kernel_name: str | None = None  # resolved when the first run executes (jupyter_client is slow to import)
@@ -417,6 +548,7 @@ def run_batch(
         }
     )
     selected = [r for r in pipeline.runs if not only or r.name in only]
+    others = {r.name: _output_labels(r, ws) for r in pipeline.runs}
     batch = BatchResult()
     status: dict[str, str] = {}
     started_batch = time.perf_counter()
@@ -445,8 +577,11 @@ def run_batch(
                 if blocked:
                     finish(RunResult(run.name, "blocked", reason=f"needs {', '.join(blocked)}, which did not succeed"))
                     continue
-                inputs = input_hashes(run, ws)
+                inputs = input_hashes(run, ws, recorded_reads(manifest, run))
                 action, reason = _decide(run, ws, manifest, inputs, force=force or bool(only))
+                reran = [n for n in run.needs if status.get(n) == "succeeded"]
+                if action == "skip" and reran:
+                    action, reason = "run", f"needs {', '.join(reran)}, which ran"
                 if action == "skip":
                     finish(RunResult(run.name, "skipped", reason=reason))
                     continue
@@ -458,6 +593,8 @@ def run_batch(
             for run, reason, inputs in to_execute:
                 backup = _stage_aside(run, ws)
                 tmp_nb = ws.reports / "notebooks" / f".{run.name}.running.ipynb"
+                record_file = ws.reports / ".cache" / "reads" / f"{run.name}.txt"
+                record_file.unlink(missing_ok=True)
                 spec = {
                     "notebook": str(ws.project / run.notebook),
                     "output": str(tmp_nb),
@@ -467,6 +604,8 @@ def run_batch(
                     "start_timeout": start_timeout,
                     "execution_timeout": execution_timeout,
                     "warm_kernels": warm_kernels,
+                    "record": str(record_file),
+                    "watch": sorted({str(ws.root), str(ws.project), str(PACKAGE_PROJECT_DIR)}),
                 }
                 specs[run.name] = (run, reason, inputs, backup, tmp_nb, spec, _now())
             if jobs > 1 and len(specs) > 1:
@@ -482,11 +621,11 @@ def run_batch(
                             outcome = future.result()
                         except Exception as exc:  # noqa: BLE001 - a worker that died
                             outcome = {"status": "failed", "ename": type(exc).__name__, "evalue": str(exc), "seconds": 0.0}
-                        finish(_complete(ws, manifest, *specs[name][:5], specs[name][6], outcome))
+                        finish(_complete(ws, manifest, *specs[name][:5], specs[name][6], outcome, others=others))
             else:
                 for name, s in specs.items():
                     outcome = _execute(s[5])
-                    finish(_complete(ws, manifest, *s[:5], s[6], outcome))
+                    finish(_complete(ws, manifest, *s[:5], s[6], outcome, others=others))
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
@@ -507,9 +646,18 @@ def _complete(
     tmp_nb: Path,
     started: str,
     outcome: dict[str, Any],
+    *,
+    others: dict[str, list[str]] | None = None,
 ) -> RunResult:
-    """Settle one executed run: keep or roll back outputs, record provenance."""
+    """Settle one executed run: check what it read, keep or roll back outputs, record provenance."""
     seconds = float(outcome.get("seconds", 0.0))
+    reads: list[str] = []
+    record_file = ws.reports / ".cache" / "reads" / f"{run.name}.txt"
+    if outcome["status"] == "succeeded" and others is not None:
+        inputs, reads, problems = _settle_reads(run, ws, inputs, record_file, others)
+        if problems:
+            outcome = {**outcome, "status": "failed", "ename": "UndeclaredRead", "evalue": "; ".join(problems),
+                       "where": "what it read"}  # fmt: skip
     final_nb = run.output_paths(ws)["notebook"]
     record: dict[str, Any] = {
         "notebook": run.notebook,
@@ -517,6 +665,7 @@ def _complete(
         "parameters": run.parameters,
         "needs": list(run.needs),
         "inputs": inputs,
+        "reads": reads,
         "notebook_hash": notebook_source_hash(ws.project / run.notebook),
         "package_hash": package_source_hash(),
         "started": started,
@@ -543,7 +692,7 @@ def _complete(
     failed_nb.parent.mkdir(parents=True, exist_ok=True)
     if tmp_nb.exists():
         os.replace(tmp_nb, failed_nb)
-    where = _failing_cell(failed_nb, outcome.get("exec_count"))
+    where = outcome.get("where") or _failing_cell(failed_nb, outcome.get("exec_count"), outcome.get("traceback"))
     message = (
         f"run '{run.name}' failed in {where}: {outcome.get('ename')}: {outcome.get('evalue')}. "
         f"Executed notebook: {failed_nb.relative_to(ws.root) if failed_nb.exists() else 'not written'}"

@@ -1,7 +1,8 @@
 """Young people's needs survey: prevalence with Wilson CIs, needs by group, co-occurrence.
 
 The needs are 0/1 items (a Webropol multiple-choice question exported as one column
-per option; see ``config/instrument_needs.yaml``). Prevalence is the share of
+per option; see ``config/instrument_needs.yaml``). A rating item (e.g. 1–5) counts as a
+need from a cut-off up (:func:`need_items`; by default its top two answers). Prevalence is the share of
 respondents who answered the item and selected the need; its 95 % CI is Wilson's score
 interval (``statsmodels.stats.proportion.proportion_confint(method="wilson")``;
 Newcombe 1998 recommends it over the Wald interval for small n and shares near 0 or 1).
@@ -9,7 +10,7 @@ Newcombe 1998 recommends it over the Wald interval for small n and shares near 0
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from analysis.errors import DataError
 from analysis.survey.instrument import Instrument
 from analysis.survey.scores import item_matrix
 
-__all__ = ["wilson_ci", "prevalence", "needs_by_group", "cooccurrence", "cooccurrence_matrix"]
+__all__ = ["wilson_ci", "need_items", "prevalence", "needs_by_group", "cooccurrence", "cooccurrence_matrix"]
 
 
 def wilson_ci(count: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -59,25 +60,108 @@ def wilson_ci(count: int, n: int, confidence: float = 0.95) -> tuple[float, floa
     return float(low), float(high)
 
 
-def _need_items(instrument: Instrument, items: Sequence[str] | None) -> list[str]:
+#: Items the needs functions take: ids (every item must be 0/1) or id → answer from which it counts as a need.
+NeedItems = Sequence[str] | Mapping[str, float] | None
+
+
+def need_items(
+    instrument: Instrument,
+    items: Sequence[str] | None = None,
+    *,
+    exclude: Sequence[str] = (),
+    rating_at_least: float | None = None,
+) -> dict[str, float]:
+    """The need items of an instrument, each with the answer from which it counts as a need.
+
+    A 0/1 item (selected / not selected) is a need at 1. A rating item (e.g. 1–5, "how
+    much support do you need with …") is a need from ``rating_at_least`` up; by default
+    its top two answers (4 and 5 on a 1–5 item). Set the cut-off, or leave items out with
+    ``exclude``, through the needs notebook's parameters in ``pipeline.yaml``.
+
+    Parameters
+    ----------
+    instrument : Instrument
+    items : list of str, optional
+        Items to use (default: every item of the instrument).
+    exclude : list of str
+        Items to leave out.
+    rating_at_least : float, optional
+        Cut-off for every rating item.
+
+    Returns
+    -------
+    dict
+        Item id → cut-off, in instrument order.
+
+    Raises
+    ------
+    DataError
+        Unknown ids in ``exclude``, a cut-off outside an item's answers, or no items left.
+
+    Examples
+    --------
+    >>> from analysis.survey.instrument import load_instrument
+    >>> from analysis.workspace import PACKAGE_PROJECT_DIR
+    >>> inst = load_instrument(PACKAGE_PROJECT_DIR / "tests/data/instrument_needs_user.yaml")  # doctest: +SKIP
+    >>> need_items(inst)["n_coping"]  # doctest: +SKIP
+    4.0
+    """
+    known = instrument.item_ids
+    unknown = [i for i in exclude if i not in known]
+    if unknown:
+        raise DataError(f"exclude_items names unknown item(s) {unknown}", location="parameters",
+                        hint=f"Items of instrument '{instrument.id}': {', '.join(known)}.")  # fmt: skip
+    chosen = [i for i in (list(items) if items is not None else known) if i not in set(exclude)]
+    out: dict[str, float] = {}
+    for item_id in chosen:
+        answers = instrument.answer_set_of(item_id)
+        low, high = float(answers.min), float(answers.max)
+        if (low, high) == (0.0, 1.0):
+            out[item_id] = 1.0
+            continue
+        cutoff = float(rating_at_least) if rating_at_least is not None else high - 1.0
+        if not low < cutoff <= high:
+            raise DataError(
+                f"item '{item_id}' is answered {low:g}–{high:g}; the cut-off {cutoff:g} for counting it as a need "
+                "is outside that range",
+                location="parameters",
+                hint="Set rating_need_at_least for the needs run in pipeline.yaml, or list the item in exclude_items.",
+            )
+        out[item_id] = cutoff
+    if not out:
+        raise DataError(f"no need items left in instrument '{instrument.id}'", location="parameters",
+                        hint="Check exclude_items in pipeline.yaml.")  # fmt: skip
+    return out
+
+
+def _need_items(instrument: Instrument, items: NeedItems) -> dict[str, float]:
+    if isinstance(items, Mapping):
+        return {str(k): float(v) for k, v in items.items()}
     items = list(items) if items is not None else instrument.item_ids
     for item_id in items:
         answers = instrument.answer_set_of(item_id)
         if (answers.min, answers.max) != (0.0, 1.0):
             raise DataError(f"item '{item_id}' is not a 0/1 (selected / not selected) item", location="items",
-                            hint="Pass only the need items of the needs instrument.")
-    return items
+                            hint="Give its cut-off (need_items(..., rating_at_least=...)) or leave it out.")
+    return dict.fromkeys(items, 1.0)
 
 
-def _binary(responses: pd.DataFrame, instrument: Instrument, items: Sequence[str] | None) -> pd.DataFrame:
-    wide = item_matrix(responses, instrument, _need_items(instrument, items), reverse=False)
+def _binary(responses: pd.DataFrame, instrument: Instrument, items: NeedItems) -> pd.DataFrame:
+    """Wide 0/1 need matrix: a rating item is 1 from its cut-off up (missing stays missing)."""
+    cutoffs = _need_items(instrument, items)
+    wide = item_matrix(responses, instrument, list(cutoffs), reverse=False)
+    for item_id, cutoff in cutoffs.items():
+        answers = instrument.answer_set_of(item_id)
+        if (float(answers.min), float(answers.max)) != (0.0, 1.0):
+            values = wide[item_id]
+            wide[item_id] = (values >= cutoff).astype(float).where(values.notna())
     return wide
 
 
 def prevalence(
     responses: pd.DataFrame,
     instrument: Instrument,
-    items: Sequence[str] | None = None,
+    items: NeedItems = None,
     *,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
@@ -89,8 +173,9 @@ def prevalence(
         Long survey responses of the needs survey.
     instrument : Instrument
         The needs instrument (for item texts and to check the items are 0/1).
-    items : list of str, optional
-        Need items (default: all items).
+    items : list of str or dict, optional
+        Need items (default: all items, which must be 0/1), or item → cut-off from
+        :func:`need_items` (rating items included).
     confidence : float, default 0.95
 
     Returns
@@ -118,7 +203,7 @@ def needs_by_group(
     respondents: pd.DataFrame,
     instrument: Instrument,
     group: str,
-    items: Sequence[str] | None = None,
+    items: NeedItems = None,
     *,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
@@ -161,7 +246,7 @@ def needs_by_group(
     return pd.DataFrame(rows, columns=["group", "need", "n", "count", "share", "ci_low", "ci_high"])
 
 
-def cooccurrence(responses: pd.DataFrame, instrument: Instrument, items: Sequence[str] | None = None) -> pd.DataFrame:
+def cooccurrence(responses: pd.DataFrame, instrument: Instrument, items: NeedItems = None) -> pd.DataFrame:
     """How needs occur together: counts and Jaccard index for every pair of needs.
 
     Jaccard(A, B) = |A ∩ B| / |A ∪ B| among respondents who answered both items.

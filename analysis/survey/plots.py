@@ -218,7 +218,8 @@ def likert_diverging(
         left = -neg
         for k, value in enumerate(share):
             ax.barh(ypos, value, left=left, height=0.8, color=colours[k], edgecolor="white", linewidth=0.5,
-                    label=answers.labels_fi.get(levels[k]) if language == "fi" else answers.labels_en.get(levels[k]))
+                    label=(answers.labels_fi if language == "fi" else answers.labels_en).get(levels[k])
+                    or f"{levels[k]:g}")  # an instrument coded with numbers only: the number is the label
             left += value
     ax.axvline(0, color="black", linewidth=0.8)
     bars = [row for row in layout if row[2] is not None]
