@@ -175,6 +175,19 @@ def _csv_bytes(df: pd.DataFrame) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def _withhold_small_statistics(table: pd.DataFrame, k: int) -> pd.DataFrame:
+    """No statistic of fewer than k persons: results of few pairs/group members withheld, n<k in text."""
+    from analysis.privacy.suppress import N_COLUMNS, mask_small_n_text, suppress_small_statistics
+
+    if "groups" in table.columns or any(c in table.columns for c in N_COLUMNS[:3]):
+        table = suppress_small_statistics(table, k, n_columns=[c for c in N_COLUMNS[:3] if c in table.columns])
+        table = table.drop(columns="withheld")
+    for column in table.columns:
+        if table[column].dtype == object:
+            table[column] = table[column].map(lambda v: mask_small_n_text(v, k) if isinstance(v, str) else v)
+    return table
+
+
 def _blank_hidden_shares(table: pd.DataFrame, shares: list[dict]) -> bool:
     """Blank shares whose numerator or denominator is hidden (in place); True if any changed."""
     changed = False
@@ -523,6 +536,8 @@ class Registry:
                 raise DataError(f"column_labels names an unknown column {column!r}", location=where)
             labels[column] = _bilingual(text, f"column_labels[{column!r}]", run=self.run, kind="table", item_id=item_id)
         suppressed = bool(suppress and count_columns)
+        if suppress:
+            table = _withhold_small_statistics(table, self.min_cell_size)
         raw_table = table.copy()
         if suppressed:
             try:
@@ -561,9 +576,10 @@ class Registry:
             suppression_text = None
         audit_record = None
         n_audit, audit_cost = 0, 0.0
-        if suppressed:
+        if count_columns:  # tables published unsuppressed are audited too (no secondary cells then)
             table, audit_record, n_audit, audit_cost = self._audit_table(
-                item_id, raw_table, table, list(count_columns), derived_spec, additive, cell_ids)
+                item_id, raw_table, table, list(count_columns), derived_spec, additive, cell_ids,
+                allow_secondary=suppressed)
         self._published[item_id] = table
         data = _csv_bytes(table)
         path = atomic_write_bytes(self.table_dir / f"{item_id}.csv", data)
@@ -592,7 +608,8 @@ class Registry:
 
     def _audit_table(self, item_id: str, raw: pd.DataFrame, table: pd.DataFrame, counts: list[str],
                      derived_spec: Any, additive: list[dict] | None,
-                     cell_ids: dict[str, str] | None) -> tuple[pd.DataFrame, dict, int, float]:
+                     cell_ids: dict[str, str] | None,
+                     allow_secondary: bool = True) -> tuple[pd.DataFrame, dict, int, float]:
         """Disclosure audit of a new table with the run's earlier ones; add secondary cells."""
         from analysis.privacy.audit import choose_secondary, problem_from_structures, table_structure
         from analysis.privacy.suppress import SECONDARY_MARKER, suppress_small_cells
@@ -610,10 +627,27 @@ class Registry:
             result = problem.audit()
             if result.ok:
                 break
-            candidates = {cid: true for cid, shown, _, _, true in record["cells"]
-                          if isinstance(shown, float) and true is not None}
-            choice = choose_secondary(problem, result.exposed, candidates)
-            if choice is None:
+            # cells of this table only: hiding a cell another table shows gains nothing
+            candidates = ({cid: true for cid, shown, _, _, true in record["cells"]
+                           if isinstance(shown, float) and true is not None
+                           and problem.cells[cid].shown_in <= {table_key}}
+                          if allow_secondary else {})
+            chosen: list[str] = []
+            # one pass over the exposed cells: each gets the cheapest cell that frees it
+            for exposure in result.exposed:
+                ids = [cid for cid, c in problem.cells.items() if c.state == "primary"
+                       and (exposure.table, exposure.row, exposure.column) in c.where]
+                if not ids or problem.audit(only=ids).ok:
+                    continue
+                choice = choose_secondary(problem, [exposure], candidates)
+                if choice is None:
+                    continue
+                cell = problem.cells[choice]
+                cell.state, cell.low, cell.high = "secondary", 0.0, float(10**7)
+                chosen.append(choice)
+                candidates_cost = candidates.pop(choice)
+                cost += candidates_cost
+            if not chosen:
                 listed = "; ".join(str(e) for e in result.exposed[:5])
                 raise PipelineError(
                     f"disclosure audit: {len(result.exposed)} suppressed cell(s) can be recovered from what the "
@@ -621,13 +655,12 @@ class Registry:
                     hint="Declare the table's structure (additive=, cell_ids=), publish fewer margins, or merge "
                          "small groups; see README 'Data protection'.")
             for cid, _, row, column, _ in record["cells"]:
-                if cid == choice:
+                if cid in chosen:
                     position = int(str(row).split()[0]) - 1
                     series = table[column].astype(object)
                     series.iloc[position] = SECONDARY_MARKER
                     table[column] = series
-            added += 1
-            cost += candidates[choice]
+            added += len(chosen)
             table = suppress_small_cells(table, self.min_cell_size, count_columns=counts,
                                          derived_columns=derived_spec or None, secondary=False)
         self._audit[item_id] = record
@@ -810,8 +843,11 @@ class Registry:
 
     def methods(self, id: str, text: dict) -> dict:
         """Publish a methods paragraph ``{"fi": ..., "en": ...}`` for the methods section."""
+        from analysis.privacy.suppress import mask_small_n_text
+
         item_id = self._check_id("methods", id)
         text = _bilingual(text, "text", run=self.run, kind="methods", item_id=item_id)
+        text = {lang: mask_small_n_text(t, self.min_cell_size) for lang, t in text.items()}
         return self._add({"kind": "methods", "id": item_id, "text": text})
 
     def note(self, text: dict) -> dict:
@@ -822,6 +858,9 @@ class Registry:
         number = 1 + sum(1 for item in self.items if item["kind"] == "note")
         item_id = f"note_{number}"
         text = _bilingual(text, "text", run=self.run, kind="note", item_id=item_id)
+        from analysis.privacy.suppress import mask_small_n_text
+
+        text = {lang: mask_small_n_text(t, self.min_cell_size) for lang, t in text.items()}
         return self._add({"kind": "note", "id": item_id, "text": text})
 
     # ------------------------------------------------------------------ saving

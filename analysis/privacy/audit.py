@@ -96,6 +96,7 @@ class AuditCell:
     high: float
     where: list[tuple[str, Any, str]] = field(default_factory=list)  # (table, row, column)
     value: float | None = None  # the true value, when known to the publisher (for costs)
+    shown_in: set[str] = field(default_factory=set)  # tables that show the value
 
 
 @dataclass(frozen=True)
@@ -175,8 +176,11 @@ class AuditProblem:
             high = float(self.k - 1) if high > self.k - 1 else high
         existing = self.cells.get(cell_id)
         if existing is None:
-            self.cells[cell_id] = AuditCell(cell_id, state, low, high, [(table, row, column)], value)
+            self.cells[cell_id] = AuditCell(cell_id, state, low, high, [(table, row, column)], value,
+                                            {table} if state == "shown" else set())
             return
+        if state == "shown":
+            existing.shown_in.add(table)
         existing.where.append((table, row, column))
         if existing.value is None:
             existing.value = value
@@ -206,8 +210,8 @@ class AuditProblem:
         self.relations.append((dict(coefficients), float(rhs), origin))
 
     # -------------------------------------------------------------- solving
-    def audit(self) -> AuditResult:
-        """Compute the feasible interval of every ``"<k"`` cell.
+    def audit(self, only: Iterable[str] | None = None) -> AuditResult:
+        """Compute the feasible interval of every ``"<k"`` cell (or of the cells ``only``).
 
         Returns
         -------
@@ -244,6 +248,9 @@ class AuditProblem:
                                 location="disclosure audit",
                                 hint="Check the additive structure declared for the table.")
         primary = [cid for cid, c in self.cells.items() if c.state == "primary"]
+        if only is not None:
+            wanted = set(only)
+            primary = [cid for cid in primary if cid in wanted]
         intervals: dict[str, tuple[float, float]] = {}
         exposed: list[Exposure] = []
         # connected components: a cell is only constrained by relations it shares
@@ -537,14 +544,18 @@ def choose_secondary(problem: AuditProblem, exposures: list[Exposure], candidate
     are tried; each is hidden in a copy of the problem and the audit re-run. Returns
     None when no candidate can help.
     """
-    import copy
-
+    exposed_where = {(e.table, e.row, e.column) for e in exposures}
+    exposed_ids = {cid for cid, c in problem.cells.items() if c.state == "primary"
+                   and any(w in exposed_where for w in c.where)}
     best: tuple[int, float, str] | None = None
     for cid in related_candidates(problem, exposures, candidates):
-        trial = copy.deepcopy(problem)
-        cell = trial.cells[cid]
+        cell = problem.cells[cid]
+        saved = (cell.state, cell.low, cell.high)
         cell.state, cell.low, cell.high = "secondary", 0.0, float(INFINITE)
-        left = len(trial.audit().exposed)
+        try:
+            left = len(problem.audit(only=exposed_ids).exposed)
+        finally:
+            cell.state, cell.low, cell.high = saved
         key = (left, candidates[cid], cid)
         if best is None or key < best:
             best = key
