@@ -579,7 +579,7 @@ class Registry:
         if count_columns:  # tables published unsuppressed are audited too (no secondary cells then)
             table, audit_record, n_audit, audit_cost = self._audit_table(
                 item_id, raw_table, table, list(count_columns), derived_spec, additive, cell_ids,
-                allow_secondary=suppressed)
+                allow_secondary=suppressed, totals_by=list(totals_by) if totals_by else None, secondary=secondary)
         self._published[item_id] = table
         data = _csv_bytes(table)
         path = atomic_write_bytes(self.table_dir / f"{item_id}.csv", data)
@@ -609,8 +609,15 @@ class Registry:
     def _audit_table(self, item_id: str, raw: pd.DataFrame, table: pd.DataFrame, counts: list[str],
                      derived_spec: Any, additive: list[dict] | None,
                      cell_ids: dict[str, str] | None,
-                     allow_secondary: bool = True) -> tuple[pd.DataFrame, dict, int, float]:
-        """Disclosure audit of a new table with the run's earlier ones; add secondary cells."""
+                     allow_secondary: bool = True, totals_by: list[str] | None = None,
+                     secondary: bool | str = "columns") -> tuple[pd.DataFrame, dict, int, float]:
+        """Disclosure audit of a new table with the run's earlier ones; add secondary cells.
+
+        The group totals declared published with ``totals_by`` are constraints too. The
+        column totals that ``secondary="columns"`` only *assumes* public are not: the
+        audit checks what is published (the margin heuristic still protects them).
+        """
+        public_totals = list(counts) if totals_by else []
         from analysis.privacy.audit import choose_secondary, problem_from_structures, table_structure
         from analysis.privacy.suppress import SECONDARY_MARKER, suppress_small_cells
 
@@ -619,7 +626,8 @@ class Registry:
         self._audit.pop(item_id, None)  # registering the table again replaces it
         added, cost = 0, 0.0
         while True:
-            record = table_structure(table_key, raw, table, counts, additive=additive, cell_ids=cell_ids)
+            record = table_structure(table_key, raw, table, counts, additive=additive, cell_ids=cell_ids,
+                                     public_totals=public_totals, totals_by=totals_by, k=self.min_cell_size)
             if _blank_hidden_shares(table, record["shares"]):
                 continue  # a share shown next to a hidden count gives it away: blanked, audit again
             structures = [(f"{self.run}/{i}", r) for i, r in self._audit.items()] + [(table_key, record)]

@@ -410,7 +410,9 @@ def _row_label(published, position: int, count_columns: list[str]) -> str:
 
 def table_structure(table_id: str, raw, published, count_columns: list[str], *,
                     additive: list[dict] | None = None, cell_ids: dict[str, str] | None = None,
-                    infer: bool = True, value_columns: list[str] | None = None) -> dict:
+                    infer: bool = True, value_columns: list[str] | None = None,
+                    public_totals: list[str] | None = None, totals_by: list[str] | None = None,
+                    k: int = 5) -> dict:
     """The audit record of one published table (JSON-friendly, stored in the registry).
 
     Parameters
@@ -432,6 +434,15 @@ def table_structure(table_id: str, raw, published, count_columns: list[str], *,
         (:func:`infer_row_relations`, :func:`infer_share_columns`).
     value_columns : list of str, optional
         Non-count columns to look for shares in (default: the other numeric columns).
+    public_totals : list of str, optional
+        Count columns whose total (over the table, or over each group of ``totals_by``)
+        is taken as public although the table does not show it (the registry's
+        cautious default): ``sum(column) = total`` with the total known.
+    totals_by : list of str, optional
+        Group columns of those totals (e.g. ``["wave"]``). A total below ``k`` is not
+        taken as public (it would itself be suppressed).
+    k : int
+        The small-cell limit.
 
     Returns
     -------
@@ -495,6 +506,24 @@ def table_structure(table_id: str, raw, published, count_columns: list[str], *,
         for spec in relations_spec:
             relations.append([row_ids[spec["total"]], [row_ids[p] for p in spec["parts"]]])
     equations = []
+    for column in public_totals or []:
+        values = pd.to_numeric(raw[column], errors="coerce")
+        if values.isna().all():
+            continue
+        if totals_by:
+            groups = raw.groupby(list(totals_by), sort=False, dropna=False).indices.values()
+        else:
+            groups = [np.arange(len(raw))]
+        for positions in groups:
+            positions = list(positions)
+            if len(positions) < 2 or values.iloc[positions].isna().any():
+                continue
+            if 0 < float(values.iloc[positions].sum()) < k:
+                continue  # a small total would be suppressed itself: not known to the reader
+            coefficients = {}
+            for position in positions:
+                coefficients[ids[position][column]] = coefficients.get(ids[position][column], 0.0) + 1.0
+            equations.append([coefficients, float(values.iloc[positions].sum())])
     for spec in shares:
         for position, row_ids in enumerate(ids):
             share = published.iloc[position][spec["share"]]
@@ -528,10 +557,17 @@ def related_candidates(problem: AuditProblem, exposures: list[Exposure], candida
     exposed_where = {(e.table, e.row, e.column) for e in exposures}
     exposed_ids = {cid for cid, c in problem.cells.items() if c.state == "primary"
                    and any(w in exposed_where for w in c.where)}
+    # cells in relations with the exposed cells, or with hidden cells connected to them
     related: set[str] = set()
-    for coefficients, _, _ in problem.relations:
-        if exposed_ids & set(coefficients):
-            related |= set(coefficients)
+    frontier, seen = set(exposed_ids), set(exposed_ids)
+    while frontier:
+        reached: set[str] = set()
+        for coefficients, _, _ in problem.relations:
+            if frontier & set(coefficients):
+                reached |= set(coefficients)
+        related |= reached
+        frontier = {cid for cid in reached - seen if problem.cells[cid].state != "shown"}
+        seen |= frontier
     usable = [cid for cid in candidates if cid in related and problem.cells[cid].state == "shown"]
     return sorted(usable, key=lambda cid: (candidates[cid], cid))
 
