@@ -149,3 +149,17 @@ def test_batch_audit_fails_on_a_registry_edited_to_expose_a_cell(reg):
     path.write_text(json.dumps(data), encoding="utf-8")
     (audit,) = audit_registries(reg.root)
     assert not audit.result.ok and "n_uncoded" in str(audit.result.exposed[0])
+
+
+def test_a_code_total_in_another_table_exposes_a_role_count_and_is_fixed(reg):
+    reg.table("code_frequencies", pd.DataFrame({"code": ["roles"], "n_segments": [51]}), caption=CAPTION,
+              cell_ids={"n_segments": "segments/code/{code}"})
+    by_role = pd.DataFrame({"speaker_role": ["partner", "social_worker", "young_person"], "code": ["roles"] * 3,
+                            "n_segments": [3, 30, 18]})
+    spec = dict(caption=CAPTION, count_columns=["n_segments"], secondary=False,
+                sums=[{"column": "n_segments", "by": ["code"], "total": "segments/code/{code}"}])
+    with pytest.raises(PipelineError, match=r"row 1 \(partner, roles\).*exactly 3"):
+        reg.table("code_by_role", by_role.assign(n_segments=["<5", 30, 18]), suppress=False, **spec)
+    out = reg.table("code_by_role", by_role, **spec)
+    assert out["n_segments"].tolist() == ["<5", 30, "x"]   # the smaller of the two others is hidden
+    assert reg.items[-1]["n_suppressed"]["audit_cost"] == 18

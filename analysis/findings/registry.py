@@ -438,6 +438,7 @@ class Registry:
         secondary: bool | str = "columns",
         additive: list[dict] | None = None,
         cell_ids: dict[str, str] | None = None,
+        sums: list[dict] | None = None,
     ) -> pd.DataFrame:
         """Publish a table as ``reports/tables/<run>/<id>.csv`` with small cells suppressed.
 
@@ -488,6 +489,10 @@ class Registry:
             ``{count column: id template}``, e.g. ``{"n_segments": "segments/{speaker_role}"}``:
             cells of different tables of the run with the same id are the same quantity
             (the audit then knows that a count hidden here and shown there is exposed).
+        sums : list of dict, optional
+            Sums over rows equal to a quantity of another table, e.g.
+            ``[{"column": "n_segments", "by": ["code"], "total": "segments/code/{code}"}]``:
+            the rows of each code add up to that code's count in the frequency table.
 
         After suppression the table goes through the disclosure audit
         (:mod:`analysis.privacy.audit`) together with the run's earlier tables and
@@ -579,7 +584,8 @@ class Registry:
         if count_columns:  # tables published unsuppressed are audited too (no secondary cells then)
             table, audit_record, n_audit, audit_cost = self._audit_table(
                 item_id, raw_table, table, list(count_columns), derived_spec, additive, cell_ids,
-                allow_secondary=suppressed, totals_by=list(totals_by) if totals_by else None, secondary=secondary)
+                allow_secondary=suppressed, totals_by=list(totals_by) if totals_by else None, secondary=secondary,
+                sums=sums)
         self._published[item_id] = table
         data = _csv_bytes(table)
         path = atomic_write_bytes(self.table_dir / f"{item_id}.csv", data)
@@ -610,7 +616,8 @@ class Registry:
                      derived_spec: Any, additive: list[dict] | None,
                      cell_ids: dict[str, str] | None,
                      allow_secondary: bool = True, totals_by: list[str] | None = None,
-                     secondary: bool | str = "columns") -> tuple[pd.DataFrame, dict, int, float]:
+                     secondary: bool | str = "columns",
+                     sums: list[dict] | None = None) -> tuple[pd.DataFrame, dict, int, float]:
         """Disclosure audit of a new table with the run's earlier ones; add secondary cells.
 
         The group totals declared published with ``totals_by`` are constraints too. The
@@ -627,7 +634,8 @@ class Registry:
         added, cost = 0, 0.0
         while True:
             record = table_structure(table_key, raw, table, counts, additive=additive, cell_ids=cell_ids,
-                                     public_totals=public_totals, totals_by=totals_by, k=self.min_cell_size)
+                                     public_totals=public_totals, totals_by=totals_by, k=self.min_cell_size,
+                                     sums=sums)
             if _blank_hidden_shares(table, record["shares"]):
                 continue  # a share shown next to a hidden count gives it away: blanked, audit again
             structures = [(f"{self.run}/{i}", r) for i, r in self._audit.items()] + [(table_key, record)]

@@ -412,7 +412,7 @@ def table_structure(table_id: str, raw, published, count_columns: list[str], *,
                     additive: list[dict] | None = None, cell_ids: dict[str, str] | None = None,
                     infer: bool = True, value_columns: list[str] | None = None,
                     public_totals: list[str] | None = None, totals_by: list[str] | None = None,
-                    k: int = 5) -> dict:
+                    k: int = 5, sums: list[dict] | None = None) -> dict:
     """The audit record of one published table (JSON-friendly, stored in the registry).
 
     Parameters
@@ -443,6 +443,11 @@ def table_structure(table_id: str, raw, published, count_columns: list[str], *,
         taken as public (it would itself be suppressed).
     k : int
         The small-cell limit.
+    sums : list of dict, optional
+        Sums over rows that equal a quantity published elsewhere:
+        ``{"column": "n_segments", "by": ["code"], "total": "segments/code/{code}"}`` says
+        that the ``n_segments`` of the rows of each code add up to the cell with that id
+        (e.g. the code's total in another table). ``by`` may be empty (the whole column).
 
     Returns
     -------
@@ -505,6 +510,21 @@ def table_structure(table_id: str, raw, published, count_columns: list[str], *,
     for row_ids in ids:
         for spec in relations_spec:
             relations.append([row_ids[spec["total"]], [row_ids[p] for p in spec["parts"]]])
+    for spec in sums or []:
+        if not isinstance(spec, dict) or spec.get("column") not in count_columns or "total" not in spec:
+            raise DataError(f"sums entry {spec!r} must be {{'column': count column, 'by': [columns], 'total': id}}",
+                            location=f"table '{table_id}'")
+        by = list(spec.get("by") or [])
+        groups = (raw.groupby(by, sort=False, dropna=False).indices.values() if by else [np.arange(len(raw))])
+        for positions in groups:
+            positions = list(positions)
+            values = {str(c): raw.iloc[positions[0]][c] for c in raw.columns}
+            try:
+                total = str(spec["total"]).format(**values)
+            except (KeyError, IndexError, ValueError) as exc:
+                raise DataError(f"sums total {spec['total']!r} cannot be filled ({exc})",
+                                location=f"table '{table_id}'") from None
+            relations.append([total, [ids[i][spec["column"]] for i in positions]])
     equations = []
     for column in public_totals or []:
         values = pd.to_numeric(raw[column], errors="coerce")
@@ -545,6 +565,9 @@ def problem_from_structures(structures: Iterable[tuple[str, dict]], k: int) -> A
         pending.append((table, record))
     for table, record in pending:
         for total, parts in record.get("relations", []):
+            for cid in [total, *parts]:
+                if cid not in problem.cells:  # a quantity nobody published (yet): unknown, 0…∞
+                    problem.cell(cid, None, table=table, row="–", column=cid)
             problem.relation(total, parts, origin=f"of table '{table}'")
         for coefficients, rhs in record.get("equations", []):
             if all(cid in problem.cells for cid in coefficients):
