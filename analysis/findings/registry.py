@@ -208,7 +208,9 @@ def _public_audit(record: dict | None) -> dict | None:
     """The audit record as stored in the registry JSON: without the true values."""
     if record is None:
         return None
-    return {"cells": [cell[:4] for cell in record["cells"]], "relations": record["relations"],
+    # a hidden cell's flag says "below k" only for cells published as "x" that are small
+    return {"cells": [[*cell[:4], bool(cell[5]) and cell[1] == "x"] for cell in record["cells"]],
+            "relations": record["relations"],
             "equations": record["equations"]}
 
 
@@ -632,6 +634,7 @@ class Registry:
         table_key = f"{self.run}/{item_id}"
         self._audit.pop(item_id, None)  # registering the table again replaces it
         added, cost = 0, 0.0
+        ever_remarked: set[str] = set()
         while True:
             record = table_structure(table_key, raw, table, counts, additive=additive, cell_ids=cell_ids,
                                      public_totals=public_totals, totals_by=totals_by, k=self.min_cell_size,
@@ -644,11 +647,12 @@ class Registry:
             if result.ok:
                 break
             # cells of this table only: hiding a cell another table shows gains nothing
-            candidates = ({cid: true for cid, shown, _, _, true in record["cells"]
+            candidates = ({cid: true for cid, shown, _, _, true, _ in record["cells"]
                            if isinstance(shown, float) and true is not None
                            and problem.cells[cid].shown_in <= {table_key}}
                           if allow_secondary else {})
             chosen: list[str] = []
+            remarked: list[str] = []
             # one pass over the exposed cells: each gets the cheapest cell that frees it
             for exposure in result.exposed:
                 ids = [cid for cid, c in problem.cells.items() if c.state == "primary"
@@ -657,21 +661,30 @@ class Registry:
                     continue
                 choice = choose_secondary(problem, [exposure], candidates)
                 if choice is None:
+                    # no shown cell can help: a "<k" of this table pinned by a sum of small cells
+                    # ("<5" total of three "<5") is published as "x", which does not say it is small
+                    own = {cid for cid, shown, *_ in record["cells"]
+                           if cid in ids and isinstance(shown, str) and shown.startswith("<")}
+                    for cid in sorted(own - ever_remarked) if allow_secondary else []:
+                        cell = problem.cells[cid]
+                        cell.low, cell.high = 0.0, float(10**7)
+                        remarked.append(cid)
+                        ever_remarked.add(cid)
                     continue
                 cell = problem.cells[choice]
                 cell.state, cell.low, cell.high = "secondary", 0.0, float(10**7)
                 chosen.append(choice)
                 candidates_cost = candidates.pop(choice)
                 cost += candidates_cost
-            if not chosen:
+            if not chosen and not remarked:
                 listed = "; ".join(str(e) for e in result.exposed[:5])
                 raise PipelineError(
                     f"disclosure audit: {len(result.exposed)} suppressed cell(s) can be recovered from what the "
                     f"run publishes: {listed}", location=where,
                     hint="Declare the table's structure (additive=, cell_ids=), publish fewer margins, or merge "
                          "small groups; see README 'Data protection'.")
-            for cid, _, row, column, _ in record["cells"]:
-                if cid in chosen:
+            for cid, _, row, column, _, _ in record["cells"]:
+                if cid in chosen or cid in remarked:
                     position = int(str(row).split()[0]) - 1
                     series = table[column].astype(object)
                     series.iloc[position] = SECONDARY_MARKER
@@ -707,7 +720,7 @@ class Registry:
             position = hits[0]
         else:
             position = int(row)
-        ids = {(int(str(r).split()[0]) - 1, c): cid for cid, _, r, c, _ in self._audit[table_id]["cells"]}
+        ids = {(int(str(r).split()[0]) - 1, c): cid for cid, _, r, c, *_ in self._audit[table_id]["cells"]}
 
         def cell(column: str) -> str:
             if (position, column) not in ids:

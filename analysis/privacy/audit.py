@@ -13,10 +13,13 @@ cell can take given all of them.
 
 Protection level
 ----------------
-A ``"<k"`` cell is **protected** when its feasible interval is still the whole
-``1 … k-1`` that the marker itself says (lower bound 1, upper bound k-1): the published
-numbers add nothing to "fewer than k". Otherwise it is **exposed** and the audit names the
-table, the row and the column. The LP relaxation is used, as in τ-ARGUS: intervals of
+A count below ``k`` is **protected** when its feasible interval is at least as wide as
+the ``1 … k-1`` that the marker ``"<k"`` itself says (width ``k-2``): for a ``"<k"`` cell
+that means the published numbers add nothing to "fewer than k". A count below ``k`` can
+also be published as ``"x"`` (when a sum of small cells would otherwise pin it down,
+e.g. ``"<5"`` for a total of three ``"<5"`` cells says "3 or 4"); the registry records
+that it is small, so it is audited just the same. Otherwise the cell is **exposed** and
+the audit names the table, the row and the column. The LP relaxation is used, as in τ-ARGUS: intervals of
 whole numbers are never wider than the LP's, so a cell found exposed is exposed, and a
 cell found protected is protected against every linear inference from the declared
 relations (not against relations nobody declared, see the README).
@@ -33,7 +36,7 @@ Examples
 >>> problem.cell("t[0].empty", "<5", table="t", row=0, column="empty")
 >>> problem.relation("t[0].n", ["t[0].valid", "t[0].empty"])
 >>> [str(e) for e in problem.audit().exposed]
-["table 't', row 0, column 'empty': '<5' is exactly 1 (interval 1…1, needs 1…4)"]
+["table 't', row 0, column 'empty': a count below 5 is exactly 1 (interval 1…1, needs one at least as wide as 1…4)"]
 """
 
 from __future__ import annotations
@@ -113,8 +116,8 @@ class Exposure:
     def __str__(self) -> str:
         lo, hi = int(round(self.low)), int(round(self.high))
         what = f"is exactly {lo}" if lo == hi else f"is known to lie in {lo}…{hi}"
-        return (f"table '{self.table}', row {self.row}, column '{self.column}': '<{self.k}' {what} "
-                f"(interval {lo}…{hi}, needs 1…{self.k - 1})")
+        return (f"table '{self.table}', row {self.row}, column '{self.column}': a count below {self.k} {what} "
+                f"(interval {lo}…{hi}, needs one at least as wide as 1…{self.k - 1})")
 
 
 @dataclass
@@ -164,7 +167,7 @@ class AuditProblem:
 
     # -------------------------------------------------------------- building
     def cell(self, cell_id: str, published: Any, *, table: str, row: Any, column: str,
-             value: float | None = None) -> None:
+             value: float | None = None, sensitive: bool = False) -> None:
         """Add a published count; the same id seen again is the same quantity.
 
         Shown in one place and hidden in another, the cell becomes known (that is the
@@ -174,6 +177,8 @@ class AuditProblem:
         state, low, high = cell_state(published, self.k)
         if state == "primary":
             high = float(self.k - 1) if high > self.k - 1 else high
+        elif sensitive and state in ("secondary", "blank"):
+            state = "primary"  # a count below k published as "x": still protected, with the bounds of "x"
         existing = self.cells.get(cell_id)
         if existing is None:
             self.cells[cell_id] = AuditCell(cell_id, state, low, high, [(table, row, column)], value,
@@ -280,7 +285,7 @@ class AuditProblem:
                         found.append(sign * res.fun)
                     intervals[cid] = (found[0], found[1])
             low, high = intervals[cid]
-            if low > 1 + 1e-6 or high < self.k - 1 - 1e-6:
+            if high - low < self.k - 2 - 1e-6:  # narrower than the 1…k-1 that "<k" says
                 for table, row, column in cell.where:
                     exposed.append(Exposure(table, row, column, low, high, self.k))
         n_secondary = sum(1 for c in self.cells.values() if c.state == "secondary")
@@ -504,7 +509,8 @@ def table_structure(table_id: str, raw, published, count_columns: list[str], *,
                 published_value = None
             else:
                 published_value = str(published_value)
-            cells.append([cid, published_value, label, column, true])
+            sensitive = true is not None and 1 <= true < k
+            cells.append([cid, published_value, label, column, true, sensitive])
         ids.append(row_ids)
     relations = []
     for row_ids in ids:
@@ -560,8 +566,9 @@ def problem_from_structures(structures: Iterable[tuple[str, dict]], k: int) -> A
     problem = AuditProblem(k)
     pending = []
     for table, record in structures:
-        for cid, published, row, column, true in record.get("cells", []):
-            problem.cell(cid, published, table=table, row=row, column=column, value=true)
+        for cid, published, row, column, true, *flag in record.get("cells", []):
+            problem.cell(cid, published, table=table, row=row, column=column, value=true,
+                         sensitive=bool(flag and flag[0]))
         pending.append((table, record))
     for table, record in pending:
         for total, parts in record.get("relations", []):
@@ -673,7 +680,8 @@ def audit_registries(root, exclude: tuple[str, ...] = ("findings",)) -> list[Run
             if not record:
                 continue
             name = f"{run}/{item['id']}" if item["kind"] == "table" else f"{run}/number {item['id']}"
-            cells = [list(c) + [None] for c in record.get("cells", [])]
+            # stored as [id, published, row, column, small]: the true values never leave the run
+            cells = [[*c[:4], None, bool(c[4]) if len(c) > 4 else False] for c in record.get("cells", [])]
             structures.append((name, {**record, "cells": cells}))
             counts = item.get("n_suppressed") or {}
             n_secondary += int(counts.get("audit_secondary", 0) or 0)
