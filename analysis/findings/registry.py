@@ -695,7 +695,7 @@ class Registry:
         self._audit[item_id] = record
         return table, record, added, cost
 
-    def _number_equation(self, reveals: dict, value: Any, where: str) -> tuple[dict[str, float], float]:
+    def _number_equation(self, reveals: dict, value: Any, where: str) -> tuple[dict[str, float], float, float]:
         """The linear equation a number reveals about a published table's cells."""
         if not isinstance(reveals, dict) or "table" not in reveals:
             raise DataError("reveals must be a dict with 'table', 'row' and 'cell' or 'share'/'of'", location=where,
@@ -729,11 +729,18 @@ class Registry:
             return ids[(position, column)]
 
         number = float(value)
+        text = repr(number)
+        decimals = 0 if number.is_integer() else len(text.split(".")[-1]) if "." in text else 0
+        half = 0.5 * 10 ** (-decimals)  # the number is rounded: it is known to ± half its last digit
         if "cell" in reveals:
-            return {cell(reveals["cell"]): 1.0}, number
+            return {cell(reveals["cell"]): 1.0}, number, 0.0
         if "share" in reveals and "of" in reveals:
-            factor = number / float(reveals.get("scale", 1))
-            return {cell(reveals["share"]): 1.0, cell(reveals["of"]): -factor}, 0.0
+            scale = float(reveals.get("scale", 1))
+            factor = number / scale
+            true = {cid: t for cid, _, _, _, t, *_ in self._audit[table_id]["cells"]}
+            denominator = true.get(cell(reveals["of"])) or 0.0
+            return ({cell(reveals["share"]): 1.0, cell(reveals["of"]): -factor}, 0.0,
+                    half / scale * float(denominator) + 1e-9)
         raise DataError("reveals needs 'cell', or 'share' and 'of'", location=where)
 
     def number(self, id: str, value: Any, template: dict, fmt: str | None = None,
@@ -780,8 +787,8 @@ class Registry:
         if reveals is not None and isinstance(value, numbers.Real):
             from analysis.privacy.audit import problem_from_structures
 
-            coefficients, rhs = self._number_equation(reveals, value, where)
-            record = {"cells": [], "relations": [], "equations": [[coefficients, rhs]]}
+            coefficients, rhs, tolerance = self._number_equation(reveals, value, where)
+            record = {"cells": [], "relations": [], "equations": [[coefficients, rhs, tolerance]]}
             structures = [(f"{self.run}/{i}", r) for i, r in self._audit.items()]
             structures.append((f"{self.run}/number {item_id}", record))
             if problem_from_structures(structures, self.min_cell_size).audit().ok:

@@ -210,9 +210,15 @@ class AuditProblem:
             coefficients[part] = coefficients.get(part, 0.0) + 1.0
         self.relations.append((coefficients, 0.0, origin))
 
-    def equation(self, coefficients: dict[str, float], rhs: float, origin: str = "") -> None:
-        """Declare ``sum(coefficient × cell) = rhs`` (e.g. a share with its n)."""
-        self.relations.append((dict(coefficients), float(rhs), origin))
+    def equation(self, coefficients: dict[str, float], rhs: float, origin: str = "",
+                 tolerance: float = 0.0) -> None:
+        """Declare ``sum(coefficient × cell) = rhs ± tolerance`` (e.g. a rounded share with its n)."""
+        coefficients = dict(coefficients)
+        if tolerance > 0:  # a rounded number: the equation holds up to a slack in ±tolerance
+            slack = f"slack:{len(self.relations)}"
+            self.cells[slack] = AuditCell(slack, "blank", -float(tolerance), float(tolerance), [])
+            coefficients[slack] = 1.0
+        self.relations.append((coefficients, float(rhs), origin))
 
     # -------------------------------------------------------------- solving
     def audit(self, only: Iterable[str] | None = None) -> AuditResult:
@@ -576,9 +582,10 @@ def problem_from_structures(structures: Iterable[tuple[str, dict]], k: int) -> A
                 if cid not in problem.cells:  # a quantity nobody published (yet): unknown, 0…∞
                     problem.cell(cid, None, table=table, row="–", column=cid)
             problem.relation(total, parts, origin=f"of table '{table}'")
-        for coefficients, rhs in record.get("equations", []):
+        for coefficients, rhs, *tolerance in record.get("equations", []):
             if all(cid in problem.cells for cid in coefficients):
-                problem.equation(coefficients, rhs, origin=f"of '{table}'")
+                problem.equation(coefficients, rhs, origin=f"of '{table}'",
+                                 tolerance=float(tolerance[0]) if tolerance else 0.0)
     return problem
 
 
