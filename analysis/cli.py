@@ -107,6 +107,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         leaks_ok = True
         if not args.no_scan:
             leaks_ok = _leak_gate(ws)
+            leaks_ok = _disclosure_audit(ws) and leaks_ok
     findings = ws.reports / "findings.html"
     if batch.ok and leaks_ok:
         if findings.is_file():
@@ -119,7 +120,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         failed = [r.name for r in batch.results if r.status in ("failed", "blocked")]
         raise PipelineError(f"the batch did not finish: {', '.join(failed)} did not succeed",
                             hint="See the messages above; earlier outputs were left as they were.")  # fmt: skip
-    raise LeakError("the leak gate found identifiers in the outputs (listed above)",
+    raise LeakError("the leak gate or the disclosure audit failed (listed above)",
                     hint="Fix the redaction (names.yaml, the speaker map) and re-run; do not publish these files.")  # fmt: skip
 
 
@@ -136,6 +137,27 @@ def _leak_gate(ws: Workspace) -> bool:
         return False
     print(f"\nLeak gate: passed ({scanned} changed file(s) scanned, {skipped} unchanged since a clean scan; "
           f"{', '.join(str(t) for t in targets)})")
+    return True
+
+
+def _disclosure_audit(ws: Workspace) -> bool:
+    from analysis.privacy.audit import audit_registries
+
+    audits = audit_registries(ws.root)
+    exposed = [e for a in audits for e in a.result.exposed]
+    cells = sum(a.result.n_cells for a in audits)
+    primary = sum(a.result.n_primary for a in audits)
+    secondary = sum(a.result.n_secondary for a in audits)
+    added = sum(a.n_audit_secondary for a in audits)
+    cost = sum(a.audit_cost for a in audits)
+    if exposed:
+        print("\nDisclosure audit: FAILED")
+        for exposure in exposed:
+            print(f"  {exposure}")
+        return False
+    print(f"Disclosure audit: passed ({cells} count cells of {len(audits)} run(s) checked by linear programming: "
+          f"{primary} '<k' cells keep their whole interval; {secondary} secondary 'x' cells, {added} of them added "
+          f"by the audit, hiding {cost:g} counted units)")
     return True
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -230,6 +231,25 @@ def _quarantine_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols).astype({"location": "string", "reason": "string", "content": "string"})
 
 
+def _derived_text(codes: dict[str, str], redact: Callable[[str], str]) -> Callable[[str], str]:
+    """A function building derived text (quarantine reasons, contents) from raw text.
+
+    Every raw respondent code in ``codes`` is replaced by its pseudonym (longest first,
+    whole tokens only), then the text is redacted: nothing raw reaches a reason.
+    """
+    ordered = sorted((c for c in codes if c), key=len, reverse=True)
+    pattern = (re.compile(r"(?<![^\W_])(?:" + "|".join(re.escape(c) for c in ordered) + r")(?![^\W_])", re.IGNORECASE)
+               if ordered else None)  # fmt: skip
+    folded = {c.casefold(): p for c, p in codes.items()}
+
+    def build(text: str) -> str:
+        if pattern is not None:
+            text = pattern.sub(lambda m: folded.get(m.group().casefold(), "[tunnus]"), text)
+        return redact(text)
+
+    return build
+
+
 def _excerpt(value: Any, redact: Callable[[str], str], limit: int = 160) -> str:
     text = "" if value is None else str(value)
     text = redact(text)
@@ -249,7 +269,13 @@ def _ingest_survey(src: Source, ws: Workspace, key: Any, redact: Callable[[str],
     # The same code in baseline and follow-up is the same person: key by instrument + code.
     codes = pd.concat([tables.respondents["respondent_code"], tables.responses["respondent_code"],
                        tables.open_answers["respondent_code"]]).dropna().unique()  # fmt: skip
-    pseudonym = {code: key.pseudonym("respondent", f"{instrument.id}:{code}") for code in sorted(map(str, codes))}
+    # codes of quarantined rows (a repeated code) get a pseudonym too, so the quarantine
+    # reason names the pseudonym, never the raw code (which may be a name or an identity code)
+    repeated = [str(q.content) for q in tables.quarantine.itertuples()
+                if str(q.reason).startswith("respondent code ") and not pd.isna(q.content)]
+    all_codes = sorted({*map(str, codes), *repeated})
+    pseudonym = {code: key.pseudonym("respondent", f"{instrument.id}:{code}", avoid=all_codes) for code in all_codes}
+    derived = _derived_text(pseudonym, redact)
 
     def pseudonymise(frame: pd.DataFrame) -> pd.DataFrame:
         frame = frame.copy()
@@ -263,11 +289,12 @@ def _ingest_survey(src: Source, ws: Workspace, key: Any, redact: Callable[[str],
     open_answers = pseudonymise(tables.open_answers)
     open_answers["text"] = open_answers["text"].map(lambda v: redact(v) if isinstance(v, str) else v)
     quarantine = _quarantine_frame([
-        {"source_id": src.id, "source_file": src.relpath, "location": str(q.location), "reason": str(q.reason),
-         "content": _excerpt(q.content, redact)}
+        {"source_id": src.id, "source_file": redact(src.relpath), "location": derived(str(q.location)),
+         "reason": derived(str(q.reason)), "content": _excerpt(q.content, derived)}
         for q in tables.quarantine.itertuples()
     ])  # fmt: skip
-    notes = list(raw.notes) + [f"column not in the instrument (not used): {c}" for c in tables.extra_columns]
+    notes = [redact(str(n)) for n in list(raw.notes) + [f"column not in the instrument (not used): {c}"
+                                                        for c in tables.extra_columns]]
     return {
         "respondents": respondents,
         "survey_responses": pseudonymise(tables.responses),
@@ -313,11 +340,12 @@ def _ingest_workshop(src: Source, ws: Workspace, key: Any, redact: Callable[[str
         "work_package": src.spec["work_package"],
         "method": str(src.spec.get("method") or ""),
         "place": str(src.spec.get("place") or ""),
-        "source_file": src.relpath,
+        "source_file": redact(src.relpath),
         "n_turns": int(len(out)),
         "n_speakers": int(out["speaker"].nunique()),
     }])  # fmt: skip
-    return {"workshops": workshop, "transcript_turns": out, "_notes": pd.DataFrame({"note": list(getattr(raw, "notes", []))})}
+    return {"workshops": workshop, "transcript_turns": out,
+            "_notes": pd.DataFrame({"note": [redact(str(n)) for n in getattr(raw, "notes", [])]})}
 
 
 _DIARY_FIELDS = ("happened", "worked", "did_not_work", "next_steps")
@@ -331,11 +359,6 @@ def _ingest_diary(src: Source, ws: Workspace, key: Any, redact: Callable[[str], 
     else:
         entries = read_diary_folder(src.path, work_package=src.spec.get("work_package"))
     problems = diary_problems(entries)
-    quarantine = _quarantine_frame([
-        {"source_id": src.id, "source_file": _diary_file(src, p.source_file), "location": str(p.location),
-         "reason": str(p.reason), "content": _excerpt(p.content, redact)}
-        for p in problems.itertuples()
-    ])  # fmt: skip
     entries = entries.reset_index(drop=True)
     if src.spec.get("work_package"):
         wp = entries["work_package"].fillna("").astype(str).str.strip()
@@ -352,6 +375,12 @@ def _ingest_diary(src: Source, ws: Workspace, key: Any, redact: Callable[[str], 
         if not _blank(code) else "K?"
         for code in entries["writer_code"]
     ]
+    # writers are in the key before the quarantine text is built, so their names are redacted
+    quarantine = _quarantine_frame([
+        {"source_id": src.id, "source_file": redact(_diary_file(src, p.source_file)), "location": redact(str(p.location)),
+         "reason": redact(str(p.reason)), "content": _excerpt(p.content, redact)}
+        for p in problems.itertuples()
+    ])  # fmt: skip
     rows = entries["source_row"]
     out = pd.DataFrame({
         "date": pd.to_datetime(entries["date"]),
@@ -363,9 +392,9 @@ def _ingest_diary(src: Source, ws: Workspace, key: Any, redact: Callable[[str], 
         "text": entries[list(_DIARY_FIELDS)].apply(lambda r: "\n".join(v for v in r if v), axis=1)
         if len(entries) else pd.Series(dtype="string"),
         "source_id": src.id,
-        "source_file": [_diary_file(src, f) for f in entries["source_file"]],
+        "source_file": [redact(_diary_file(src, f)) for f in entries["source_file"]],
         "source_row": rows.astype("Int64"),
-        "_location": [f"row {r}" if not pd.isna(r) else f"file {f}" for r, f in zip(rows, entries["source_file"])],
+        "_location": [f"row {r}" if not pd.isna(r) else f"file {redact(str(f))}" for r, f in zip(rows, entries["source_file"])],
     })  # fmt: skip
     return {"diary_entries": out, "quarantine": quarantine}
 
@@ -577,7 +606,7 @@ def ingest(ws: Workspace, *, manifest: Path | None = None, force: bool = False) 
             main = {"survey": "survey_responses", "workshop": "transcript_turns", "diary": "diary_entries"}[src.kind]
             rows = len(frames.get("respondents", frames[main])) if src.kind == "survey" else len(frames[main])
             notes = list(frames["_notes"]["note"]) if "_notes" in frames else []
-            entry = {"id": src.id, "kind": src.kind, "file": src.relpath, "rows": int(rows),
+            entry = {"id": src.id, "kind": src.kind, "file": redactor.redact_text(src.relpath), "rows": int(rows),
                      "quarantined": int(len(frames.get("quarantine", []))), "cached": cached, "notes": notes}
             if src.kind == "survey":
                 entry["instrument"] = str(src.spec["instrument"])

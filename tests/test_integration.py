@@ -128,6 +128,17 @@ def test_no_published_table_shows_a_count_below_k(batch):
     assert offending == []
 
 
+def test_disclosure_audit_passes_on_every_run(batch):
+    from analysis.privacy.audit import audit_registries
+
+    audits = audit_registries(batch)
+    assert {a.run for a in audits} >= {"survey", "workshops", "diaries"}
+    assert all(a.result.ok for a in audits), [str(e) for a in audits for e in a.result.exposed]
+    assert sum(a.result.n_primary for a in audits) > 0
+    print("disclosure audit:", {a.run: (a.result.n_cells, a.result.n_primary, a.result.n_secondary,
+                                        a.n_audit_secondary, a.audit_cost) for a in audits})
+
+
 def test_planted_signal_is_recovered(batch):
     change = pd.read_csv(batch / "reports" / "tables" / "survey" / "scale_change.csv").set_index("scale")
     assert float(change.loc["role_clarity", "effect"]) > 0.3 and float(change.loc["role_clarity", "p_adjusted"]) < 0.05

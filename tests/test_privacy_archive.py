@@ -51,8 +51,8 @@ def test_writes_package(tmp_path):
     turns = pd.read_csv(out / "data" / "transcript_turns.csv")
     assert "source_file" not in turns.columns
     assert "[Nuori 1]" in turns.loc[1, "text"] and "[henkilötunnus]" in turns.loc[1, "text"]
-    assert pd.read_parquet(out / "data" / "respondents.parquet")["respondent"].tolist() == [
-        "R001", "R002", "R003"]
+    assert sorted(pd.read_parquet(out / "data" / "respondents.parquet")["respondent"]) == sorted(
+        pd.read_parquet(ws.processed / "respondents.parquet")["respondent"])
     variables = pd.read_csv(out / "variables.csv")
     assert list(variables.columns) == ["table", "name", "label", "label_en", "type", "values"]
     row = variables.set_index(["table", "name"]).loc[("respondents", "municipality")]
@@ -120,3 +120,12 @@ def test_config_files_are_sorted_into_instruments_and_codebooks(tmp_path):
     assert (out / "documentation" / "codebooks" / "codebook.yaml").is_file()
     variables = pd.read_csv(out / "variables.csv")
     assert "need_housing" in set(variables.loc[variables.table == "instrument:needs", "name"])
+
+
+def test_archive_keeps_no_row_numbers_or_export_order(tmp_path):
+    ws, key = _workspace(tmp_path)
+    out = write_archive(ws, tmp_path / "fsd", instruments=[CONFIG / "instrument_professionals.yaml"])
+    respondents = pd.read_parquet(out / "data" / "respondents.parquet")
+    turns = pd.read_parquet(out / "data" / "transcript_turns.parquet")
+    assert "source_row" not in respondents.columns and "source_line" not in turns.columns
+    assert respondents["respondent"].tolist() == sorted(respondents["respondent"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from analysis.privacy.gate import leak_gate
 from analysis.privacy.keys import PseudonymKey
 
@@ -32,3 +34,21 @@ def test_gate_rescans_only_what_changed(tmp_path):
     key.save()
     found, scanned, _ = leak_gate([out], keys, state)
     assert scanned == 2 and [(f.kind, f.file.endswith("b.md")) for f in found] == [("name", True)]
+
+
+def test_report_is_scanned_in_staging_and_not_published_with_a_name(tmp_path):
+    from analysis.errors import LeakError
+    from analysis.privacy import PseudonymKey
+    from analysis.privacy.gate import publish_gated
+
+    keys = tmp_path / "keys"
+    key = PseudonymKey.load(keys)
+    key.pseudonym("speaker", "Aino Korhonen", role="young_person")
+    key.save()
+    out = tmp_path / "reports"
+    published = publish_gated({"findings.md": b"# Tulokset\nKaikki hyvin.\n"}, out, keys)
+    assert published["findings.md"].read_bytes() == b"# Tulokset\nKaikki hyvin.\n"
+    with pytest.raises(LeakError, match="nothing was written"):
+        publish_gated({"findings.md": b"# Tulokset\nSoitin KORHOSELLE.\n", "tables.csv": b"a\n1\n"}, out, keys)
+    assert published["findings.md"].read_bytes() == b"# Tulokset\nKaikki hyvin.\n"   # the old report stays
+    assert sorted(p.name for p in out.iterdir()) == ["findings.md"]                    # no staging left

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -28,11 +29,13 @@ def test_speaker_pseudonyms_by_role_and_stable(tmp_path):
 
 def test_respondents_and_writers(tmp_path):
     key = PseudonymKey.load(tmp_path)
-    assert [key.pseudonym("respondent", c) for c in ("17", "4711", "17")] == ["R001", "R002", "R001"]
-    assert key.pseudonym("writer", "Aino Korhonen") == "K01"
-    assert key.pseudonym("writer", "SO-tiimi Kemi") == "K02"
+    codes = [key.pseudonym("respondent", c) for c in ("17", "4711", "17")]
+    assert codes[0] == codes[2] != codes[1]
+    assert all(re.fullmatch(r"R\d{4}", c) for c in codes)
+    writer = key.pseudonym("writer", "Aino Korhonen")
+    assert re.fullmatch(r"K\d{3}", writer) and key.pseudonym("writer", "SO-tiimi Kemi") != writer
     # a writer's name is redacted in text with the writer pseudonym …
-    assert key.known_names()["Korhonen"] == "K01"
+    assert key.known_names()["Korhonen"] == writer
     # … unless the same person is also a speaker: then the speaker pseudonym
     key.pseudonym("speaker", "aino korhonen", role="social_worker")
     assert key.known_names()["Korhonen"] == "ST 1"
@@ -42,13 +45,13 @@ def test_stable_across_save_and_reload_numbering_continues(tmp_path):
     key = PseudonymKey.load(tmp_path)
     key.pseudonym("speaker", "Aino Korhonen", role="young_person")
     key.pseudonym("speaker", "Nuori 3", role="young_person")
-    key.pseudonym("respondent", "A-12")
+    first = key.pseudonym("respondent", "A-12")
     key.save()
     again = PseudonymKey.load(tmp_path)
     assert again.pseudonym("speaker", "nuori 3", role="young_person") == "Nuori 2"
     assert again.pseudonym("speaker", "Matti Meikäläinen", role="young_person") == "Nuori 3"
-    assert again.pseudonym("respondent", "B-7") == "R002"
-    assert again.pseudonym("respondent", "a-12") == "R001"
+    assert again.pseudonym("respondent", "B-7") != first
+    assert again.pseudonym("respondent", "a-12") == first
 
 
 def test_new_files_added_in_any_order_keep_pseudonyms(tmp_path):
@@ -167,7 +170,7 @@ def test_revision_changes_only_on_new_information(tmp_path):
     assert key.revision == revision
     key.pseudonym("respondent", "1", names=["Aino"])
     assert key.revision == revision + 1
-    assert key.known_names()["Aino"] == "R001"
+    assert key.known_names()["Aino"] == key.lookup("respondent", "1")
     assert os.path.basename(key.path) == "pseudonym_key.json"
 
 
@@ -188,3 +191,15 @@ def test_ingestion_helpers_ensure_add_name_entries(tmp_path):
     assert key.known_names()["Matti"] == "nimi"
     key.save()
     assert "Matti" not in PseudonymKey.load(tmp_path).known_names()   # session only
+
+
+def test_respondent_pseudonyms_share_nothing_with_raw_codes_or_their_order(tmp_path):
+    key = PseudonymKey.load(tmp_path)
+    raw = [f"R{i:03d}" for i in range(1, 201)] + [f"R{i:04d}" for i in range(1000, 1200)]
+    codes = [key.pseudonym("respondent", c, avoid=raw) for c in raw]
+    assert not set(codes) & set(raw)                       # R001 is never R001
+    assert len(set(codes)) == len(raw)
+    assert codes != sorted(codes)                          # sorted raw codes do not give sorted pseudonyms
+    key.save()
+    again = PseudonymKey.load(tmp_path)                    # stable across re-ingestion
+    assert [again.pseudonym("respondent", c) for c in raw] == codes

@@ -99,9 +99,9 @@ def test_inflected_names(word, label):
 
 
 @pytest.mark.parametrize("text", [
-    "Ainoastaan yksi tuli.", "aino ja jere pienellä", "Mäkinen tuli", "Jeremias soitti",
+    "Ainoastaan yksi tuli.", "aino ja mäen rinne pienellä", "Mäkinen tuli", "Jeremias soitti",
     "Korhoslainen", "Lainehtii ranta", "Pekkanen on eri", "Ainonen", "Jereneksi", "Lahtinen ei ole avaimessa",
-    "[nimi poistettu] sanoi", "KORHONEN isolla",
+    "[nimi poistettu] sanoi", "KORHOSLAINEN isolla", "jeremias pienellä",
 ])
 def test_names_not_overmatched(text):
     assert Redactor(KEY).redact(text).text == text
@@ -185,3 +185,20 @@ def test_many_turns_fast():
 
 def test_redact_text_method_returns_string():
     assert Redactor(KEY).redact_text("Jerelle 0401234567") == "[Nuori 1] [puhelinnumero]"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("AINO KORHONEN soitti", "[Nuori 2] soitti"),
+    ("aino korhonen soitti", "[Nuori 2] soitti"),
+    ("Soitin KORHOSELLE eilen", "Soitin [Nuori 2] eilen"),
+    ("soitin korhoselle ja jerelle", "soitin [Nuori 2] ja [Nuori 1]"),
+    ("JEREN kaveri", "[Nuori 1] kaveri"),
+    ("AINO tuli", "[Nuori 2] tuli"),            # capitals: a name, not the word "only"
+    ("aino tuli", "aino tuli"),                 # lower case: the common word
+    ("haastattelu_Aino_Korhonen.docx", "haastattelu_[Nuori 2]_[Nuori 2].docx"),
+    ("litterointi-jere-2024.txt", "litterointi-[Nuori 1]-2024.txt"),
+    ("haastatteluAinoKorhonen.docx", "haastattelu[Nuori 2][Nuori 2].docx"),
+    ("nauhoite.korhonen.m4a", "nauhoite.[Nuori 2].m4a"),
+])
+def test_names_in_any_case_and_inside_file_names(text, expected):
+    assert Redactor(KEY).redact(text).text == expected

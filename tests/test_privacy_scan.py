@@ -208,3 +208,21 @@ def test_encodings_cp1252_and_utf16(tmp_path):
     (tmp_path / "b.csv").write_bytes("kunta;teksti\nKemi;hetu 131052-308T\n".encode("utf-16"))
     kinds = sorted(f.kind for f in scan_paths(tmp_path))
     assert kinds == ["hetu", "phone"]
+
+
+@pytest.mark.parametrize("text", ["AINO KORHONEN soitti", "aino korhonen soitti", "Soitin KORHOSELLE",
+                                  "soitin korhoselle eilen", "MÄELLE soitettiin"])
+def test_gate_finds_names_in_any_case_and_inflected(tmp_path, key, text):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "t.md").write_text(f"# Otsikko\n{text}\n", encoding="utf-8")
+    found = scan_paths([tmp_path / "out"], key=key)
+    assert [f.kind for f in found] and all(f.kind == "name" for f in found)
+
+
+@pytest.mark.parametrize("name", ["haastattelu_Aino_Korhonen.docx.csv", "litterointi-korhonen-2024.txt",
+                                  "haastatteluAinoKorhonen.md", "nauhoite.KORHONEN.txt"])
+def test_gate_finds_names_inside_file_names(tmp_path, key, name):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / name).write_text("kunta;n\nKemi;14\n", encoding="utf-8")
+    found = scan_paths([tmp_path / "out"], key=key)
+    assert [f.location for f in found] == ["file name"] * len(found) and found

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -461,12 +462,40 @@ def _logistic_or(years: np.ndarray, coded: np.ndarray, entries: np.ndarray) -> d
 
 
 # --------------------------------------------------------------------------- quotations
+#: Bracketed marks that record a redaction and stay visible in a quotation:
+#: ``[nimi]``, ``[puhelinnumero]``, ``[Nuori 2]``, ``[nimi poistettu]``, ``[kunta]`` …
+_REDACTION_MARK = re.compile(
+    r"\[\[?(?:nimi[^\[\]]{0,20}|henkilötunnus|sähköposti|puhelinnumero|osoite|kunta[^\[\]]{0,20}|tunnus|"
+    r"[A-ZÅÄÖ][A-Za-zÅÄÖåäö]*\s?\d+)\]\]?")
+#: A quotation is not chosen when more than this share of its words are redaction marks.
+MAX_REDACTED_SHARE = 1 / 3
+
+
 def _clean_text(text: str) -> str:
+    """Time stamps and transcription marks removed; redaction marks kept (the reader sees them)."""
+    text = str(text)
+    kept: list[str] = []
+
+    def hold(match: re.Match) -> str:
+        kept.append(match.group())
+        return f" QREDACTIONMARK{len(kept) - 1}Q "
+
+    held = _REDACTION_MARK.sub(hold, text)
     try:
         from analysis.text.tokenize import strip_marks
     except ImportError:  # pragma: no cover - the text package is part of the workspace
-        return " ".join(str(text).split())
-    return " ".join(strip_marks(str(text)).split())
+        cleaned = " ".join(held.split())
+    else:
+        cleaned = " ".join(strip_marks(held).split())
+    cleaned = re.sub(r"QREDACTIONMARK(\d+)Q", lambda m: kept[int(m.group(1))], cleaned)
+    return re.sub(r"\s+([.,;:!?)])", r"\1", cleaned).replace("( ", "(")
+
+
+def _redacted_share(text: str) -> float:
+    """Share of the words of a (cleaned) quotation that are redaction marks."""
+    marks = _REDACTION_MARK.findall(text)
+    words = len(_REDACTION_MARK.sub(" ", text).split()) + len(marks)
+    return len(marks) / words if words else 0.0
 
 
 def _source_label(row: pd.Series) -> str:
@@ -502,6 +531,9 @@ def quotations(
 
     Candidates are the segments carrying the code whose cleaned text (time stamps and
     transcription marks removed) is ``min_chars``–``max_chars`` characters long. They
+    Redaction marks (``[nimi]``, ``[puhelinnumero]``, ``[Nuori 2]``) stay in the text, so
+    a reader sees that something was removed; a segment whose words are more than
+    :data:`MAX_REDACTED_SHARE` redaction marks is not quoted. Candidates
     are ranked by the number of rule hits (most first), then by length (shortest
     first), then by ``segment_id``. With ``unique=True`` a segment is quoted for one
     code only (codes take turns in codebook order), so the report does not repeat
@@ -552,6 +584,8 @@ def quotations(
         cod["matched"] = ""
     cod = cod[cod["code"].isin(codes)].merge(seg, on="segment_id", how="inner")
     cod = cod[(cod["length"] >= min_chars) & (cod["length"] <= max_chars)]
+    # a quotation that is mostly redactions says nothing and points at what was removed
+    cod = cod[cod["clean"].map(_redacted_share) <= MAX_REDACTED_SHARE]
     if exclude_roles and "speaker_role" in cod.columns:
         cod = cod[~cod["speaker_role"].isin(exclude_roles)]
     cod = cod.sort_values(["n_hits", "length", "segment_id"], ascending=[False, True, True], kind="stable")

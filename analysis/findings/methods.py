@@ -390,12 +390,14 @@ def build_methods(
     k_text = "/".join(str(k) for k in k_values)
     privacy_text = (
         f"Taulukoissa alle {k_text} havainnon solut on peitetty (merkintä <{k_values[0]}) ja niistä johdetut luvut "
-        "jätetty pois; lisäksi on tehty toissijainen peittäminen, jotta peitettyjä lukuja ei voi päätellä "
-        "reunasummista. Sitaatit esitetään pseudonyymein."
+        "jätetty pois. Toissijainen peittäminen valittiin lineaarisen ohjelmoinnin tarkastuksella (intervallitarkastus) "
+        "niin, ettei peitettyä lukua voi päätellä tarkemmin kuin 1–"
+        f"{k_values[0] - 1} julkaistujen taulukoiden ja tekstin summista ja erotuksista. Sitaatit esitetään pseudonyymein."
         if language == "fi"
         else f"In the tables, cells with fewer than {k_text} observations are suppressed (shown as <{k_values[0]}) "
-        "with the figures derived from them; secondary suppression prevents recovering them from the margins. "
-        "Quotations carry pseudonyms only."
+        "with the figures derived from them. Secondary suppression was chosen with an interval audit by linear "
+        f"programming, so that no suppressed count can be narrowed below 1–{k_values[0] - 1} from the sums and "
+        "differences of the published tables and text. Quotations carry pseudonyms only."
     )
     if analysis_blocks:
         blocks.append({"type": "heading", "level": 3, "text": T["analyses"][language], "section": "analyses"})

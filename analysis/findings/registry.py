@@ -254,6 +254,45 @@ def _csv_bytes(df: pd.DataFrame) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def _withhold_small_statistics(table: pd.DataFrame, k: int) -> pd.DataFrame:
+    """No statistic of fewer than k persons: results of few pairs/group members withheld, n<k in text."""
+    from analysis.privacy.suppress import N_COLUMNS, mask_small_n_text, suppress_small_statistics
+
+    if "groups" in table.columns or any(c in table.columns for c in N_COLUMNS[:3]):
+        table = suppress_small_statistics(table, k, n_columns=[c for c in N_COLUMNS[:3] if c in table.columns])
+        table = table.drop(columns="withheld")
+    for column in table.columns:
+        if table[column].dtype == object:
+            table[column] = table[column].map(lambda v: mask_small_n_text(v, k) if isinstance(v, str) else v)
+    return table
+
+
+def _blank_hidden_shares(table: pd.DataFrame, shares: list[dict]) -> bool:
+    """Blank shares whose numerator or denominator is hidden (in place); True if any changed."""
+    changed = False
+    for spec in shares:
+        column = spec["share"]
+        for position in range(len(table)):
+            hidden = any(isinstance(table.iloc[position][c], str) for c in (spec["numerator"], spec["denominator"]))
+            value = table.iloc[position][column]
+            if hidden and not (value is None or (isinstance(value, float) and math.isnan(value))):
+                series = table[column].astype(float) if pd.api.types.is_numeric_dtype(table[column]) else table[column].astype(object)
+                series.iloc[position] = math.nan
+                table[column] = series
+                changed = True
+    return changed
+
+
+def _public_audit(record: dict | None) -> dict | None:
+    """The audit record as stored in the registry JSON: without the true values."""
+    if record is None:
+        return None
+    # a hidden cell's flag says "below k" only for cells published as "x" that are small
+    return {"cells": [[*cell[:4], bool(cell[5]) and cell[1] == "x"] for cell in record["cells"]],
+            "relations": record["relations"],
+            "equations": record["equations"]}
+
+
 def detect_count_columns(df: pd.DataFrame) -> list[str]:
     """Return the columns that look like counts of people or units.
 
@@ -305,6 +344,10 @@ class Registry:
     preview: bool = field(default=False, kw_only=True)
     min_cell_size: int = 5
     items: list[dict] = field(default_factory=list)
+    #: audit records of this run's tables (with the true values, never written) and the
+    #: published tables, for the disclosure audit of later tables and numbers
+    _audit: dict[str, dict] = field(default_factory=dict, repr=False)
+    _published: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -552,6 +595,9 @@ class Registry:
         column_labels: dict[str, dict] | None = None,
         totals_by: list[str] | None = None,
         secondary: bool | str = "columns",
+        additive: list[dict] | None = None,
+        cell_ids: dict[str, str] | None = None,
+        sums: list[dict] | None = None,
     ) -> pd.DataFrame:
         """Publish a table as ``reports/tables/<run>/<id>.csv`` with small cells suppressed.
 
@@ -593,6 +639,25 @@ class Registry:
         column_labels : dict, optional
             ``{column: {"fi": ..., "en": ...}}`` headers for the report; columns not
             listed use the labels of ``config/report.yaml`` or the column id.
+        additive : list of dict, optional
+            Additive relations within each row that are not visible in the numbers,
+            ``[{"total": "n", "parts": ["n_valid", "n_dont_know", ...]}]``. Relations that
+            hold in every row of the data and shares of two count columns are found by
+            themselves (:func:`analysis.privacy.audit.infer_row_relations`).
+        cell_ids : dict, optional
+            ``{count column: id template}``, e.g. ``{"n_segments": "segments/{speaker_role}"}``:
+            cells of different tables of the run with the same id are the same quantity
+            (the audit then knows that a count hidden here and shown there is exposed).
+        sums : list of dict, optional
+            Sums over rows equal to a quantity of another table, e.g.
+            ``[{"column": "n_segments", "by": ["code"], "total": "segments/code/{code}"}]``:
+            the rows of each code add up to that code's count in the frequency table.
+
+        After suppression the table goes through the disclosure audit
+        (:mod:`analysis.privacy.audit`) together with the run's earlier tables and
+        numbers: while a ``"<k"`` cell can be narrowed down by linear programming, the
+        smallest shown count in a relation with it is hidden as well (``"x"``). When no
+        cell of this table can help, a :class:`PipelineError` names table, row and cell.
 
         Returns
         -------
@@ -635,6 +700,9 @@ class Registry:
                 raise DataError(f"column_labels names an unknown column {column!r}", location=where)
             labels[column] = _bilingual(text, f"column_labels[{column!r}]", run=self.run, kind="table", item_id=item_id)
         suppressed = bool(suppress and count_columns)
+        if suppress:
+            table = _withhold_small_statistics(table, self.min_cell_size)
+        raw_table = table.copy()
         if suppressed:
             try:
                 from analysis.privacy.suppress import suppress_small_cells
@@ -670,6 +738,14 @@ class Registry:
         else:
             n_primary = n_secondary = 0
             suppression_text = None
+        audit_record = None
+        n_audit, audit_cost = 0, 0.0
+        if count_columns:  # tables published unsuppressed are audited too (no secondary cells then)
+            table, audit_record, n_audit, audit_cost = self._audit_table(
+                item_id, raw_table, table, list(count_columns), derived_spec, additive, cell_ids,
+                allow_secondary=suppressed, totals_by=list(totals_by) if totals_by else None, secondary=secondary,
+                sums=sums)
+        self._published[item_id] = table
         data = _csv_bytes(table)
         path = atomic_write_bytes(self.table_dir / f"{item_id}.csv", data)
         self._add(
@@ -685,8 +761,10 @@ class Registry:
                 "derived_columns": derived_columns,
                 "suppressed": suppressed,
                 "min_cell_size": self.min_cell_size,
-                "n_suppressed": {"primary": n_primary, "secondary": n_secondary},
+                "n_suppressed": {"primary": n_primary, "secondary": n_secondary + n_audit,
+                                 "audit_secondary": n_audit, "audit_cost": audit_cost},
                 "suppression_note": suppression_text,
+                "audit": _public_audit(audit_record),
                 "files": {"csv": self._rel(path)},
                 "sha256": {"csv": sha256_bytes(data)},
             }
@@ -695,7 +773,137 @@ class Registry:
             self._show("table", item_id, caption, {"csv": self._rel(path)}, table.head(PREVIEW_ROWS))
         return table
 
-    def number(self, id: str, value: Any, template: dict, fmt: str | None = None) -> str:
+    def _audit_table(self, item_id: str, raw: pd.DataFrame, table: pd.DataFrame, counts: list[str],
+                     derived_spec: Any, additive: list[dict] | None,
+                     cell_ids: dict[str, str] | None,
+                     allow_secondary: bool = True, totals_by: list[str] | None = None,
+                     secondary: bool | str = "columns",
+                     sums: list[dict] | None = None) -> tuple[pd.DataFrame, dict, int, float]:
+        """Disclosure audit of a new table with the run's earlier ones; add secondary cells.
+
+        The group totals declared published with ``totals_by`` are constraints too. The
+        column totals that ``secondary="columns"`` only *assumes* public are not: the
+        audit checks what is published (the margin heuristic still protects them).
+        """
+        public_totals = list(counts) if totals_by else []
+        from analysis.privacy.audit import choose_secondary, problem_from_structures, table_structure
+        from analysis.privacy.suppress import SECONDARY_MARKER, suppress_small_cells
+
+        where = _where(self.run, "table", item_id)
+        table_key = f"{self.run}/{item_id}"
+        self._audit.pop(item_id, None)  # registering the table again replaces it
+        added, cost = 0, 0.0
+        ever_remarked: set[str] = set()
+        while True:
+            record = table_structure(table_key, raw, table, counts, additive=additive, cell_ids=cell_ids,
+                                     public_totals=public_totals, totals_by=totals_by, k=self.min_cell_size,
+                                     sums=sums)
+            if _blank_hidden_shares(table, record["shares"]):
+                continue  # a share shown next to a hidden count gives it away: blanked, audit again
+            structures = [(f"{self.run}/{i}", r) for i, r in self._audit.items()] + [(table_key, record)]
+            problem = problem_from_structures(structures, self.min_cell_size)
+            result = problem.audit()
+            if result.ok:
+                break
+            # cells of this table only: hiding a cell another table shows gains nothing
+            candidates = ({cid: true for cid, shown, _, _, true, _ in record["cells"]
+                           if isinstance(shown, float) and true is not None
+                           and problem.cells[cid].shown_in <= {table_key}}
+                          if allow_secondary else {})
+            chosen: list[str] = []
+            remarked: list[str] = []
+            # one pass over the exposed cells: each gets the cheapest cell that frees it
+            for exposure in result.exposed:
+                ids = [cid for cid, c in problem.cells.items() if c.state == "primary"
+                       and (exposure.table, exposure.row, exposure.column) in c.where]
+                if not ids or problem.audit(only=ids).ok:
+                    continue
+                choice = choose_secondary(problem, [exposure], candidates)
+                if choice is None:
+                    # no shown cell can help: a "<k" of this table pinned by a sum of small cells
+                    # ("<5" total of three "<5") is published as "x", which does not say it is small
+                    own = {cid for cid, shown, *_ in record["cells"]
+                           if cid in ids and isinstance(shown, str) and shown.startswith("<")}
+                    for cid in sorted(own - ever_remarked) if allow_secondary else []:
+                        cell = problem.cells[cid]
+                        cell.low, cell.high = 0.0, float(10**7)
+                        remarked.append(cid)
+                        ever_remarked.add(cid)
+                    continue
+                cell = problem.cells[choice]
+                cell.state, cell.low, cell.high = "secondary", 0.0, float(10**7)
+                chosen.append(choice)
+                candidates_cost = candidates.pop(choice)
+                cost += candidates_cost
+            if not chosen and not remarked:
+                listed = "; ".join(str(e) for e in result.exposed[:5])
+                raise PipelineError(
+                    f"disclosure audit: {len(result.exposed)} suppressed cell(s) can be recovered from what the "
+                    f"run publishes: {listed}", location=where,
+                    hint="Declare the table's structure (additive=, cell_ids=), publish fewer margins, or merge "
+                         "small groups; see README 'Data protection'.")
+            for cid, _, row, column, _, _ in record["cells"]:
+                if cid in chosen or cid in remarked:
+                    position = int(str(row).split()[0]) - 1
+                    series = table[column].astype(object)
+                    series.iloc[position] = SECONDARY_MARKER
+                    table[column] = series
+            added += len(chosen)
+            table = suppress_small_cells(table, self.min_cell_size, count_columns=counts,
+                                         derived_columns=derived_spec or None, secondary=False)
+        self._audit[item_id] = record
+        return table, record, added, cost
+
+    def _number_equation(self, reveals: dict, value: Any, where: str) -> tuple[dict[str, float], float, float]:
+        """The linear equation a number reveals about a published table's cells."""
+        if not isinstance(reveals, dict) or "table" not in reveals:
+            raise DataError("reveals must be a dict with 'table', 'row' and 'cell' or 'share'/'of'", location=where,
+                            hint='E.g. reveals={"table": "by_year", "row": {"year": 1}, "share": "n_worries", '
+                                 '"of": "n_entries", "scale": 100}.')
+        table_id = reveals["table"]
+        if table_id not in self._published or table_id not in self._audit:
+            raise DataError(f"reveals names table {table_id!r}, which this run has not published (with counts)",
+                            location=where, hint="Register the table before the number.")
+        published = self._published[table_id]
+        row = reveals.get("row", 0)
+        if isinstance(row, dict):
+            mask = pd.Series(True, index=published.index)
+            for column, wanted in row.items():
+                if column not in published.columns:
+                    raise DataError(f"reveals row names an unknown column {column!r}", location=where)
+                mask &= published[column].astype(str) == str(wanted)
+            hits = [i for i, hit in enumerate(mask.tolist()) if hit]
+            if len(hits) != 1:
+                raise DataError(f"reveals row {row!r} matches {len(hits)} rows of {table_id!r}, expected one",
+                                location=where)
+            position = hits[0]
+        else:
+            position = int(row)
+        ids = {(int(str(r).split()[0]) - 1, c): cid for cid, _, r, c, *_ in self._audit[table_id]["cells"]}
+
+        def cell(column: str) -> str:
+            if (position, column) not in ids:
+                raise DataError(f"reveals names {column!r}, which is not a count column of {table_id!r}",
+                                location=where)
+            return ids[(position, column)]
+
+        number = float(value)
+        text = repr(number)
+        decimals = 0 if number.is_integer() else len(text.split(".")[-1]) if "." in text else 0
+        half = 0.5 * 10 ** (-decimals)  # the number is rounded: it is known to ± half its last digit
+        if "cell" in reveals:
+            return {cell(reveals["cell"]): 1.0}, number, 0.0
+        if "share" in reveals and "of" in reveals:
+            scale = float(reveals.get("scale", 1))
+            factor = number / scale
+            true = {cid: t for cid, _, _, _, t, *_ in self._audit[table_id]["cells"]}
+            denominator = true.get(cell(reveals["of"])) or 0.0
+            return ({cell(reveals["share"]): 1.0, cell(reveals["of"]): -factor}, 0.0,
+                    half / scale * float(denominator) + 1e-9)
+        raise DataError("reveals needs 'cell', or 'share' and 'of'", location=where)
+
+    def number(self, id: str, value: Any, template: dict, fmt: str | None = None,
+               reveals: dict | None = None, count: bool | None = None) -> str:
         """Publish a key number quoted in the text.
 
         Parameters
@@ -707,6 +915,16 @@ class Registry:
             contain ``{value}``.
         fmt : str, optional
             Python format spec, e.g. ``".1f"`` or ``".0%"`` (see :func:`format_value`).
+        reveals : dict, optional
+            What the number says about a count of a table of this run, for the
+            disclosure audit: ``{"table": id, "row": {column: value} or position,
+            "cell": count column}`` (the number is that count) or ``{"table": id, "row":
+            ..., "share": count column, "of": count column, "scale": 100}`` (a percentage
+            of the row's ``of`` count). A number that would expose a suppressed cell is
+            published as ``–``.
+        count : bool, optional
+            The number counts persons or units: ``1 … k-1`` is published as "fewer than
+            k". Default: ids starting with ``n_`` holding a whole number.
 
         Returns
         -------
@@ -719,6 +937,24 @@ class Registry:
         value = _plain(value)
         if value is not None and not isinstance(value, (str, numbers.Real)):
             raise DataError(f"value must be a number or text, got {type(value).__name__}", location=where)
+        withheld = None
+        if count is None:
+            count = item_id.startswith("n_") and isinstance(value, numbers.Real) and float(value).is_integer()
+        if count and isinstance(value, numbers.Real) and 1 <= value < self.min_cell_size:
+            value, withheld = f"<{self.min_cell_size}", "fewer than k"
+        audit = None
+        if reveals is not None and isinstance(value, numbers.Real):
+            from analysis.privacy.audit import problem_from_structures
+
+            coefficients, rhs, tolerance = self._number_equation(reveals, value, where)
+            record = {"cells": [], "relations": [], "equations": [[coefficients, rhs, tolerance]]}
+            structures = [(f"{self.run}/{i}", r) for i, r in self._audit.items()]
+            structures.append((f"{self.run}/number {item_id}", record))
+            if problem_from_structures(structures, self.min_cell_size).audit().ok:
+                audit = record
+                self._audit[f"number:{item_id}"] = record
+            else:
+                value, withheld = None, "would expose a suppressed cell"
         formatted, text = {}, {}
         for language, sentence in template.items():
             if "{value}" not in sentence:
@@ -743,6 +979,8 @@ class Registry:
                 "template": template,
                 "formatted": formatted,
                 "text": text,
+                "withheld": withheld,
+                "audit": audit,
             }
         )
         return text[self.language]
@@ -800,8 +1038,11 @@ class Registry:
 
     def methods(self, id: str, text: dict) -> dict:
         """Publish a methods paragraph ``{"fi": ..., "en": ...}`` for the methods section."""
+        from analysis.privacy.suppress import mask_small_n_text
+
         item_id = self._check_id("methods", id)
         text = _bilingual(text, "text", run=self.run, kind="methods", item_id=item_id)
+        text = {lang: mask_small_n_text(t, self.min_cell_size) for lang, t in text.items()}
         return self._add({"kind": "methods", "id": item_id, "text": text})
 
     def note(self, text: dict) -> dict:
@@ -812,6 +1053,9 @@ class Registry:
         number = 1 + sum(1 for item in self.items if item["kind"] == "note")
         item_id = f"note_{number}"
         text = _bilingual(text, "text", run=self.run, kind="note", item_id=item_id)
+        from analysis.privacy.suppress import mask_small_n_text
+
+        text = {lang: mask_small_n_text(t, self.min_cell_size) for lang, t in text.items()}
         return self._add({"kind": "note", "id": item_id, "text": text})
 
     # ------------------------------------------------------------------ saving

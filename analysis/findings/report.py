@@ -1478,4 +1478,8 @@ def write_report(
         "xlsx": render_xlsx(document),
     }
     names = {"md": "findings.md", "html": "findings.html", "docx": "findings.docx", "xlsx": "tables.xlsx"}
-    return {fmt: atomic_write_bytes(out / names[fmt], data) for fmt, data in rendered.items()}
+    # written to a staging folder and scanned by the leak gate first: reports/ gets them only when clean
+    from analysis.privacy.gate import publish_gated
+
+    published = publish_gated({names[fmt]: data for fmt, data in rendered.items()}, out, workspace.keys)
+    return {fmt: published[names[fmt]] for fmt in rendered}

@@ -4,7 +4,7 @@ Typical use at ingestion::
 
     key = PseudonymKey.load(ws.keys)
     speaker = key.pseudonym("speaker", "Aino Korhonen", role="young_person")  # 'Nuori 1'
-    respondent = key.pseudonym("respondent", "4711")                            # 'R001'
+    respondent = key.pseudonym("respondent", "4711")                            # e.g. 'R4821' (random)
     text = Redactor(key).redact(raw_text).text
     key.save()
 

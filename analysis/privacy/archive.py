@@ -95,6 +95,22 @@ _PSEUDONYM_COLUMNS = {"respondent", "speaker", "writer"}
 _MAX_LISTED_VALUES = 40
 
 
+def _unlinked_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in an order that says nothing about the export: by (random) pseudonym, date, text.
+
+    Survey rows are sorted by respondent pseudonym (random, so the order of the export
+    is lost), diary entries by date, writer pseudonym and text; transcripts keep their
+    turn order, which is the content.
+    """
+    if "respondent" in frame.columns:
+        keys = [c for c in ("survey_id", "instrument", "respondent", "wave", "item") if c in frame.columns]
+    elif "writer" in frame.columns:
+        keys = [c for c in ("date", "writer", "text") if c in frame.columns]
+    else:
+        return frame
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
 def _type_name(series: pd.Series) -> str:
     if pd.api.types.is_bool_dtype(series):
         return "boolean"
@@ -316,7 +332,7 @@ def write_archive(
     config_files: Iterable[str | Path] = (),
     key: PseudonymKey | None = None,
     exclude_tables: Iterable[str] = ("quarantine",),
-    drop_columns: Iterable[str] = ("source_file",),
+    drop_columns: Iterable[str] = ("source_file", "source_row", "source_line"),
     min_cell_size: int = 5,
     overwrite: bool = False,
 ) -> Path:
@@ -339,7 +355,7 @@ def write_archive(
         The key whose names the final scan looks for.
     exclude_tables : iterable of str, default ("quarantine",)
         Processed tables not to deposit.
-    drop_columns : iterable of str, default ("source_file",)
+    drop_columns : iterable of str, default ("source_file", "source_row", "source_line")
         Columns removed from every table (raw file names can carry names).
     min_cell_size : int, default 5
         The project's small-cell threshold, mentioned in the README.
@@ -402,7 +418,7 @@ def write_archive(
                             file=file, hint="Re-run the ingestion.") from None
         drop = [c for c in drop_columns if c in frame.columns]
         dropped |= set(drop)
-        tables[file.stem] = frame.drop(columns=drop)
+        tables[file.stem] = _unlinked_order(frame.drop(columns=drop))
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))

@@ -86,3 +86,57 @@ def leak_gate(paths: list[Path], keys_dir: Path, state_file: Path) -> tuple[list
     except OSError:
         pass
     return findings, len(changed), len(stats) - len(changed)
+
+
+def publish_gated(files: dict[str, bytes], out_dir: Path, keys_dir: Path) -> dict[str, Path]:
+    """Write report files to a staging folder, scan them, and move them into ``out_dir`` only when clean.
+
+    Parameters
+    ----------
+    files : dict
+        File name → content (``{"findings.md": b"...", ...}``).
+    out_dir : Path
+        Where the files are published (``reports/``).
+    keys_dir : Path
+        ``data/keys``: the key's names are searched for (any case, inflected).
+
+    Returns
+    -------
+    dict
+        File name → published path.
+
+    Raises
+    ------
+    LeakError
+        When the scan finds an identifier; nothing is written to ``out_dir`` then and
+        the earlier report stays as it was.
+    """
+    import shutil
+    import tempfile
+
+    from analysis.errors import LeakError
+    from analysis.privacy.keys import PseudonymKey
+    from analysis.privacy.scan import format_findings, scan_paths
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".report-staging-", dir=out_dir))
+    try:
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+        findings = scan_paths([staging], key=PseudonymKey.load(keys_dir))
+        if findings:
+            first = findings[0]
+            raise LeakError(f"the report would publish {len(findings)} possible identifier(s), first a "
+                            f"{first.kind} ({first.masked}); nothing was written to {out_dir}",
+                            file=Path(first.file).name, location=first.location,
+                            hint="Fix the redaction (names.yaml, the speaker map) and re-run.\n"
+                                 + format_findings(findings).replace(str(staging) + os.sep, ""))
+        published = {}
+        for name in files:
+            target = out_dir / name
+            os.replace(staging / name, target)
+            published[name] = target
+        return published
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

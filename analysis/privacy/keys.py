@@ -18,9 +18,14 @@ Kinds of entries
     ``expert_by_experience`` → ``KA``, ``partner`` → ``Kumppani``,
     ``researcher`` → ``Tutkija``; pseudonyms look like ``"ST 1"``.
 ``respondent``
-    Survey respondent codes → ``R001``, ``R002``, … (three digits, more when needed).
+    Survey respondent codes → ``R4821``, ``R1307``, …: a random four-digit number (more
+    digits when half of them are used), independent of the raw code and of the row order.
 ``writer``
-    Diary writers (names or codes) → ``K01``, ``K02``, … (*kirjoittaja*; two digits).
+    Diary writers (names or codes) → ``K517``, … (*kirjoittaja*; a random three-digit
+    number).
+
+Random pseudonyms stay stable because the key remembers them: re-ingesting finds the
+existing entry. Deleting the key breaks every link back to the raw codes.
 
 When an original looks like a person's name (``Aino Korhonen``, ``Korhonen Aino
 (LapHA)``, ``aino.korhonen@lapha.fi``), its first name and surname become *known names*:
@@ -42,6 +47,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -79,9 +85,12 @@ ROLE_PREFIXES: dict[str, str] = {
 
 #: Kind → (prefix, format) for kinds without roles.
 KIND_FORMATS: dict[str, tuple[str, str]] = {
-    "respondent": ("R", "{prefix}{number:03d}"),
-    "writer": ("K", "{prefix}{number:02d}"),
+    "respondent": ("R", "{prefix}{number:04d}"),
+    "writer": ("K", "{prefix}{number:03d}"),
 }
+#: Kind → (smallest, largest) random number of a new pseudonym; the range grows tenfold
+#: when half of it is used.
+_RANDOM_RANGES: dict[str, tuple[int, int]] = {"respondent": (1000, 9999), "writer": (100, 999)}
 
 _KINDS = ("speaker", *KIND_FORMATS)
 
@@ -170,8 +179,8 @@ class PseudonymKey:
     'Nuori 1'
     >>> key.pseudonym("speaker", "aino  korhonen", role="young_person")
     'Nuori 1'
-    >>> key.pseudonym("respondent", "4711")
-    'R001'
+    >>> key.pseudonym("respondent", "4711") == key.pseudonym("respondent", "4711")
+    True
     >>> key.known_names()["Aino"]
     'Nuori 1'
     """
@@ -298,7 +307,7 @@ class PseudonymKey:
 
     # --------------------------------------------------------------- lookups
     def pseudonym(self, kind: str, original: str, role: str | None = None,
-                  names: Iterable[str] | None = None) -> str:
+                  names: Iterable[str] | None = None, avoid: Iterable[str] = ()) -> str:
         """Return the stable pseudonym of ``original``, creating one when new.
 
         Parameters
@@ -313,11 +322,14 @@ class PseudonymKey:
         names : iterable of str, optional
             Personal names of this person to redact in text, in addition to those
             detected in ``original`` by :func:`names_from_original`.
+        avoid : iterable of str, optional
+            Raw codes a new random pseudonym must not equal (e.g. every code of the
+            export being read), so no pseudonym looks like another person's raw code.
 
         Returns
         -------
         str
-            ``"Nuori 2"``, ``"R001"``, ``"K01"``.
+            ``"Nuori 2"``, ``"R4821"``, ``"K517"``.
 
         Raises
         ------
@@ -340,7 +352,7 @@ class PseudonymKey:
                 entry.names.extend(new)
                 self.revision += 1
             return entry.pseudonym
-        pseudonym = self._next_pseudonym(kind, role, original)
+        pseudonym = self._next_pseudonym(kind, role, original, avoid)
         found = names_from_original(original)
         all_names = list(dict.fromkeys([*found, *extra]))
         self._entries[lookup] = _Entry(kind, original, pseudonym, role, all_names)
@@ -409,7 +421,8 @@ class PseudonymKey:
         entry = self._entries.get((kind, normalise_original(original)))
         return entry.pseudonym if entry else None
 
-    def _next_pseudonym(self, kind: str, role: str | None, original: str) -> str:
+    def _next_pseudonym(self, kind: str, role: str | None, original: str,
+                        avoid: Iterable[str] = ()) -> str:
         if kind == "speaker":
             if role not in ROLE_PREFIXES:
                 raise DataError(f"speaker {original!r} has unknown role {role!r}",
@@ -417,12 +430,28 @@ class PseudonymKey:
                                 hint=f"Give one of: {', '.join(ROLE_PREFIXES)} in the manifest.")
             prefix, template = ROLE_PREFIXES[role], "{prefix} {number}"
             pattern = re.compile(rf"{re.escape(prefix)} (\d+)")
+            used = [int(m.group(1)) for e in self._entries.values()
+                    if (m := pattern.fullmatch(e.pseudonym))]
+            return template.format(prefix=prefix, number=max(used, default=0) + 1)
         else:
             prefix, template = KIND_FORMATS[kind]
-            pattern = re.compile(rf"{re.escape(prefix)}(\d+)")
-        used = [int(m.group(1)) for e in self._entries.values()
-                if (m := pattern.fullmatch(e.pseudonym))]
-        return template.format(prefix=prefix, number=max(used, default=0) + 1)
+            # a random number, drawn from the operating system's generator: it shares
+            # nothing with the raw code and says nothing about the row or order of the
+            # record in the export (R001 → R4821, not R001)
+            taken = {e.pseudonym.casefold() for e in self._entries.values() if e.kind == kind}
+            low, high = _RANDOM_RANGES[kind]
+            while len(taken) * 2 > high - low + 1:
+                low, high = low * 10, high * 10 + 9
+            raw = {normalise_original(original).rsplit(":", 1)[-1],
+                   *(normalise_original(a).rsplit(":", 1)[-1] for a in avoid)}
+            draw = secrets.SystemRandom()
+            while True:
+                candidate = template.format(prefix=prefix, number=draw.randint(low, high))
+                number = candidate[len(prefix):].lstrip("0")
+                clash = {r for r in raw if r == candidate.casefold()
+                         or re.sub(r"\D", "", r).lstrip("0") == number}
+                if candidate.casefold() not in taken and not clash:
+                    return candidate
 
     def known_names(self) -> dict[str, str]:
         """Return every known personal name → its replacement label (without brackets).

@@ -13,8 +13,11 @@ kind                what                                                  replac
 ``name``            names in the pseudonym key, inflected forms included  ``[Nuori 2]`` / ``[nimi]``
 ==================  ====================================================  ==================
 
-Names are matched case-sensitively (a capitalised proper name, so the common noun
-*aino* or *mäki* in lower case is left alone) with Finnish inflection: stems are
+Names are matched whatever their case (``Aino``, ``AINO KORHONEN``, ``korhoselle``,
+``SANNALLE``), except that a lower-case word is left alone when the name is also a
+common Finnish word (:data:`COMMON_WORD_NAMES`: *aino* "only", *mäki* "hill", *onni*
+"luck"), and inside file names and identifiers: ``_``, ``-`` and ``.`` separate words
+and so does a camel-case step (``haastatteluAinoKorhonen``). Finnish inflection: stems are
 generated for *-nen* surnames (Korhonen → Korhose-/Korhos-), consonant gradation
 (Mäki → Mäe-, Lahti → Lahde-, Pekka → Peka-), *i → e* stems, *-s* names
 (Tuomas → Tuomakse-) and consonant-final loan names (Niklas → Niklasi-), followed by
@@ -105,7 +108,7 @@ def find_emails(text: str, *, allow_examples: bool = False) -> list[tuple[int, i
 # --------------------------------------------------------------------------- phones
 _PHONE = re.compile(
     r"(?<![\w+/.,:;@#=-])"
-    r"(?:(?:\+|00)358[ -]?(?:\(0\)[ -]?)?\d{1,3}|\(?0\d{1,3}\)?)"
+    r"(?:(?:\+|00)358[ -]?(?:\(0\)[ -]?)?\d{1,3}|\(0\d{1,3}\)|0\d{1,3})"  # "(016)" only when closed
     r"(?:[ -]?\d{2,4}){1,4}"
     r"(?![\w@]|[.,:/-]\d)"
 )
@@ -209,6 +212,26 @@ _CLITICS = ("kin", "kaan", "kään", "han", "hän", "ko", "kö", "pa", "pä", "k
 def _alternation(options: Iterable[str]) -> str:
     return "|".join(re.escape(o) for o in sorted(set(options), key=lambda o: (-len(o), o)))
 
+
+#: Names that are also common Finnish words: in lower case (``aino`` "only", ``mäen``
+#: "of the hill") they are not redacted or flagged on their own; capitalised, in capitals
+#: or inside a full name they are.
+COMMON_WORD_NAMES = frozenset({
+    "aino", "onni", "toivo", "usko", "into", "ilo", "lumi", "tuuli", "satu", "valo", "sini",
+    "rauha", "lempi", "suvi", "taimi", "tähti", "helmi", "lilja", "ruusu", "kukka", "armas",
+    "kivi", "mäki", "lahti", "niemi", "salo", "koski", "laine", "virta", "harju", "aho",
+    "järvi", "nurmi", "ranta", "vuori", "saari", "linna", "kallio", "laakso", "mäkelä", "oja",
+    "kari", "kaski", "leino", "sointu", "onerva", "tyyne", "kielo", "sade", "meri", "pilvi",
+    "aalto", "aamu", "ilta", "kaisla", "sara", "kataja", "koivu", "haapa", "paju", "halla",
+    "rinne", "lehto", "metsä", "suo", "heinä", "pelto", "kangas", "vaara", "mela", "raita",
+})
+
+_LOWER = "a-zåäöüé"
+_UPPER = "A-ZÅÄÖÜÉ"
+#: A name starts where no letter or digit precedes it (``_ - .`` and spaces separate
+#: words in file names), or at a camel-case step (``haastatteluAino``).
+_NAME_START = rf"(?:(?<![^\W_])|(?<=[{_LOWER}])(?=[{_UPPER}]))"
+_NAME_END = rf"(?:(?![^\W_])|(?<=[{_LOWER}])(?=[{_UPPER}]))"
 
 _NAME_TAIL = (
     rf"(?:'?(?:{_alternation(_CASE_ENDINGS)}))?"
@@ -382,6 +405,7 @@ class Redactor:
         self._revision: int | None = None
         self._names_re: re.Pattern[str] | None = None
         self._stem_labels: dict[str, str] = {}
+        self._common_stems: set[str] = set()
         self._protected_labels: set[str] = set()
         self._compile()
 
@@ -397,19 +421,25 @@ class Redactor:
     def _compile(self) -> None:
         names = self._current_names()
         stem_labels: dict[str, set[str]] = {}
+        common: dict[str, bool] = {}
+        ignored = {n.casefold() for n in self.ignore_names}
         for name, label in names.items():
-            if name in self.ignore_names:
+            if name.casefold() in ignored:
                 continue
+            is_common = len(name.split()) == 1 and name.casefold() in COMMON_WORD_NAMES
             for form in _name_forms(name):
-                stem_labels.setdefault(form, set()).add(label)
+                folded = form.casefold()
+                stem_labels.setdefault(folded, set()).add(label)
+                common[folded] = common.get(folded, True) and is_common
         self._stem_labels = {stem: (next(iter(labels)) if len(labels) == 1 else "nimi")
                              for stem, labels in stem_labels.items()}
+        self._common_stems = {stem for stem, flag in common.items() if flag}
         if stem_labels and "name" in self.kinds:
             parts = []
             for stem in sorted(stem_labels, key=lambda s: (-len(s), s)):
                 parts.append(r"\s+".join(re.escape(w) for w in stem.split()))
             self._names_re = re.compile(
-                rf"(?<![\w])(?P<stem>{'|'.join(parts)}){_NAME_TAIL}(?![\w])")
+                rf"{_NAME_START}(?i:(?P<stem>{'|'.join(parts)}){_NAME_TAIL}){_NAME_END}")
         else:
             self._names_re = None
         self._protected_labels = {v.casefold() for v in LABELS.values()}
@@ -459,7 +489,10 @@ class Redactor:
                            for s, e in find_addresses(text)]
         if self._names_re is not None:
             for m in self._names_re.finditer(text):
-                stem = " ".join(m.group("stem").split())
+                stem = " ".join(m.group("stem").split()).casefold()
+                word = m.group()
+                if stem in self._common_stems and word == word.lower():
+                    continue  # "aino" (only), "mäen" (of the hill): a common word
                 candidates.append(Match("name", m.start(), m.end(),
                                         self._stem_labels.get(stem, "nimi")))
         if not candidates:

@@ -11,7 +11,12 @@ code, Finnish phone number, e-mail address and original name in the pseudonym ke
 * Excel workbooks (``.xlsx``: every cell, sheet names, comments);
 * Word documents (``.docx``: paragraphs, tables, headers, footers, document
   properties such as the author);
-* Parquet files (every string column and the column names).
+* Parquet files (every string column and the column names);
+* the names of the files themselves (``haastattelu_Aino_Korhonen.docx``: ``_ - .`` and
+  camel case separate words).
+
+Names are found in any case and inflected (``AINO KORHONEN``, ``korhoselle``); see
+:class:`analysis.privacy.redact.Redactor`.
 
 Images and other binaries (``.png``, ``.jpg``, ``.pdf``, ``.zip`` …) are skipped. Base64
 blobs inside text files (embedded images) are ignored. The key files themselves
@@ -205,6 +210,9 @@ def scan_paths(paths: Iterable[str | Path] | str | Path,
     for file in _walk(paths):
         if file.resolve() in skip:
             continue
+        # the file's own name: "haastattelu_Aino_Korhonen.docx", "AinoKorhonen.txt"
+        for kind, masked in scanner.text(file.name):
+            findings.append(LeakFinding(str(file), "file name", kind, masked))
         for location, kind, masked in _scan_file(file, scanner):
             findings.append(LeakFinding(str(file), location, kind, masked))
     return findings

@@ -28,6 +28,7 @@ All   15  17   32
 
 from __future__ import annotations
 
+import re
 from typing import Any, Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -41,6 +42,8 @@ __all__ = [
     "has_small_cells",
     "groups_below_k",
     "suppression_note",
+    "suppress_small_statistics",
+    "mask_small_n_text",
 ]
 
 #: Shown in secondarily suppressed cells.
@@ -413,3 +416,88 @@ def suppression_note(k: int = 5) -> dict[str, str]:
         "en": f"<{k} = fewer than {k} (1–{k - 1}); {SECONDARY_MARKER} = hidden so that small "
               "counts cannot be derived from totals; blank = value of a small group not shown.",
     }
+
+
+# ------------------------------------------------------------------ statistics
+#: Columns of statistical results computed from the persons of a row.
+STATISTIC_COLUMNS = ("statistic", "df", "p", "p_adjusted", "effect", "ci_low", "ci_high", "median_before",
+                     "median_after", "median_change", "mean", "sd", "mean_before", "mean_after", "W", "U", "H")
+#: Columns holding how many persons a result rests on.
+N_COLUMNS = ("n_pairs", "n_before", "n_after", "n")
+_N_IN_TEXT = re.compile(r"(?<![\w])(n|N)(\s*)=(\s*)(\d+)(?![\d,.]\d)")
+
+
+def mask_small_n_text(text: str, k: int = 5) -> str:
+    """Replace group sizes ``n = 1 … k-1`` in a text by ``n < k``.
+
+    Examples
+    --------
+    >>> mask_small_n_text("other (n=2), social_worker (n=29)")
+    'other (n<5), social_worker (n=29)'
+    >>> mask_small_n_text("H(2) = 1,76, p = 0,415 (n = 3)")
+    'H(2) = 1,76, p = 0,415 (n < 5)'
+    """
+    if not isinstance(text, str):
+        return text
+
+    def repl(m: re.Match) -> str:
+        value = int(m.group(4))
+        if 1 <= value < k:
+            return f"{m.group(1)}{m.group(2)}<{m.group(3)}{k}"
+        return m.group()
+
+    return _N_IN_TEXT.sub(repl, text)
+
+
+def _group_sizes(text: Any) -> list[int]:
+    if not isinstance(text, str):
+        return []
+    return [int(m.group(4)) for m in _N_IN_TEXT.finditer(text)]
+
+
+def suppress_small_statistics(results: pd.DataFrame, k: int = 5, *,
+                              n_columns: Sequence[str] | None = None,
+                              group_column: str = "groups") -> pd.DataFrame:
+    """Withhold tests, effect sizes and CIs computed from fewer than ``k`` persons.
+
+    A row is withheld when one of its person counts (``n_pairs``, ``n_before``,
+    ``n_after``, ``n``; a ``"<k"`` string counts as small) is below ``k``, or a group
+    size in its ``groups`` text (``"other (n=2), …"``) is. Its statistics
+    (:data:`STATISTIC_COLUMNS`) become NaN, its APA strings (``apa_fi``, ``apa_en``)
+    become ``"n < k"``, group sizes below ``k`` in text become ``n<k``, and the column
+    ``withheld`` is True. Use it on the results of :mod:`analysis.survey.compare` before
+    sentences, figures or numbers are made of them.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"scale": ["a", "b"], "n_pairs": [12, 3], "effect": [0.4, 1.0],
+    ...                   "apa_en": ["W = 50, r = 0.40", "W = 1, r = 1.00"]})
+    >>> suppress_small_statistics(r)[["n_pairs", "effect", "apa_en", "withheld"]].values.tolist()
+    [[12, 0.4, 'W = 50, r = 0.40', False], [3, nan, 'n < 5', True]]
+    """
+    out = results.copy()
+    columns = [c for c in (n_columns or N_COLUMNS) if c in out.columns]
+    small = np.zeros(len(out), dtype=bool)
+    for column in columns:
+        for i, value in enumerate(out[column].tolist()):
+            if isinstance(value, str):
+                small[i] |= value.strip().startswith("<")
+            elif value is not None and not (isinstance(value, float) and np.isnan(value)):
+                small[i] |= float(value) < k
+    if group_column in out.columns:
+        small |= np.array([any(n < k for n in _group_sizes(v)) for v in out[group_column]], dtype=bool)
+        out[group_column] = out[group_column].map(lambda v: mask_small_n_text(v, k))
+    positions = np.flatnonzero(small)
+    if len(positions):
+        for column in STATISTIC_COLUMNS:
+            if column in out.columns:
+                series = out[column].astype(float) if pd.api.types.is_numeric_dtype(out[column]) \
+                    else out[column].astype(object)
+                series.iloc[positions] = np.nan
+                out[column] = series
+        for column in [c for c in out.columns if str(c).startswith("apa")]:
+            series = out[column].astype(object)
+            series.iloc[positions] = f"n < {k}"
+            out[column] = series
+    out["withheld"] = small
+    return out

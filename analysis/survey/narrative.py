@@ -93,10 +93,20 @@ def reliability_sentences(table: pd.DataFrame) -> dict[str, str]:
     }
 
 
-def change_sentences(paired: pd.DataFrame, alpha: float = 0.05) -> dict[str, str]:
-    """One sentence per scale on the baseline–follow-up change of linked respondents."""
+def change_sentences(paired: pd.DataFrame, alpha: float = 0.05, k: int = 5) -> dict[str, str]:
+    """One sentence per scale on the baseline–follow-up change of linked respondents.
+
+    A scale with fewer than ``k`` pairs gets no statistic, only "fewer than k pairs"
+    (:func:`analysis.privacy.suppress.suppress_small_statistics`).
+    """
+    from analysis.privacy.suppress import suppress_small_statistics
+
     fi, en = [], []
-    for row in paired.itertuples():
+    for row in suppress_small_statistics(paired, k).itertuples():
+        if row.withheld:
+            fi.append(f"{row.label_fi}: alle {k} vastaajaparia, muutosta ei testattu.")
+            en.append(f"{row.label_en}: fewer than {k} pairs, change not tested.")
+            continue
         significant = row.p_adjusted < alpha
         up = row.effect > 0
         if significant:
@@ -109,11 +119,18 @@ def change_sentences(paired: pd.DataFrame, alpha: float = 0.05) -> dict[str, str
     return {"fi": " ".join(fi), "en": " ".join(en)}
 
 
-def group_sentences(results: pd.DataFrame, group_label: dict[str, str], alpha: float = 0.05) -> dict[str, str]:
-    """Sentences on group differences (e.g. by role) per scale."""
+def group_sentences(results: pd.DataFrame, group_label: dict[str, str], alpha: float = 0.05,
+                    k: int = 5) -> dict[str, str]:
+    """Sentences on group differences (e.g. by role) per scale; no test of a group under ``k``."""
+    from analysis.privacy.suppress import suppress_small_statistics
+
     fi, en = [], []
-    for row in results.itertuples():
+    for row in suppress_small_statistics(results, k).itertuples():
         if row.test == "not_tested":
+            continue
+        if row.withheld:
+            fi.append(f"{row.label_fi}: jossakin ryhmässä alle {k} vastaajaa, eroa ei testattu.")
+            en.append(f"{row.label_en}: a group has fewer than {k} respondents, not tested.")
             continue
         if row.p_adjusted < alpha:
             fi.append(f"{row.label_fi}: ryhmien ({group_label['fi']}) välillä oli ero ({row.apa_fi}).")

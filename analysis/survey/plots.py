@@ -149,7 +149,9 @@ def likert_diverging(
     language : {"fi", "en"}
     min_n : int, default 0
         Groups with fewer valid answers than this to an item (the small-cell limit)
-        are not drawn.
+        are not drawn. When waves are pooled (``wave=None``) the limit applies to
+        each wave on its own: a group with 3 answers at baseline and 2 at follow-up is
+        not drawn, although 3 + 2 reaches 5.
 
     Returns
     -------
@@ -177,7 +179,11 @@ def likert_diverging(
         data = data.assign(_group="all")
     counts = data.groupby(["item", "_group", "value"]).size().unstack("value", fill_value=0)
     counts = counts.reindex(columns=levels, fill_value=0)
-    omitted = sorted({g for (_, g), n in counts.sum(axis=1).items() if n < min_n})
+    omitted = {g for (_, g), n in counts.sum(axis=1).items() if n < min_n}
+    if min_n and "wave" in data.columns:  # k per wave: a pooled bar must not hide a wave of 2 people
+        per_wave = data.groupby(["item", "_group", "wave"]).size()
+        omitted |= {g for (_, g, _), n in per_wave.items() if n < min_n}
+    omitted = sorted(omitted, key=str)
     counts = counts[~counts.index.get_level_values("_group").isin(omitted)]
     if counts.empty:
         raise DataError(f"every group has fewer than {min_n} answers", location="likert_diverging")
@@ -371,8 +377,14 @@ def forest_plot(
     xlim: tuple[float, float] = (-1, 1),
     xlabel: str | None = None,
     language: str = "fi",
+    min_n: int = 5,
+    n_column: str | None = None,
 ) -> Figure:
     """Forest plot: one row per result with its effect size and confidence interval.
+
+    Results computed from fewer than ``min_n`` persons (``n_pairs``, or the smallest of
+    ``n_before``/``n_after``/``n``) are drawn without estimate, interval or annotation,
+    labelled "fewer than k": one person's change is not a finding to publish.
 
     Parameters
     ----------
@@ -402,6 +414,9 @@ def forest_plot(
             raise DataError(f"the results have no column {column!r}", location="forest_plot")
     if results.empty:
         raise DataError("no results to plot", location="forest_plot")
+    from analysis.privacy.suppress import suppress_small_statistics
+
+    results = suppress_small_statistics(results, min_n, n_columns=[n_column] if n_column else None)
     _apply_style()
     n = len(results)
     size = (16 / 2.54, max(2.0, 0.35 * n + 1.2))

@@ -1,0 +1,699 @@
+"""Disclosure audit: can a reader recover a suppressed cell from everything published?
+
+Small-cell suppression (:mod:`analysis.privacy.suppress`) hides counts ``1 … k-1`` as
+``"<k"``. A hidden count is still disclosed when the published numbers pin it down:
+``n − n_valid − n_missing_code − n_empty`` in a row, the same count shown in another
+table, a share printed with its ``n`` in a sentence, a sub-total of a subset. This module
+does what statistics offices do with τ-ARGUS or sdcTable: an **interval audit by linear
+programming**. Every published count is a variable; visible counts are fixed, ``"<k"`` is
+``1 … k-1``, ``"x"`` (secondary suppression) is ``0 … ∞``; every additive relation
+(``total = part + part + …``) and every revealed value is a linear constraint. For each
+``"<k"`` cell :func:`scipy.optimize.linprog` finds the smallest and largest value the
+cell can take given all of them.
+
+Protection level
+----------------
+A count below ``k`` is **protected** when its feasible interval is at least as wide as
+the ``1 … k-1`` that the marker ``"<k"`` itself says (width ``k-2``): for a ``"<k"`` cell
+that means the published numbers add nothing to "fewer than k". A count below ``k`` can
+also be published as ``"x"`` (when a sum of small cells would otherwise pin it down,
+e.g. ``"<5"`` for a total of three ``"<5"`` cells says "3 or 4"); the registry records
+that it is small, so it is audited just the same. Otherwise the cell is **exposed** and
+the audit names the table, the row and the column. The LP relaxation is used, as in τ-ARGUS: intervals of
+whole numbers are never wider than the LP's, so a cell found exposed is exposed, and a
+cell found protected is protected against every linear inference from the declared
+relations (not against relations nobody declared, see the README).
+
+Cells are identified by an id. Two tables that publish the same quantity give it the same
+id (``Registry.table(cell_ids=...)``), so it is one variable: shown in one and hidden in
+the other, it is exposed.
+
+Examples
+--------
+>>> problem = AuditProblem(k=5)
+>>> problem.cell("t[0].n", 60, table="t", row=0, column="n")
+>>> problem.cell("t[0].valid", 59, table="t", row=0, column="valid")
+>>> problem.cell("t[0].empty", "<5", table="t", row=0, column="empty")
+>>> problem.relation("t[0].n", ["t[0].valid", "t[0].empty"])
+>>> [str(e) for e in problem.audit().exposed]
+["table 't', row 0, column 'empty': a count below 5 is exactly 1 (interval 1…1, needs one at least as wide as 1…4)"]
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import numpy as np
+
+from analysis.errors import DataError
+
+__all__ = ["AuditCell", "Exposure", "AuditResult", "AuditProblem", "cell_state", "INFINITE",
+           "infer_row_relations", "infer_share_columns", "table_structure", "problem_from_structures",
+           "related_candidates", "choose_secondary", "audit_registries"]
+
+#: Upper bound of a secondary ``"x"`` cell (no count in this project comes near it).
+INFINITE = 10**7
+
+_SMALL = re.compile(r"^<\s*(\d+)$")
+
+
+def cell_state(value: Any, k: int) -> tuple[str, float, float]:
+    """State of a published count cell: ``("shown"|"primary"|"secondary"|"blank", low, high)``.
+
+    Examples
+    --------
+    >>> cell_state(12, 5), cell_state("<5", 5), cell_state("x", 5)
+    (('shown', 12.0, 12.0), ('primary', 1.0, 4.0), ('secondary', 0.0, 10000000.0))
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "blank", 0.0, float(INFINITE)
+    if isinstance(value, str):
+        text = value.strip()
+        match = _SMALL.match(text)
+        if match:
+            return "primary", 1.0, float(int(match.group(1)) - 1)
+        if text == "x":
+            return "secondary", 0.0, float(INFINITE)
+        if text == "":
+            return "blank", 0.0, float(INFINITE)
+        try:
+            number = float(text.replace(",", "."))
+        except ValueError:
+            raise DataError(f"count cell {value!r} is neither a number nor a suppression marker",
+                            location="disclosure audit") from None
+        return "shown", number, number
+    number = float(value)
+    return "shown", number, number
+
+
+@dataclass
+class AuditCell:
+    """One published count (a variable of the audit)."""
+
+    id: str
+    state: str
+    low: float
+    high: float
+    where: list[tuple[str, Any, str]] = field(default_factory=list)  # (table, row, column)
+    value: float | None = None  # the true value, when known to the publisher (for costs)
+    shown_in: set[str] = field(default_factory=set)  # tables that show the value
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """A ``"<k"`` cell whose feasible interval is narrower than ``1 … k-1``."""
+
+    table: str
+    row: Any
+    column: str
+    low: float
+    high: float
+    k: int
+
+    def __str__(self) -> str:
+        lo, hi = int(round(self.low)), int(round(self.high))
+        what = f"is exactly {lo}" if lo == hi else f"is known to lie in {lo}…{hi}"
+        return (f"table '{self.table}', row {self.row}, column '{self.column}': a count below {self.k} {what} "
+                f"(interval {lo}…{hi}, needs one at least as wide as 1…{self.k - 1})")
+
+
+@dataclass
+class AuditResult:
+    """What the audit found.
+
+    Attributes
+    ----------
+    n_cells : int
+        Published count cells taken into account (shown and suppressed, after merging
+        cells that several tables share).
+    n_primary, n_secondary : int
+        ``"<k"`` cells audited and ``"x"`` cells.
+    n_relations : int
+        Additive relations and revealed values used.
+    exposed : list of Exposure
+        Exposed cells (empty: the audit passed).
+    intervals : dict
+        Cell id → (low, high) of every audited ``"<k"`` cell.
+    """
+
+    n_cells: int
+    n_primary: int
+    n_secondary: int
+    n_relations: int
+    exposed: list[Exposure]
+    intervals: dict[str, tuple[float, float]]
+
+    @property
+    def ok(self) -> bool:
+        return not self.exposed
+
+
+class AuditProblem:
+    """The published counts of one run and the linear relations between them.
+
+    Parameters
+    ----------
+    k : int
+        The small-cell limit: ``"<k"`` cells must keep the interval ``1 … k-1``.
+    """
+
+    def __init__(self, k: int = 5) -> None:
+        self.k = int(k)
+        self.cells: dict[str, AuditCell] = {}
+        self.relations: list[tuple[dict[str, float], float, str]] = []  # (coefficients, rhs, origin)
+
+    # -------------------------------------------------------------- building
+    def cell(self, cell_id: str, published: Any, *, table: str, row: Any, column: str,
+             value: float | None = None, sensitive: bool = False) -> None:
+        """Add a published count; the same id seen again is the same quantity.
+
+        Shown in one place and hidden in another, the cell becomes known (that is the
+        "same cell in two tables" exposure). Two different shown values for one id are a
+        declaration error.
+        """
+        state, low, high = cell_state(published, self.k)
+        if state == "primary":
+            high = float(self.k - 1) if high > self.k - 1 else high
+        elif sensitive and state in ("secondary", "blank"):
+            state = "primary"  # a count below k published as "x": still protected, with the bounds of "x"
+        existing = self.cells.get(cell_id)
+        if existing is None:
+            self.cells[cell_id] = AuditCell(cell_id, state, low, high, [(table, row, column)], value,
+                                            {table} if state == "shown" else set())
+            return
+        if state == "shown":
+            existing.shown_in.add(table)
+        existing.where.append((table, row, column))
+        if existing.value is None:
+            existing.value = value
+        new_low, new_high = max(existing.low, low), min(existing.high, high)
+        if new_low > new_high + 1e-9:
+            raise DataError(f"cell '{cell_id}' is published with values that contradict each other "
+                            f"({existing.where[0][0]} and {table})", location="disclosure audit",
+                            hint="Two tables give the same cell id to different quantities; fix cell_ids.")
+        # a small count anywhere must be protected everywhere; otherwise shown beats hidden
+        if "primary" in (state, existing.state):
+            existing.state = "primary"
+        elif "shown" in (state, existing.state):
+            existing.state = "shown"
+        elif "secondary" in (state, existing.state):
+            existing.state = "secondary"
+        existing.low, existing.high = new_low, new_high
+
+    def relation(self, total: str, parts: Iterable[str], origin: str = "") -> None:
+        """Declare ``total = sum(parts)`` (cell ids)."""
+        coefficients: dict[str, float] = {total: -1.0}
+        for part in parts:
+            coefficients[part] = coefficients.get(part, 0.0) + 1.0
+        self.relations.append((coefficients, 0.0, origin))
+
+    def equation(self, coefficients: dict[str, float], rhs: float, origin: str = "",
+                 tolerance: float = 0.0) -> None:
+        """Declare ``sum(coefficient × cell) = rhs ± tolerance`` (e.g. a rounded share with its n)."""
+        coefficients = dict(coefficients)
+        if tolerance > 0:  # a rounded number: the equation holds up to a slack in ±tolerance
+            slack = f"slack:{len(self.relations)}"
+            self.cells[slack] = AuditCell(slack, "blank", -float(tolerance), float(tolerance), [])
+            coefficients[slack] = 1.0
+        self.relations.append((coefficients, float(rhs), origin))
+
+    # -------------------------------------------------------------- solving
+    def audit(self, only: Iterable[str] | None = None) -> AuditResult:
+        """Compute the feasible interval of every ``"<k"`` cell (or of the cells ``only``).
+
+        Returns
+        -------
+        AuditResult
+
+        Raises
+        ------
+        DataError
+            When the relations contradict the published values (a wrong declaration).
+        """
+        from scipy.optimize import linprog
+
+        unknown = [cid for cid, c in self.cells.items() if c.low < c.high]
+        index = {cid: i for i, cid in enumerate(unknown)}
+        rows, rhs = [], []
+        for coefficients, constant, origin in self.relations:
+            missing = [cid for cid in coefficients if cid not in self.cells]
+            if missing:
+                raise DataError(f"relation {origin or ''} refers to cells that were not published: "
+                                f"{', '.join(missing[:3])}", location="disclosure audit")
+            row = np.zeros(len(unknown))
+            value = constant
+            for cid, coef in coefficients.items():
+                cell = self.cells[cid]
+                if cid in index:
+                    row[index[cid]] += coef
+                else:
+                    value -= coef * cell.low
+            if np.any(row != 0):
+                rows.append(row)
+                rhs.append(value)
+            elif abs(value) > 1e-6:
+                raise DataError(f"published values contradict the relation {origin}",
+                                location="disclosure audit",
+                                hint="Check the additive structure declared for the table.")
+        primary = [cid for cid, c in self.cells.items() if c.state == "primary"]
+        if only is not None:
+            wanted = set(only)
+            primary = [cid for cid in primary if cid in wanted]
+        intervals: dict[str, tuple[float, float]] = {}
+        exposed: list[Exposure] = []
+        # connected components: a cell is only constrained by relations it shares
+        components = _components(unknown, rows)
+        for cid in primary:
+            cell = self.cells[cid]
+            if cid not in index:
+                intervals[cid] = (cell.low, cell.high)
+            else:
+                members, eqs = components[index[cid]]
+                if not eqs:
+                    intervals[cid] = (cell.low, cell.high)
+                else:
+                    local = {m: j for j, m in enumerate(members)}
+                    a = np.array([[rows[e][m] for m in members] for e in eqs])
+                    b = np.array([rhs[e] for e in eqs])
+                    bounds = [(self.cells[unknown[m]].low, self.cells[unknown[m]].high) for m in members]
+                    c = np.zeros(len(members))
+                    c[local[index[cid]]] = 1.0
+                    found = []
+                    for sign in (1.0, -1.0):
+                        res = linprog(sign * c, A_eq=a, b_eq=b, bounds=bounds, method="highs")
+                        if res.status != 0:
+                            raise DataError(f"the published values of cell '{cid}' and its relations are "
+                                            f"inconsistent ({res.message})", location="disclosure audit",
+                                            hint="Check the additive structure declared for the table.")
+                        found.append(sign * res.fun)
+                    intervals[cid] = (found[0], found[1])
+            low, high = intervals[cid]
+            if high - low < self.k - 2 - 1e-6:  # narrower than the 1…k-1 that "<k" says
+                for table, row, column in cell.where:
+                    exposed.append(Exposure(table, row, column, low, high, self.k))
+        n_secondary = sum(1 for c in self.cells.values() if c.state == "secondary")
+        return AuditResult(n_cells=len(self.cells), n_primary=len(primary), n_secondary=n_secondary,
+                           n_relations=len(self.relations), exposed=exposed, intervals=intervals)
+
+
+def _components(unknown: list[str], rows: list[np.ndarray]) -> dict[int, tuple[list[int], list[int]]]:
+    """Variable index → (variables of its component, equations of its component)."""
+    parent = list(range(len(unknown)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for row in rows:
+        nz = np.flatnonzero(row)
+        for j in nz[1:]:
+            a, b = find(int(nz[0])), find(int(j))
+            if a != b:
+                parent[a] = b
+    members: dict[int, list[int]] = {}
+    for i in range(len(unknown)):
+        members.setdefault(find(i), []).append(i)
+    eqs: dict[int, list[int]] = {}
+    for e, row in enumerate(rows):
+        nz = np.flatnonzero(row)
+        if len(nz):
+            eqs.setdefault(find(int(nz[0])), []).append(e)
+    return {i: (members[find(i)], eqs.get(find(i), [])) for i in range(len(unknown))}
+
+
+# ------------------------------------------------------------------ tables → audit
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
+        and not (isinstance(value, float) and math.isnan(value))
+
+
+def infer_row_relations(raw, count_columns: list[str], max_parts: int = 6) -> list[dict]:
+    """Additive relations that hold in every row of the unsuppressed table.
+
+    A count column equal to the sum of two or more other count columns in every row
+    (``n = n_valid + n_dont_know + n_missing_code + n_empty``, ``n_segments = n_coded +
+    n_uncoded``) is a relation any reader can see; it is audited even when nobody
+    declared it. Only relations with at least one row where two parts are non-zero are
+    kept (a column of zeros adds nothing).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"n": [10, 8], "a": [7, 5], "b": [3, 3], "c": [0, 1]})
+    >>> infer_row_relations(t, ["n", "a", "b", "c"])
+    [{'total': 'n', 'parts': ['a', 'b']}]
+    """
+    from itertools import combinations
+
+    import pandas as pd
+
+    numeric = {}
+    for column in count_columns:
+        values = pd.to_numeric(raw[column], errors="coerce")
+        if values.isna().any() or len(values) == 0:
+            continue
+        numeric[column] = values.to_numpy(dtype=float)
+    found: list[dict] = []
+    columns = list(numeric)
+    if len(columns) > 9:
+        return found
+    for total in columns:
+        others = [c for c in columns if c != total]
+        for size in range(2, min(max_parts, len(others)) + 1):
+            for parts in combinations(others, size):
+                stack = np.vstack([numeric[p] for p in parts])
+                if not np.allclose(stack.sum(axis=0), numeric[total]):
+                    continue
+                if not ((stack > 0).sum(axis=0) >= 2).any():
+                    continue
+                if any(set(f["parts"]) < set(parts) and f["total"] == total for f in found):
+                    continue
+                found.append({"total": total, "parts": list(parts)})
+    return found
+
+
+def infer_share_columns(raw, count_columns: list[str], other_columns: list[str]) -> list[dict]:
+    """Columns that are a share of two count columns (``share = n_coded / n_segments``).
+
+    A share shown with its denominator reveals the numerator; the audit adds
+    ``numerator − share × denominator = 0`` for every row where the share is shown.
+    Shares in per cent (×100) are recognised too.
+    """
+    import pandas as pd
+
+    found = []
+    counts = {c: pd.to_numeric(raw[c], errors="coerce").to_numpy(dtype=float) for c in count_columns}
+    for column in other_columns:
+        share = pd.to_numeric(raw[column], errors="coerce").to_numpy(dtype=float)
+        if np.isnan(share).all():
+            continue
+        for num, a in counts.items():
+            for den, b in counts.items():
+                if num == den:
+                    continue
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ratio = a / b
+                ok = ~np.isnan(share) & np.isfinite(ratio)
+                if ok.sum() == 0:
+                    continue
+                for scale in (1.0, 100.0):
+                    if np.allclose(share[ok], scale * ratio[ok], rtol=1e-6, atol=0.051 if scale == 100 else 5e-4):
+                        found.append({"share": column, "numerator": num, "denominator": den, "scale": scale})
+                        break
+    return found
+
+
+def _row_label(published, position: int, count_columns: list[str]) -> str:
+    parts = []
+    for column in published.columns:
+        if column in count_columns:
+            continue
+        value = published.iloc[position][column]
+        if isinstance(value, str) and value and len(parts) < 3:
+            parts.append(value)
+    return f"{position + 1}" + (f" ({', '.join(parts)})" if parts else "")
+
+
+def table_structure(table_id: str, raw, published, count_columns: list[str], *,
+                    additive: list[dict] | None = None, cell_ids: dict[str, str] | None = None,
+                    infer: bool = True, value_columns: list[str] | None = None,
+                    public_totals: list[str] | None = None, totals_by: list[str] | None = None,
+                    k: int = 5, sums: list[dict] | None = None) -> dict:
+    """The audit record of one published table (JSON-friendly, stored in the registry).
+
+    Parameters
+    ----------
+    table_id : str
+        ``"<run>/<table>"``.
+    raw, published : DataFrame
+        The table before and after suppression (same rows and columns).
+    count_columns : list of str
+        The count columns.
+    additive : list of dict, optional
+        Declared relations within a row: ``{"total": column, "parts": [columns]}``.
+    cell_ids : dict, optional
+        ``{column: template}``: the id of the quantity a cell holds, formatted with the
+        row's values (``"segments/{speaker_role}"``), so tables publishing the same
+        quantity share one variable. Other cells get ``"<table>[<row>].<column>"``.
+    infer : bool
+        Also add the row relations and shares found in the data
+        (:func:`infer_row_relations`, :func:`infer_share_columns`).
+    value_columns : list of str, optional
+        Non-count columns to look for shares in (default: the other numeric columns).
+    public_totals : list of str, optional
+        Count columns whose total (over the table, or over each group of ``totals_by``)
+        is taken as public although the table does not show it (the registry's
+        cautious default): ``sum(column) = total`` with the total known.
+    totals_by : list of str, optional
+        Group columns of those totals (e.g. ``["wave"]``). A total below ``k`` is not
+        taken as public (it would itself be suppressed).
+    k : int
+        The small-cell limit.
+    sums : list of dict, optional
+        Sums over rows that equal a quantity published elsewhere:
+        ``{"column": "n_segments", "by": ["code"], "total": "segments/code/{code}"}`` says
+        that the ``n_segments`` of the rows of each code add up to the cell with that id
+        (e.g. the code's total in another table). ``by`` may be empty (the whole column).
+
+    Returns
+    -------
+    dict
+        ``{"cells": [[id, published, row label, column, true value]], "relations":
+        [[total id, [part ids]]], "equations": [[{id: coefficient}, rhs]]}``. The true
+        values are used only for the cost of secondary suppression; they are not
+        written to the registry.
+    """
+    import pandas as pd
+
+    relations_spec = list(additive or [])
+    for spec in relations_spec:
+        if not isinstance(spec, dict) or "total" not in spec or "parts" not in spec:
+            raise DataError(f"additive relation {spec!r} must be {{'total': column, 'parts': [columns]}}",
+                            location=f"table '{table_id}'")
+        for column in [spec["total"], *spec["parts"]]:
+            if column not in count_columns:
+                raise DataError(f"additive relation names {column!r}, which is not a count column",
+                                location=f"table '{table_id}'", hint=f"Count columns: {count_columns}.")
+    shares: list[dict] = []
+    if infer and len(raw):
+        inferred = infer_row_relations(raw, count_columns)
+        declared = {(s["total"], tuple(sorted(s["parts"]))) for s in relations_spec}
+        relations_spec += [r for r in inferred if (r["total"], tuple(sorted(r["parts"]))) not in declared]
+        if value_columns is None:
+            value_columns = [c for c in raw.columns if c not in count_columns
+                             and pd.api.types.is_numeric_dtype(raw[c]) and not pd.api.types.is_bool_dtype(raw[c])]
+        shares = infer_share_columns(raw, count_columns, value_columns)
+    ids: list[dict[str, str]] = []
+    cells = []
+    for position in range(len(published)):
+        row_values = {str(c): published.iloc[position][c] for c in published.columns}
+        label = _row_label(published, position, count_columns)
+        row_ids = {}
+        for column in count_columns:
+            template = (cell_ids or {}).get(column)
+            if template:
+                try:
+                    cid = template.format(**{k: ("" if v is None else v) for k, v in row_values.items()})
+                except (KeyError, IndexError, ValueError) as exc:
+                    raise DataError(f"cell_ids template {template!r} of column {column!r} cannot be filled ({exc})",
+                                    location=f"table '{table_id}'",
+                                    hint="Use {column} placeholders of the table's own columns.") from None
+            else:
+                cid = f"{table_id}[{position}].{column}"
+            row_ids[column] = cid
+            true = raw.iloc[position][column]
+            true = float(true) if _is_number(true) else None
+            published_value = published.iloc[position][column]
+            if _is_number(published_value):
+                published_value = float(published_value)
+            elif published_value is None or (isinstance(published_value, float) and math.isnan(published_value)):
+                published_value = None
+            else:
+                published_value = str(published_value)
+            sensitive = true is not None and 1 <= true < k
+            cells.append([cid, published_value, label, column, true, sensitive])
+        ids.append(row_ids)
+    relations = []
+    for row_ids in ids:
+        for spec in relations_spec:
+            relations.append([row_ids[spec["total"]], [row_ids[p] for p in spec["parts"]]])
+    for spec in sums or []:
+        if not isinstance(spec, dict) or spec.get("column") not in count_columns or "total" not in spec:
+            raise DataError(f"sums entry {spec!r} must be {{'column': count column, 'by': [columns], 'total': id}}",
+                            location=f"table '{table_id}'")
+        by = list(spec.get("by") or [])
+        groups = (raw.groupby(by, sort=False, dropna=False).indices.values() if by else [np.arange(len(raw))])
+        for positions in groups:
+            positions = list(positions)
+            values = {str(c): raw.iloc[positions[0]][c] for c in raw.columns}
+            try:
+                total = str(spec["total"]).format(**values)
+            except (KeyError, IndexError, ValueError) as exc:
+                raise DataError(f"sums total {spec['total']!r} cannot be filled ({exc})",
+                                location=f"table '{table_id}'") from None
+            relations.append([total, [ids[i][spec["column"]] for i in positions]])
+    equations = []
+    for column in public_totals or []:
+        values = pd.to_numeric(raw[column], errors="coerce")
+        if values.isna().all():
+            continue
+        if totals_by:
+            groups = raw.groupby(list(totals_by), sort=False, dropna=False).indices.values()
+        else:
+            groups = [np.arange(len(raw))]
+        for positions in groups:
+            positions = list(positions)
+            if len(positions) < 2 or values.iloc[positions].isna().any():
+                continue
+            if 0 < float(values.iloc[positions].sum()) < k:
+                continue  # a small total would be suppressed itself: not known to the reader
+            coefficients = {}
+            for position in positions:
+                coefficients[ids[position][column]] = coefficients.get(ids[position][column], 0.0) + 1.0
+            equations.append([coefficients, float(values.iloc[positions].sum())])
+    for spec in shares:
+        for position, row_ids in enumerate(ids):
+            share = published.iloc[position][spec["share"]]
+            if not _is_number(share):
+                continue
+            factor = float(share) / spec["scale"]
+            equations.append([{row_ids[spec["numerator"]]: 1.0, row_ids[spec["denominator"]]: -factor}, 0.0])
+    return {"cells": cells, "relations": relations, "equations": equations,
+            "declared": [s for s in relations_spec], "shares": shares}
+
+
+def problem_from_structures(structures: Iterable[tuple[str, dict]], k: int) -> AuditProblem:
+    """Build one :class:`AuditProblem` from the records of several tables and numbers."""
+    problem = AuditProblem(k)
+    pending = []
+    for table, record in structures:
+        for cid, published, row, column, true, *flag in record.get("cells", []):
+            problem.cell(cid, published, table=table, row=row, column=column, value=true,
+                         sensitive=bool(flag and flag[0]))
+        pending.append((table, record))
+    for table, record in pending:
+        for total, parts in record.get("relations", []):
+            for cid in [total, *parts]:
+                if cid not in problem.cells:  # a quantity nobody published (yet): unknown, 0…∞
+                    problem.cell(cid, None, table=table, row="–", column=cid)
+            problem.relation(total, parts, origin=f"of table '{table}'")
+        for coefficients, rhs, *tolerance in record.get("equations", []):
+            if all(cid in problem.cells for cid in coefficients):
+                problem.equation(coefficients, rhs, origin=f"of '{table}'",
+                                 tolerance=float(tolerance[0]) if tolerance else 0.0)
+    return problem
+
+
+def related_candidates(problem: AuditProblem, exposures: list[Exposure], candidates: dict[str, float]) -> list[str]:
+    """Shown cells (of ``candidates``, id → value) in a relation with an exposed cell, cheapest first."""
+    exposed_where = {(e.table, e.row, e.column) for e in exposures}
+    exposed_ids = {cid for cid, c in problem.cells.items() if c.state == "primary"
+                   and any(w in exposed_where for w in c.where)}
+    # cells in relations with the exposed cells, or with hidden cells connected to them
+    related: set[str] = set()
+    frontier, seen = set(exposed_ids), set(exposed_ids)
+    while frontier:
+        reached: set[str] = set()
+        for coefficients, _, _ in problem.relations:
+            if frontier & set(coefficients):
+                reached |= set(coefficients)
+        related |= reached
+        frontier = {cid for cid in reached - seen if problem.cells[cid].state != "shown"}
+        seen |= frontier
+    usable = [cid for cid in candidates if cid in related and problem.cells[cid].state == "shown"]
+    return sorted(usable, key=lambda cid: (candidates[cid], cid))
+
+
+def choose_secondary(problem: AuditProblem, exposures: list[Exposure], candidates: dict[str, float]) -> str | None:
+    """The shown cell to hide next: the one that leaves the fewest exposed cells, then the cheapest.
+
+    Candidates are shown cells of the table being published (id → true value; the value
+    is the information lost by hiding it). Only cells in a relation with an exposed cell
+    are tried; each is hidden in a copy of the problem and the audit re-run. Returns
+    None when no candidate can help.
+    """
+    exposed_where = {(e.table, e.row, e.column) for e in exposures}
+    exposed_ids = {cid for cid, c in problem.cells.items() if c.state == "primary"
+                   and any(w in exposed_where for w in c.where)}
+    best: tuple[int, float, str] | None = None
+    for cid in related_candidates(problem, exposures, candidates):
+        cell = problem.cells[cid]
+        saved = (cell.state, cell.low, cell.high)
+        cell.state, cell.low, cell.high = "secondary", 0.0, float(INFINITE)
+        try:
+            left = len(problem.audit(only=exposed_ids).exposed)
+        finally:
+            cell.state, cell.low, cell.high = saved
+        key = (left, candidates[cid], cid)
+        if best is None or key < best:
+            best = key
+        if left == 0:
+            break  # cheapest first: nothing later can beat a full fix at a lower cost
+    return best[2] if best is not None else None
+
+
+# ------------------------------------------------------------------ the batch audit
+@dataclass
+class RunAudit:
+    """The audit of one run's registry."""
+
+    run: str
+    result: AuditResult
+    n_audit_secondary: int
+    audit_cost: float
+    n_shown: int
+
+
+def audit_registries(root, exclude: tuple[str, ...] = ("findings",)) -> list[RunAudit]:
+    """Audit every saved registry of a workspace (``reports/registry/*.json``).
+
+    Rebuilds, from what the registries record, the published count cells of each run's
+    tables, their relations and the numbers that reveal cells, and audits them together
+    (:class:`AuditProblem`). This is the check of the batch, next to the leak gate: it
+    sees exactly what was published.
+
+    Parameters
+    ----------
+    root : path
+        Workspace root.
+    exclude : tuple of str
+        Runs that publish no tables of their own.
+
+    Returns
+    -------
+    list of RunAudit
+        One per run, in file-name order.
+    """
+    import json
+    from pathlib import Path
+
+    folder = Path(root) / "reports" / "registry"
+    audits = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        run = str(data.get("run", path.stem))
+        if run in exclude:
+            continue
+        k = int(data.get("min_cell_size", 5))
+        structures = []
+        n_secondary, cost = 0, 0.0
+        for item in data.get("items", []):
+            record = item.get("audit")
+            if not record:
+                continue
+            name = f"{run}/{item['id']}" if item["kind"] == "table" else f"{run}/number {item['id']}"
+            # stored as [id, published, row, column, small]: the true values never leave the run
+            cells = [[*c[:4], None, bool(c[4]) if len(c) > 4 else False] for c in record.get("cells", [])]
+            structures.append((name, {**record, "cells": cells}))
+            counts = item.get("n_suppressed") or {}
+            n_secondary += int(counts.get("audit_secondary", 0) or 0)
+            cost += float(counts.get("audit_cost", 0) or 0)
+        problem = problem_from_structures(structures, k)
+        shown = sum(1 for c in problem.cells.values() if c.state == "shown")
+        audits.append(RunAudit(run, problem.audit(), n_secondary, cost, shown))
+    return audits

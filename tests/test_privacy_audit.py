@@ -1,0 +1,183 @@
+"""The disclosure audit: every recovery pattern is caught; secondary suppression fixes it."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib
+import pandas as pd
+import pytest
+
+from analysis.errors import PipelineError
+from analysis.findings import Registry
+from analysis.privacy.audit import AuditProblem, audit_registries, infer_row_relations
+
+matplotlib.use("Agg")
+
+CAPTION = {"fi": "Taulukko", "en": "Table"}
+
+
+@pytest.fixture()
+def reg(tmp_path):
+    return Registry.for_run("demo", root=tmp_path)
+
+
+def _audit_only(table: pd.DataFrame, k: int = 5, **relations) -> list[str]:
+    """Audit a table exactly as published (no secondary suppression)."""
+    problem = AuditProblem(k)
+    for i, row in table.iterrows():
+        for column in table.columns:
+            if column != "label":
+                problem.cell(f"{i}.{column}", row[column], table="t", row=i, column=column)
+    for i in table.index:
+        for total, parts in relations.get("rows", []):
+            problem.relation(f"{i}.{total}", [f"{i}.{p}" for p in parts])
+    return [str(e) for e in problem.audit().exposed]
+
+
+# ------------------------------------------------------------------ planted patterns
+def test_complement_in_a_row_is_caught():
+    # the "En osaa sanoa" count of the report: n − n_valid − n_missing_code − n_empty
+    table = pd.DataFrame({"n": [60], "n_valid": [55], "n_dont_know": ["<5"], "n_missing_code": [0],
+                          "n_empty": [3]})
+    found = _audit_only(table, rows=[("n", ["n_valid", "n_dont_know", "n_missing_code", "n_empty"])])
+    assert found == ["table 't', row 0, column 'n_dont_know': a count below 5 is exactly 2 "
+                     "(interval 2…2, needs one at least as wide as 1…4)"]
+
+
+def test_two_small_cells_of_a_row_that_sum_to_little_are_caught():
+    table = pd.DataFrame({"n": [60], "n_valid": [57], "a": ["<5"], "b": ["<5"]})
+    found = _audit_only(table, rows=[("n", ["n_valid", "a", "b"])])
+    assert len(found) == 2 and "lie in 1…2" in found[0]
+
+
+def test_the_same_cell_in_two_tables_is_caught(reg):
+    # a segment count shown as <5 in one table and as 3 in another
+    reg.table("by_role", pd.DataFrame({"speaker_role": ["partner", "young_person"], "n_segments": [3, 40]}),
+              caption=CAPTION, cell_ids={"n_segments": "segments/{speaker_role}"})
+    assert reg.items[-1]["n_suppressed"]["primary"] == 1
+    with pytest.raises(PipelineError, match=r"by_role', row 1 \(partner\), column 'n_segments'.*exactly 3"):
+        reg.table("timeline", pd.DataFrame({"speaker_role": ["partner"], "n_entries": [3]}), caption=CAPTION,
+                  count_columns=["n_entries"], suppress=False, cell_ids={"n_entries": "segments/{speaker_role}"})
+    # suppressed by the same rule, the second table is consistent with the first
+    reg.table("timeline", pd.DataFrame({"speaker_role": ["partner"], "n_entries": [3]}), caption=CAPTION,
+              count_columns=["n_entries"], cell_ids={"n_entries": "segments/{speaker_role}"})
+
+
+def test_a_total_minus_coded_in_another_table_is_caught_and_fixed(reg):
+    # the uncoded count is <5 here …
+    reg.table("coverage", pd.DataFrame({"wp": ["TP1", "TP2C"], "n_segments": [22, 33], "n_coded": [22, 31],
+                                        "n_uncoded": [0, 2]}), caption=CAPTION,
+              cell_ids={"n_segments": "seg/{wp}", "n_coded": "coded/{wp}", "n_uncoded": "uncoded/{wp}"})
+    first = reg.items[-1]
+    assert first["n_suppressed"]["audit_secondary"] == 1  # 33 = x + <5 is protected
+    # … and another table shows total and coded: the audit hides one of them there too
+    out = reg.table("totals", pd.DataFrame({"wp": ["TP2C"], "n_segments": [33], "n_coded": [31]}),
+                    caption=CAPTION, cell_ids={"n_segments": "seg/{wp}", "n_coded": "coded/{wp}"})
+    assert "x" in out.iloc[0].tolist()
+
+
+def test_a_number_in_the_text_is_caught_and_withheld(reg):
+    # "20 % of 5 entries" under a table that hides the 1
+    reg.table("by_year", pd.DataFrame({"year": [1, 2], "n_entries": [5, 13], "n_worries": [1, 9]}),
+              caption=CAPTION)
+    sentence = reg.number("share_year1", 20.0, {"fi": "{value} %", "en": "{value} %"},
+                          reveals={"table": "by_year", "row": {"year": 1}, "share": "n_worries",
+                                   "of": "n_entries", "scale": 100})
+    assert sentence == "– %"
+    assert reg.items[-1]["withheld"] == "would expose a suppressed cell"
+    # year 2's 9 is hidden as "x" only by the margin heuristic; nothing published links it to year 1
+    assert reg.number("share_year2", 69.2, {"fi": "{value} %", "en": "{value} %"}, fmt=".0f",
+                      reveals={"table": "by_year", "row": {"year": 2}, "share": "n_worries", "of": "n_entries",
+                               "scale": 100}) == "69 %"
+    # a number that reveals nothing hidden is published
+    assert reg.number("entries_year2", 13, {"fi": "{value} merkintää", "en": "{value} entries"},
+                      reveals={"table": "by_year", "row": {"year": 2}, "cell": "n_entries"}) == "13 merkintää"
+
+
+def test_a_subset_statistic_is_caught(reg):
+    # municipalities are published with Simo hidden; a subset's total (Kemi + Simo) gives it away
+    reg.table("by_municipality", pd.DataFrame({"municipality": ["Kemi", "Simo", "Tornio"], "n": [20, 3, 17]}),
+              caption=CAPTION, cell_ids={"n": "n/{municipality}"}, secondary=False)
+    subset = pd.DataFrame({"subset": ["Kemi ja Simo"], "n_kemi": [20], "n_simo": [3], "n_subset": [23]})
+    spec = dict(caption=CAPTION, count_columns=["n_kemi", "n_simo", "n_subset"],
+                additive=[{"total": "n_subset", "parts": ["n_kemi", "n_simo"]}],
+                cell_ids={"n_kemi": "n/Kemi", "n_simo": "n/Simo", "n_subset": "n/kemi+simo"})
+    with pytest.raises(PipelineError, match=r"row 2 \(Simo\), column 'n'"):
+        reg.table("subset", subset.assign(n_simo=["<5"]), suppress=False, **spec)
+    out = reg.table("subset", subset, secondary=False, **spec)
+    assert out.iloc[0]["n_subset"] == "x" and out.iloc[0]["n_kemi"] == 20   # Kemi is public anyway
+
+
+def test_paired_statistic_of_few_persons_is_withheld(reg):
+    table = pd.DataFrame({"scale": ["a", "b"], "n_pairs": [12, 2], "statistic": [50.0, 1.0],
+                          "effect": [0.4, 1.0], "apa_fi": ["W = 50, r = 0,40", "W = 1, r = 1,00 [1,00; 1,00]"],
+                          "groups": ["ST (n=12)", "ST (n=2)"]})
+    out = reg.table("paired", table, caption=CAPTION, count_columns=["n_pairs"])
+    assert out.loc[1, "apa_fi"] == "n < 5" and pd.isna(out.loc[1, "effect"]) and out.loc[1, "groups"] == "ST (n<5)"
+    assert out.loc[0, "apa_fi"] == "W = 50, r = 0,40"
+
+
+# ------------------------------------------------------------------ secondary suppression
+def test_secondary_suppression_makes_the_item_missingness_table_pass(reg):
+    miss = pd.DataFrame({"item": ["co1", "co2", "co3", "co4"], "n": [60] * 4, "n_valid": [55, 59, 58, 52],
+                         "n_dont_know": [2, 0, 1, 5], "n_missing_code": [0] * 4, "n_empty": [3, 1, 1, 3]})
+    out = reg.table("item_missingness", miss, caption=CAPTION,
+                    count_columns=["n", "n_valid", "n_dont_know", "n_missing_code", "n_empty"])
+    assert (out == "<5").sum().sum() == 6
+    record = reg.items[-1]["n_suppressed"]
+    assert record["audit_secondary"] >= 2 and record["audit_cost"] > 0
+    # what was published passes the audit, also when read back from the registry file
+    reg.save()
+    (audit,) = audit_registries(reg.root)
+    assert audit.result.ok and audit.result.n_primary == 6
+
+
+def test_inferred_relations_need_no_declaration():
+    t = pd.DataFrame({"n_segments": [22, 33], "n_coded": [20, 31], "n_uncoded": [2, 2]})
+    assert infer_row_relations(t, list(t.columns)) == [{"total": "n_segments", "parts": ["n_coded", "n_uncoded"]}]
+
+
+def test_batch_audit_fails_on_a_registry_edited_to_expose_a_cell(reg):
+    reg.table("cov", pd.DataFrame({"wp": ["TP1", "TP2"], "n_segments": [22, 33], "n_coded": [20, 31],
+                                   "n_uncoded": [2, 2]}), caption=CAPTION)
+    path = reg.save()
+    data = json.loads(path.read_text(encoding="utf-8"))
+    true = {c[0]: c[4] for c in reg._audit["cov"]["cells"]}
+    for cell in data["items"][0]["audit"]["cells"]:  # undo the secondary suppression by hand
+        if cell[1] == "x":
+            cell[1] = true[cell[0]]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    (audit,) = audit_registries(reg.root)
+    assert not audit.result.ok and "n_uncoded" in str(audit.result.exposed[0])
+
+
+def test_a_code_total_in_another_table_exposes_a_role_count_and_is_fixed(reg):
+    reg.table("code_frequencies", pd.DataFrame({"code": ["roles"], "n_segments": [51]}), caption=CAPTION,
+              cell_ids={"n_segments": "segments/code/{code}"})
+    by_role = pd.DataFrame({"speaker_role": ["partner", "social_worker", "young_person"], "code": ["roles"] * 3,
+                            "n_segments": [3, 30, 18]})
+    spec = dict(caption=CAPTION, count_columns=["n_segments"], secondary=False,
+                sums=[{"column": "n_segments", "by": ["code"], "total": "segments/code/{code}"}])
+    with pytest.raises(PipelineError, match=r"row 1 \(partner, roles\).*exactly 3"):
+        reg.table("code_by_role", by_role.assign(n_segments=["<5", 30, 18]), suppress=False, **spec)
+    out = reg.table("code_by_role", by_role, **spec)
+    assert out["n_segments"].tolist() == ["<5", 30, "x"]   # the smaller of the two others is hidden
+    assert reg.items[-1]["n_suppressed"]["audit_cost"] == 18
+
+
+def test_a_small_total_of_small_cells_is_published_as_x(reg):
+    # three work packages with 1 entry each in a quarter; the quarter's total (3) in another table
+    reg.table("per_quarter", pd.DataFrame({"quarter": ["2024Q1"] * 3 + ["2024Q2"] * 2,
+                                           "work_package": ["TP1", "TP2C", "TP4", "TP1", "TP2C"],
+                                           "n_entries": [1, 1, 1, 9, 12]}), caption=CAPTION,
+              cell_ids={"n_entries": "entries/{quarter}/{work_package}"}, secondary=False,
+              sums=[{"column": "n_entries", "by": ["quarter"], "total": "entries/{quarter}"}])
+    out = reg.table("timeline", pd.DataFrame({"code": ["roles", "roles"], "quarter": ["2024Q1", "2024Q2"],
+                                              "n_entries": [3, 21]}), caption=CAPTION, secondary=False,
+                    cell_ids={"n_entries": "entries/{quarter}"})
+    # "<5" would say 3 or 4, so each work package 1 or 2: shown as "x", which says nothing of its size
+    assert out["n_entries"].tolist() == ["x", 21]
+    reg.save()
+    (audit,) = audit_registries(reg.root)
+    assert audit.result.ok and audit.result.n_primary == 4   # the x is still audited as a small count
