@@ -83,6 +83,9 @@ class Manifest:
     sources: list[Source]
     known_names: list[str]
     codings: list[dict[str, Any]]
+    #: The data description for the report: ``description`` (text, or fi/en texts) and
+    #: ``synthetic`` (bool). Written to ``ingest_report.json`` so that no notebook reads data/raw/.
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 def _parse_iso_date(value: Any, *, file: Path, where: str) -> str:
@@ -166,7 +169,15 @@ def load_manifest(path: Path, ws: Workspace) -> Manifest:
     names = [str(n) for n in (doc.get("known_names") or [])]
     for s in sources:
         names.extend(str(n) for n in (s.spec.get("known_names") or []))
-    return Manifest(path, sources, names, list(doc.get("codings") or []))
+    description = doc.get("description")
+    if description is not None and not isinstance(description, (str, dict)):
+        raise ConfigError("'description' must be a text or a mapping of languages to texts", file=path,
+                          location="description")  # fmt: skip
+    synthetic = doc.get("synthetic", False)
+    if not isinstance(synthetic, bool):
+        raise ConfigError("'synthetic' must be true or false", file=path, location="synthetic")
+    data = {"description": description, "synthetic": synthetic}
+    return Manifest(path, sources, names, list(doc.get("codings") or []), data)
 
 
 # --------------------------------------------------------------------------- report
@@ -645,7 +656,7 @@ def ingest(ws: Workspace, *, manifest: Path | None = None, force: bool = False) 
         summary = [{k: v for k, v in source.items() if k != "cached"} for source in report.sources]
         (staging / "ingest_report.json").write_text(
             json.dumps({"sources": summary, "tables": report.tables, "lemmatiser": lemmatiser,
-                        "warnings": report.warnings}, indent=2, ensure_ascii=False),
+                        "warnings": report.warnings, "data": man.data}, indent=2, ensure_ascii=False),
             encoding="utf-8",
         )
         # what `jakala run` checks before any kernel starts (check_ingested); no notebook reads it

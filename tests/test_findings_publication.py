@@ -254,20 +254,31 @@ def test_subset_draft_has_its_own_methods_and_the_same_suppression(tmp_path):
 
 
 def test_data_description_comes_from_the_manifest(tmp_path):
+    """The manifest's description reaches the report through the ingestion report (no notebook reads data/raw/)."""
+    from analysis.ingest import load_manifest
+    from analysis.workspace import Workspace
+
     root = make_workspace(tmp_path)
     raw = root / "data" / "raw"
     raw.mkdir(parents=True, exist_ok=True)
-    (raw / "manifest.yaml").write_text(
-        yaml.safe_dump({"description": {"fi": "Kuvitteellinen aineisto", "en": "Made-up data"}, "synthetic": True}),
-        encoding="utf-8",
-    )
+    ws = Workspace.discover(root=root)
+
+    def ingest_manifest(doc):
+        (raw / "manifest.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+        ws.processed.mkdir(parents=True, exist_ok=True)
+        data = load_manifest(raw / "manifest.yaml", ws).data
+        (ws.processed / "ingest_report.json").write_text(json.dumps({"sources": [], "data": data}), encoding="utf-8")
+
+    ingest_manifest({"description": {"fi": "Kuvitteellinen aineisto", "en": "Made-up data"}, "synthetic": True})
     text = "\n".join(b.get("text", "") for b in build_report(root, "fi").blocks)
     assert "Kuvitteellinen aineisto." in text and "synteettistä" in text
     assert source_note({"fi": "Kyselyt", "en": "Surveys"}, root=root)["fi"] == "Kyselyt, synteettinen aineisto"
-    (raw / "manifest.yaml").write_text(yaml.safe_dump({"description": "Oma aineisto"}), encoding="utf-8")
+    ingest_manifest({"description": "Oma aineisto"})
     text = "\n".join(b.get("text", "") for b in build_report(root, "fi").blocks)
     assert "Oma aineisto." in text and "synteettis" not in text
     assert source_note({"fi": "Kyselyt", "en": "Surveys"}, root=root)["fi"] == "Kyselyt"
+    with pytest.raises(ConfigError, match="synthetic"):
+        ingest_manifest({"synthetic": "yes"})
 
 
 def test_english_draft_shows_figures_drawn_in_english(drafts):

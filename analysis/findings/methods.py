@@ -183,21 +183,44 @@ def subset_sentence(findings: RunFindings, language: str, manifest: dict | None)
     return (f"Osa-aineisto ({findings.run}): " if language == "fi" else f"Subset ({findings.run}): ") + "; ".join(shown) + "."
 
 
+def data_description(root: str | Path | None = None) -> dict:
+    """The data description the ingestion recorded from the data manifest.
+
+    ``description:`` (a text, or texts by language) and ``synthetic:`` of
+    ``data/raw/manifest.yaml``, as written to ``data/processed/ingest_report.json``;
+    the notebooks read that file, never data/raw/.
+
+    Returns
+    -------
+    dict
+        ``{"description": str | dict | None, "synthetic": bool}``.
+
+    Raises
+    ------
+    DataError
+        When the ingestion has not run.
+    """
+    import json
+
+    from analysis.errors import DataError
+
+    workspace = Workspace.discover(root=root)
+    report = workspace.processed / "ingest_report.json"
+    if not report.is_file():
+        raise DataError("no ingestion report: the data description comes from it", file=report,
+                        hint="Run `jakala ingest` first.")  # fmt: skip
+    data = json.loads(report.read_text(encoding="utf-8")).get("data") or {}
+    return {"description": data.get("description"), "synthetic": data.get("synthetic") is True}
+
+
 def source_note(text: dict, root: str | Path | None = None) -> dict:
     """A figure's source line with the data description of the manifest (synthetic or not).
 
     ``{"fi": "Jäkälä-kyselyt", "en": "Jäkälä surveys"}`` becomes
     ``"Jäkälä-kyselyt, synteettinen aineisto"`` when the data manifest says
-    ``synthetic: true``, and stays as it is for real data.
+    ``synthetic: true`` (see :func:`data_description`), and stays as it is for real data.
     """
-    workspace = Workspace.discover(root=root)
-    synthetic = False
-    try:
-        manifest = load_yaml(workspace.manifest) if workspace.manifest.is_file() else {}
-        synthetic = isinstance(manifest, dict) and manifest.get("synthetic") is True
-    except ConfigError:
-        pass
-    if not synthetic:
+    if not data_description(root)["synthetic"]:
         return dict(text)
     return {"fi": f"{text['fi']}, synteettinen aineisto", "en": f"{text['en']}, synthetic data"}
 

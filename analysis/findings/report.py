@@ -897,16 +897,15 @@ def _figure_file(item: dict, language: str) -> str:
 
 def _data_description(workspace: Workspace, language: str) -> str | None:
     """The data description of the manifest (``description:`` and ``synthetic: true``)."""
-    try:
-        manifest = load_yaml(workspace.manifest) if workspace.manifest.is_file() else {}
-    except ConfigError:
+    from analysis.findings.methods import data_description
+
+    if not (workspace.processed / "ingest_report.json").is_file():
         return None
-    if not isinstance(manifest, dict):
-        return None
-    description = manifest.get("description")
+    data = data_description(workspace.root)
+    description = data["description"]
     if isinstance(description, dict):
         description = description.get(language) or next(iter(description.values()), None)
-    synthetic = manifest.get("synthetic") is True
+    synthetic = data["synthetic"]
     parts = []
     if isinstance(description, str) and description.strip():
         parts.append(description.strip().rstrip(".") + ".")

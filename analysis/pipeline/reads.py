@@ -33,13 +33,14 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import glob
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Iterable, Sequence
+from typing import IO, Any, Iterable, Iterator, Sequence
 
 #: Folder names whose files are never inputs (environments, version control, caches).
 IGNORED_PARTS = frozenset({".git", ".venv", "venv", ".ipynb_checkpoints", "__pycache__", "node_modules",
@@ -52,8 +53,24 @@ DERIVED = ("reports/.cache", "reports/notebooks", "reports/.previous", "reports/
 #: Workspace folders (relative to the root) a notebook must not read unless it declares them.
 FORBIDDEN = ("data/raw", "data/keys")
 
-_STATE: dict[str, Any] = {"handle": None, "roots": (), "excluded": (), "seen": set(), "hooked": False}
+_STATE: dict[str, Any] = {"handle": None, "roots": (), "excluded": (), "seen": set(), "hooked": False, "paused": 0}
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+
+
+@contextlib.contextmanager
+def not_recorded() -> Iterator[None]:
+    """Reads inside this block are not recorded (nor judged) as the run's reads.
+
+    For one reader only: the leak gate inside the findings run, which loads the pseudonym
+    key's names to scan the draft before it is published (:func:`analysis.privacy.gate.publish_gated`).
+    Nothing it reads reaches an output, so it is not an input of the run; every other read
+    of ``data/keys/`` by a notebook still fails the run.
+    """
+    _STATE["paused"] += 1
+    try:
+        yield
+    finally:
+        _STATE["paused"] -= 1
 
 
 def startup_code(record: str | Path, roots: Sequence[str | Path]) -> str:
@@ -73,7 +90,7 @@ def _is_read(mode: Any, flags: Any) -> bool:
 def _note(path: Any) -> None:
     """Record one opened path if it lies below a watched root (never raises)."""
     handle = _STATE["handle"]
-    if handle is None:
+    if handle is None or _STATE["paused"]:
         return
     try:
         if isinstance(path, bytes):

@@ -124,7 +124,11 @@ def publish_gated(files: dict[str, bytes], out_dir: Path, keys_dir: Path) -> dic
     try:
         for name, data in files.items():
             (staging / name).write_bytes(data)
-        findings = scan_paths([staging], key=PseudonymKey.load(keys_dir))
+        from analysis.pipeline.reads import not_recorded
+
+        with not_recorded():  # the gate's own read of the key's names is no input of the run
+            key = PseudonymKey.load(keys_dir)
+        findings = scan_paths([staging], key=key)
         if findings:
             first = findings[0]
             raise LeakError(f"the report would publish {len(findings)} possible identifier(s), first a "
