@@ -376,8 +376,6 @@ def _ingest_diary(src: Source, ws: Workspace, key: Any, redact: Callable[[str], 
         entries["work_package"] = wp.where(wp != "", src.spec["work_package"])
     entries, wp_problems = _map_diary_work_packages(entries, src, str(ws.resolve_config("config/diary_form.yaml")),
                                                     redact)  # fmt: skip
-    if len(wp_problems):
-        quarantine = pd.concat([quarantine, wp_problems], ignore_index=True)
     for f in _DIARY_FIELDS:
         entries[f] = entries[f].fillna("").astype(str).map(redact)
     roles = _diary_roles(str(ws.resolve_config("config/diary_form.yaml")))
@@ -392,6 +390,8 @@ def _ingest_diary(src: Source, ws: Workspace, key: Any, redact: Callable[[str], 
          "reason": redact(str(p.reason)), "content": _excerpt(p.content, redact)}
         for p in problems.itertuples()
     ])  # fmt: skip
+    if len(wp_problems):
+        quarantine = pd.concat([quarantine, wp_problems], ignore_index=True)
     rows = entries["source_row"]
     out = pd.DataFrame({
         "date": pd.to_datetime(entries["date"]),
@@ -472,10 +472,10 @@ def _map_diary_work_packages(
     for i in entries.index[bad]:
         entry = entries.loc[i]
         row = entry.get("source_row")
-        rows.append({"source_id": src.id, "source_file": _diary_file(src, entry.get("source_file")),
-                     "location": f"row {row}" if not pd.isna(row) else f"file {entry.get('source_file')}",
-                     "reason": f"work package '{written[i]}' is not known: use one of {', '.join(WORK_PACKAGES)}, "
-                               f"or add this spelling under work_packages: in config/diary_form.yaml",
+        rows.append({"source_id": src.id, "source_file": redact(_diary_file(src, entry.get("source_file"))),
+                     "location": redact(f"row {row}" if not pd.isna(row) else f"file {entry.get('source_file')}"),
+                     "reason": redact(f"work package '{written[i]}' is not known: use one of {', '.join(WORK_PACKAGES)}, "
+                                      f"or add this spelling under work_packages: in config/diary_form.yaml"),
                      "content": _excerpt(" ".join(str(entry.get(f) or "") for f in _DIARY_FIELDS), redact)})  # fmt: skip
     entries = entries[~bad].copy()
     entries["work_package"] = codes[~bad].astype(str)
@@ -710,24 +710,15 @@ def _swap_in(staging: Path, processed: Path) -> None:
 def lemmatiser_info() -> dict[str, str]:
     """The lemmatiser backend the text pipeline uses here, with its version.
 
-    Uses :func:`analysis.text.lemmatise.backend_info` when the text package has it,
-    else the name from ``default_backend()`` and the installed version of its package.
+    :func:`analysis.text.lemmatise.backend_info` without ``set_in`` (where the backend was
+    set): the name and the versions of the analyser, dictionary, simplemma and prior.
     """
-    from importlib.metadata import PackageNotFoundError, version
-
     from analysis.text import lemmatise
 
-    info_of = getattr(lemmatise, "backend_info", None)
-    if callable(info_of):
-        info = dict(info_of())
-        return {str(k): str(v) for k, v in info.items()}
-    name = lemmatise.default_backend()
-    package = {"voikko": "libvoikko", "simplemma": "simplemma", "snowball": "nltk"}.get(name, name)
-    try:
-        ver = version(package)
-    except PackageNotFoundError:
-        ver = "unknown"
-    return {"name": name, "version": ver}
+    # what gives the lemmas, not where it was set: ``set_in`` names a path (the config
+    # folder may move; the config file's content is in the key through config/text/*)
+    info = dict(lemmatise.backend_info())
+    return {str(k): str(v) for k, v in info.items() if k != "set_in"}
 
 
 def _text_config_files() -> list[Path]:

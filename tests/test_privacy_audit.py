@@ -181,3 +181,15 @@ def test_a_small_total_of_small_cells_is_published_as_x(reg):
     reg.save()
     (audit,) = audit_registries(reg.root)
     assert audit.result.ok and audit.result.n_primary == 4   # the x is still audited as a small count
+
+
+def test_a_share_equal_to_one_is_not_read_backwards():
+    """share = n_coded / n_entries; where every entry is coded the ratio also reads n_entries / n_coded,
+    but rows with nothing coded show that this is not the share (the audit must not equate n_entries to 0)."""
+    import pandas as pd
+
+    from analysis.privacy.audit import infer_share_columns
+
+    raw = pd.DataFrame({"n_entries": [2, 7, 8, 7], "n_coded": [0, 0, 8, 7], "share": [0.0, 0.0, 1.0, 1.0]})
+    found = infer_share_columns(raw, ["n_entries", "n_coded"], ["share"])
+    assert found == [{"share": "share", "numerator": "n_coded", "denominator": "n_entries", "scale": 1.0}]

@@ -69,6 +69,7 @@ def _workspace(tmp_path: Path, *, with_codings: bool) -> Path:
     segs = pd.concat(frames, ignore_index=True)
     processed = tmp_path / "data" / "processed"
     processed.mkdir(parents=True)
+    (processed / "ingest_report.json").write_text(json.dumps({"sources": [], "data": {"synthetic": True}}), encoding="utf-8")
     from analysis.text.pipeline import tokens_table
 
     for kind, part in (("workshop", segs[segs["doc_type"] == "workshop"]), ("diary", segs[segs["doc_type"] == "diary"])):

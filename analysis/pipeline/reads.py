@@ -285,7 +285,8 @@ def classify_reads(
         # is kept under its absolute path
         label = label_of(path, root, project) or Path(path).resolve().as_posix()
         parts = set(label.split("/"))
-        if parts & IGNORED_PARTS or _under(label, "analysis") or _under(label, "notebooks"):
+        if (parts & IGNORED_PARTS or _under(label, "analysis") or _under(label, "notebooks")
+                or any(part.endswith((".egg-info", ".dist-info")) for part in parts)):  # package metadata of the install
             continue
         if any(_under(label, folder) for folder in DERIVED):
             continue

@@ -398,7 +398,12 @@ def infer_share_columns(raw, count_columns: list[str], other_columns: list[str])
                     continue
                 with np.errstate(divide="ignore", invalid="ignore"):
                     ratio = a / b
-                ok = ~np.isnan(share) & np.isfinite(ratio)
+                shown = ~np.isnan(share)
+                # a share is num / den on every row it is shown: a zero denominator under a non-zero
+                # numerator means it is not (0 / 0 shown as 0 is left out of the check)
+                if (shown & ~np.isfinite(ratio) & ~((a == 0) & (b == 0))).any():
+                    continue
+                ok = shown & np.isfinite(ratio)
                 if ok.sum() == 0:
                     continue
                 for scale in (1.0, 100.0):
