@@ -13,11 +13,12 @@ IP       ?= localhost
 BROWSER  ?= yes
 LAB_ARGS ?=
 
-.PHONY: findings test lab list bench clean-outputs help venv
+.PHONY: findings test test-fast lab list bench clean-outputs help venv
 
 help:
 	@echo "make findings  - set up, generate demo data if data/raw is empty, ingest, run the batch"
 	@echo "make test      - set up and run the tests"
+	@echo "make test-fast - the unit tests only (skips the integration tests that run the batch)"
 	@echo "make lab       - JupyterLab at the project root with the jakala kernel"
 	@echo "                 (options: PORT=8890 BROWSER=no IP=0.0.0.0 LAB_ARGS=\"...\")"
 	@echo "make list      - what the batch would run, and why"
@@ -39,6 +40,10 @@ findings: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# the unit tests only (no papermill batch, no notebook runs): for the edit-test loop
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not integration" -x -q
 
 # Opens at the project root (figures/, reports/, scratch/ browsable), new notebooks get the
 # workspace kernel; as root (containers) it adds --allow-root.

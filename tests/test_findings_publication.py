@@ -316,3 +316,16 @@ def test_jakala_report_runs_writes_a_thesis_draft(tmp_path, capsys):
     assert "Opinnäytetyön luonnos osa-aineistosta: Ammattilaisten kysely." in md
     assert "Teemojen esiintyminen työpajoissa" not in md  # the other runs stay out
     assert main(["--root", str(root), "report", "--runs", "nothing-like-this"]) != 0
+
+
+def test_methods_name_the_lemmatiser_and_its_version(tmp_path):
+    from analysis.findings.methods import text_processing
+
+    processed = tmp_path / "data" / "processed"
+    processed.mkdir(parents=True)
+    (processed / "ingest_report.json").write_text(json.dumps({"sources": [], "lemmatiser": {
+        "name": "pyvoikko", "version": "x", "analyser": "pyvoikko 0.6", "simplemma": "2.0.0"}}), encoding="utf-8")
+    fi = " ".join(text_processing(tmp_path, "fi"))
+    en = " ".join(text_processing(tmp_path, "en"))
+    assert "menetelmällä pyvoikko (pyvoikko 0.6, simplemma 2.0.0" in fi
+    assert "with the pyvoikko backend (pyvoikko 0.6, simplemma 2.0.0" in en

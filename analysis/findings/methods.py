@@ -297,6 +297,17 @@ def instruments(root: str | Path | None = None, language: str = "fi") -> list[st
     return lines
 
 
+def _lemmatiser_of_ingestion(workspace: Workspace) -> dict:
+    """The lemmatiser backend and version the ingestion recorded (``ingest_report.json``), or {}."""
+    import json
+
+    report = workspace.processed / "ingest_report.json"
+    if not report.is_file():
+        return {}
+    info = json.loads(report.read_text(encoding="utf-8")).get("lemmatiser")
+    return info if isinstance(info, dict) else {}
+
+
 def text_processing(root: str | Path | None = None, language: str = "fi", manifest: dict | None = None) -> list[str]:
     """Codebook version and size, and the text-processing libraries used."""
     workspace = Workspace.discover(root=root)
@@ -319,6 +330,17 @@ def text_processing(root: str | Path | None = None, language: str = "fi", manife
             lines.append(
                 f"Deductive codebook, version {version}: {len(themes)} themes and {n_sub} sub-themes (config/codebook.yaml)."
             )
+    lemmatiser = _lemmatiser_of_ingestion(workspace)
+    if lemmatiser:
+        name = lemmatiser.get("name", "–")
+        parts = [lemmatiser[k] for k in ("analyser",) if lemmatiser.get(k)]
+        parts += [f"simplemma {lemmatiser['simplemma']}"] if lemmatiser.get("simplemma") else []
+        version = ", ".join(parts) or lemmatiser.get("version", "")
+        lines.append(
+            f"Sanat lemmattiin aineiston tuonnissa menetelmällä {name} ({version}; config/text/lemmatiser.yaml)."
+            if language == "fi"
+            else f"Words were lemmatised at ingestion with the {name} backend ({version}; config/text/lemmatiser.yaml)."
+        )
     packages = (manifest or {}).get("packages") or {}
     tools = [f"{name} {packages[name]}" for name in ("simplemma", "nltk", "libvoikko", "krippendorff") if name in packages]
     if tools:
