@@ -149,15 +149,9 @@ def written(workspace):
 
 def _docx_text(path) -> str:
     """Every paragraph and table cell of a Word file, in document order."""
-    document = docx.Document(path)
-    parts = []
-    for block in document.iter_inner_content():
-        if isinstance(block, docx.table.Table):
-            for row in block.rows:
-                parts.extend(cell.text for cell in row.cells)
-        else:
-            parts.append(block.text)
-    return "\n".join(parts)
+    from analysis.findings.check import report_texts
+
+    return "\n".join(report_texts(path))
 
 
 def _findings_texts(language: str) -> list[str]:

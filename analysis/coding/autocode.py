@@ -140,23 +140,7 @@ class _VocabularyMatcher:
 
     def hits(self, rules: RuleSet, lemmas: list[str], lemma_set: frozenset[str], lemma_text: str) -> list[str]:
         """As :meth:`RuleSet.hits` (same hits, same order), with :meth:`find`."""
-        out: list[str] = []
-        for pattern in rules.lemmas:
-            out.extend(self.find(pattern, lemmas, lemma_set))
-        for group in rules.groups:
-            found = []
-            for slot in group:
-                matched = [m for alt in slot for m in self.find(alt, lemmas, lemma_set)]
-                if not matched:
-                    break
-                found.append(matched[0])
-            else:
-                out.append("+".join(found))
-        for rx in rules.regex:
-            m = rx.search(lemma_text)
-            if m:
-                out.append(f're"{m.group(0)}"')
-        return list(dict.fromkeys(out))
+        return rules.hits(lemmas, lemma_set, lemma_text, find=self.find)
 
 
 def select_unit(segments: pd.DataFrame, unit: str | None) -> pd.DataFrame:

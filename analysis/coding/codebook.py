@@ -49,7 +49,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 
@@ -124,20 +124,26 @@ class RuleSet:
     def empty(self) -> bool:
         return not (self.lemmas or self.groups or self.regex)
 
-    def hits(self, lemmas: list[str], lemma_set: frozenset[str], lemma_text: str) -> list[str]:
+    def hits(self, lemmas: list[str], lemma_set: frozenset[str], lemma_text: str,
+             find: Callable[[LemmaPattern, list[str], frozenset[str]], list[str]] | None = None) -> list[str]:
         """Describe every rule that fires on one segment (empty list: none fires).
 
         Lemma hits are the matched lemmas (``tukiasunto``), co-occurrence hits join the
         matched lemmas with ``+`` (``huoli+asunto``), regex hits show the matched lemma
-        text in ``re"…"``.
+        text in ``re"…"``. ``find(pattern, lemmas, lemma_set)`` matches one lemma pattern
+        (default :meth:`LemmaPattern.find`; the auto-coder passes a precomputed matcher).
         """
+        if find is None:
+            def find(pattern: LemmaPattern, lemmas: list[str], lemma_set: frozenset[str]) -> list[str]:
+                return pattern.find(lemmas, lemma_set)
+
         out: list[str] = []
         for pattern in self.lemmas:
-            out.extend(pattern.find(lemmas, lemma_set))
+            out.extend(find(pattern, lemmas, lemma_set))
         for group in self.groups:
             found = []
             for slot in group:
-                matched = [m for alt in slot for m in alt.find(lemmas, lemma_set)]
+                matched = [m for alt in slot for m in find(alt, lemmas, lemma_set)]
                 if not matched:
                     break
                 found.append(matched[0])
@@ -147,10 +153,7 @@ class RuleSet:
             m = rx.search(lemma_text)
             if m:
                 out.append(f're"{m.group(0)}"')
-        seen: dict[str, None] = {}
-        for item in out:
-            seen.setdefault(item, None)
-        return list(seen)
+        return list(dict.fromkeys(out))
 
 
 @dataclass(frozen=True)
