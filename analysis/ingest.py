@@ -335,7 +335,7 @@ def _ingest_workshop(src: Source, ws: Workspace, key: Any, redact: Callable[[str
     pseudonym_of: dict[str, str] = {}
     for label in turns["label"].unique():
         role = speakers[label]
-        pseudonym_of[label] = key.pseudonym("speaker", _speaker_original(src.id, label), role=role)
+        pseudonym_of[label] = key.pseudonym("speaker", _speaker_original(src.id, label), role=role, avoid=speakers)
     out = pd.DataFrame({
         "workshop_id": src.id,
         "turn": turns["turn"].astype("int64"),
@@ -548,7 +548,7 @@ def ingest(ws: Workspace, *, manifest: Path | None = None, force: bool = False) 
     for src in man.sources:
         if src.kind == "workshop":
             for label, role in src.spec["speakers"].items():
-                key.pseudonym("speaker", _speaker_original(src.id, label), role=role)
+                key.pseudonym("speaker", _speaker_original(src.id, label), role=role, avoid=src.spec["speakers"])
     redactor = Redactor(key)
     # The cache of a source is valid while the names to redact are the same.
     names_state = json.dumps(sorted(key.known_names().items()), ensure_ascii=False).encode()

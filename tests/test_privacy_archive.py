@@ -50,7 +50,8 @@ def test_writes_package(tmp_path):
                      "documentation/instrument_professionals.yaml", "variables.csv"]
     turns = pd.read_csv(out / "data" / "transcript_turns.csv")
     assert "source_file" not in turns.columns
-    assert "[Nuori 1]" in turns.loc[1, "text"] and "[henkilötunnus]" in turns.loc[1, "text"]
+    assert f"[{key.lookup('speaker', 'Aino Korhonen')}]" in turns.loc[1, "text"]
+    assert "[henkilötunnus]" in turns.loc[1, "text"]
     assert sorted(pd.read_parquet(out / "data" / "respondents.parquet")["respondent"]) == sorted(
         pd.read_parquet(ws.processed / "respondents.parquet")["respondent"])
     variables = pd.read_csv(out / "variables.csv")

@@ -13,17 +13,20 @@ from analysis.privacy.keys import PseudonymKey, names_from_original
 
 def test_speaker_pseudonyms_by_role_and_stable(tmp_path):
     key = PseudonymKey.load(tmp_path)
-    assert key.pseudonym("speaker", "Fasilitaattori", role="facilitator") == "Fasilitaattori 1"
-    assert key.pseudonym("speaker", "ST1", role="social_worker") == "ST 1"
-    assert key.pseudonym("speaker", "SO2", role="social_counsellor") == "SO 1"
-    assert key.pseudonym("speaker", "Aino Korhonen", role="young_person") == "Nuori 1"
-    assert key.pseudonym("speaker", "Jere Virtanen", role="young_person") == "Nuori 2"
-    assert key.pseudonym("speaker", "Liisa", role="expert_by_experience") == "KA 1"
-    assert key.pseudonym("speaker", "Kumppani", role="partner") == "Kumppani 1"
-    assert key.pseudonym("speaker", "Tutkija", role="researcher") == "Tutkija 1"
+    given = {original: key.pseudonym("speaker", original, role=role) for original, role in [
+        ("Fasilitaattori", "facilitator"), ("ST1", "social_worker"), ("SO2", "social_counsellor"),
+        ("Aino Korhonen", "young_person"), ("Jere Virtanen", "young_person"), ("Liisa", "expert_by_experience"),
+        ("Kumppani", "partner"), ("Tutkija", "researcher")]}
+    prefixes = {"Fasilitaattori": "Fasilitaattori", "ST1": "ST", "SO2": "SO", "Aino Korhonen": "Nuori",
+                "Jere Virtanen": "Nuori", "Liisa": "KA", "Kumppani": "Kumppani", "Tutkija": "Tutkija"}
+    for original, pseudonym in given.items():
+        assert re.fullmatch(rf"{prefixes[original]} \d{{2}}", pseudonym), (original, pseudonym)
+    assert given["Aino Korhonen"] != given["Jere Virtanen"]
+    assert given["ST1"] != "ST 1" and given["SO2"] != "SO 2"
     # case- and whitespace-insensitive lookup, a later role does not change it
-    assert key.pseudonym("speaker", "  aino   KORHONEN ", role="expert_by_experience") == "Nuori 1"
-    assert key.lookup("speaker", "AINO KORHONEN") == "Nuori 1"
+    aino = given["Aino Korhonen"]
+    assert key.pseudonym("speaker", "  aino   KORHONEN ", role="expert_by_experience") == aino
+    assert key.lookup("speaker", "AINO KORHONEN") == aino
     assert key.lookup("speaker", "Nobody") is None
 
 
@@ -37,41 +40,40 @@ def test_respondents_and_writers(tmp_path):
     # a writer's name is redacted in text with the writer pseudonym …
     assert key.known_names()["Korhonen"] == writer
     # … unless the same person is also a speaker: then the speaker pseudonym
-    key.pseudonym("speaker", "aino korhonen", role="social_worker")
-    assert key.known_names()["Korhonen"] == "ST 1"
+    speaker = key.pseudonym("speaker", "aino korhonen", role="social_worker")
+    assert speaker.startswith("ST ") and key.known_names()["Korhonen"] == speaker
 
 
-def test_stable_across_save_and_reload_numbering_continues(tmp_path):
+def test_stable_across_save_and_reload_new_ones_are_new(tmp_path):
     key = PseudonymKey.load(tmp_path)
-    key.pseudonym("speaker", "Aino Korhonen", role="young_person")
-    key.pseudonym("speaker", "Nuori 3", role="young_person")
+    aino = key.pseudonym("speaker", "Aino Korhonen", role="young_person")
+    nuori3 = key.pseudonym("speaker", "Nuori 3", role="young_person")
     first = key.pseudonym("respondent", "A-12")
     key.save()
     again = PseudonymKey.load(tmp_path)
-    assert again.pseudonym("speaker", "nuori 3", role="young_person") == "Nuori 2"
-    assert again.pseudonym("speaker", "Matti Meikäläinen", role="young_person") == "Nuori 3"
+    assert again.pseudonym("speaker", "nuori 3", role="young_person") == nuori3
+    assert again.pseudonym("speaker", "Matti Meikäläinen", role="young_person") not in (aino, nuori3)
     assert again.pseudonym("respondent", "B-7") != first
     assert again.pseudonym("respondent", "a-12") == first
 
 
 def test_new_files_added_in_any_order_keep_pseudonyms(tmp_path):
     first = PseudonymKey.load(tmp_path)
-    for name in ("Aino Korhonen", "Jere Virtanen"):
-        first.pseudonym("speaker", name, role="young_person")
+    given = {name: first.pseudonym("speaker", name, role="young_person") for name in ("Aino Korhonen", "Jere Virtanen")}
     first.save()
     second = PseudonymKey.load(tmp_path)
-    assert second.pseudonym("speaker", "Pekka Mäki", role="young_person") == "Nuori 3"
-    assert second.pseudonym("speaker", "Jere Virtanen", role="young_person") == "Nuori 2"
+    assert second.pseudonym("speaker", "Pekka Mäki", role="young_person") not in given.values()
+    assert second.pseudonym("speaker", "Jere Virtanen", role="young_person") == given["Jere Virtanen"]
 
 
 def test_voice_names_become_known_names(tmp_path):
     key = PseudonymKey.load(tmp_path)
-    key.pseudonym("speaker", "Korhonen Aino (LapHA)", role="young_person")
-    key.pseudonym("speaker", "jere.virtanen@lapha.fi", role="social_worker")
+    aino = key.pseudonym("speaker", "Korhonen Aino (LapHA)", role="young_person")
+    jere = key.pseudonym("speaker", "jere.virtanen@lapha.fi", role="social_worker")
     key.pseudonym("speaker", "ST1", role="social_worker")
     names = key.known_names()
-    assert names["Aino"] == names["Korhonen"] == "Nuori 1"
-    assert names["Jere"] == names["Virtanen"] == "ST 1"
+    assert names["Aino"] == names["Korhonen"] == aino
+    assert names["Jere"] == names["Virtanen"] == jere
     assert "ST1" not in names and "LapHA" not in names
 
 
@@ -88,11 +90,11 @@ def test_names_from_original(original, expected):
 
 def test_shared_first_name_becomes_nimi(tmp_path):
     key = PseudonymKey.load(tmp_path)
-    key.pseudonym("speaker", "Aino Korhonen", role="young_person")
-    key.pseudonym("speaker", "Aino Mäki", role="social_worker")
+    korhonen = key.pseudonym("speaker", "Aino Korhonen", role="young_person")
+    maki = key.pseudonym("speaker", "Aino Mäki", role="social_worker")
     names = key.known_names()
     assert names["Aino"] == "nimi"
-    assert names["Mäki"] == "ST 1" and names["Korhonen"] == "Nuori 1"
+    assert names["Mäki"] == maki and names["Korhonen"] == korhonen
 
 
 def test_names_yaml(tmp_path):
@@ -176,17 +178,20 @@ def test_revision_changes_only_on_new_information(tmp_path):
 
 def test_ingestion_helpers_ensure_add_name_entries(tmp_path):
     key = PseudonymKey.load(tmp_path)
-    key.pseudonym("speaker", "ST1", role="social_worker")
-    assert key.ensure("ST1", "ST 1") == "ST 1"
+    st1 = key.pseudonym("speaker", "ST1", role="social_worker")
+    assert key.ensure("ST1", st1) == st1
     assert key.ensure("Aino Korhonen", "Nuori 4") == "Nuori 4"
     assert key.known_names()["Korhonen"] == "Nuori 4"
-    with pytest.raises(DataError, match="'ST 1', not 'ST 2'"):
-        key.ensure("st1", "ST 2")
+    other = "ST 99" if st1 != "ST 99" else "ST 98"
+    with pytest.raises(DataError, match=f"'{st1}', not '{other}'"):
+        key.ensure("st1", other)
     with pytest.raises(DataError, match="already belongs"):
         key.ensure("Jere", "Nuori 4")
-    # numbering continues after restored pseudonyms
-    assert key.pseudonym("speaker", "Jere", role="young_person") == "Nuori 5"
-    assert key.entries("speaker") == [("Aino Korhonen", "Nuori 4"), ("Jere", "Nuori 5"), ("ST1", "ST 1")]
+    # a new pseudonym never takes a restored one
+    jere = key.pseudonym("speaker", "Jere", role="young_person")
+    assert jere != "Nuori 4"
+    assert key.entries("speaker") == sorted([("Aino Korhonen", "Nuori 4"), ("Jere", jere), ("ST1", st1)],
+                                            key=lambda pair: (pair[1], pair[0]))
     key.add_name("Matti Meikäläinen")
     assert key.known_names()["Matti"] == "nimi"
     key.save()
@@ -203,3 +208,46 @@ def test_respondent_pseudonyms_share_nothing_with_raw_codes_or_their_order(tmp_p
     key.save()
     again = PseudonymKey.load(tmp_path)                    # stable across re-ingestion
     assert [again.pseudonym("respondent", c) for c in raw] == codes
+
+
+def test_pseudonyms_share_nothing_with_raw_codes(tmp_path):
+    """Speaker labels (ST1, Nuori 3, SO2), voice names, respondent and writer codes: no pseudonym
+    carries the number of its raw label or of another label of the same export, and re-ingestion
+    (a new key object read from the saved key) gives every one the same pseudonym."""
+    from analysis.privacy.keys import _raw_numbers
+
+    labels = {"ST1": "social_worker", "ST2": "social_worker", "SO2": "social_counsellor", "Nuori 3": "young_person",
+              "Nuori 12": "young_person", "N4": "young_person", "H": "facilitator", "Fasilitaattori 1": "facilitator",
+              "KA 7": "expert_by_experience", "Aino Korhonen": "young_person", "jere.virtanen@lapha.fi": "social_worker",
+              "Korhonen Aino (LapHA) 2": "partner", "Tutkija 10": "researcher"}
+    numbers = set().union(*(_raw_numbers(label.casefold()) for label in labels))
+    for attempt in range(20):  # random pseudonyms: many draws, none may share a number
+        keys = tmp_path / f"keys{attempt}"
+        key = PseudonymKey.load(keys)
+        given = {label: key.pseudonym("speaker", f"W01:{label}", role=role, avoid=labels) for label, role in labels.items()}
+        respondents = [f"R{i:03d}" for i in range(1, 40)]
+        given.update({code: key.pseudonym("respondent", f"professionals:{code}", avoid=respondents) for code in respondents})
+        writers = ["K01", "K02", "SO 3"]
+        given.update({code: key.pseudonym("writer", code, avoid=writers) for code in writers})
+        for label, pseudonym in given.items():
+            number = re.search(r"\d+", pseudonym).group().lstrip("0")
+            own = _raw_numbers(label.casefold())
+            assert number not in own, (label, pseudonym)
+            if label in labels:
+                assert number not in numbers, (label, pseudonym)   # nor the number of another label
+                assert pseudonym.casefold() not in {lab.casefold() for lab in labels}
+        assert len(set(given.values())) == len(given)
+        key.save()
+        again = PseudonymKey.load(keys)
+        assert {label: again.pseudonym("speaker", f"W01:{label}", role=labels[label], avoid=labels)
+                for label in labels} == {label: given[label] for label in labels}
+        assert all(again.pseudonym("respondent", f"professionals:{c}") == given[c] for c in respondents)
+        assert all(again.pseudonym("writer", c) == given[c] for c in writers)
+
+
+def test_speaker_range_grows_when_half_is_used(tmp_path):
+    key = PseudonymKey.load(tmp_path)
+    given = [key.pseudonym("speaker", f"W01:Nuori {i}", role="young_person") for i in range(60)]
+    assert len(set(given)) == 60
+    assert any(len(p.split()[1]) == 3 for p in given)   # more than 45 of 90 two-digit numbers: three digits
+    assert all(len(p.split()[1]) == 2 for p in given[:45])

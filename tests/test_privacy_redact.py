@@ -136,8 +136,8 @@ def test_redactor_follows_key_changes(tmp_path):
     key = PseudonymKey.load(tmp_path)
     redactor = Redactor(key)
     assert redactor.redact("Ainolle").text == "Ainolle"
-    key.pseudonym("speaker", "Aino Korhonen", role="young_person")
-    assert redactor.redact("Ainolle ja Korhoselle").text == "[Nuori 1] ja [Nuori 1]"
+    aino = key.pseudonym("speaker", "Aino Korhonen", role="young_person")
+    assert redactor.redact("Ainolle ja Korhoselle").text == f"[{aino}] ja [{aino}]"
     (tmp_path / "names.yaml").write_text("names: [Matti Meikäläinen]\n", encoding="utf-8")
     key2 = PseudonymKey.load(tmp_path)
     assert Redactor(key2).redact("Matille ja Meikäläiselle").text == "[nimi] ja [nimi]"

@@ -3,7 +3,7 @@
 Typical use at ingestion::
 
     key = PseudonymKey.load(ws.keys)
-    speaker = key.pseudonym("speaker", "Aino Korhonen", role="young_person")  # 'Nuori 1'
+    speaker = key.pseudonym("speaker", "Aino Korhonen", role="young_person")  # e.g. 'Nuori 14' (random)
     respondent = key.pseudonym("respondent", "4711")                            # e.g. 'R4821' (random)
     text = Redactor(key).redact(raw_text).text
     key.save()

@@ -257,10 +257,12 @@ selite, tyyppi, arvot). Kyselylomakkeet ja koodikirjat:
 ## Miten aineisto on pseudonymisoitu
 
 - Puhujat (myös Teams/Zoom-nimet) on korvattu roolin mukaisilla pseudonyymeillä
-  (`Fasilitaattori 1`, `ST 1` = sosiaalityöntekijä, `SO 1` = sosiaaliohjaaja,
-  `Nuori 1`, `KA 1` = kokemusasiantuntija, `Kumppani 1`, `Tutkija 1`), kyselyn
-  vastaajatunnukset muodolla `R001` ja päiväkirjojen kirjoittajat muodolla `K01`.
-  Sama henkilö on saanut saman pseudonyymin kaikissa aineistoissa.
+  (`Fasilitaattori`, `ST` = sosiaalityöntekijä, `SO` = sosiaaliohjaaja, `Nuori`,
+  `KA` = kokemusasiantuntija, `Kumppani`, `Tutkija` ja satunnainen numero, esim.
+  `ST 27`), kyselyn vastaajatunnukset satunnaisilla tunnuksilla muodolla `R4821` ja
+  päiväkirjojen kirjoittajat muodolla `K517`. Numerot eivät liity alkuperäisiin
+  tunnuksiin eivätkä rivien järjestykseen. Sama henkilö on saanut saman pseudonyymin
+  kaikissa aineistoissa.
 - Teksteistä (litteroinnit, päiväkirjat, avoimet vastaukset) on poistettu tunnisteet ja
   korvaukset on merkitty hakasulkeisiin Tietoarkiston suosituksen mukaisesti
   (korvausten määrä paketissa):
@@ -295,10 +297,12 @@ type, values). Instruments and codebooks are in `documentation/`.
 ## How the data were pseudonymised
 
 - Speakers (including Teams/Zoom voice names) were replaced by role-based pseudonyms
-  (`Fasilitaattori 1` facilitator, `ST 1` social worker, `SO 1` social counsellor,
-  `Nuori 1` young person, `KA 1` expert by experience, `Kumppani 1` partner,
-  `Tutkija 1` researcher); survey respondent codes by `R001`…, diary writers by
-  `K01`…. The same person has the same pseudonym across all sources.
+  with a random number (`Fasilitaattori` facilitator, `ST` social worker, `SO` social
+  counsellor, `Nuori` young person, `KA` expert by experience, `Kumppani` partner,
+  `Tutkija` researcher, e.g. `ST 27`); survey respondent codes by random codes such as
+  `R4821`, diary writers by `K517`. The numbers are unrelated to the original codes
+  and to the order of the rows. The same person has the same pseudonym across all
+  sources.
 - Identifiers in free text (transcripts, diaries, open answers) were replaced and the
   replacements marked in square brackets as the Finnish Social Science Data Archive
   recommends (number of replacements in the package):

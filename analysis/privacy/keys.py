@@ -6,7 +6,9 @@ copied into outputs) and is written only by :meth:`PseudonymKey.save`.
 
 Pseudonyms are stable: the same person keeps the same pseudonym when data are
 re-ingested or new files are added, because a lookup finds the existing entry first
-(case- and whitespace-insensitive) and new people get the next free number per prefix.
+(case- and whitespace-insensitive). New people get a random free number, drawn from the
+operating system's generator, never equal to the number of their own raw code or label
+nor to that of any other raw code given in ``avoid=`` (the codes of the same export).
 
 Kinds of entries
 ----------------
@@ -16,7 +18,9 @@ Kinds of entries
     ``facilitator`` → ``Fasilitaattori``, ``social_worker`` → ``ST``,
     ``social_counsellor`` → ``SO``, ``young_person`` → ``Nuori``,
     ``expert_by_experience`` → ``KA``, ``partner`` → ``Kumppani``,
-    ``researcher`` → ``Tutkija``; pseudonyms look like ``"ST 1"``.
+    ``researcher`` → ``Tutkija``; the number is random (``"ST 27"``, ``"Nuori 14"``: two
+    digits, more when half of them are used by a role) and shares no digits with the raw
+    label (``ST1`` never becomes ``ST 1``, ``Nuori 3`` never ``Nuori 3``).
 ``respondent``
     Survey respondent codes → ``R4821``, ``R1307``, …: a random four-digit number (more
     digits when half of them are used), independent of the raw code and of the row order.
@@ -89,8 +93,9 @@ KIND_FORMATS: dict[str, tuple[str, str]] = {
     "writer": ("K", "{prefix}{number:03d}"),
 }
 #: Kind → (smallest, largest) random number of a new pseudonym; the range grows tenfold
-#: when half of it is used.
-_RANDOM_RANGES: dict[str, tuple[int, int]] = {"respondent": (1000, 9999), "writer": (100, 999)}
+#: when half of it is used (for speakers: by the pseudonyms of one role prefix).
+_RANDOM_RANGES: dict[str, tuple[int, int]] = {"respondent": (1000, 9999), "writer": (100, 999),
+                                              "speaker": (10, 99)}
 
 _KINDS = ("speaker", *KIND_FORMATS)
 
@@ -175,14 +180,17 @@ class PseudonymKey:
     --------
     >>> import tempfile
     >>> key = PseudonymKey.load(Path(tempfile.mkdtemp()))
-    >>> key.pseudonym("speaker", "Aino Korhonen", role="young_person")
-    'Nuori 1'
-    >>> key.pseudonym("speaker", "aino  korhonen", role="young_person")
-    'Nuori 1'
+    >>> aino = key.pseudonym("speaker", "Aino Korhonen", role="young_person")
+    >>> re.fullmatch(r"Nuori \\d{2}", aino) is not None     # random: e.g. 'Nuori 14'
+    True
+    >>> key.pseudonym("speaker", "aino  korhonen", role="young_person") == aino
+    True
+    >>> key.pseudonym("speaker", "ST1", role="social_worker") != "ST 1"
+    True
     >>> key.pseudonym("respondent", "4711") == key.pseudonym("respondent", "4711")
     True
-    >>> key.known_names()["Aino"]
-    'Nuori 1'
+    >>> key.known_names()["Aino"] == aino
+    True
     """
 
     def __init__(self, keys_dir: str | Path) -> None:
@@ -323,13 +331,14 @@ class PseudonymKey:
             Personal names of this person to redact in text, in addition to those
             detected in ``original`` by :func:`names_from_original`.
         avoid : iterable of str, optional
-            Raw codes a new random pseudonym must not equal (e.g. every code of the
-            export being read), so no pseudonym looks like another person's raw code.
+            Raw codes or labels whose numbers a new random pseudonym must not have (e.g.
+            every code of the export or every speaker label of the transcript being
+            read), so no pseudonym looks like another person's raw code.
 
         Returns
         -------
         str
-            ``"Nuori 2"``, ``"R4821"``, ``"K517"``.
+            ``"Nuori 14"``, ``"R4821"``, ``"K517"``.
 
         Raises
         ------
@@ -423,6 +432,9 @@ class PseudonymKey:
 
     def _next_pseudonym(self, kind: str, role: str | None, original: str,
                         avoid: Iterable[str] = ()) -> str:
+        # a random number, drawn from the operating system's generator: it shares nothing
+        # with the raw code or label and says nothing about the row or order of the record
+        # in the export (R001 → R4821, ST1 → ST 27, Nuori 3 → Nuori 14)
         if kind == "speaker":
             if role not in ROLE_PREFIXES:
                 raise DataError(f"speaker {original!r} has unknown role {role!r}",
@@ -430,28 +442,25 @@ class PseudonymKey:
                                 hint=f"Give one of: {', '.join(ROLE_PREFIXES)} in the manifest.")
             prefix, template = ROLE_PREFIXES[role], "{prefix} {number}"
             pattern = re.compile(rf"{re.escape(prefix)} (\d+)")
-            used = [int(m.group(1)) for e in self._entries.values()
-                    if (m := pattern.fullmatch(e.pseudonym))]
-            return template.format(prefix=prefix, number=max(used, default=0) + 1)
+            taken = {e.pseudonym.casefold() for e in self._entries.values()
+                     if e.kind == kind and pattern.fullmatch(e.pseudonym)}
         else:
             prefix, template = KIND_FORMATS[kind]
-            # a random number, drawn from the operating system's generator: it shares
-            # nothing with the raw code and says nothing about the row or order of the
-            # record in the export (R001 → R4821, not R001)
             taken = {e.pseudonym.casefold() for e in self._entries.values() if e.kind == kind}
-            low, high = _RANDOM_RANGES[kind]
-            while len(taken) * 2 > high - low + 1:
-                low, high = low * 10, high * 10 + 9
-            raw = {normalise_original(original).rsplit(":", 1)[-1],
-                   *(normalise_original(a).rsplit(":", 1)[-1] for a in avoid)}
-            draw = secrets.SystemRandom()
-            while True:
-                candidate = template.format(prefix=prefix, number=draw.randint(low, high))
-                number = candidate[len(prefix):].lstrip("0")
-                clash = {r for r in raw if r == candidate.casefold()
-                         or re.sub(r"\D", "", r).lstrip("0") == number}
-                if candidate.casefold() not in taken and not clash:
-                    return candidate
+        raw = {normalise_original(original).rsplit(":", 1)[-1],
+               *(normalise_original(a).rsplit(":", 1)[-1] for a in avoid if str(a).strip())}
+        forbidden = set().union(*(_raw_numbers(r) for r in raw))
+        low, high = _RANDOM_RANGES[kind]
+        # more digits when half of the range is used (by pseudonyms or by the raw codes to avoid)
+        while (len(taken) + sum(1 for f in forbidden if low <= int(f) <= high)) * 2 > high - low + 1:
+            low, high = low * 10, high * 10 + 9
+        draw = secrets.SystemRandom()
+        while True:
+            number = draw.randint(low, high)
+            candidate = template.format(prefix=prefix, number=number)
+            if (candidate.casefold() not in taken and candidate.casefold() not in raw
+                    and str(number) not in forbidden):
+                return candidate
 
     def known_names(self) -> dict[str, str]:
         """Return every known personal name → its replacement label (without brackets).
@@ -485,6 +494,22 @@ class PseudonymKey:
 
     def __repr__(self) -> str:  # never show originals
         return f"PseudonymKey({str(self.keys_dir)!r}, entries={len(self)})"
+
+
+def _raw_numbers(raw: str) -> set[str]:
+    """The numbers a raw code or label carries, without leading zeros.
+
+    Every run of digits and all its digits together: a pseudonym with one of these
+    numbers would share it with the raw code.
+
+    Examples
+    --------
+    >>> sorted(_raw_numbers("st1")), sorted(_raw_numbers("r-0017")), sorted(_raw_numbers("nuori 3b-2"))
+    (['1'], ['17'], ['2', '3', '32'])
+    """
+    groups = [g.lstrip("0") or "0" for g in re.findall(r"\d+", raw)]
+    joined = re.sub(r"\D", "", raw).lstrip("0") or ("0" if groups else "")
+    return {*groups, joined} - {""}
 
 
 def _refuse_tracked_location(folder: Path) -> None:
