@@ -193,3 +193,61 @@ def test_a_share_equal_to_one_is_not_read_backwards():
     raw = pd.DataFrame({"n_entries": [2, 7, 8, 7], "n_coded": [0, 0, 8, 7], "share": [0.0, 0.0, 1.0, 1.0]})
     found = infer_share_columns(raw, ["n_entries", "n_coded"], ["share"])
     assert found == [{"share": "share", "numerator": "n_coded", "denominator": "n_entries", "scale": 1.0}]
+
+
+# ------------------------------------------------------------------ main run and subset runs together
+def _family(tmp_path, main_rows, subset_rows, k=5):
+    """A main run and thesis subset runs of the same notebook, saved as a batch would."""
+    runs = {"survey": {"notebook": "notebooks/10_survey.ipynb", "parameters": {"language": "fi"}}}
+    for name, rows in [("survey", main_rows), *subset_rows.items()]:
+        reg = Registry.for_run(name, root=tmp_path, min_cell_size=k)
+        reg.table("item_missingness", pd.DataFrame(rows), caption=CAPTION, count_columns=["n", "n_dont_know"],
+                  secondary=False)
+        reg.save()
+    for name, municipalities in [("survey-kemi", ["Kemi", "Simo"]), ("survey-tornio", ["Tornio"])]:
+        if name in subset_rows:
+            runs[name] = {"notebook": "notebooks/10_survey.ipynb",
+                          "parameters": {"language": "fi", "municipalities": municipalities}}
+    return {a.run: a for a in audit_registries(tmp_path, runs=runs)}
+
+
+def test_main_minus_subset_is_caught(tmp_path):
+    # each run alone is fine; the main run's 9 minus the Tornio subset's 5 gives the Kemi subset's <5: 4
+    audits = _family(tmp_path,
+                     {"item": ["co1", "co2"], "n": [30, 30], "n_dont_know": [9, 12]},
+                     {"survey-kemi": {"item": ["co1", "co2"], "n": [18, 18], "n_dont_know": [4, 6]},
+                      "survey-tornio": {"item": ["co1", "co2"], "n": [12, 12], "n_dont_know": [5, 6]}})
+    assert audits["survey"].result.ok and audits["survey-tornio"].result.ok
+    assert audits["survey-kemi"].joint_with == ("survey", "survey-tornio")
+    found = [str(e) for e in audits["survey-kemi"].result.exposed]
+    assert found == ["table 'survey-kemi/item_missingness', row 1 (co1), column 'n_dont_know': a count below 5 "
+                     "is exactly 4 (interval 4…4, needs one at least as wide as 1…4)"]
+
+
+def test_a_subset_count_is_at_most_the_main_count(tmp_path):
+    # one subset only: its <5 is at most the main run's <5, and main − subset is not known
+    audits = _family(tmp_path, {"item": ["co1"], "n": [30], "n_dont_know": [3]},
+                     {"survey-kemi": {"item": ["co1"], "n": [18], "n_dont_know": [2]}})
+    assert all(a.result.ok for a in audits.values()) and audits["survey"].n_joint_relations == 2
+    # the subsets do not add up to the main run (other municipalities exist): only Σ subsets ≤ main
+    audits = _family(tmp_path / "b", {"item": ["co1", "co2"], "n": [40, 40], "n_dont_know": [9, 12]},
+                     {"survey-kemi": {"item": ["co1", "co2"], "n": [18, 18], "n_dont_know": [4, 6]},
+                      "survey-tornio": {"item": ["co1", "co2"], "n": [12, 12], "n_dont_know": [5, 6]}})
+    assert all(a.result.ok for a in audits.values())
+    # … but 7 − 5 leaves at most 2 for the <5: exposed even so
+    audits = _family(tmp_path / "c", {"item": ["co1", "co2"], "n": [40, 40], "n_dont_know": [7, 12]},
+                     {"survey-kemi": {"item": ["co1", "co2"], "n": [18, 18], "n_dont_know": [2, 6]},
+                      "survey-tornio": {"item": ["co1", "co2"], "n": [12, 12], "n_dont_know": [5, 6]}})
+    assert "lie in 1…2" in str(audits["survey-kemi"].result.exposed[0])
+
+
+def test_subset_families_from_parameters():
+    from analysis.privacy.audit import subset_families
+
+    runs = {"survey": {"notebook": "a", "parameters": {"language": "fi"}},
+            "survey-x": {"notebook": "a", "parameters": {"language": "fi", "municipalities": ["Kemi", "Simo"]}},
+            "survey-y": {"notebook": "a", "parameters": {"language": "fi", "municipalities": ["Simo"]}},
+            "survey-en": {"notebook": "a", "parameters": {"language": "en"}},
+            "needs": {"notebook": "b", "parameters": {"language": "fi"}}}
+    # survey-y is a subset of survey-x too, but survey-x is a subset itself; the values overlap
+    assert subset_families(runs) == [("survey", ["survey-x", "survey-y"], False)]

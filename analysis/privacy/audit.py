@@ -210,6 +210,15 @@ class AuditProblem:
             coefficients[part] = coefficients.get(part, 0.0) + 1.0
         self.relations.append((coefficients, 0.0, origin))
 
+    def inequality(self, coefficients: dict[str, float], rhs: float = 0.0, origin: str = "") -> None:
+        """Declare ``sum(coefficient × cell) ≤ rhs`` (e.g. a subset's count ≤ the main run's count).
+
+        Added as an equation with a slack cell in ``0 … ∞``.
+        """
+        slack = f"slack:{len(self.relations)}"
+        self.cells[slack] = AuditCell(slack, "blank", 0.0, float(INFINITE), [])
+        self.relations.append(({**coefficients, slack: coefficients.get(slack, 0.0) + 1.0}, float(rhs), origin))
+
     def equation(self, coefficients: dict[str, float], rhs: float, origin: str = "",
                  tolerance: float = 0.0) -> None:
         """Declare ``sum(coefficient × cell) = rhs ± tolerance`` (e.g. a rounded share with its n)."""
@@ -645,22 +654,275 @@ def choose_secondary(problem: AuditProblem, exposures: list[Exposure], candidate
 # ------------------------------------------------------------------ the batch audit
 @dataclass
 class RunAudit:
-    """The audit of one run's registry."""
+    """The audit of one run's registry.
+
+    ``result`` holds the exposures found in the run's own publications and, when the run
+    belongs to a family of runs over the same people (:func:`subset_families`), those
+    found when the family is audited together (``joint_with`` names the other runs).
+    """
 
     run: str
     result: AuditResult
     n_audit_secondary: int
     audit_cost: float
     n_shown: int
+    joint_with: tuple[str, ...] = ()
+    n_joint_relations: int = 0
 
 
-def audit_registries(root, exclude: tuple[str, ...] = ("findings",)) -> list[RunAudit]:
+#: Parameters that name a run or where it writes, not whom it analyses.
+_RUN_ONLY_PARAMETERS = frozenset({"run_name", "project_root", "out_dir"})
+
+
+def subset_filter(subset: dict, main: dict) -> tuple[str, ...] | None:
+    """The parameters by which run ``subset`` is a declared filter of run ``main``, or None.
+
+    Both are parameter dicts of the same notebook (as in ``reports/manifest.json``). The
+    subset filters the main population when every parameter is equal except list-valued
+    ones (``municipalities``, ``roles``, ``waves``…) that the subset narrows: the main
+    run's list is empty (all) or a strict superset of the subset's.
+
+    Examples
+    --------
+    >>> subset_filter({"municipalities": ["Kemi"], "language": "fi"}, {"language": "fi"})
+    ('municipalities',)
+    >>> subset_filter({"municipalities": ["Kemi"]}, {"municipalities": ["Kemi", "Simo"]})
+    ('municipalities',)
+    >>> subset_filter({"language": "en"}, {"language": "fi"}) is None
+    True
+    """
+    narrowed = []
+    for key in sorted((set(subset) | set(main)) - _RUN_ONLY_PARAMETERS):
+        a, b = subset.get(key), main.get(key)
+        if a == b or (a in (None, [], "") and b in (None, [], "")):
+            continue
+        if not isinstance(a, list) or not a or (b not in (None, []) and not isinstance(b, list)):
+            return None
+        if b in (None, []) or (set(map(str, a)) < set(map(str, b))):
+            narrowed.append(key)
+            continue
+        return None
+    return tuple(narrowed) or None
+
+
+def subset_families(runs: dict[str, dict]) -> list[tuple[str, list[str], bool]]:
+    """Groups of runs over the same people: ``(main run, subset runs, disjoint siblings)``.
+
+    Parameters
+    ----------
+    runs : dict
+        Run name → ``{"notebook": ..., "parameters": {...}}`` (the ``runs`` of
+        ``reports/manifest.json``).
+
+    Returns
+    -------
+    list of tuple
+        For each main run with subsets: its name, the subset runs (each a declared
+        filter of it, :func:`subset_filter`) and whether the subsets filter by the same
+        single parameter with pairwise disjoint values (so that they may add up to the
+        main run: the grid of ``pipeline.yaml``). A run that is itself a subset of
+        another run is not a main run.
+
+    Examples
+    --------
+    >>> runs = {"survey": {"notebook": "10.ipynb", "parameters": {}},
+    ...         "survey-a": {"notebook": "10.ipynb", "parameters": {"municipalities": ["Kemi"]}},
+    ...         "survey-b": {"notebook": "10.ipynb", "parameters": {"municipalities": ["Simo"]}}}
+    >>> subset_families(runs)
+    [('survey', ['survey-a', 'survey-b'], True)]
+    """
+    def params(name: str) -> dict:
+        return dict((runs[name] or {}).get("parameters") or {})
+
+    families = []
+    names = sorted(runs)
+    subsets_of = {name: [] for name in names}
+    for main in names:
+        for other in names:
+            if other != main and runs[other].get("notebook") == runs[main].get("notebook") \
+                    and subset_filter(params(other), params(main)):
+                subsets_of[main].append(other)
+    is_subset = {s for subs in subsets_of.values() for s in subs}
+    for main in names:
+        subs = subsets_of[main]
+        if main in is_subset or not subs:
+            continue
+        keys = {subset_filter(params(s), params(main)) for s in subs}
+        disjoint = False
+        if len(keys) == 1 and len(next(iter(keys))) == 1:
+            key = next(iter(keys))[0]
+            values = [set(map(str, params(s)[key])) for s in subs]
+            disjoint = all(not (a & b) for i, a in enumerate(values) for b in values[i + 1:])
+        families.append((main, subs, disjoint))
+    return families
+
+
+def _prefixed(record: dict, prefix: str) -> dict:
+    """An audit record with every cell id prefixed (the runs of a joint audit stay apart)."""
+    return {
+        "cells": [[prefix + c[0], *c[1:]] for c in record.get("cells", [])],
+        "relations": [[prefix + total, [prefix + p for p in parts]] for total, parts in record.get("relations", [])],
+        "equations": [[{prefix + cid: coef for cid, coef in eq[0].items()}, *eq[1:]] for eq in record.get("equations", [])],
+    }
+
+
+def _row_keys(root, item: dict) -> dict[int, tuple] | None:
+    """Row position → the row's key (its label columns) of a published table, from its CSV.
+
+    Label columns are the columns that are neither counts nor derived statistics and hold
+    text or whole numbers (``wave``, ``role``, ``item``, ``scale``…). Rows whose key is not
+    unique get no key. None when the table's file cannot be read.
+    """
+    import pandas as pd
+    from pathlib import Path
+
+    csv = (item.get("files") or {}).get("csv")
+    if not csv:
+        return None
+    path = Path(root) / csv
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError):
+        return None
+    derived = item.get("derived_columns") or []
+    skip = set(item.get("count_columns") or []) | set(derived if isinstance(derived, (list, dict)) else [])
+    label_columns = []
+    for column in table.columns:
+        if column in skip:
+            continue
+        values = table[column]
+        numeric = pd.to_numeric(values.str.replace(",", ".", regex=False), errors="coerce")
+        if numeric.notna().any() and not (numeric.dropna() == numeric.dropna().round()).all():
+            continue  # a column of decimals is a statistic, not a label
+        label_columns.append(column)
+    keys = [tuple(row) for row in table[label_columns].itertuples(index=False)] if label_columns \
+        else [() for _ in range(len(table))]
+    counts: dict[tuple, int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    return {position: (tuple(label_columns), key) for position, key in enumerate(keys) if counts[key] == 1}
+
+
+def _published_items(data: dict) -> list[tuple[str, dict, dict]]:
+    """(audit name, item, stored audit record) of every item of a registry with an audit record.
+
+    Any kind of item may carry one in the registry's table format (tables, numbers, the
+    data drawn in figures): ``{"cells": [[id, published, row, column, small]], "relations":
+    [...], "equations": [...]}``.
+    """
+    run = str(data.get("run"))
+    out = []
+    for item in data.get("items", []):
+        record = item.get("audit")
+        if not record:
+            continue
+        kind = item.get("kind", "table")
+        name = f"{run}/{item['id']}" if kind == "table" else f"{run}/{kind} {item['id']}"
+        cells = [[*c[:4], None, bool(c[4]) if len(c) > 4 else False] for c in record.get("cells", [])]
+        out.append((name, item, {**record, "cells": cells}))
+    return out
+
+
+def _joint_relations(root, problem: AuditProblem, main: str, subsets: list[str], disjoint: bool,
+                     registries: dict[str, dict]) -> int:
+    """Add to ``problem`` what the runs of one family say about each other; return how many.
+
+    A cell of a subset run is matched with the main run's cell of the same table, row key
+    and column. Then ``subset ≤ main``; and, for subsets that filter by disjoint values of
+    one parameter, ``Σ subsets ≤ main``, or ``Σ subsets = main`` (main − one subset is the
+    sum of the others) when every cell shown in all of them adds up, as a reader can see.
+    A table column where a shown subset count exceeds the main count is not a count of
+    members and gets no relation.
+    """
+    def cell_map(run: str) -> dict[str, dict[tuple, dict[str, str]]]:
+        found: dict[str, dict[tuple, dict[str, str]]] = {}
+        for name, item, record in _published_items(registries[run]):
+            if item.get("kind") != "table":
+                continue
+            keys = _row_keys(root, item)
+            if not keys:
+                continue
+            table = name.split("/", 1)[1]
+            rows: dict[tuple, dict[str, str]] = {}
+            for cid, _, row, column, *_ in record["cells"]:
+                try:
+                    position = int(str(row).split()[0]) - 1
+                except ValueError:
+                    continue
+                if position in keys:
+                    rows.setdefault(keys[position], {})[column] = f"{run}::{cid}"
+            found[table] = rows
+        return found
+
+    maps = {run: cell_map(run) for run in [main, *subsets]}
+    added = 0
+
+    def shown(cid: str) -> float | None:
+        cell = problem.cells.get(cid)
+        return cell.low if cell is not None and cell.state == "shown" else None
+
+    for table, rows in maps[main].items():
+        columns = sorted({c for cols in rows.values() for c in cols})
+        by_column = {}
+        for column in columns:
+            pairs = []  # (main id, [subset id or None per subset])
+            for key, cols in rows.items():
+                if column not in cols:
+                    continue
+                pairs.append((cols[column], [maps[s].get(table, {}).get(key, {}).get(column) for s in subsets]))
+            if not any(any(ids) for _, ids in pairs):
+                continue
+            # a subset count above the main count: not a count of members, nothing to relate
+            if any(shown(m) is not None and shown(s) is not None and shown(s) > shown(m) + 1e-9
+                   for m, ids in pairs for s in ids if s):
+                continue
+            by_column[column] = pairs
+        # the subsets add up to the main run when every row shown in all of them does (the
+        # reader sees it in the table): then main − one subset is the sum of the others
+        partition = False
+        if disjoint and len(subsets) > 1:
+            full = [(shown(m), [shown(s) for s in ids]) for pairs in by_column.values() for m, ids in pairs
+                    if shown(m) is not None and all(s is not None and shown(s) is not None for s in ids)]
+            partition = bool(full) and all(abs(m - sum(parts)) < 1e-9 for m, parts in full)
+        for column, pairs in by_column.items():
+            origin = f"of the runs {main} and {', '.join(subsets)} (table '{table}', column '{column}')"
+            for main_id, ids in pairs:
+                for sub_id in ids:
+                    if sub_id:
+                        problem.inequality({sub_id: 1.0, main_id: -1.0}, 0.0, origin)
+                        added += 1
+                present = [s for s in ids if s]
+                if disjoint and len(present) > 1 and not partition:
+                    problem.inequality({**{s: 1.0 for s in present}, main_id: -1.0}, 0.0, origin)
+                    added += 1
+                elif partition and present:
+                    parts = []
+                    for run, sub_id in zip(subsets, ids):
+                        if sub_id is None:  # a row the subset does not show: an unknown count 0…∞
+                            sub_id = f"{run}::absent:{main_id}"
+                            problem.cell(sub_id, None, table=f"{run}/{table}", row="–", column=column)
+                        parts.append(sub_id)
+                    problem.relation(main_id, parts, origin)
+                    added += 1
+    return added
+
+
+def audit_registries(root, exclude: tuple[str, ...] = ("findings",),
+                     runs: dict[str, dict] | None = None) -> list[RunAudit]:
     """Audit every saved registry of a workspace (``reports/registry/*.json``).
 
     Rebuilds, from what the registries record, the published count cells of each run's
-    tables, their relations and the numbers that reveal cells, and audits them together
+    tables, their relations and the numbers (and any other item carrying an audit record
+    in the registry's table format) that reveal cells, and audits them together
     (:class:`AuditProblem`). This is the check of the batch, next to the leak gate: it
     sees exactly what was published.
+
+    Runs over the same people are then audited jointly: a thesis subset run (the same
+    notebook with ``municipalities``, ``roles``… narrowed, :func:`subset_families`)
+    publishes counts of a subset of the main run's people, so each of its counts is at
+    most the main run's count of the same table, row and column, and subsets by disjoint
+    values of one parameter add up to at most (or, when the published numbers show it,
+    exactly) the main count: main − subset is then the other subsets' count.
 
     Parameters
     ----------
@@ -668,6 +930,9 @@ def audit_registries(root, exclude: tuple[str, ...] = ("findings",)) -> list[Run
         Workspace root.
     exclude : tuple of str
         Runs that publish no tables of their own.
+    runs : dict, optional
+        Run name → ``{"notebook": ..., "parameters": {...}}``; default: the ``runs`` of
+        ``reports/manifest.json`` (without it, no joint audit).
 
     Returns
     -------
@@ -679,26 +944,48 @@ def audit_registries(root, exclude: tuple[str, ...] = ("findings",)) -> list[Run
 
     folder = Path(root) / "reports" / "registry"
     audits = []
+    registries: dict[str, dict] = {}
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         data = json.loads(path.read_text(encoding="utf-8"))
         run = str(data.get("run", path.stem))
         if run in exclude:
             continue
+        data = {**data, "run": run}
+        registries[run] = data
         k = int(data.get("min_cell_size", 5))
         structures = []
         n_secondary, cost = 0, 0.0
-        for item in data.get("items", []):
-            record = item.get("audit")
-            if not record:
-                continue
-            name = f"{run}/{item['id']}" if item["kind"] == "table" else f"{run}/number {item['id']}"
-            # stored as [id, published, row, column, small]: the true values never leave the run
-            cells = [[*c[:4], None, bool(c[4]) if len(c) > 4 else False] for c in record.get("cells", [])]
-            structures.append((name, {**record, "cells": cells}))
+        for name, item, record in _published_items(data):
+            structures.append((name, record))
             counts = item.get("n_suppressed") or {}
             n_secondary += int(counts.get("audit_secondary", 0) or 0)
             cost += float(counts.get("audit_cost", 0) or 0)
         problem = problem_from_structures(structures, k)
         shown = sum(1 for c in problem.cells.values() if c.state == "shown")
         audits.append(RunAudit(run, problem.audit(), n_secondary, cost, shown))
+    if runs is None:
+        manifest = Path(root) / "reports" / "manifest.json"
+        try:
+            runs = (json.loads(manifest.read_text(encoding="utf-8")).get("runs") or {}) if manifest.is_file() else {}
+        except (OSError, ValueError):
+            runs = {}
+    by_run = {a.run: a for a in audits}
+    known = {name: spec for name, spec in (runs or {}).items() if name in registries}
+    for main, subsets, disjoint in subset_families(known):
+        family = [main, *subsets]
+        k = min(int(registries[r].get("min_cell_size", 5)) for r in family)
+        structures = [(name, _prefixed(record, f"{run}::")) for run in family
+                      for name, _, record in _published_items(registries[run])]
+        problem = problem_from_structures(structures, k)
+        added = _joint_relations(root, problem, main, subsets, disjoint, registries)
+        result = problem.audit()
+        for run in family:
+            audit = by_run[run]
+            audit.joint_with = tuple(r for r in family if r != run)
+            audit.n_joint_relations = added
+            seen = {(e.table, str(e.row), e.column) for e in audit.result.exposed}
+            for exposure in result.exposed:
+                if exposure.table.split("/", 1)[0] == run and (exposure.table, str(exposure.row), exposure.column) not in seen:
+                    audit.result.exposed.append(exposure)
+                    seen.add((exposure.table, str(exposure.row), exposure.column))
     return audits
