@@ -251,3 +251,67 @@ def test_subset_families_from_parameters():
             "needs": {"notebook": "b", "parameters": {"language": "fi"}}}
     # survey-y is a subset of survey-x too, but survey-x is a subset itself; the values overlap
     assert subset_families(runs) == [("survey", ["survey-x", "survey-y"], False)]
+
+
+# ------------------------------------------------------------------ numbers in the methods text
+def _diary_workspace(tmp_path, per_cell):
+    """Processed diary entries and the diaries run's table of entries per quarter and work package."""
+    processed = tmp_path / "data" / "processed"
+    processed.mkdir(parents=True)
+    rows = [(q, wp) for (q, wp), n in per_cell.items() for _ in range(n)]
+    writers = ["K101", "K202", "K303"]
+    pd.DataFrame({"entry_id": [f"D{i}" for i in range(len(rows))], "date": ["2024-06-01"] * len(rows),
+                  "writer": [writers[i % 3] for i in range(len(rows))]}).to_parquet(processed / "diary_entries.parquet")
+    reg = Registry.for_run("diaries", root=tmp_path)
+    table = pd.DataFrame([{"quarter": q, "work_package": wp, "n_entries": n} for (q, wp), n in per_cell.items()])
+    reg.table("entries_per_quarter", table, caption=CAPTION, secondary=False,
+              cell_ids={"n_entries": "entries/{quarter}/{work_package}"})
+    reg.save()
+    return tmp_path
+
+
+def test_a_methods_number_that_reveals_a_suppressed_cell_fails_the_audit(tmp_path):
+    from analysis.findings.methods import data_sources, methods_numbers
+
+    root = _diary_workspace(tmp_path, {("2024Q1", "TP1"): 3, ("2024Q1", "TP2C"): 10, ("2024Q2", "TP1"): 12})
+    # "Hankepäiväkirjat: 25 merkintää" is the sum of the published cells: 25 − 10 − 12 = 3
+    assert any("25 merkintää" in line for line in data_sources(root, "fi", k=5))
+    entries = next(n for n in methods_numbers(root, 5) if n["id"] == "diary_entries")
+    assert entries["reveals"] == ("diaries", "entries/*/*") and entries["published"] == 25
+    audits = {a.run: a for a in audit_registries(root)}
+    found = [str(e) for e in audits["diaries"].result.exposed]
+    assert found == ["table 'diaries/entries_per_quarter', row 1 (2024Q1, TP1), column 'n_entries': a count below 5 "
+                     "is exactly 3 (interval 3…3, needs one at least as wide as 1…4)"]
+    # with the cell hidden as x too, the same sentence reveals nothing
+    root = _diary_workspace(tmp_path / "b", {("2024Q1", "TP1"): 3, ("2024Q1", "TP2C"): 10, ("2024Q2", "TP1"): 12})
+    path = root / "reports" / "registry" / "diaries.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for cell in data["items"][0]["audit"]["cells"]:
+        if cell[1] == 12.0:
+            cell[1] = "x"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert all(a.result.ok for a in audit_registries(root))
+
+
+def test_a_methods_sentence_printing_a_small_count_fails_the_audit(tmp_path):
+    from analysis.findings.methods import data_sources, methods_numbers
+
+    root = _diary_workspace(tmp_path, {("2024Q1", "TP1"): 10, ("2024Q2", "TP1"): 12})
+    # three writers: printed as <5 with k, and audited as printed
+    assert "Hankepäiväkirjat: 22 merkintää (1.6.2024–1.6.2024), <5 kirjoittajaa." in data_sources(root, "fi", k=5)
+    audits = {a.run: a for a in audit_registries(root)}
+    assert audits["methods"].result.ok and audits["methods"].result.n_cells == len(methods_numbers(root, 5))
+    # a methods sentence that printed the 3 would fail
+    printed = [{**n, "published": n["value"]} for n in methods_numbers(root, 5)]
+    audits = {a.run: a for a in audit_registries(root, methods=printed)}
+    assert [str(e) for e in audits["methods"].result.exposed] == [
+        "table 'methods', row diary_writers, column 'value': a count below 5 is exactly 3 "
+        "(interval 3…3, needs one at least as wide as 1…4)"]
+
+
+def test_extra_records_in_the_registry_format_join_the_run(tmp_path):
+    # e.g. the counts drawn in a figure: the same cell shown there exposes the table's <5
+    root = _diary_workspace(tmp_path, {("2024Q1", "TP1"): 3, ("2024Q1", "TP2C"): 10})
+    drawn = {"cells": [["entries/2024Q1/TP1", 3.0, "bar 1", "n_entries", False]], "relations": [], "equations": []}
+    audits = {a.run: a for a in audit_registries(root, methods=[], extra={"diaries": [("diaries/figure f", drawn)]})}
+    assert "exactly 3" in str(audits["diaries"].result.exposed[0])

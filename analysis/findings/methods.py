@@ -13,6 +13,7 @@ report writers render in every format.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -56,18 +57,70 @@ def _date_range(values: pd.Series, language: str) -> str | None:
     return f"{fmt(first)}–{fmt(last)}"
 
 
-def data_sources(root: str | Path | None = None, language: str = "fi") -> list[str]:
-    """Sentences describing each data source and its n, from the processed tables."""
+#: What the numbers of the data description reveal about the cells the runs publish:
+#: number id (a glob) → (run, glob of the cell ids whose sum the number is). The runs
+#: declare these ids with ``Registry.table(cell_ids=...)``; see :func:`methods_numbers`.
+REVEALS: dict[str, tuple[str, str]] = {
+    "diary_entries": ("diaries", "entries/*/*"),              # Σ entries per quarter and work package
+    "coding_units/workshop_segments": ("workshops", "segments/role/*"),   # Σ segments per speaker role
+}
+
+
+def data_sources(root: str | Path | None = None, language: str = "fi", k: int | None = None) -> list[str]:
+    """Sentences describing each data source and its n, from the processed tables.
+
+    With ``k``, a count of persons (respondents, pairs, diary writers) of ``1 … k-1`` is
+    printed as ``<k`` (:func:`methods_numbers` lists every number printed here for the
+    disclosure audit).
+    """
+    return _data_sources(root, language, k)[0]
+
+
+def methods_numbers(root: str | Path | None = None, k: int = 5) -> list[dict]:
+    """Every number the data description of the methods prints from the data, for the audit.
+
+    Returns
+    -------
+    list of dict
+        ``{"id", "value" (true), "published" (as printed: a number or "<k"), "persons"
+        (a count of persons: below k it must not be printed), "reveals" (None or ``(run,
+        cell id glob)``: the number is the sum of those published cells of the run)}``.
+        :func:`analysis.privacy.audit.audit_registries` audits them with the runs' tables.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> methods_numbers(tempfile.mkdtemp())
+    []
+    """
+    return _data_sources(root, "fi", k)[1]
+
+
+def _data_sources(root: str | Path | None, language: str, k: int | None) -> tuple[list[str], list[dict]]:
+    import fnmatch
+
     workspace = Workspace.discover(root=root)
     processed = workspace.processed
-    n = lambda x: style.format_number(int(x), language)  # noqa: E731
+    numbers: list[dict] = []
+
+    def count(number_id: str, value: Any, persons: bool = False) -> str:
+        """Record a printed number; a count of persons below k is printed as <k."""
+        value = int(value)
+        published: int | str = value
+        if persons and k is not None and 1 <= value < k:
+            published = f"<{k}"
+        reveals = next((spec for pattern, spec in REVEALS.items() if fnmatch.fnmatchcase(number_id, pattern)), None)
+        numbers.append({"id": number_id, "value": value, "published": published, "persons": persons,
+                        "reveals": reveals})
+        return published if isinstance(published, str) else style.format_number(value, language)
+
     lines: list[str] = []
     respondents = _read(processed, "respondents", ["survey_id", "wave", "respondent"])
     if respondents is not None and not respondents.empty and "survey_id" in respondents:
         keys = ["survey_id", "wave"] if "wave" in respondents else ["survey_id"]
         counts = respondents.groupby(keys, sort=True).size()
         titles = _survey_titles(workspace, language)
-        for key, count in counts.items():
+        for key, size in counts.items():
             survey_id, wave = (key if isinstance(key, tuple) else (key, None))
             wave_text = _wave_label(wave, language) if wave else None
             title = titles.get(survey_id)
@@ -79,15 +132,16 @@ def data_sources(root: str | Path | None = None, language: str = "fi") -> list[s
                 name = f"Kysely {survey_id}{f' ({wave_text})' if wave_text else ''}"
             else:
                 name = f"Survey {survey_id}{f' ({wave_text})' if wave_text else ''}"
-            lines.append(f"{name}: {n(count)} vastaajaa." if language == "fi" else f"{name}: {n(count)} respondents.")
+            shown = count(f"respondents/{survey_id}/{wave or ''}", size, persons=True)
+            lines.append(f"{name}: {shown} vastaajaa." if language == "fi" else f"{name}: {shown} respondents.")
         if "wave" in respondents and {"baseline", "followup"} <= set(respondents["wave"].dropna()):
             base = set(respondents.loc[respondents["wave"] == "baseline", "respondent"])
             follow = set(respondents.loc[respondents["wave"] == "followup", "respondent"])
-            paired = len(base & follow)
+            paired = count("respondent_pairs", len(base & follow), persons=True)
             lines.append(
-                f"Alku- ja loppukartoitukseen vastanneita (parit): {n(paired)}."
+                f"Alku- ja loppukartoitukseen vastanneita (parit): {paired}."
                 if language == "fi"
-                else f"Respondents in both baseline and follow-up (pairs): {n(paired)}."
+                else f"Respondents in both baseline and follow-up (pairs): {paired}."
             )
     workshops = _read(processed, "workshops", ["workshop_id", "date", "work_package", "n_turns"])
     if workshops is not None and not workshops.empty:
@@ -97,29 +151,33 @@ def data_sources(root: str | Path | None = None, language: str = "fi") -> list[s
 
         packages = (", ".join(vocabulary().label(p, language) for p in sorted(workshops["work_package"].dropna().astype(str).unique()))
                     if "work_package" in workshops else "")
+        n_workshops = count("workshops", len(workshops))
+        n_turns = count("turns", turns) if turns else None
         if language == "fi":
-            text = f"Työpajat: {n(len(workshops))} litteroitua työpajaa"
+            text = f"Työpajat: {n_workshops} litteroitua työpajaa"
             text += f" ({span})" if span else ""
-            text += f", yhteensä {n(turns)} puheenvuoroa" if turns else ""
+            text += f", yhteensä {n_turns} puheenvuoroa" if turns else ""
             text += f"; työpaketit {packages}." if packages else "."
         else:
-            text = f"Workshops: {n(len(workshops))} transcribed workshops"
+            text = f"Workshops: {n_workshops} transcribed workshops"
             text += f" ({span})" if span else ""
-            text += f", {n(turns)} speaking turns in all" if turns else ""
+            text += f", {n_turns} speaking turns in all" if turns else ""
             text += f"; work packages {packages}." if packages else "."
         lines.append(text)
     diaries = _read(processed, "diary_entries", ["entry_id", "date", "writer"])
     if diaries is not None and not diaries.empty:
         span = _date_range(diaries["date"], language) if "date" in diaries else None
         writers = diaries["writer"].nunique() if "writer" in diaries else None
+        n_entries = count("diary_entries", len(diaries))
+        n_writers = count("diary_writers", writers, persons=True) if writers else None
         if language == "fi":
-            text = f"Hankepäiväkirjat: {n(len(diaries))} merkintää"
+            text = f"Hankepäiväkirjat: {n_entries} merkintää"
             text += f" ({span})" if span else ""
-            text += f", {n(writers)} kirjoittajaa." if writers else "."
+            text += f", {n_writers} kirjoittajaa." if writers else "."
         else:
-            text = f"Project diaries: {n(len(diaries))} entries"
+            text = f"Project diaries: {n_entries} entries"
             text += f" ({span})" if span else ""
-            text += f", {n(writers)} writers." if writers else "."
+            text += f", {n_writers} writers." if writers else "."
         lines.append(text)
     for name in ("segments", "workshop_segments", "diary_segments"):
         segments = _read(processed, name, ["segment_id", "doc_type"])
@@ -127,10 +185,9 @@ def data_sources(root: str | Path | None = None, language: str = "fi") -> list[s
             label = {"segments": "", "workshop_segments": " (työpajat)", "diary_segments": " (päiväkirjat)"}[name]
             if language == "en":
                 label = {"segments": "", "workshop_segments": " (workshops)", "diary_segments": " (diaries)"}[name]
-            lines.append(
-                f"Koodausyksiköitä{label}: {n(len(segments))}." if language == "fi" else f"Coding units{label}: {n(len(segments))}."
-            )
-    return lines
+            units = count(f"coding_units/{name}", len(segments))
+            lines.append(f"Koodausyksiköitä{label}: {units}." if language == "fi" else f"Coding units{label}: {units}.")
+    return lines, numbers
 
 
 def _wave_label(wave: str, language: str) -> str:
@@ -417,11 +474,12 @@ def build_methods(
         blocks.append({"type": "heading", "level": 3, "text": title[language], "section": name})
         blocks.append({"type": "list", "items": lines} if as_list else {"type": "paragraph", "text": " ".join(lines)})
 
+    k_values = sorted({f.min_cell_size for f in runs}) or [5]
     if subset:
         lines = [subset_sentence(f, language, manifest) for f in runs]
         section(T["data"], [line for line in lines if line] or [T["none"][language]], name="data")
     else:
-        section(T["data"], data_sources(root, language) or [T["none"][language]], name="data")
+        section(T["data"], data_sources(root, language, k=k_values[0]) or [T["none"][language]], name="data")
     if description:
         blocks.append({"type": "paragraph", "text": description})
     section(T["instruments"], instruments(root, language), name="instruments")
@@ -431,7 +489,6 @@ def build_methods(
             if any(fnmatch.fnmatchcase(f"{findings.run}/{item['id']}", p) for p in (skip or [])):
                 continue
             analysis_blocks.append({"type": "paragraph", "text": item["text"][language], "key": (findings.run, "methods", item["id"])})
-    k_values = sorted({f.min_cell_size for f in runs}) or [5]
     k_text = "/".join(str(k) for k in k_values)
     privacy_text = (
         f"Taulukoissa alle {k_text} havainnon solut on peitetty (merkintä <{k_values[0]}) ja niistä johdetut luvut "

@@ -652,6 +652,17 @@ def choose_secondary(problem: AuditProblem, exposures: list[Exposure], candidate
 
 
 # ------------------------------------------------------------------ the batch audit
+def _printed_methods_numbers(root, k: int) -> list[dict]:
+    """The numbers the methods section prints from ``data/processed`` (none without it)."""
+    from pathlib import Path
+
+    if not (Path(root) / "data" / "processed").is_dir():
+        return []
+    from analysis.findings.methods import methods_numbers
+
+    return methods_numbers(root, k)
+
+
 @dataclass
 class RunAudit:
     """The audit of one run's registry.
@@ -907,8 +918,41 @@ def _joint_relations(root, problem: AuditProblem, main: str, subsets: list[str],
     return added
 
 
+def _methods_records(numbers: list[dict], structures: dict[str, list[tuple[str, dict]]],
+                     k: int) -> tuple[dict[str, list[tuple[str, dict]]], list[Exposure]]:
+    """Audit records (per run) of the numbers the methods text prints, and the small counts it shows.
+
+    A number that ``reveals`` ``(run, glob)`` is the sum of the run's published cells whose
+    ids match the glob (the ids tables declare with ``cell_ids``): a relation of that run.
+    A count of persons printed below ``k`` is an exposure by itself.
+    """
+    import fnmatch
+
+    records: dict[str, list[tuple[str, dict]]] = {}
+    exposed = []
+    for number in numbers:
+        published = number.get("published")
+        if number.get("persons") and isinstance(published, (int, float)) and 1 <= published < k:
+            exposed.append(Exposure("methods", number["id"], "value", float(published), float(published), k))
+        reveals = number.get("reveals")
+        if not reveals or reveals[0] not in structures:
+            continue
+        run, pattern = reveals
+        ids = sorted({c[0] for _, record in structures[run] for c in record.get("cells", [])
+                      if fnmatch.fnmatchcase(str(c[0]), pattern)})
+        if not ids:
+            continue
+        cid = f"methods/{number['id']}"
+        shown = published if isinstance(published, (int, float)) else str(published)
+        records.setdefault(run, []).append((f"{run}/methods {number['id']}", {
+            "cells": [[cid, shown, "methods", number["id"], None, False]],
+            "relations": [[cid, ids]], "equations": []}))
+    return records, exposed
+
+
 def audit_registries(root, exclude: tuple[str, ...] = ("findings",),
-                     runs: dict[str, dict] | None = None) -> list[RunAudit]:
+                     runs: dict[str, dict] | None = None, methods: list[dict] | None = None,
+                     extra: dict[str, list[tuple[str, dict]]] | None = None) -> list[RunAudit]:
     """Audit every saved registry of a workspace (``reports/registry/*.json``).
 
     Rebuilds, from what the registries record, the published count cells of each run's
@@ -933,6 +977,16 @@ def audit_registries(root, exclude: tuple[str, ...] = ("findings",),
     runs : dict, optional
         Run name → ``{"notebook": ..., "parameters": {...}}``; default: the ``runs`` of
         ``reports/manifest.json`` (without it, no joint audit).
+    methods : list of dict, optional
+        The numbers the methods text prints from the data
+        (:func:`analysis.findings.methods.methods_numbers`; default: computed from
+        ``data/processed`` as the report prints them). Each that reveals published cells
+        joins its run's audit; a count of persons printed below ``k`` fails by itself (an
+        extra entry ``RunAudit("methods", ...)``).
+    extra : dict, optional
+        Run name → ``[(name, record)]``: more audit records of a run in the registry's
+        table format (``{"cells": [[id, published, row, column, small]], "relations":
+        [[total, [parts]]], "equations": [[{id: coefficient}, rhs]]}``), audited with it.
 
     Returns
     -------
@@ -950,19 +1004,36 @@ def audit_registries(root, exclude: tuple[str, ...] = ("findings",),
         run = str(data.get("run", path.stem))
         if run in exclude:
             continue
-        data = {**data, "run": run}
-        registries[run] = data
+        registries[run] = {**data, "run": run}
+    structures_of = {run: [(name, record) for name, _, record in _published_items(data)]
+                     for run, data in registries.items()}
+    for run, records in (extra or {}).items():
+        if run in structures_of:  # stored format [id, published, row, column, small] as in the registry JSON
+            structures_of[run].extend(
+                (name, {**record, "cells": [[*c[:4], None, bool(c[4]) if len(c) > 4 else False] if len(c) <= 5 else c
+                                            for c in record.get("cells", [])]})
+                for name, record in records)
+    k_all = min([int(d.get("min_cell_size", 5)) for d in registries.values()] or [5])
+    if methods is None:
+        methods = _printed_methods_numbers(root, k_all)
+    methods_records, methods_exposed = _methods_records(methods, structures_of, k_all)
+    for run, records in methods_records.items():
+        structures_of[run].extend(records)
+    for run, data in registries.items():
         k = int(data.get("min_cell_size", 5))
-        structures = []
         n_secondary, cost = 0, 0.0
-        for name, item, record in _published_items(data):
-            structures.append((name, record))
+        for _, item, _ in _published_items(data):
             counts = item.get("n_suppressed") or {}
             n_secondary += int(counts.get("audit_secondary", 0) or 0)
             cost += float(counts.get("audit_cost", 0) or 0)
-        problem = problem_from_structures(structures, k)
+        problem = problem_from_structures(structures_of[run], k)
         shown = sum(1 for c in problem.cells.values() if c.state == "shown")
         audits.append(RunAudit(run, problem.audit(), n_secondary, cost, shown))
+    if methods:
+        audits.append(RunAudit("methods", AuditResult(n_cells=len(methods), n_primary=0, n_secondary=0,
+                                                      n_relations=sum(len(r) for r in methods_records.values()),
+                                                      exposed=methods_exposed, intervals={}), 0, 0.0,
+                               sum(1 for m in methods if isinstance(m.get("published"), (int, float)))))
     if runs is None:
         manifest = Path(root) / "reports" / "manifest.json"
         try:
@@ -975,7 +1046,7 @@ def audit_registries(root, exclude: tuple[str, ...] = ("findings",),
         family = [main, *subsets]
         k = min(int(registries[r].get("min_cell_size", 5)) for r in family)
         structures = [(name, _prefixed(record, f"{run}::")) for run in family
-                      for name, _, record in _published_items(registries[run])]
+                      for name, record in structures_of[run]]
         problem = problem_from_structures(structures, k)
         added = _joint_relations(root, problem, main, subsets, disjoint, registries)
         result = problem.audit()
