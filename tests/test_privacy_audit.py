@@ -315,3 +315,53 @@ def test_extra_records_in_the_registry_format_join_the_run(tmp_path):
     drawn = {"cells": [["entries/2024Q1/TP1", 3.0, "bar 1", "n_entries", False]], "relations": [], "equations": []}
     audits = {a.run: a for a in audit_registries(root, methods=[], extra={"diaries": [("diaries/figure f", drawn)]})}
     assert "exactly 3" in str(audits["diaries"].result.exposed[0])
+
+
+# ------------------------------------------------------------------ the batch audit reads every pattern back
+PLANTED = {
+    # n − n_valid − n_empty in a row
+    "complement in a row": [{"kind": "table", "id": "miss", "audit": {
+        "cells": [["t.n", 60.0, "1 (co1)", "n", False], ["t.valid", 55.0, "1 (co1)", "n_valid", False],
+                  ["t.dk", "<5", "1 (co1)", "n_dont_know", False], ["t.empty", 3.0, "1 (co1)", "n_empty", False]],
+        "relations": [["t.n", ["t.valid", "t.dk", "t.empty"]]], "equations": []}}],
+    # the same segment count hidden in one table and shown in another
+    "same cell in two tables": [
+        {"kind": "table", "id": "by_role", "audit": {"cells": [["segments/role/partner", "<5", "1 (partner)",
+                                                                  "n_segments", False]], "relations": [], "equations": []}},
+        {"kind": "table", "id": "coverage", "audit": {"cells": [["segments/role/partner", 3.0, "2 (partner)",
+                                                                   "n_total", False]], "relations": [], "equations": []}}],
+    # "20 % of 5 entries" under a table that hides the 1
+    "n in text": [
+        {"kind": "table", "id": "by_year", "audit": {"cells": [["y1.entries", 5.0, "1", "n_entries", False],
+                                                                ["y1.worries", "<5", "1", "n_worries", False]],
+                                                      "relations": [], "equations": []}},
+        {"kind": "number", "id": "share_year1", "audit": {"cells": [], "relations": [],
+                                                           "equations": [[{"y1.worries": 1.0, "y1.entries": -0.2}, 0.0]]}}],
+    # a sub-total of a subset: Kemi + Simo published next to Kemi
+    "subset statistic": [
+        {"kind": "table", "id": "by_municipality", "audit": {"cells": [["n/Kemi", 20.0, "1 (Kemi)", "n", False],
+                                                                        ["n/Simo", "<5", "2 (Simo)", "n", False]],
+                                                              "relations": [], "equations": []}},
+        {"kind": "table", "id": "subset", "audit": {"cells": [["n/kemi+simo", 23.0, "1", "n_subset", False]],
+                                                     "relations": [["n/kemi+simo", ["n/Kemi", "n/Simo"]]], "equations": []}}],
+}
+
+
+@pytest.mark.parametrize("pattern", sorted(PLANTED))
+def test_the_batch_audit_catches_every_planted_pattern(tmp_path, pattern):
+    folder = tmp_path / "reports" / "registry"
+    folder.mkdir(parents=True)
+    (folder / "demo.json").write_text(json.dumps({"run": "demo", "min_cell_size": 5, "items": PLANTED[pattern]}),
+                                      encoding="utf-8")
+    (audit,) = audit_registries(tmp_path, methods=[])
+    assert not audit.result.ok, pattern
+    assert all(e.high - e.low < 2 for e in audit.result.exposed)
+    # the same publications with the giveaway hidden pass
+    items = json.loads(json.dumps(PLANTED[pattern]))
+    for item in items:
+        for cell in item["audit"]["cells"]:
+            if isinstance(cell[1], float) and cell[0] in {"t.empty", "segments/role/partner", "y1.entries", "n/kemi+simo"}:
+                cell[1] = "x"
+    (folder / "demo.json").write_text(json.dumps({"run": "demo", "min_cell_size": 5, "items": items}), encoding="utf-8")
+    (audit,) = audit_registries(tmp_path, methods=[])
+    assert audit.result.ok, pattern
