@@ -365,3 +365,31 @@ def test_the_batch_audit_catches_every_planted_pattern(tmp_path, pattern):
     (folder / "demo.json").write_text(json.dumps({"run": "demo", "min_cell_size": 5, "items": items}), encoding="utf-8")
     (audit,) = audit_registries(tmp_path, methods=[])
     assert audit.result.ok, pattern
+
+
+def test_a_subset_run_hides_what_main_minus_subset_would_give_away(tmp_path, monkeypatch):
+    """Run after the main run (needs:), a subset run audits its tables with the main run's: the
+    main run's 9 minus this run's 5 would give the rest of the area 4, so the 5 is hidden; the
+    next subset's <5 then stays 1…4, and the batch audit of the three runs passes."""
+    import analysis.privacy.audit as audit_module
+
+    plan = {"survey": {"notebook": "10.ipynb", "parameters": {}, "needs": []},
+            "survey-a": {"notebook": "10.ipynb", "parameters": {"municipalities": ["Kemi"]}, "needs": ["survey"]},
+            "survey-b": {"notebook": "10.ipynb", "parameters": {"municipalities": ["Simo"]},
+                         "needs": ["survey", "survey-a"]}}
+    real = audit_module.joint_context
+    monkeypatch.setattr(audit_module, "joint_context", lambda root, run: real(root, run, plan))
+    published = {}
+    for name, n, dont_know in [("survey", [30, 30], [9, 12]), ("survey-a", [18, 18], [5, 6]),
+                               ("survey-b", [12, 12], [4, 6])]:
+        reg = Registry.for_run(name, root=tmp_path)
+        published[name] = reg.table("item_missingness", pd.DataFrame({"item": ["co1", "co2"], "n": n,
+                                                                      "n_dont_know": dont_know}),
+                                    caption=CAPTION, count_columns=["n", "n_dont_know"], secondary=False)
+        reg.save()
+    assert published["survey"]["n_dont_know"].tolist() == [9, 12]
+    assert published["survey-a"]["n_dont_know"].tolist() == ["x", 6]      # 9 − 5 = 4 people elsewhere
+    assert published["survey-b"]["n_dont_know"].tolist()[0] == "<5"
+    audits = audit_registries(tmp_path, runs=plan, methods=[])
+    assert all(a.result.ok for a in audits), [str(e) for a in audits for e in a.result.exposed]
+    assert {a.run: a.joint_with for a in audits}["survey-b"] == ("survey", "survey-a")

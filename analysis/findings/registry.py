@@ -786,7 +786,7 @@ class Registry:
         audit checks what is published (the margin heuristic still protects them).
         """
         public_totals = list(counts) if totals_by else []
-        from analysis.privacy.audit import choose_secondary, problem_from_structures, table_structure
+        from analysis.privacy.audit import choose_secondary, joint_record, problem_from_structures, table_structure
         from analysis.privacy.suppress import SECONDARY_MARKER, suppress_small_cells
 
         where = _where(self.run, "table", item_id)
@@ -801,6 +801,10 @@ class Registry:
             if _blank_hidden_shares(table, record["shares"]):
                 continue  # a share shown next to a hidden count gives it away: blanked, audit again
             structures = [(f"{self.run}/{i}", r) for i, r in self._audit.items()] + [(table_key, record)]
+            joint = self._joint_context()  # a thesis subset run: audited with the main run it filters
+            if joint is not None:
+                structures += joint.structures + [(f"{table_key} (with {joint.main})",
+                                                   joint_record(joint, item_id, record, self.min_cell_size))]
             problem = problem_from_structures(structures, self.min_cell_size)
             result = problem.audit()
             if result.ok:
@@ -824,6 +828,11 @@ class Registry:
                     # ("<5" total of three "<5") is published as "x", which does not say it is small
                     own = {cid for cid, shown, *_ in record["cells"]
                            if cid in ids and isinstance(shown, str) and shown.startswith("<")}
+                    if not own:  # another run's cell pinned by this table's small cells (main = Σ subsets)
+                        linked = {c for coefficients, _, _ in problem.relations if set(ids) & set(coefficients)
+                                  for c in coefficients}
+                        own = {cid for cid, shown, *_ in record["cells"]
+                               if cid in linked and isinstance(shown, str) and shown.startswith("<")}
                     for cid in sorted(own - ever_remarked) if allow_secondary else []:
                         cell = problem.cells[cid]
                         cell.low, cell.high = 0.0, float(10**7)
@@ -853,6 +862,14 @@ class Registry:
                                          derived_columns=derived_spec or None, secondary=False)
         self._audit[item_id] = record
         return table, record, added, cost
+
+    def _joint_context(self):
+        """The main run (and earlier subset runs) this run filters, for the audit; None if none."""
+        if "_joint_cache" not in self.__dict__:
+            from analysis.privacy.audit import joint_context
+
+            self.__dict__["_joint_cache"] = None if self.scratch else joint_context(self.root, self.run)
+        return self.__dict__["_joint_cache"]
 
     def _number_equation(self, reveals: dict, value: Any, where: str) -> tuple[dict[str, float], float, float]:
         """The linear equation a number reveals about a published table's cells."""

@@ -777,41 +777,25 @@ def _prefixed(record: dict, prefix: str) -> dict:
     }
 
 
-def _row_keys(root, item: dict) -> dict[int, tuple] | None:
-    """Row position → the row's key (its label columns) of a published table, from its CSV.
+def _label_key(label: Any) -> str:
+    """The key of a row from its audit label ``"3 (co1, Kemi)"`` → ``"co1, Kemi"`` (no position)."""
+    text = str(label)
+    return text.split(" ", 1)[1] if " " in text else ""
 
-    Label columns are the columns that are neither counts nor derived statistics and hold
-    text or whole numbers (``wave``, ``role``, ``item``, ``scale``…). Rows whose key is not
-    unique get no key. None when the table's file cannot be read.
+
+def _keys_of(record: dict, prefix: str = "") -> dict[str, dict[str, str]]:
+    """Row key → column → cell id of a table's audit record; rows whose key repeats are left out.
+
+    The key is what the row label says (its first text columns: ``wave``, ``role``,
+    ``item``, ``scale``…), so the same row of the same table in another run has the same key.
     """
-    import pandas as pd
-    from pathlib import Path
-
-    csv = (item.get("files") or {}).get("csv")
-    if not csv:
-        return None
-    path = Path(root) / csv
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, ValueError):
-        return None
-    derived = item.get("derived_columns") or []
-    skip = set(item.get("count_columns") or []) | set(derived if isinstance(derived, (list, dict)) else [])
-    label_columns = []
-    for column in table.columns:
-        if column in skip:
-            continue
-        values = table[column]
-        numeric = pd.to_numeric(values.str.replace(",", ".", regex=False), errors="coerce")
-        if numeric.notna().any() and not (numeric.dropna() == numeric.dropna().round()).all():
-            continue  # a column of decimals is a statistic, not a label
-        label_columns.append(column)
-    keys = [tuple(row) for row in table[label_columns].itertuples(index=False)] if label_columns \
-        else [() for _ in range(len(table))]
-    counts: dict[tuple, int] = {}
-    for key in keys:
-        counts[key] = counts.get(key, 0) + 1
-    return {position: (tuple(label_columns), key) for position, key in enumerate(keys) if counts[key] == 1}
+    rows: dict[str, dict[str, str]] = {}
+    labels: dict[str, set[str]] = {}
+    for cid, _, label, column, *_ in record.get("cells", []):
+        key = _label_key(label)
+        labels.setdefault(key, set()).add(str(label))
+        rows.setdefault(key, {})[column] = prefix + str(cid)
+    return {key: cols for key, cols in rows.items() if len(labels[key]) == 1}
 
 
 def _published_items(data: dict) -> list[tuple[str, dict, dict]]:
@@ -839,31 +823,15 @@ def _joint_relations(root, problem: AuditProblem, main: str, subsets: list[str],
     """Add to ``problem`` what the runs of one family say about each other; return how many.
 
     A cell of a subset run is matched with the main run's cell of the same table, row key
-    and column. Then ``subset ≤ main``; and, for subsets that filter by disjoint values of
+    (the text columns of the row label) and column. Then ``subset ≤ main``; and, for subsets that filter by disjoint values of
     one parameter, ``Σ subsets ≤ main``, or ``Σ subsets = main`` (main − one subset is the
     sum of the others) when every cell shown in all of them adds up, as a reader can see.
     A table column where a shown subset count exceeds the main count is not a count of
     members and gets no relation.
     """
-    def cell_map(run: str) -> dict[str, dict[tuple, dict[str, str]]]:
-        found: dict[str, dict[tuple, dict[str, str]]] = {}
-        for name, item, record in _published_items(registries[run]):
-            if item.get("kind") != "table":
-                continue
-            keys = _row_keys(root, item)
-            if not keys:
-                continue
-            table = name.split("/", 1)[1]
-            rows: dict[tuple, dict[str, str]] = {}
-            for cid, _, row, column, *_ in record["cells"]:
-                try:
-                    position = int(str(row).split()[0]) - 1
-                except ValueError:
-                    continue
-                if position in keys:
-                    rows.setdefault(keys[position], {})[column] = f"{run}::{cid}"
-            found[table] = rows
-        return found
+    def cell_map(run: str) -> dict[str, dict[str, dict[str, str]]]:
+        return {name.split("/", 1)[1]: _keys_of(record, f"{run}::")
+                for name, item, record in _published_items(registries[run]) if item.get("kind") == "table"}
 
     maps = {run: cell_map(run) for run in [main, *subsets]}
     added = 0
@@ -1060,3 +1028,127 @@ def audit_registries(root, exclude: tuple[str, ...] = ("findings",),
                     audit.result.exposed.append(exposure)
                     seen.add((exposure.table, str(exposure.row), exposure.column))
     return audits
+
+
+# ------------------------------------------------------------------ a subset run protects itself
+@dataclass
+class JointContext:
+    """What a subset run's registry audits its tables against: the main run and earlier siblings.
+
+    Attributes
+    ----------
+    run, main : str
+        This (subset) run and the run of the whole population it filters.
+    earlier : list of str
+        Subset runs of the same main run with disjoint filter values that this run needs
+        (published before it in the batch).
+    structures : list of (name, record)
+        Their published audit records, cell ids prefixed ``"<run>::"``.
+    keys : dict
+        Run → table → row key → column → prefixed cell id.
+    """
+
+    run: str
+    main: str
+    earlier: list[str]
+    structures: list[tuple[str, dict]]
+    keys: dict[str, dict[str, dict[str, dict[str, str]]]]
+
+    def shown(self, cid: str) -> float | None:
+        for _, record in self.structures:
+            for c in record.get("cells", []):
+                if c[0] == cid:
+                    return float(c[1]) if isinstance(c[1], (int, float)) and not isinstance(c[1], bool) else None
+        return None
+
+
+def joint_context(root, run: str, plan: dict[str, dict] | None = None) -> JointContext | None:
+    """The :class:`JointContext` of ``run`` when it is a subset run of the batch, else None.
+
+    The run's notebook, parameters and ``needs`` come from ``pipeline.yaml`` (or ``plan``:
+    run name → ``{"notebook", "parameters", "needs"}``); the main run and the earlier
+    siblings must be among its ``needs`` (so they are published first and the outputs do
+    not depend on stale files), with their registries saved.
+    """
+    import json
+    from pathlib import Path
+
+    if plan is None:
+        try:
+            from analysis.pipeline.plan import load_pipeline
+            from analysis.workspace import Workspace
+
+            pipeline = load_pipeline(Workspace.discover(root=root))
+            plan = {r.name: {"notebook": str(r.notebook), "parameters": dict(r.parameters), "needs": list(r.needs)}
+                    for r in pipeline.runs}
+        except Exception:  # no pipeline (a scratch workspace, a test): nothing to audit against
+            return None
+    if run not in plan:
+        return None
+    folder = Path(root) / "reports" / "registry"
+    specs = plan
+    needed = [n for n in plan[run].get("needs") or [] if (folder / f"{n}.json").is_file() and n in specs]
+    mine = specs[run]
+    mains = [n for n in needed if specs[n]["notebook"] == mine["notebook"]
+             and subset_filter(mine["parameters"], specs[n]["parameters"])
+             and not any(subset_filter(specs[n]["parameters"], specs[o]["parameters"])
+                         for o in specs if o != n and specs[o]["notebook"] == mine["notebook"])]
+    if not mains:
+        return None
+    main = mains[0]
+    key = subset_filter(mine["parameters"], specs[main]["parameters"])
+    earlier = []
+    for other in needed:
+        if other == main or specs[other]["notebook"] != mine["notebook"]:
+            continue
+        if subset_filter(specs[other]["parameters"], specs[main]["parameters"]) != key or len(key) != 1:
+            continue
+        if not set(map(str, specs[other]["parameters"][key[0]])) & set(map(str, mine["parameters"][key[0]])):
+            earlier.append(other)
+    structures, keys = [], {}
+    for name in [main, *earlier]:
+        data = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        data["run"] = name
+        keys[name] = {}
+        for item_name, item, record in _published_items(data):
+            prefixed = _prefixed(record, f"{name}::")
+            structures.append((item_name, prefixed))
+            if item.get("kind") == "table":
+                keys[name][item_name.split("/", 1)[1]] = _keys_of(record, f"{name}::")
+    return JointContext(run, main, earlier, structures, keys)
+
+
+def joint_record(context: JointContext, table: str, record: dict, k: int) -> dict:
+    """Relations between a subset run's table (its audit record) and the same table of the family.
+
+    For each cell with a matching cell in the main run: ``main = this + earlier siblings +
+    rest``, the rest (the people of the main run in no subset published so far) an
+    unknown count ``0 … ∞``. The rest is a small cell itself when the main count and the
+    siblings' are shown and the rest's true value is ``1 … k-1``: then this run must not
+    show what gives it away (main − subset). A column where this run's count exceeds the
+    main run's shown count is not a count of members and gets no relation.
+    """
+    cells, relations = [], []
+    own = _keys_of(record)
+    true = {c[0]: c[4] for c in record.get("cells", [])}
+    main_rows = context.keys.get(context.main, {}).get(table, {})
+    for key, columns in own.items():
+        for column, cid in columns.items():
+            main_id = main_rows.get(key, {}).get(column)
+            if main_id is None:
+                continue
+            siblings = [context.keys[s].get(table, {}).get(key, {}).get(column) for s in context.earlier]
+            siblings = [s for s in siblings if s]
+            shown_main = context.shown(main_id)
+            value = true.get(cid)
+            if shown_main is not None and value is not None and value > shown_main + 1e-9:
+                continue
+            shown_siblings = [context.shown(s) for s in siblings]
+            rest_true = None
+            if shown_main is not None and value is not None and all(v is not None for v in shown_siblings):
+                rest_true = shown_main - value - sum(shown_siblings)
+            rest = f"rest::{context.main}::{table}::{key}::{column}"
+            small = rest_true is not None and 1 <= rest_true < k
+            cells.append([rest, None, f"– (rest of {context.main}: {key})", column, rest_true, small])
+            relations.append([main_id, [cid, *siblings, rest]])
+    return {"cells": cells, "relations": relations, "equations": []}
