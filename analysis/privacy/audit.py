@@ -1076,9 +1076,14 @@ def joint_context(root, run: str, plan: dict[str, dict] | None = None) -> JointC
     if plan is None:
         try:
             from analysis.pipeline.plan import load_pipeline
+            from analysis.pipeline.reads import not_recorded
             from analysis.workspace import Workspace
 
-            pipeline = load_pipeline(Workspace.discover(root=root))
+            # not an input of the run: what the plan says about the family reaches the run
+            # through its needs (the registries it reads are recorded; a change of the main
+            # run's parameters re-runs the main run and so every run that needs it)
+            with not_recorded():
+                pipeline = load_pipeline(Workspace.discover(root=root))
             plan = {r.name: {"notebook": str(r.notebook), "parameters": dict(r.parameters), "needs": list(r.needs)}
                     for r in pipeline.runs}
         except Exception:  # no pipeline (a scratch workspace, a test): nothing to audit against
