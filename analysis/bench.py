@@ -10,7 +10,8 @@ Measured per scale:
 
 * ingestion (cold: empty ``data/processed``), and a no-op re-ingestion (cache);
 * the full batch cold with ``--jobs 1`` and with ``--jobs 2`` (outputs removed between),
-  and a grid of 8 equal runs with each (the speed-up target is about such a grid);
+  and a grid of 8 equal runs with each (the speed-up target is about such a grid), all
+  with a fresh kernel per run (``--no-warm-kernels``);
 * a no-op re-run of the whole batch (everything up to date);
 * the re-run after one diary document changed: which runs re-ran, and the time of
   ``ingest`` + ``run``;
@@ -22,8 +23,9 @@ Measured per scale:
   :func:`papermill_batch`); the cold ``--jobs 2`` batch is reported against it;
 * a **bare papermill loop**: the same runs, one after the other, with nothing of
   ``jakala run`` around them (no fingerprints, provenance or leak gate);
-* the cold batch with ``--warm-kernels`` (:mod:`analysis.pipeline.pool`), and whether
-  its figures and tables are byte-identical to the cold batch's;
+* the cold batch with ``--warm-kernels`` (:mod:`analysis.pipeline.pool`; ``jakala run``'s
+  default), and whether its figures and tables are byte-identical to the fresh-kernel
+  batch's; the no-op re-run and the re-run after a diary change use the default;
 * each run's **cell time** (the sum of its cells' execution times, from the executed
   notebook of the ``--jobs 1`` batch, :func:`cell_times`) and its slowest cells.
 
@@ -61,6 +63,7 @@ class ScaleResult:
     cell_seconds: dict[str, float] = field(default_factory=dict)
     warm_differs: list[str] | None = None
     slow_cells: dict[str, list[tuple[int, float, str]]] = field(default_factory=dict)
+    load: list[float] = field(default_factory=list)
 
 
 def _jakala(root: Path, *args: str, log: Path) -> tuple[float, int]:
@@ -278,6 +281,7 @@ def bench_scale(scale: int, base: Path, jobs: int = 2) -> ScaleResult:
     res = ScaleResult(scale)
 
     def step(label: str, *args: str, where: Path = root) -> None:
+        res.load.append(round(os.getloadavg()[0], 2))  # the machine may be shared: say how busy it was
         seconds, code = _jakala(where, *args, log=log)
         res.seconds[label] = round(seconds, 2)
         if code != 0:
@@ -293,13 +297,13 @@ def bench_scale(scale: int, base: Path, jobs: int = 2) -> ScaleResult:
             res.failures.append(f"{label} (exit {code}, see {log})")
         shutil.rmtree(base / f"scale-{scale}-{label}", ignore_errors=True)
         _clear_outputs(root)  # the loop's notebooks wrote figures and registries
-    step("batch_cold_jobs1", "run", "--jobs", "1", "--no-progress")
+    step("batch_cold_jobs1", "run", "--jobs", "1", "--no-progress", "--no-warm-kernels")
     for executed in sorted((root / "reports" / "notebooks").glob("*.ipynb")):
         cells = cell_times(executed)
         res.cell_seconds[executed.stem] = round(sum(c[1] for c in cells), 2)
         res.slow_cells[executed.stem] = [c for c in cells if c[1] > 1.0]
     _clear_outputs(root)
-    step("batch_cold_jobs2", "run", "--jobs", str(jobs), "--no-progress")
+    step("batch_cold_jobs2", "run", "--jobs", str(jobs), "--no-progress", "--no-warm-kernels")
     step("batch_noop", "run", "--jobs", str(jobs), "--no-progress")
     cold_outputs = _output_hashes(root)
     _clear_outputs(root)
@@ -313,7 +317,8 @@ def bench_scale(scale: int, base: Path, jobs: int = 2) -> ScaleResult:
     grid = grid_root / "grid_pipeline.yaml"
     grid.write_text(GRID_PIPELINE, encoding="utf-8")
     for label, n in (("grid_jobs1", "1"), ("grid_jobs2", str(jobs))):
-        step(label, "run", "--pipeline", str(grid), "--jobs", n, "--no-progress", "--no-scan", "--force", where=grid_root)
+        step(label, "run", "--pipeline", str(grid), "--jobs", n, "--no-progress", "--no-scan", "--force",
+             "--no-warm-kernels", where=grid_root)
     shutil.rmtree(grid_root, ignore_errors=True)
     diary_started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     _touch_one_diary(root)
@@ -339,6 +344,8 @@ def format_table(results: list[ScaleResult], jobs: int) -> str:
     cores = os.cpu_count()
     lines = [
         f"Machine: {cores} cores, Python {platform.python_version()}, {platform.system()} {platform.machine()}.",
+        "",
+        "Batch rows without `--warm-kernels` start a fresh kernel for every run (`--no-warm-kernels`).",
         "",
         "| measure | " + " | ".join(f"scale {r.scale}" for r in results) + " |",
         "|---|" + "---|" * len(results),
@@ -395,6 +402,9 @@ def format_table(results: list[ScaleResult], jobs: int) -> str:
     row("text pipeline, cold (tokens/s)", [f"{r.tokens_per_second_cold:,.0f}" for r in results])
     row("text pipeline, cached (tokens/s)", [f"{r.tokens_per_second_cached:,.0f}" for r in results])
     row("peak memory, largest process", [f"{r.peak_rss_mib:,.0f} MiB" for r in results])
+    row("load average (1 min) before the steps, min–max", [
+        f"{min(r.load):.1f}–{max(r.load):.1f}" if r.load else "–" for r in results
+    ])  # fmt: skip
     failures = [f"scale {r.scale}: {f}" for r in results for f in r.failures]
     if len(results) >= 2:
         by = {r.scale: r for r in results}

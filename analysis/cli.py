@@ -271,8 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cell-timeout", type=int, default=1800, help="seconds one cell may take (default 1800)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-scan", action="store_true", help="skip the leak gate (never before publishing)")
-    p.add_argument("--warm-kernels", action="store_true",
-                   help="reuse each worker's kernel across runs, reset before each run (imports paid once)")
+    p.add_argument("--warm-kernels", action=argparse.BooleanOptionalAction, default=True,
+                   help="reuse each worker's kernel across runs, reset to a fresh state before each run "
+                        "(imports paid once; the default); --no-warm-kernels: a new kernel for every run")
     p.add_argument("--wait", action="store_true",
                    help="if another batch or ingestion is using the workspace, wait for it instead of refusing")
 

@@ -29,6 +29,8 @@ FIRST = [
     "plt.figure(); matplotlib.rcParams['lines.linewidth'] = 9.0\n"
     "import analysis.findings.style as style\nstyle._LEFT_BY_RUN_ONE = marker\n"
     "leaked = 'from run one'\nos.chdir('/')\n"
+    "import warnings, numpy, pandas\nos.environ['JAKALA_LEFT_BY_RUN_ONE'] = '1'\nsys.path.append('/left-by-run-one')\n"
+    "warnings.simplefilter('error')\nnumpy.seterr(all='raise')\npandas.set_option('display.max_rows', 3)\n"
     "json.dump({**state, 'pid': os.getpid()}, open(out_file, 'w'))",
 ]
 SECOND = [
@@ -38,7 +40,10 @@ SECOND = [
     "json.dump({'seaborn_before': 'seaborn' in sys.modules, 'pid': os.getpid(), 'leaked': 'leaked' in globals(),\n"
     "           'module_state': hasattr(style, '_LEFT_BY_RUN_ONE'), 'cwd': os.getcwd(),\n"
     "           'linewidth': matplotlib.rcParams['lines.linewidth'], 'backend': matplotlib.get_backend(),\n"
-    "           'figures': len(__import__('matplotlib.pyplot').pyplot.get_fignums()), 'marker': marker},\n"
+    "           'figures': len(__import__('matplotlib.pyplot').pyplot.get_fignums()), 'marker': marker,\n"
+    "           'process': ['JAKALA_LEFT_BY_RUN_ONE' in os.environ, '/left-by-run-one' in sys.path,\n"
+    "                       any(f[0] == 'error' for f in __import__('warnings').filters), __import__('numpy').geterr()['divide'],\n"
+    "                       __import__('pandas').get_option('display.max_rows')]},\n"
     "          open(out_file, 'w'))",
 ]
 
@@ -75,6 +80,7 @@ def test_a_warm_kernel_is_reused_with_a_fresh_namespace(specs):
     assert two["cwd"] == str(folder) == fresh["cwd"]           # the notebook's folder again
     assert two["linewidth"] == fresh["linewidth"] != 9.0       # rcParams as in a fresh kernel
     assert two["backend"] == fresh["backend"] and two["figures"] == 0
+    assert two["process"] == fresh["process"] and two["process"][:2] == [False, False]  # env, path, filters, options
     assert two["marker"] == "two"                             # its own parameters
     executed = nbformat.read(tmp / "two.out.ipynb", as_version=4)  # its own executed notebook
     assert executed.cells[1].metadata["tags"] == ["injected-parameters"]

@@ -16,6 +16,10 @@ Each run stays isolated:
   backend a fresh kernel has is restored (a notebook may have switched to Agg) and so are
   the ``rcParams`` a fresh kernel starts with (``matplotlib.rc_file_defaults``), and the
   working directory is set to the notebook's folder as for a fresh kernel;
+* **the process state a fresh kernel has** — ``os.environ``, ``sys.path``, the warning
+  filters and NumPy's floating-point error settings as they were right after the
+  kernel started (snapshot taken with :data:`PRELOAD`), and pandas' options at their
+  defaults;
 * **its own outputs and provenance** — papermill still writes the run's own executed
   notebook; figures, tables, the registry and the manifest record are written exactly
   as with a fresh kernel (the batch runner does not know the difference);
@@ -42,6 +46,10 @@ import matplotlib
 matplotlib._jakala_fresh_backend = matplotlib.get_backend()
 import pandas, numpy, scipy.stats, matplotlib.pyplot, seaborn, pyarrow.parquet
 import statsmodels.stats.multitest, statsmodels.genmod.generalized_linear_model, sklearn.decomposition
+import os as _os, sys as _sys, warnings as _warnings
+_sys._jakala_fresh = {"environ": dict(_os.environ), "path": list(_sys.path), "warnings": list(_warnings.filters),
+                      "numpy_err": numpy.geterr()}
+del _os, _sys, _warnings
 """
 
 #: A kernel is replaced after this many runs (bounds any slow growth of its memory).
@@ -77,6 +85,18 @@ if "matplotlib.pyplot" in _sys.modules:
     if _mpl.get_backend() != getattr(_mpl, "_jakala_fresh_backend", _mpl.get_backend()):
         _sys.modules["matplotlib.pyplot"].switch_backend(_mpl._jakala_fresh_backend)
 _mpl.rc_file_defaults()
+_fresh = getattr(_sys, "_jakala_fresh", None)
+if _fresh is not None:  # what a fresh kernel has: environment, import path, warning filters, options
+    _os.environ.clear(); _os.environ.update(_fresh["environ"])
+    _sys.path[:] = _fresh["path"]
+    import warnings as _warnings
+    _warnings.filters[:] = _fresh["warnings"]
+    if "numpy" in _sys.modules:
+        _sys.modules["numpy"].seterr(**_fresh["numpy_err"])
+    if "pandas" in _sys.modules:
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")
+            _sys.modules["pandas"].reset_option("all")
 _os.chdir({json.dumps(str(cwd))})
 {record_line}
 get_ipython().reset(new_session=True)

@@ -63,6 +63,8 @@ Methods (what the methods section should say)
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from typing import Sequence
 
 import numpy as np
@@ -557,10 +559,19 @@ def dunn_posthoc(data: pd.DataFrame, value: str, group: str, *, p_adjust: str = 
     sub = data[[value, group]].dropna()
     sub = sub.assign(**{group: sub[group].astype(str)})
     raw = sp.posthoc_dunn(sub, val_col=value, group_col=group, p_adjust=None)
-    adj = sp.posthoc_dunn(sub, val_col=value, group_col=group, p_adjust=CORRECTIONS.get(p_adjust, p_adjust))
     names = sorted(raw.index)
-    rows = [{"group_a": a, "group_b": b, "p": float(raw.loc[a, b]), "p_adjusted": float(adj.loc[a, b])}
-            for i, a in enumerate(names) for b in names[i + 1:]]
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+    # the family scikit-posthocs adjusts (p_adjust=...): every pair once, adjusted here in one call
+    p = np.array([float(raw.loc[a, b]) for a, b in pairs])
+    method = CORRECTIONS.get(p_adjust, p_adjust)  # ours ("holm", "bh") or a statsmodels name ("sidak")
+    adjusted = p
+    if method and len(p):
+        from statsmodels.stats.multitest import multipletests
+
+        with _gc_frozen():
+            adjusted = multipletests(p, method=method)[1]
+    rows = [{"group_a": a, "group_b": b, "p": float(pa), "p_adjusted": float(adj)}
+            for (a, b), pa, adj in zip(pairs, p, adjusted)]
     return pd.DataFrame(rows, columns=["group_a", "group_b", "p", "p_adjusted"])
 
 
@@ -586,8 +597,26 @@ def adjust_pvalues(pvalues, method: str = "holm") -> np.ndarray:
     ok = ~np.isnan(p)
     if CORRECTIONS[method] is None or ok.sum() == 0:
         return out
-    out[ok] = multipletests(p[ok], method=CORRECTIONS[method])[1]
+    with _gc_frozen():
+        out[ok] = multipletests(p[ok], method=CORRECTIONS[method])[1]
     return out
+
+
+@contextmanager
+def _gc_frozen():
+    """Hold the objects that exist now out of garbage collection for the block.
+
+    ``multipletests(method="holm")`` calls ``gc.collect()`` on every call (statsmodels
+    0.14–0.15); in a kernel holding pandas, SciPy and a dozen matplotlib figures one full
+    collection takes about 0.1 s, which a notebook adjusting a family per scale, wave
+    and role paid dozens of times. Frozen objects are skipped by the collection; they
+    are unfrozen (back to the oldest generation) afterwards, so nothing leaks.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 # --------------------------------------------------------------------------- tidy drivers
