@@ -176,6 +176,8 @@ def _describe(error) -> tuple[str, str | None, list[str | int]]:
     name = str(path[-1]) if path and not isinstance(path[-1], int) else "the value"
     kind = error.validator
     value = error.instance
+    if "propertyNames" in error.absolute_schema_path:
+        return f"unknown key '{value}'", hint, [*path, value]
     if kind == "required":
         missing = [k for k in error.validator_value if not isinstance(value, dict) or k not in value][0]
         return f"missing required key '{missing}'", f"Add '{missing}:' there.", path
