@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from jsonschema.exceptions import best_match
 
 from analysis.errors import ConfigError
 
@@ -166,16 +167,54 @@ _TYPE_NAMES = {"string": "a string (text)", "integer": "an integer", "number": "
 
 
 def _expected(types: str | list[str]) -> str:
-    return " or ".join(_TYPE_NAMES.get(t, t) for t in ([types] if isinstance(types, str) else types))
+    names = [_TYPE_NAMES.get(t, t) for t in ([types] if isinstance(types, str) else types)]
+    return " or ".join(dict.fromkeys(names))
 
 
-def _describe(error) -> tuple[str, str | None, list[str | int]]:
+def _hint(spec: Mapping, error) -> str | None:
+    """The deepest ``x-hint`` on the schema path of an error (following local ``$ref``)."""
+    hint, node = spec.get("x-hint"), spec
+    for part in error.absolute_schema_path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return hint
+        if isinstance(node, dict):
+            while isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+                target = spec
+                for step in node["$ref"][2:].split("/"):
+                    target = target[step]
+                hint = node.get("x-hint", hint)
+                node = target
+            hint = node.get("x-hint", hint)
+    return hint
+
+
+def _branch_types(branches: list) -> list[str]:
+    out: list[str] = []
+    for branch in branches:
+        kinds = branch.get("type", []) if isinstance(branch, dict) else []
+        if "const" in branch:
+            out.append(repr(branch["const"]))
+        out.extend([kinds] if isinstance(kinds, str) else kinds)
+    return out
+
+
+def _describe(error, spec: Mapping) -> tuple[str, str | None, list[str | int]]:
     """(message, hint, path of the offending key) for one jsonschema error."""
     path = list(error.absolute_path)
-    hint = error.schema.get("x-hint") if isinstance(error.schema, dict) else None
+    hint = _hint(spec, error)
     name = str(path[-1]) if path and not isinstance(path[-1], int) else "the value"
     kind = error.validator
     value = error.instance
+    subject = f"'{name}'" if name != "the value" else "the value"
+    got = type(value).__name__ if value is not None else "nothing"
+    if kind in ("anyOf", "oneOf"):
+        types = _branch_types(error.validator_value)
+        if hint or not error.context:
+            expected = _expected(types) if types else "of another form"
+            return f"{subject} must be {expected}, got {got} ({value!r})", hint, path
+        return _describe(best_match(error.context), spec)
     if "propertyNames" in error.absolute_schema_path:
         return f"unknown key '{value}'", hint, [*path, value]
     if kind == "required":
@@ -189,8 +228,6 @@ def _describe(error) -> tuple[str, str | None, list[str | int]]:
         message = f"unknown key(s) {', '.join(repr(k) for k in extra)}"
         return message, hint or (f"Allowed keys: {', '.join(allowed)}." if allowed else "Remove it."), path
     if kind == "type":
-        got = type(value).__name__ if value is not None else "nothing"
-        subject = f"'{name}'" if name != "the value" else "the value"
         return f"{subject} must be {_expected(error.validator_value)}, got {got} ({value!r})", hint, path
     if kind == "enum":
         options = ", ".join(repr(v) for v in error.validator_value)
@@ -224,7 +261,6 @@ def validate(data: Any, schema_: Mapping | str, *, file: str | Path, node: yaml.
         Naming the file, the line (when ``node`` is given), the key path and a hint.
     """
     from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import best_match
 
     spec = schema(schema_) if isinstance(schema_, str) else schema_
     errors = list(Draft202012Validator(spec).iter_errors(data))
@@ -235,10 +271,7 @@ def validate(data: Any, schema_: Mapping | str, *, file: str | Path, node: yaml.
         line = key_line(node, list(err.absolute_path)) or 0
         return line, -len(err.absolute_path)
 
-    error = min(errors, key=order)
-    if error.context:  # oneOf / anyOf: the most relevant branch
-        error = best_match(error.context)
-    message, hint, path = _describe(error)
+    message, hint, path = _describe(min(errors, key=order), spec)
     line = key_line(node, path)
     where = f"key '{key_path(path)}'" if path else "top level"
     location = f"line {line}, {where}" if line else where
