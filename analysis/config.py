@@ -209,6 +209,9 @@ def _describe(error, spec: Mapping) -> tuple[str, str | None, list[str | int]]:
     value = error.instance
     subject = f"'{name}'" if name != "the value" else "the value"
     got = type(value).__name__ if value is not None else "nothing"
+    custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
+    if custom:
+        return custom.format(value=value, name=name), hint, path
     if kind in ("anyOf", "oneOf"):
         types = _branch_types(error.validator_value)
         if hint or not error.context:
