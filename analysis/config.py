@@ -7,7 +7,7 @@ every key), validated with :mod:`jsonschema` against ``analysis/schemas/<name>.s
 and the first problem in document order is raised as a
 :class:`~analysis.errors.ConfigError` such as::
 
-    pipeline.yaml, line 7, key 'stages[0].runs[1]': missing required key 'notebook'. Add 'notebook:' there.
+    pipeline.yaml, line 7, stages[0].runs[1]: missing required key 'notebook'. Add 'notebook:' there.
 
 Checks a schema cannot express (cross-references: a scale naming an unknown item, a run
 needing an unknown run) stay as small functions next to the loader; they can ask
@@ -22,12 +22,15 @@ Examples
 >>> load_config(folder / "x.yaml", schema)
 Traceback (most recent call last):
 ...
-analysis.errors.ConfigError: ...x.yaml, line 2, key 'size': 'size' must be an integer, got str ('big').
+analysis.errors.ConfigError: ...x.yaml, line 2, size: 'size' must be an integer, got str ('big').
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import re
+import reprlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -209,14 +212,32 @@ def _describe(error, spec: Mapping) -> tuple[str, str | None, list[str | int]]:
     value = error.instance
     subject = f"'{name}'" if name != "the value" else "the value"
     got = type(value).__name__ if value is not None else "nothing"
+    shown = reprlib.repr(value)
     custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
+    if isinstance(custom, dict):
+        custom = custom.get(kind)
     if custom:
-        return custom.format(value=value, name=name), hint, path
+        extra = sorted(k for k in value if k not in (error.schema.get("properties") or {})) if isinstance(value, dict) else []
+        if kind == "additionalProperties" and extra:
+            path = [*path, extra[0]]
+        return custom.format(value=value, name=name, extra=extra[0] if extra else ""), hint, path
+    if kind in ("anyOf", "oneOf") and error.context:
+        # the one branch whose type fits the value explains the problem best
+        branches: dict[int, list] = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        fitting = [errs for errs in branches.values()
+                   if not any(e.validator == "type" and len(e.relative_path) == 0 for e in errs)]
+        if len(fitting) == 1 and len(branches) == len(error.validator_value):
+            return _describe(best_match(fitting[0]), spec)
+    if kind in ("anyOf", "oneOf") and all(set(b) == {"required"} for b in error.validator_value):
+        keys = [k for b in error.validator_value for k in b["required"]]
+        return f"missing required key '{keys[0]}'", hint or f"Add '{keys[0]}:' there.", path
     if kind in ("anyOf", "oneOf"):
         types = _branch_types(error.validator_value)
         if hint or not error.context:
             expected = _expected(types) if types else "of another form"
-            return f"{subject} must be {expected}, got {got} ({value!r})", hint, path
+            return f"{subject} must be {expected}, got {got} ({shown})", hint, path
         return _describe(best_match(error.context), spec)
     if "propertyNames" in error.absolute_schema_path:
         return f"unknown key '{value}'", hint, [*path, value]
@@ -231,7 +252,7 @@ def _describe(error, spec: Mapping) -> tuple[str, str | None, list[str | int]]:
         message = f"unknown key(s) {', '.join(repr(k) for k in extra)}"
         return message, hint or (f"Allowed keys: {', '.join(allowed)}." if allowed else "Remove it."), path
     if kind == "type":
-        return f"{subject} must be {_expected(error.validator_value)}, got {got} ({value!r})", hint, path
+        return f"{subject} must be {_expected(error.validator_value)}, got {got} ({shown})", hint, path
     if kind == "enum":
         options = ", ".join(repr(v) for v in error.validator_value)
         return f"{value!r} is not allowed for '{name}'", hint or f"Use one of {options}.", path
@@ -276,9 +297,49 @@ def validate(data: Any, schema_: Mapping | str, *, file: str | Path, node: yaml.
 
     message, hint, path = _describe(min(errors, key=order), spec)
     line = key_line(node, path)
-    where = f"key '{key_path(path)}'" if path else "top level"
-    location = f"line {line}, {where}" if line else where
+    location = f"line {line}, {key_path(path)}" if line else key_path(path)
     raise ConfigError(message, file=file, location=location, hint=hint)
+
+
+_KEY_PATH = re.compile(r"^[^\s.\[\]',]+(\[\d+\]|\.[^.\[\]]+)*$")
+
+
+def parse_key_path(text: str) -> list[str | int] | None:
+    """The parts of a key path written by :func:`key_path` (None when ``text`` is not one).
+
+    Examples
+    --------
+    >>> parse_key_path("scales[2].items[1]")
+    ['scales', 2, 'items', 1]
+    >>> parse_key_path("top level")
+    []
+    >>> parse_key_path("row 12") is None
+    True
+    """
+    if text == "top level":
+        return []
+    if not _KEY_PATH.match(text):
+        return None
+    return [int(index) if index else key for index, key in re.findall(r"\[(\d+)\]|\.?([^.\[\]]+)", text)]
+
+
+@contextmanager
+def located(node: yaml.Node | None) -> Iterator[None]:
+    """Add the line to a :class:`ConfigError` raised by a semantic check inside the block.
+
+    A check that a schema cannot express (an unknown cross-reference) raises with
+    ``location="scales[2].items[1]"``; inside ``with located(node):`` the error becomes
+    ``line 40, scales[2].items[1]``.
+    """
+    try:
+        yield
+    except ConfigError as exc:
+        parts = parse_key_path(exc.location) if exc.location else None
+        line = key_line(node, parts) if parts else None
+        if line is not None:
+            exc.location = f"line {line}, {exc.location}"
+            exc.args = (str(exc),)
+        raise
 
 
 def load_config(path: str | Path, schema_: Mapping | str, *, with_node: bool = False) -> Any:
@@ -314,7 +375,7 @@ def load_config(path: str | Path, schema_: Mapping | str, *, with_node: bool = F
     >>> load_config(file, "pipeline")
     Traceback (most recent call last):
     ...
-    analysis.errors.ConfigError: ...pipeline.yaml, line 4, key 'stages[0].runs[0]': missing required key 'notebook'. Add 'notebook:' there.
+    analysis.errors.ConfigError: ...pipeline.yaml, line 4, stages[0].runs[0]: missing required key 'notebook'. Add 'notebook:' there.
     """
     path = Path(path)
     data, node = _read(path)

@@ -53,7 +53,7 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
-from analysis.config import load_config, validate
+from analysis.config import load_config, located, validate
 from analysis.errors import ConfigError
 
 #: Work packages a theme may be tied to.
@@ -455,7 +455,9 @@ def load_codebook(path: str | Path) -> Codebook:
     True
     """
     path = Path(path)
-    return Codebook.from_dict(load_config(path, "codebook"), source=path)
+    data, node = load_config(path, "codebook", with_node=True)
+    with located(node):
+        return Codebook.from_dict(data, source=path)
 
 
 def as_codebook(codebook: "Codebook | str | Path") -> Codebook:
