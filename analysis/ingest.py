@@ -350,11 +350,11 @@ def _ingest_diary(src: Source, ws: Workspace, key: Any, redact: Callable[[str], 
     if src.spec.get("work_package"):
         wp = entries["work_package"].fillna("").astype(str).str.strip()
         entries["work_package"] = wp.where(wp != "", src.spec["work_package"])
-    entries, wp_problems = _map_diary_work_packages(entries, src, str(ws.resolve_config("config/diary_form.yaml")),
+    entries, wp_problems = _map_diary_work_packages(entries, src, str(ws.config_path("diary_form.yaml")),
                                                     redact)  # fmt: skip
     for f in _DIARY_FIELDS:
         entries[f] = entries[f].fillna("").astype(str).map(redact)
-    roles = _diary_roles(str(ws.resolve_config("config/diary_form.yaml")))
+    roles = _diary_roles(str(ws.config_path("diary_form.yaml")))
     writers = [
         key.pseudonym("writer", f"{code:g}" if isinstance(code, float) else str(code).strip())
         if not _blank(code) else "K?"
@@ -711,15 +711,15 @@ def _config_states(ws: Workspace) -> dict[str, bytes]:
     for f in _text_config_files():
         digest.update(f.name.encode() + b"\0" + f.read_bytes() + b"\1")
     text = digest.digest()
-    form = ws.resolve_config("config/diary_form.yaml")
+    form = ws.config_path("diary_form.yaml")
     form_bytes = form.read_bytes() if form.is_file() else b""
     return {"survey": b"", "workshop": text, "diary": text + hashlib.sha256(form_bytes).digest()}
 
 
 def _declared_ingest_files(ws: Workspace, man: Manifest) -> set[Path]:
     files = {p.resolve() for p in _text_config_files()}
-    files.add(ws.resolve_config("config/diary_form.yaml").resolve())
-    files.add(ws.resolve_config("config/ingest.yaml").resolve())
+    files.add(ws.config_path("diary_form.yaml").resolve())
+    files.add(ws.config_path("ingest.yaml").resolve())
     files.add(man.file.resolve())
     for src in man.sources:
         if src.kind == "survey":
@@ -861,7 +861,7 @@ def _manifest_state(path: Path, ws: Workspace) -> dict[str, str]:
 
 def _quarantine_share_limit(ws: Workspace) -> float:
     """``quarantine_warning_share`` from ``config/ingest.yaml`` (default 0.2)."""
-    path = ws.resolve_config("config/ingest.yaml")
+    path = ws.config_path("ingest.yaml")
     doc = (load_config(path, "ingest") if path.is_file() else None) or {}
     return float(doc.get("quarantine_warning_share", 0.2))
 

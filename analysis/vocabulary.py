@@ -40,15 +40,9 @@ GROUPS = ("roles", "waves", "work_packages", "municipalities", "categories")
 
 def vocabulary_path() -> Path:
     """The vocabulary file of the current workspace (``config/vocabulary.yaml``)."""
-    from analysis.workspace import PACKAGE_PROJECT_DIR, Workspace
+    from analysis.workspace import Workspace
 
-    try:
-        path = Workspace.discover().resolve_config("config/vocabulary.yaml")
-    except Exception:  # pragma: no cover - discovery never fails in the repository
-        path = PACKAGE_PROJECT_DIR / "config" / "vocabulary.yaml"
-    if not path.is_file():
-        path = PACKAGE_PROJECT_DIR / "config" / "vocabulary.yaml"
-    return path
+    return Workspace.discover().config_path("vocabulary.yaml")
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from analysis.config import load_config, validate
 from analysis.errors import ConfigError, DataError
 from analysis.io.detect import read_text
 from analysis.io.tables import _is_empty, normalise_header, parse_date, read_table
+from analysis.workspace import PACKAGE_PROJECT_DIR, Workspace
 
 __all__ = [
     "DEFAULT_DIARY_FORM",
@@ -58,7 +59,7 @@ __all__ = [
 ]
 
 #: The project's default mapping file.
-DEFAULT_DIARY_FORM = Path(__file__).resolve().parents[2] / "config" / "diary_form.yaml"
+DEFAULT_DIARY_FORM = PACKAGE_PROJECT_DIR / "config" / "diary_form.yaml"  #: the shipped form mapping
 FIELDS = ["date", "writer_code", "role", "work_package", "happened", "worked", "did_not_work", "next_steps"]
 TEXT_FIELDS = ["happened", "worked", "did_not_work", "next_steps"]
 DIARY_COLUMNS = FIELDS + ["source_file", "source_row"]
@@ -94,7 +95,7 @@ def load_diary_form(mapping: str | Path | Mapping[str, Any] | None = None) -> di
     ['Pvm']
     """
     if mapping is None or isinstance(mapping, (str, Path)):
-        source = Path(mapping) if mapping is not None else DEFAULT_DIARY_FORM
+        source = Path(mapping) if mapping is not None else Workspace.discover().config_path("diary_form.yaml")
         if not source.is_file():
             raise ConfigError("the diary form mapping file does not exist", file=source,
                               hint="Create it from the example in docs/bring_your_own_data.md.")
