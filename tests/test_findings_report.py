@@ -267,8 +267,7 @@ def test_two_writes_are_byte_identical(workspace, tmp_path):
 def test_english_report_has_english_captions_and_headers(written):
     md = written["en"]["md"].read_text(encoding="utf-8")
     assert "**Figure 1.**" in md and "**Table 1.**" in md and "Kuvio" not in md and "Taulukko" not in md
-    assert "| Scale | Pairs (n) | Md before | Md after |" not in md or True
-    assert "| Scale | Pairs (n) |" in md
+    assert "| Scale | Pairs (n) | Effect size | CI lower | CI upper | p (adjusted) |" in md  # every header in English
     assert "## 1 Data and methods" in md and "## 3 Joint displays" in md
     assert "Summamuuttuja" not in md and "Roolien selkeys" not in md  # Finnish label column hidden
     workbook = openpyxl.load_workbook(written["en"]["xlsx"])
