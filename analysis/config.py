@@ -227,7 +227,7 @@ def _describe(error, spec: Mapping) -> tuple[str, str | None, list[str | int]]:
         for sub in error.context:
             branches.setdefault(sub.relative_schema_path[0], []).append(sub)
         fitting = [errs for errs in branches.values()
-                   if not any(e.validator == "type" and len(e.relative_path) == 0 for e in errs)]
+                   if not any(e.validator in ("type", "const", "enum") and len(e.relative_path) == 0 for e in errs)]
         if len(fitting) == 1 and len(branches) == len(error.validator_value):
             return _describe(best_match(fitting[0]), spec)
     if kind in ("anyOf", "oneOf") and all(set(b) == {"required"} for b in error.validator_value):
