@@ -265,7 +265,8 @@ def _describe(error, spec: Mapping) -> tuple[str, str | None, list[str | int]]:
     return error.message, hint, path
 
 
-def validate(data: Any, schema_: Mapping | str, *, file: str | Path, node: yaml.Node | None = None) -> None:
+def validate(data: Any, schema_: Mapping | str, *, file: str | Path, node: yaml.Node | None = None,
+             at: str | None = None) -> None:
     """Validate parsed YAML against a schema; raise the first problem in document order.
 
     Parameters
@@ -278,6 +279,8 @@ def validate(data: Any, schema_: Mapping | str, *, file: str | Path, node: yaml.
         The file, for the message.
     node : yaml.Node, optional
         The composed tree of the file (from :func:`load_config`), for the line.
+    at : str, optional
+        Where ``data`` sits in a larger document (``"mood.rules"``), prefixed to the key path.
 
     Raises
     ------
@@ -297,7 +300,10 @@ def validate(data: Any, schema_: Mapping | str, *, file: str | Path, node: yaml.
 
     message, hint, path = _describe(min(errors, key=order), spec)
     line = key_line(node, path)
-    location = f"line {line}, {key_path(path)}" if line else key_path(path)
+    where = key_path(path)
+    if at:
+        where = at if not path else (f"{at}{where}" if where.startswith("[") else f"{at}.{where}")
+    location = f"line {line}, {where}" if line else where
     raise ConfigError(message, file=file, location=location, hint=hint)
 
 

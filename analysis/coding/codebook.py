@@ -53,7 +53,7 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
-from analysis.config import load_config, located, validate
+from analysis.config import load_config, located, schema, validate
 from analysis.errors import ConfigError
 
 #: Work packages a theme may be tied to.
@@ -418,9 +418,16 @@ def _parse_ruleset(rules: dict, *, file: str, where: str) -> RuleSet:
     )
 
 
+def _rules_schema() -> dict:
+    """The ``rules:`` part of the codebook schema, for rules given outside a codebook file."""
+    defs = schema("codebook")["$defs"]
+    return {"$ref": "#/$defs/rules", "$defs": defs}
+
+
 def _parse_rules(rules: Any, *, file: str, where: str) -> tuple[RuleSet, RuleSet]:
     if rules is None:
         return RuleSet(), RuleSet()
+    validate(rules, _rules_schema(), file=file, at=where)
     positive = _parse_ruleset(rules, file=file, where=where)
     exclude = rules.get("exclude")
     if exclude is None:
