@@ -36,6 +36,13 @@ PROJECT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = PROJECT / "notebooks"
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """A test that runs a notebook (the ``run_notebook`` fixture) is ``slow``: ``make test-fast`` skips it."""
+    for item in items:
+        if "run_notebook" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 # --------------------------------------------------------------------------- notebooks
 def _code_cells(name: str) -> list:
     nb = nbformat.read(NOTEBOOKS / f"{name.removesuffix('.ipynb')}.ipynb", as_version=4)

@@ -246,6 +246,7 @@ def test_markdown_links_figures_relative_to_the_file(written, workspace):
         assert (md_path.parent / links[0]).resolve() == (workspace / "figures" / "survey" / "scales_by_wave.png").resolve()
 
 
+@pytest.mark.slow  # writes the whole report twice
 def test_two_writes_are_byte_identical(workspace, tmp_path):
     first = write_report(workspace, language="fi", out_dir=tmp_path / "a")
     time.sleep(1.05)  # a clock tick between the writes: no timestamp may leak into the files

@@ -214,6 +214,7 @@ def _recomputed(report) -> list[str]:
     return sorted(s["id"] for s in report.sources if not s["cached"])
 
 
+@pytest.mark.slow  # ingests the demo data several times
 def test_cache_key_covers_every_text_config_file_and_the_diary_form(own_config):
     from analysis.ingest import check_ingested
 

@@ -314,6 +314,7 @@ def test_make_lab_options():
     assert custom.endswith("--LabApp.default_url=/lab/tree/notebooks")
 
 
+@pytest.mark.slow  # starts a JupyterLab server
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_lab_serves_the_project_root(tmp_path):
     venv = Path(sys.prefix)
