@@ -9,9 +9,16 @@ and the first problem in document order is raised as a
 
     pipeline.yaml, line 7, stages[0].runs[1]: missing required key 'notebook'. Add 'notebook:' there.
 
+A schema may say how to report a problem: ``x-hint`` on any subschema is the hint of the
+errors below it, ``x-message`` the message (``{value}``, ``{name}`` and ``{extra}`` are
+filled in; a mapping gives one message per JSON Schema keyword). Find a file with
+:meth:`analysis.workspace.Workspace.config_path`.
+
 Checks a schema cannot express (cross-references: a scale naming an unknown item, a run
-needing an unknown run) stay as small functions next to the loader; they can ask
-:func:`key_line` for the line of a key.
+needing an unknown run) stay as small functions next to the loader. Run them inside
+``with located(node):`` (the node from ``load_config(..., with_node=True)``) and a
+:class:`~analysis.errors.ConfigError` raised with ``location="scales[2].items[1]"`` gets
+its line too.
 
 Examples
 --------
