@@ -18,7 +18,7 @@ LAB_ARGS ?=
 help:
 	@echo "make findings  - set up, generate demo data if data/raw is empty, ingest, run the batch"
 	@echo "make test      - set up and run the tests"
-	@echo "make test-fast - the unit tests only (skips the integration tests that run the batch)"
+	@echo "make test-fast - the unit tests and docstring examples (skips tests marked integration or slow)"
 	@echo "make lab       - JupyterLab at the project root with the jakala kernel"
 	@echo "                 (options: PORT=8890 BROWSER=no IP=0.0.0.0 LAB_ARGS=\"...\")"
 	@echo "make list      - what the batch would run, and why"
@@ -41,9 +41,10 @@ findings: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# the unit tests only (no papermill batch, no notebook runs): for the edit-test loop
+# the unit tests and docstring examples only (no batch, no notebooks, kernels, R or LibreOffice):
+# for the edit-test loop, under a minute
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not integration" -x -q
+	$(BIN)/python -m pytest -m "not integration and not slow" -x -q
 
 # Opens at the project root (figures/, reports/, scratch/ browsable), new notebooks get the
 # workspace kernel; as root (containers) it adds --allow-root.

@@ -45,7 +45,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from analysis.config import check_keys, load_yaml, require
+from analysis.config import load_config
 from analysis.errors import ConfigError, DataError
 from analysis.privacy.keys import ROLE_PREFIXES
 from analysis.workspace import Workspace
@@ -59,10 +59,6 @@ TABLES = (
     "quarantine", "workshop_segments", "workshop_tokens", "diary_segments", "diary_tokens",
 )  # fmt: skip
 
-_SURVEY_KEYS = {"id", "file", "instrument", "wave", "sheet", "header_row", "known_names", "description"}
-_WORKSHOP_KEYS = {"id", "file", "date", "work_package", "method", "place", "speakers", "known_names", "description"}
-_DIARY_KEYS = {"id", "file", "kind", "work_package", "sheet", "known_names", "description"}
-_TOP_KEYS = {"surveys", "workshops", "diaries", "codings", "known_names", "description", "project", "synthetic"}
 
 
 # --------------------------------------------------------------------------- manifest
@@ -111,25 +107,14 @@ def load_manifest(path: Path, ws: Workspace) -> Manifest:
     DataError
         When an entry points to a file that does not exist.
     """
-    doc = load_yaml(path)
-    if not isinstance(doc, dict):
-        raise ConfigError("the manifest must be a mapping with surveys:, workshops:, diaries:", file=path)
-    check_keys(doc, _TOP_KEYS, file=path, where="top level")
+    doc = load_config(path, "manifest")
     base = path.parent
     sources: list[Source] = []
     seen: dict[str, str] = {}
-    for section, kind, allowed in (("surveys", "survey", _SURVEY_KEYS), ("workshops", "workshop", _WORKSHOP_KEYS),
-                                   ("diaries", "diary", _DIARY_KEYS)):  # fmt: skip
-        entries = doc.get(section) or []
-        if not isinstance(entries, list):
-            raise ConfigError(f"'{section}' must be a list of entries", file=path, location=section)
-        for i, entry in enumerate(entries):
+    for section, kind in (("surveys", "survey"), ("workshops", "workshop"), ("diaries", "diary")):
+        for i, entry in enumerate(doc.get(section) or []):
             where = f"{section}[{i}]"
-            if not isinstance(entry, dict):
-                raise ConfigError("each entry must be a mapping", file=path, location=where)
-            check_keys(entry, allowed, file=path, where=where)
-            sid = str(require(entry, "id", file=path, where=where))
-            rel = str(require(entry, "file", file=path, where=where))
+            sid, rel = str(entry["id"]), entry["file"]
             if sid in seen:
                 raise ConfigError(f"duplicate id '{sid}' (also in {seen[sid]})", file=path, location=f"{where}.id",
                                   hint="Give every source a unique id.")  # fmt: skip
@@ -140,19 +125,17 @@ def load_manifest(path: Path, ws: Workspace) -> Manifest:
                                 hint=f"Put the file at {file} or correct the path (relative to {base}).")  # fmt: skip
             spec = dict(entry)
             if kind == "survey":
-                require(entry, "instrument", file=path, where=where)
                 wave = str(entry.get("wave", "single"))
                 if wave not in WAVES:
                     raise ConfigError(f"wave '{wave}' is not one of {', '.join(WAVES)}", file=path, location=f"{where}.wave")
                 spec["wave"] = wave
             elif kind == "workshop":
-                spec["date"] = _parse_iso_date(require(entry, "date", file=path, where=where), file=path,
-                                               where=f"{where}.date")  # fmt: skip
-                wp = str(require(entry, "work_package", file=path, where=where))
+                spec["date"] = _parse_iso_date(entry["date"], file=path, where=f"{where}.date")
+                wp = entry["work_package"]
                 if wp not in WORK_PACKAGES:
                     raise ConfigError(f"work package '{wp}' is not one of {', '.join(WORK_PACKAGES)}", file=path,
                                       location=f"{where}.work_package")  # fmt: skip
-                speakers = require(entry, "speakers", file=path, where=where, kind=dict)
+                speakers = entry["speakers"]
                 for label, role in speakers.items():
                     if role not in SPEAKER_ROLES:
                         raise ConfigError(f"speaker '{label}' has role '{role}'", file=path,
@@ -169,14 +152,7 @@ def load_manifest(path: Path, ws: Workspace) -> Manifest:
     names = [str(n) for n in (doc.get("known_names") or [])]
     for s in sources:
         names.extend(str(n) for n in (s.spec.get("known_names") or []))
-    description = doc.get("description")
-    if description is not None and not isinstance(description, (str, dict)):
-        raise ConfigError("'description' must be a text or a mapping of languages to texts", file=path,
-                          location="description")  # fmt: skip
-    synthetic = doc.get("synthetic", False)
-    if not isinstance(synthetic, bool):
-        raise ConfigError("'synthetic' must be true or false", file=path, location="synthetic")
-    data = {"description": description, "synthetic": synthetic}
+    data = {"description": doc.get("description"), "synthetic": doc.get("synthetic", False)}
     return Manifest(path, sources, names, list(doc.get("codings") or []), data)
 
 
@@ -374,11 +350,11 @@ def _ingest_diary(src: Source, ws: Workspace, key: Any, redact: Callable[[str], 
     if src.spec.get("work_package"):
         wp = entries["work_package"].fillna("").astype(str).str.strip()
         entries["work_package"] = wp.where(wp != "", src.spec["work_package"])
-    entries, wp_problems = _map_diary_work_packages(entries, src, str(ws.resolve_config("config/diary_form.yaml")),
+    entries, wp_problems = _map_diary_work_packages(entries, src, str(ws.config_path("diary_form.yaml")),
                                                     redact)  # fmt: skip
     for f in _DIARY_FIELDS:
         entries[f] = entries[f].fillna("").astype(str).map(redact)
-    roles = _diary_roles(str(ws.resolve_config("config/diary_form.yaml")))
+    roles = _diary_roles(str(ws.config_path("diary_form.yaml")))
     writers = [
         key.pseudonym("writer", f"{code:g}" if isinstance(code, float) else str(code).strip())
         if not _blank(code) else "K?"
@@ -413,10 +389,8 @@ def _ingest_diary(src: Source, ws: Workspace, key: Any, redact: Callable[[str], 
 @lru_cache(maxsize=4)
 def _diary_roles(path: str) -> dict[str, str]:
     """Job title (lower case) → role code, from ``roles:`` in config/diary_form.yaml."""
-    doc = load_yaml(path) if Path(path).is_file() else {}
+    doc = load_config(path, "diary_form") if Path(path).is_file() else {}
     roles = doc.get("roles") or {}
-    if not isinstance(roles, dict):
-        raise ConfigError("'roles' must map a job title to a role code", file=path, location="roles")
     allowed = {*SPEAKER_ROLES, "other"}
     for title, role in roles.items():
         if role not in allowed:
@@ -432,11 +406,8 @@ def _diary_work_package_map(path: str) -> dict[str, str]:
     The codes themselves (TP1 … TP4, TP2A–TP2C) are always known; the config adds the
     other spellings a form uses (``2C``, ``TP 2C``, ``Tuettu asuminen``).
     """
-    doc = load_yaml(path) if Path(path).is_file() else {}
+    doc = load_config(path, "diary_form") if Path(path).is_file() else {}
     mapping = doc.get("work_packages") or {}
-    if not isinstance(mapping, dict):
-        raise ConfigError("'work_packages' must map a value written in the form to a work package code", file=path,
-                          location="work_packages")  # fmt: skip
     out = {_wp_key(code): code for code in WORK_PACKAGES}
     for written, code in mapping.items():
         if str(code) not in WORK_PACKAGES:
@@ -740,15 +711,15 @@ def _config_states(ws: Workspace) -> dict[str, bytes]:
     for f in _text_config_files():
         digest.update(f.name.encode() + b"\0" + f.read_bytes() + b"\1")
     text = digest.digest()
-    form = ws.resolve_config("config/diary_form.yaml")
+    form = ws.config_path("diary_form.yaml")
     form_bytes = form.read_bytes() if form.is_file() else b""
     return {"survey": b"", "workshop": text, "diary": text + hashlib.sha256(form_bytes).digest()}
 
 
 def _declared_ingest_files(ws: Workspace, man: Manifest) -> set[Path]:
     files = {p.resolve() for p in _text_config_files()}
-    files.add(ws.resolve_config("config/diary_form.yaml").resolve())
-    files.add(ws.resolve_config("config/ingest.yaml").resolve())
+    files.add(ws.config_path("diary_form.yaml").resolve())
+    files.add(ws.config_path("ingest.yaml").resolve())
     files.add(man.file.resolve())
     for src in man.sources:
         if src.kind == "survey":
@@ -890,15 +861,9 @@ def _manifest_state(path: Path, ws: Workspace) -> dict[str, str]:
 
 def _quarantine_share_limit(ws: Workspace) -> float:
     """``quarantine_warning_share`` from ``config/ingest.yaml`` (default 0.2)."""
-    path = ws.resolve_config("config/ingest.yaml")
-    doc = load_yaml(path) if path.is_file() else {}
-    doc = doc or {}
-    check_keys(doc, {"quarantine_warning_share"}, file=path, where="top level")
-    value = doc.get("quarantine_warning_share", 0.2)
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
-        raise ConfigError(f"quarantine_warning_share must be a share between 0 and 1, not {value!r}", file=path,
-                          location="quarantine_warning_share", hint="For example 0.2 warns above 20 %.")  # fmt: skip
-    return float(value)
+    path = ws.config_path("ingest.yaml")
+    doc = (load_config(path, "ingest") if path.is_file() else None) or {}
+    return float(doc.get("quarantine_warning_share", 0.2))
 
 
 def quarantine_warnings(sources: list[dict[str, Any]], limit: float) -> list[str]:

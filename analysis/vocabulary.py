@@ -23,12 +23,11 @@ Examples
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from analysis.config import load_yaml
+from analysis.config import load_config
 from analysis.errors import ConfigError
 
 __all__ = ["Vocabulary", "vocabulary", "vocabulary_path", "GROUPS"]
@@ -38,32 +37,12 @@ LANGUAGES = ("fi", "en")
 #: Groups of coded values, in the order a value is looked up by :meth:`Vocabulary.label`.
 GROUPS = ("roles", "waves", "work_packages", "municipalities", "categories")
 
-_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-
 
 def vocabulary_path() -> Path:
     """The vocabulary file of the current workspace (``config/vocabulary.yaml``)."""
-    from analysis.workspace import PACKAGE_PROJECT_DIR, Workspace
+    from analysis.workspace import Workspace
 
-    try:
-        path = Workspace.discover().resolve_config("config/vocabulary.yaml")
-    except Exception:  # pragma: no cover - discovery never fails in the repository
-        path = PACKAGE_PROJECT_DIR / "config" / "vocabulary.yaml"
-    if not path.is_file():
-        path = PACKAGE_PROJECT_DIR / "config" / "vocabulary.yaml"
-    return path
-
-
-def _text(value: object, file: Path, where: str, allowed: tuple[str, ...] = LANGUAGES) -> dict[str, str]:
-    if not isinstance(value, dict) or not all(isinstance(value.get(l), str) and value.get(l).strip() for l in LANGUAGES):
-        raise ConfigError("expected Finnish and English texts", file=file, location=where, hint="Write {fi: ..., en: ...}.")
-    unknown = sorted(str(k) for k in set(value) - set(allowed))
-    if unknown:
-        raise ConfigError(
-            f"unknown key(s) {unknown}", file=file, location=where,
-            hint='A text with a comma must be quoted: {fi: "α, LV alaraja", en: "α, CI lower"}.',
-        )
-    return {l: value[l] for l in LANGUAGES}
+    return Workspace.discover().config_path("vocabulary.yaml")
 
 
 @dataclass(frozen=True)
@@ -102,49 +81,26 @@ class Vocabulary:
             When a label lacks fi/en, a colour is not ``#RRGGBB`` or an order is not a number.
         """
         path = Path(path)
-        data = load_yaml(path)
-        if not isinstance(data, dict):
-            raise ConfigError("expected a mapping at the top level", file=path)
+        data = load_config(path, "vocabulary")
         groups: dict = {}
         lookup: dict = {}
         for group in GROUPS:
-            entries = data.get(group) or {}
-            if not isinstance(entries, dict):
-                raise ConfigError(f"'{group}' must be a mapping", file=path, location=group)
             clean = {}
-            for key, entry in entries.items():
-                where = f"{group}.{key}"
-                entry = dict(entry) if isinstance(entry, dict) else entry
-                labels = _text(entry, path, where, allowed=(*LANGUAGES, "colour", "order", "prefix", "title"))
-                item = dict(labels)
-                colour = entry.get("colour")
-                if colour is not None:
-                    if not isinstance(colour, str) or not _COLOUR.match(colour):
-                        raise ConfigError(f"colour {colour!r} is not #RRGGBB", file=path, location=where)
-                    item["colour"] = colour.upper()
-                if entry.get("order") is not None:
-                    if not isinstance(entry["order"], (int, float)) or isinstance(entry["order"], bool):
-                        raise ConfigError("order must be a number", file=path, location=where)
-                    item["order"] = entry["order"]
+            for key, entry in (data.get(group) or {}).items():
+                item = {l: entry[l] for l in LANGUAGES}
+                if entry.get("colour") is not None:
+                    item["colour"] = entry["colour"].upper()
+                for extra in ("order", "title"):
+                    if entry.get(extra) is not None:
+                        item[extra] = entry[extra]
                 if entry.get("prefix") is not None:
                     item["prefix"] = str(entry["prefix"])
-                if entry.get("title") is not None:
-                    item["title"] = _text(entry["title"], path, f"{where}.title")
                 clean[str(key)] = item
                 lookup.setdefault(str(key), item)
             groups[group] = clean
-        columns = {}
-        for key, text in (data.get("columns") or {}).items():
-            columns[str(key)] = _text(text, path, f"columns.{key}")
-        tables = {}
-        for table, headers in (data.get("tables") or {}).items():
-            if not isinstance(headers, dict):
-                raise ConfigError("expected {column: {fi, en}}", file=path, location=f"tables.{table}")
-            tables[str(table)] = {str(c): _text(t, path, f"tables.{table}.{c}") for c, t in headers.items()}
+        columns = {str(k): dict(t) for k, t in (data.get("columns") or {}).items()}
+        tables = {str(t): {str(c): dict(x) for c, x in h.items()} for t, h in (data.get("tables") or {}).items()}
         project = dict(data.get("project") or {})
-        for key in ("name", "area"):
-            if key in project:
-                project[key] = _text(project[key], path, f"project.{key}")
         return cls(groups=groups, columns=columns, tables=tables, project=project, path=path, _lookup=lookup)
 
     # -- lookups ---------------------------------------------------------------

@@ -105,6 +105,22 @@ class Workspace:
                 return base / path
         return self.project / path
 
+    def config_path(self, name: str) -> Path:
+        """The configuration file ``config/<name>`` of this workspace: the one place config files are found.
+
+        Looked up below the project folder, then the data root (see
+        :meth:`resolve_config`); a workspace without its own copy uses the file the
+        package ships. Read it with :func:`analysis.config.load_config`.
+
+        Examples
+        --------
+        >>> Workspace.discover().config_path("vocabulary.yaml").name
+        'vocabulary.yaml'
+        """
+        path = self.resolve_config(Path("config") / name)
+        shipped = PACKAGE_PROJECT_DIR / "config" / name
+        return path if path.exists() or not shipped.exists() else shipped
+
 
 # --------------------------------------------------------------------------- lock
 def lock_path(ws: Workspace) -> Path:

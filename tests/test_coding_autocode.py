@@ -128,6 +128,7 @@ def with_parents(codes: set[str], cb: Codebook) -> set[str]:
     return codes | {parent for code in codes for parent in cb.ancestors(code)}
 
 
+@pytest.mark.slow  # lemmatises the hand-labelled segments
 def test_autocoder_on_hand_labelled_segments(codebook, gold_segments):
     assert len(GOLD) >= 30
     codings = autocode(gold_segments, tokens_for(gold_segments), codebook)
@@ -166,6 +167,7 @@ def test_autocoder_on_hand_labelled_segments(codebook, gold_segments):
     assert sum(bool(predicted.get(sid)) for sid in empty) <= 1
 
 
+@pytest.mark.slow  # lemmatises the held-out segments
 def test_autocoder_on_held_out_segments(codebook):
     segments = pd.DataFrame({"segment_id": [f"h{i:02d}" for i in range(1, len(HELD_OUT) + 1)], "unit": "turn",
                              "text": [text for text, _ in HELD_OUT]})

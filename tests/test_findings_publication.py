@@ -227,6 +227,7 @@ def test_docx_tables_fit_their_page(drafts):
     assert any(s.orientation == docx.enum.section.WD_ORIENT.LANDSCAPE for s in sections)  # the joint display
 
 
+@pytest.mark.slow  # runs LibreOffice
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_docx_renders_in_libreoffice(drafts, tmp_path):
     _, out = drafts

@@ -151,7 +151,7 @@ def test_manifest_pointing_to_a_missing_file(copy_of):
         (lambda d: d["surveys"][0].update(wave="middle"), r"surveys\[0\].wave: wave 'middle' is not one of"),
         (lambda d: d["workshops"][0].update(work_package="TP9"), r"work package 'TP9'"),
         (lambda d: d["workshops"][0]["speakers"].update({"ST1": "boss"}), r"speakers.ST1: speaker 'ST1' has role 'boss'"),
-        (lambda d: d["diaries"][0].update(colour="red"), r"diaries\[0\]: unknown key\(s\) 'colour'"),
+        (lambda d: d["diaries"][0].update(colour="red"), r"line \d+, diaries\[0\]\.colour: unknown key\(s\) 'colour'"),
         (lambda d: d["workshops"][1].update(id="W01"), r"duplicate id 'W01'"),
         (lambda d: d["workshops"][0].update(date="14.13.2024"), r"workshops\[0\].date"),
     ],
@@ -214,6 +214,7 @@ def _recomputed(report) -> list[str]:
     return sorted(s["id"] for s in report.sources if not s["cached"])
 
 
+@pytest.mark.slow  # ingests the demo data several times
 def test_cache_key_covers_every_text_config_file_and_the_diary_form(own_config):
     from analysis.ingest import check_ingested
 

@@ -101,7 +101,7 @@ def test_form_custom_mapping_dict_and_yaml(tmp_path):
 
 
 def test_mapping_errors(tmp_path):
-    with pytest.raises(ConfigError, match="unknown field"):
+    with pytest.raises(ConfigError, match="fields.paiva: unknown key 'paiva'"):
         load_diary_form({"paiva": "Pvm"})
     bad = tmp_path / "bad.yaml"
     bad.write_text("fields:\n  date: [Pvm\n", encoding="utf-8")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,8 @@ from analysis.errors import DataError
 from analysis.io.diaries import DIARY_COLUMNS, read_diary_folder, read_diary_form
 from analysis.io.tables import normalise_header, parse_date, read_table
 from analysis.io.transcripts import read_transcript
+
+pytestmark = pytest.mark.slow  # hundreds of random files
 
 FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 SLOW_FUZZ = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -174,15 +174,6 @@ def test_jakala_report_prints_the_warning(tmp_path, capsys):
     assert "jakala report: warning: left out 1 registry the batch did not record" in err and "extra.json" in err
 
 
-@pytest.mark.parametrize("module", [explore, registry_module], ids=lambda m: m.__name__)
-def test_docstring_examples(module, tmp_path, monkeypatch):
-    import doctest
-
-    monkeypatch.chdir(tmp_path)  # examples must not depend on the current folder
-    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
-
-
 # --------------------------------------------------------------------------- explore: concordance
 @pytest.fixture()
 def small_corpus():
@@ -323,6 +314,7 @@ def test_make_lab_options():
     assert custom.endswith("--LabApp.default_url=/lab/tree/notebooks")
 
 
+@pytest.mark.slow  # starts a JupyterLab server
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_lab_serves_the_project_root(tmp_path):
     venv = Path(sys.prefix)

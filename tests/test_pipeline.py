@@ -110,6 +110,7 @@ def test_unknown_parameter_in_pipeline_is_an_error(project):
         run_batch(plan, project, progress=False, jobs=1)
 
 
+@pytest.mark.slow  # runs notebooks in Jupyter kernels
 def test_failure_blocks_only_dependants_and_keeps_earlier_outputs(project):
     plan = load_pipeline(project)
     first = run_batch(plan, project, progress=False, jobs=2)
@@ -141,6 +142,7 @@ def test_failure_blocks_only_dependants_and_keeps_earlier_outputs(project):
     assert manifest["runs"]["alpha"]["status"] == "succeeded" and "last_failure" in manifest["runs"]["alpha"]
 
 
+@pytest.mark.slow  # runs notebooks in Jupyter kernels
 def test_incremental_runs_skip_what_is_up_to_date(project):
     text = (project.project / "pipeline.yaml").read_text().replace("parameters: {fail: true}", "parameters: {fail: false}")
     (project.project / "pipeline.yaml").write_text(text)
@@ -167,6 +169,7 @@ def test_incremental_runs_skip_what_is_up_to_date(project):
     assert run_fingerprint(plan.run("alpha"), project) != run_fingerprint(plan.run("grid-1"), project)
 
 
+@pytest.mark.slow  # runs notebooks in Jupyter kernels
 def test_cli_exits_non_zero_and_names_the_run(project, capsys):
     code = main(["--root", str(project.root), "--project", str(project.project), "run", "--jobs", "1",
                  "--no-progress", "--no-scan"])  # fmt: skip
@@ -214,6 +217,7 @@ def test_kernel_start_failure_is_retried_once(monkeypatch, tmp_path):
     assert outcome["status"] == "failed" and outcome["ename"] == "DeadKernelError" and outcome["attempts"] == 2
 
 
+@pytest.mark.slow  # runs notebooks in Jupyter kernels
 def test_outputs_parked_by_an_interrupted_batch_are_restored(project):
     from analysis.pipeline.run import _stage_aside
 
@@ -267,6 +271,7 @@ def reader(tmp_path: Path) -> Workspace:
     return Workspace(root=tmp_path, project=tmp_path)
 
 
+@pytest.mark.slow  # runs notebooks in Jupyter kernels
 def test_files_a_run_reads_join_its_fingerprint_and_forbidden_reads_fail(reader):
     plan = load_pipeline(reader)
     results = {r.name: r for r in run_batch(plan, reader, progress=False, jobs=1).results}
@@ -293,6 +298,7 @@ def test_files_a_run_reads_join_its_fingerprint_and_forbidden_reads_fail(reader)
     assert rows["reads"] == ("run", "input changed: data/table.parquet")
 
 
+@pytest.mark.slow  # runs notebooks in Jupyter kernels
 def test_failing_cell_is_reported_with_the_line_that_failed(project):
     plan = load_pipeline(project)
     results = {r.name: r for r in run_batch(plan, project, progress=False, jobs=1, only=["broken"]).results}

@@ -11,6 +11,8 @@ import pytest
 from analysis.pipeline import pool
 from analysis.pipeline.run import _execute, resolve_kernel
 
+pytestmark = pytest.mark.slow  # starts Jupyter kernels
+
 
 def _notebook(path: Path, *cells: str) -> Path:
     nb = nbformat.v4.new_notebook()

@@ -117,7 +117,7 @@ def test_coder_id_and_the_shipped_config():
 
 @pytest.mark.parametrize("text, message", [
     ("nimet: {}\n", "unknown key"),
-    ("names: [a, b]\n", "'names' must map"),
+    ("names: [a, b]\n", r"line 1, names: 'names' must be a mapping"),
     ("exclude_from_agreement: {auto: 1}\n", "list of coder ids"),
 ])
 def test_bad_coders_config_names_the_key(tmp_path, text, message):

@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 
 import nbformat
 import pandas as pd
+from conftest import notebook_parameters
 
 from analysis.coding.codebook import load_codebook
 from analysis.coding.coding_sheet import simulate_human_codings, write_coding_sheet
@@ -26,32 +27,17 @@ def _notebook():
     return nbformat.read(NOTEBOOK, as_version=4)
 
 
-def test_notebook_is_clean_and_parameterised():
+def test_notebook_is_parameterised():
     nb = _notebook()
-    nbformat.validate(nb)
-    code_cells = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(not c.outputs and c.execution_count is None for c in code_cells)
-    first = code_cells[0]
+    first = [c for c in nb.cells if c.cell_type == "code"][0]
     assert "parameters" in first.metadata.get("tags", [])
-    namespace: dict = {}
-    exec(first.source, namespace)
-    assert {k: namespace[k] for k in ("project_root", "run_name", "coders", "codes", "unit", "codings",
-                                      "language", "min_cell_size")} == {
-        "project_root": "..", "run_name": "lab-40_coding_quality", "coders": [], "codes": [], "unit": "turn",
-        "codings": "data/raw/codings/", "language": "fi", "min_cell_size": 5}
+    params = notebook_parameters("40_coding_quality")
+    assert (REPO / params["codings"]).parent.name == "raw" and params["coders"] == [] and params["codes"] == []
 
 
-def _run(root: Path, **parameters) -> dict:
-    """Execute the notebook's code in-process, as papermill would with injected parameters."""
-    nb = _notebook()
-    namespace: dict = {"display": lambda *args, **kwargs: None}
-    cells = [c for c in nb.cells if c.cell_type == "code"]
-    exec(cells[0].source, namespace)
-    namespace.update({"project_root": str(root), "run_name": "coding_quality", "codebook": str(CODEBOOK), "n_boot": 200,
-                      **parameters})  # run_name as the batch passes it
-    for cell in cells[1:]:
-        exec(compile(cell.source, f"<{NOTEBOOK.name}>", "exec"), namespace)
-    return namespace
+def _run(run_notebook, root: Path, **parameters) -> dict:
+    """The notebook in-process with the test's codebook and a short bootstrap."""
+    return run_notebook("40_coding_quality", root, codebook=str(CODEBOOK), n_boot=200, **parameters)
 
 
 def _workspace(tmp_path: Path, *, with_codings: bool) -> Path:
@@ -99,9 +85,9 @@ def _workspace(tmp_path: Path, *, with_codings: bool) -> Path:
     return tmp_path
 
 
-def test_notebook_publishes_agreement_and_precision_recall(tmp_path):
+def test_notebook_publishes_agreement_and_precision_recall(tmp_path, run_notebook):
     root = _workspace(tmp_path, with_codings=True)
-    ns = _run(root)
+    ns = _run(run_notebook, root)
     assert ns["human_coders"] == ["K1", "K2"]
     assert ns["unmapped"].empty
     agreement = ns["agreement"].set_index("code")
@@ -113,9 +99,9 @@ def test_notebook_publishes_agreement_and_precision_recall(tmp_path):
     assert (root / "reports" / "tables" / "coding_quality" / "coder_agreement.csv").is_file()
 
 
-def test_notebook_without_manual_codings_publishes_nothing(tmp_path):
+def test_notebook_without_manual_codings_publishes_nothing(tmp_path, run_notebook):
     root = _workspace(tmp_path, with_codings=False)
-    ns = _run(root)
+    ns = _run(run_notebook, root)
     assert not ns["has_manual"]
     registry = json.loads((root / "reports" / "registry" / "coding_quality.json").read_text(encoding="utf-8"))
     assert registry["items"] == []

@@ -44,8 +44,9 @@ R_PACKAGES = ("psych", "effectsize", "rstatix", "coin", "lavaan")  # and "boot" 
 TOL = 1e-6
 RSCRIPT = shutil.which("Rscript")
 
-pytestmark = pytest.mark.skipif(
-    RSCRIPT is None, reason="Rscript is not installed (Debian r-base-core and r-cran-*; see .ci/run)")
+pytestmark = [pytest.mark.skipif(
+    RSCRIPT is None, reason="Rscript is not installed (Debian r-base-core and r-cran-*; see .ci/run)"),
+    pytest.mark.slow]  # runs R
 
 
 # ----------------------------------------------------------------------------- data sets

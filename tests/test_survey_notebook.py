@@ -1,4 +1,4 @@
-"""The survey notebooks: structure (parameters cell, no outputs) and an in-process run on a small workspace."""
+"""The survey notebooks: structure (parameters cell) and an in-process run on the mini workspace."""
 
 import json
 
@@ -10,65 +10,26 @@ import nbformat  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from analysis.survey import apply_instrument, load_instrument  # noqa: E402
-from analysis.survey.examples import example_export  # noqa: E402
+from conftest import notebook_parameters, survey_list  # noqa: E402
+
+from analysis.survey import load_instrument  # noqa: E402
 from analysis.workspace import PACKAGE_PROJECT_DIR  # noqa: E402
 
 NOTEBOOKS = PACKAGE_PROJECT_DIR / "notebooks"
 CONFIG = PACKAGE_PROJECT_DIR / "config"
 
 
-@pytest.mark.parametrize("name, run_name", [("10_survey.ipynb", "lab-10_survey"), ("11_needs.ipynb", "lab-11_needs")])
-def test_notebook_structure(name, run_name):
-    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
-    nbformat.validate(nb)
+@pytest.mark.parametrize("name", ["10_survey", "11_needs"])
+def test_notebook_structure(name):
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", [])
-    assert f'run_name = "{run_name}"' in code[0].source
-    assert 'project_root = ".."' in code[0].source
-    assert all(not c.outputs and c.execution_count is None for c in code)
+    assert notebook_parameters(name)["project_root"] == ".."
 
 
-def _workspace(tmp_path):
-    inst = load_instrument(CONFIG / "instrument_professionals.yaml")
-    base = apply_instrument(example_export(inst, 40, seed=11), inst, source_id="professionals_baseline",
-                            source_file="surveys/alku.xlsx", wave="baseline")
-    follow = apply_instrument(example_export(inst, 40, seed=12, codes=[f"K{i:03d}" for i in range(10, 50)],
-                                             shift={"role_clarity": 1.2}),
-                              inst, source_id="professionals_followup", source_file="surveys/loppu.xlsx", wave="followup")
-    respondents = pd.concat([base.respondents, follow.respondents], ignore_index=True)
-    responses = pd.concat([base.responses, follow.responses], ignore_index=True)
-    processed = tmp_path / "data" / "processed"
-    processed.mkdir(parents=True)
-    respondents.rename(columns={"respondent_code": "respondent"}).to_parquet(processed / "respondents.parquet")
-    responses.rename(columns={"respondent_code": "respondent"}).to_parquet(processed / "survey_responses.parquet")
-    _survey_list(processed, "config/instrument_professionals.yaml", scales=True)
-    return tmp_path
-
-
-def _survey_list(processed, instrument, *, scales):
-    """The list of surveys and their instruments the ingestion writes (the notebooks take theirs from it)."""
-    rows = [{"id": "survey", "file": "x.xlsx", "instrument": instrument, "wave": "single", "scales": scales}]
-    (processed / "surveys.json").write_text(json.dumps(rows), encoding="utf-8")
-
-
-def _run(name, overrides):
-    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
-    namespace = {}
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        exec(compile(cell.source, name, "exec"), namespace)  # noqa: S102 - our own notebook
-        if "parameters" in cell.metadata.get("tags", []):
-            namespace.update({"run_name": {"10_survey.ipynb": "survey", "11_needs.ipynb": "needs"}[name], **overrides})
-    return namespace
-
-
-def test_survey_notebook_recovers_planted_change(tmp_path):
-    pytest.importorskip("IPython")
-    root = _workspace(tmp_path)
-    ns = _run("10_survey.ipynb", {"project_root": str(root), "n_boot": 100, "language": "en",
-                                    "scales": ["role_clarity", "competence"]})
+def test_survey_notebook_recovers_planted_change(mini_workspace, run_notebook):
+    root = mini_workspace
+    ns = run_notebook("10_survey", root, n_boot=100, language="en", scales=["role_clarity", "competence"])
     record = json.loads((root / "reports" / "registry" / "survey.json").read_text(encoding="utf-8"))
     text = json.dumps(record, ensure_ascii=False)
     for table_id in ("scale_change", "reliability", "response_counts", "role_comparisons", "scale_change_by_role"):
@@ -82,8 +43,7 @@ def test_survey_notebook_recovers_planted_change(tmp_path):
                                                "p_adjusted", "effect", "ci_low", "ci_high", "apa_fi", "apa_en"]
 
 
-def test_needs_notebook_and_tables(tmp_path):
-    pytest.importorskip("IPython")
+def test_needs_notebook_and_tables(tmp_path, run_notebook):
     needs = load_instrument(CONFIG / "instrument_needs.yaml")
     rows = []
     for i in range(30):
@@ -100,8 +60,8 @@ def test_needs_notebook_and_tables(tmp_path):
     processed.mkdir(parents=True)
     respondents.to_parquet(processed / "respondents.parquet")
     responses.to_parquet(processed / "survey_responses.parquet")
-    _survey_list(processed, "config/instrument_needs.yaml", scales=False)
-    ns = _run("11_needs.ipynb", {"project_root": str(tmp_path)})
+    survey_list(processed, "config/instrument_needs.yaml", scales=False)
+    ns = run_notebook("11_needs", tmp_path)
     prev = ns["prev"].set_index("need")
     assert prev.loc["need_housing", "count"] == 20 and prev.loc["need_housing", "n"] == 30  # i%3==0 or i even
     pairs = ns["pairs"].set_index(["need_a", "need_b"])

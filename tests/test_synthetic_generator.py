@@ -155,6 +155,7 @@ def test_manifest_lists_every_file_and_speaker(raw, manifest):
         assert labels == set(w["speakers"]), w["id"]
 
 
+@pytest.mark.slow  # generates the demo data at scale 2
 def test_scale_two_doubles_the_counts(tmp_path):
     out = tmp_path / "x2"
     man = yaml.safe_load(generate(out, seed=3, scale=2).read_text(encoding="utf-8"))
@@ -171,6 +172,7 @@ def test_scale_two_doubles_the_counts(tmp_path):
     assert min(dates) >= "2024-05-01" and max(dates) <= "2026-11-30"
 
 
+@pytest.mark.slow  # generates the demo data twice
 def test_regenerating_with_smaller_scale_removes_old_files(tmp_path):
     out = tmp_path / "raw"
     generate(out, seed=1, scale=2)

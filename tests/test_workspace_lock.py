@@ -44,6 +44,7 @@ def _jakala(root: Path, *args: str) -> subprocess.CompletedProcess:
                           env=_env(), capture_output=True, text=True, timeout=120)  # fmt: skip
 
 
+@pytest.mark.slow  # runs jakala in subprocesses
 def test_second_command_refuses_while_a_batch_holds_the_workspace(tmp_path):
     holder = _hold(tmp_path, 20)
     try:
@@ -60,6 +61,7 @@ def test_second_command_refuses_while_a_batch_holds_the_workspace(tmp_path):
         holder.wait()
 
 
+@pytest.mark.slow  # runs jakala in subprocesses
 def test_with_wait_the_second_command_starts_when_the_first_ends(tmp_path):
     holder = _hold(tmp_path, 4)
     started = time.monotonic()

@@ -53,21 +53,12 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
-from analysis.config import check_keys, load_yaml, require
+from analysis.config import load_config, located, schema, validate
 from analysis.errors import ConfigError
 
 #: Work packages a theme may be tied to.
 WORK_PACKAGES = ("TP1", "TP2A", "TP2B", "TP2C", "TP3", "TP4")
 
-_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-_COLOUR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
-_THEME_KEYS = {
-    "id", "name", "colour", "color", "definition", "include", "exclude", "work_package",
-    "parent", "rules", "children", "memo",
-}
-_RULE_KEYS = {"lemmas", "all", "lemma_pairs", "regex", "exclude"}
-_EXCLUDE_KEYS = {"lemmas", "all", "lemma_pairs", "regex"}
-_TOP_KEYS = {"version", "title", "name", "description", "language", "themes"}
 CODE_COLUMNS = [
     "code", "parent", "name_fi", "name_en", "colour", "definition", "include", "exclude",
     "work_package", "level", "order",
@@ -225,26 +216,16 @@ class Codebook:
             message names the file and the key (``themes[2].children[0].colour``).
         """
         file = str(source) if source is not None else "codebook"
-        if not isinstance(data, dict):
-            raise ConfigError("the codebook must be a mapping with 'version' and 'themes'", file=file,
-                              hint="Start the file with 'version:' and 'themes:'.")
-        check_keys(data, _TOP_KEYS, file=file, where="top level")
-        version = str(require(data, "version", file=file, where="top level", kind=(str, int, float)))
-        themes = require(data, "themes", file=file, where="top level", kind=list)
-        if not themes:
-            raise ConfigError("'themes' is empty", file=file, location="themes", hint="Add at least one theme.")
+        validate(data, "codebook", file=file)
+        version = str(data["version"])
+        themes = data["themes"]
 
         raw: list[tuple[dict, str, str | None]] = []  # (theme, where, nesting parent)
 
-        def walk(items: Any, where: str, parent: str | None) -> None:
-            if not isinstance(items, list):
-                raise ConfigError(f"expected a list of themes, got {type(items).__name__}", file=file, location=where)
+        def walk(items: list, where: str, parent: str | None) -> None:
             for i, item in enumerate(items):
                 loc = f"{where}[{i}]"
-                if not isinstance(item, dict):
-                    raise ConfigError(f"a theme must be a mapping, got {type(item).__name__}", file=file, location=loc)
-                check_keys(item, _THEME_KEYS, file=file, where=loc)
-                theme_id = require(item, "id", file=file, where=loc, kind=str)
+                theme_id = item["id"]
                 if "parent" in item and parent is not None and item["parent"] != parent:
                     raise ConfigError(f"theme '{theme_id}' is nested under '{parent}' but names parent "
                                       f"'{item['parent']}'", file=file, location=f"{loc}.parent",
@@ -258,9 +239,6 @@ class Codebook:
         seen: dict[str, str] = {}
         for item, loc, _ in raw:
             theme_id = item["id"]
-            if not _ID_RE.match(theme_id):
-                raise ConfigError(f"invalid id '{theme_id}'", file=file, location=f"{loc}.id",
-                                  hint="Use lower-case letters, digits and '_' (e.g. housing_worries).")
             if theme_id in seen:
                 raise ConfigError(f"duplicate id '{theme_id}' (first at {seen[theme_id]})", file=file,
                                   location=f"{loc}.id", hint="Give every theme its own id.")
@@ -270,7 +248,7 @@ class Codebook:
         for item, loc, nest_parent in raw:
             parent = item.get("parent", nest_parent)
             if parent is not None:
-                if not isinstance(parent, str) or parent not in seen:
+                if parent not in seen:
                     raise ConfigError(f"unknown parent '{parent}' of theme '{item['id']}'", file=file,
                                       location=f"{loc}.parent",
                                       hint=f"Use one of the ids: {', '.join(seen)}.")
@@ -292,31 +270,11 @@ class Codebook:
         codes_unordered: list[tuple[Code, str]] = []
         for order, (item, loc, _) in enumerate(raw):
             theme_id = item["id"]
-            name = require(item, "name", file=file, where=loc, kind=dict)
-            for lang in ("fi", "en"):
-                value = require(name, lang, file=file, where=f"{loc}.name", kind=str)
-                if not value.strip():
-                    raise ConfigError(f"empty name '{lang}'", file=file, location=f"{loc}.name.{lang}")
-            colour_key = "colour" if "colour" in item else "color"
-            colour = require(item, colour_key, file=file, where=loc, kind=str)
-            if not _COLOUR_RE.match(colour):
-                raise ConfigError(f"bad colour {colour!r} of theme '{theme_id}'", file=file,
-                                  location=f"{loc}.{colour_key}",
-                                  hint="Write it as #RRGGBB, e.g. '#44AA99' (quote it in YAML).")
+            name = item["name"]
+            colour = item["colour"] if "colour" in item else item["color"]
             wp = item.get("work_package")
-            if wp is not None and wp not in WORK_PACKAGES:
-                raise ConfigError(f"unknown work package {wp!r}", file=file, location=f"{loc}.work_package",
-                                  hint=f"Use one of {', '.join(WORK_PACKAGES)} or leave it out.")
             rules, exclude_rules = _parse_rules(item.get("rules"), file=file, where=f"{loc}.rules")
-            texts = {}
-            for key in ("definition", "include", "exclude"):
-                value = item.get(key, "")
-                if value is None:
-                    value = ""
-                if not isinstance(value, str):
-                    raise ConfigError(f"'{key}' must be text", file=file, location=f"{loc}.{key}",
-                                      hint="Write the note as text; put exclude *rules* under 'rules: exclude:'.")
-                texts[key] = " ".join(value.split())
+            texts = {key: " ".join((item.get(key) or "").split()) for key in ("definition", "include", "exclude")}
             code = Code(
                 id=theme_id, parent=parents[theme_id], name_fi=name["fi"].strip(), name_en=name["en"].strip(),
                 colour=colour.upper(), definition=texts["definition"], include=texts["include"],
@@ -420,29 +378,18 @@ class Codebook:
         return frame
 
 
-def _as_str_list(value: Any, *, file: str, where: str) -> list[str]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError("expected a list of non-empty texts", file=file, location=where,
-                          hint="Write e.g. [asunto, vuokra].")
-    return [v.strip() for v in value]
+def _as_str_list(value: str | list[str]) -> list[str]:
+    return [v.strip() for v in ([value] if isinstance(value, str) else value)]
 
 
 def _parse_patterns(value: Any, *, file: str, where: str) -> tuple[LemmaPattern, ...]:
-    return tuple(LemmaPattern.parse(v) for v in _as_str_list(value, file=file, where=where))
+    return tuple(LemmaPattern.parse(v) for v in _as_str_list(value))
 
 
 def _parse_groups(value: Any, *, file: str, where: str) -> tuple[tuple[tuple[LemmaPattern, ...], ...], ...]:
-    if not isinstance(value, list):
-        raise ConfigError("expected a list of groups, each a list of lemmas", file=file, location=where,
-                          hint="Write e.g. [[huoli, asunto]] or [[[huoli, pelätä], [asunto, vuokra]]].")
     groups = []
     for i, group in enumerate(value):
         loc = f"{where}[{i}]"
-        if not isinstance(group, list) or len(group) < 2:
-            raise ConfigError("a co-occurrence group needs at least two slots", file=file, location=loc,
-                              hint="Write e.g. [huoli, asunto]; a slot can list alternatives: [[huoli, pelätä], asunto].")
         slots = tuple(_parse_patterns(slot, file=file, where=f"{loc}[{j}]") for j, slot in enumerate(group))
         groups.append(slots)
     return tuple(groups)
@@ -450,7 +397,7 @@ def _parse_groups(value: Any, *, file: str, where: str) -> tuple[tuple[tuple[Lem
 
 def _parse_regex(value: Any, *, file: str, where: str) -> tuple[re.Pattern[str], ...]:
     out = []
-    for i, pattern in enumerate(_as_str_list(value, file=file, where=where)):
+    for i, pattern in enumerate(_as_str_list(value)):
         try:
             out.append(re.compile(pattern))
         except re.error as exc:
@@ -471,20 +418,20 @@ def _parse_ruleset(rules: dict, *, file: str, where: str) -> RuleSet:
     )
 
 
+def _rules_schema() -> dict:
+    """The ``rules:`` part of the codebook schema, for rules given outside a codebook file."""
+    defs = schema("codebook")["$defs"]
+    return {"$ref": "#/$defs/rules", "$defs": defs}
+
+
 def _parse_rules(rules: Any, *, file: str, where: str) -> tuple[RuleSet, RuleSet]:
     if rules is None:
         return RuleSet(), RuleSet()
-    if not isinstance(rules, dict):
-        raise ConfigError(f"'rules' must be a mapping, got {type(rules).__name__}", file=file, location=where,
-                          hint="Use the keys lemmas, all, regex, exclude.")
-    check_keys(rules, _RULE_KEYS, file=file, where=where)
+    validate(rules, _rules_schema(), file=file, at=where)
     positive = _parse_ruleset(rules, file=file, where=where)
     exclude = rules.get("exclude")
     if exclude is None:
         return positive, RuleSet()
-    if not isinstance(exclude, dict):
-        raise ConfigError("'exclude' must be a mapping with lemmas/all/regex", file=file, location=f"{where}.exclude")
-    check_keys(exclude, _EXCLUDE_KEYS, file=file, where=f"{where}.exclude")
     return positive, _parse_ruleset(exclude, file=file, where=f"{where}.exclude")
 
 
@@ -515,7 +462,9 @@ def load_codebook(path: str | Path) -> Codebook:
     True
     """
     path = Path(path)
-    return Codebook.from_dict(load_yaml(path), source=path)
+    data, node = load_config(path, "codebook", with_node=True)
+    with located(node):
+        return Codebook.from_dict(data, source=path)
 
 
 def as_codebook(codebook: "Codebook | str | Path") -> Codebook:

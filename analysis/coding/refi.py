@@ -167,28 +167,16 @@ def load_coders(path: str | Path) -> CoderConfig:
 
     Examples
     --------
-    >>> load_coders("config/coders.yaml").exclude  # doctest: +SKIP
+    >>> from analysis.workspace import PACKAGE_PROJECT_DIR
+    >>> load_coders(PACKAGE_PROJECT_DIR / "config" / "coders.yaml").exclude
     ('auto',)
     """
-    from analysis.config import check_keys, load_yaml
-    from analysis.errors import ConfigError
+    from analysis.config import load_config
 
-    data = load_yaml(path)
-    if not isinstance(data, dict):
-        raise ConfigError("the coders file must be a mapping with 'names' and 'exclude_from_agreement'", file=path)
-    check_keys(data, {"names", "exclude_from_agreement"}, file=path, where="top level")
+    data = load_config(path, "coders")
     names = data.get("names") or {}
-    if not isinstance(names, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in names.items()):
-        raise ConfigError("'names' must map display names to coder ids (text: text)", file=path, location="names",
-                          hint='For example:  "Jäkälä auto-coder": auto')
     exclude = data.get("exclude_from_agreement", ["auto"])
-    if exclude is None:
-        exclude = []
-    if isinstance(exclude, str):
-        exclude = [exclude]
-    if not isinstance(exclude, list) or not all(isinstance(c, str) for c in exclude):
-        raise ConfigError("'exclude_from_agreement' must be a list of coder ids", file=path,
-                          location="exclude_from_agreement", hint="For example:  [auto]")
+    exclude = [exclude] if isinstance(exclude, str) else (exclude or [])
     return CoderConfig(names={str(k): str(v) for k, v in names.items()}, exclude=tuple(exclude))
 
 

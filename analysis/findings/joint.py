@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.config import check_keys, load_yaml, require
+from analysis.config import load_config
 from analysis.errors import ConfigError
 from analysis.findings import style
 from analysis.findings.registry import RunFindings, read_published_table
@@ -59,8 +59,6 @@ DIRECTIONS = {
     "no_trend": {"fi": "ei selvää muutosta", "en": "no clear change"},
 }
 
-_SOURCE_KEYS = {"survey", "prevalence", "timeline", "trend", "quotes_from"}
-
 
 def load_joint_config(path: str | Path) -> dict:
     """Read and check ``config/joint_displays.yaml``.
@@ -71,43 +69,17 @@ def load_joint_config(path: str | Path) -> dict:
         Naming the file and key of a missing or wrong entry.
     """
     path = Path(path)
-    data = load_yaml(path)
-    if not isinstance(data, dict):
-        raise ConfigError("expected a mapping at the top level", file=path, hint="See the comments in the file.")
-    check_keys(data, {"caption", "notes", "max_quotes", "sources", "themes"}, file=path, where="top level")
-    for key in ("caption", "notes"):
-        value = data.get(key)
-        if value is not None and not (isinstance(value, dict) and all(isinstance(value.get(l), str) for l in style.LANGUAGES)):
-            raise ConfigError(f"'{key}' must have 'fi' and 'en' texts", file=path, location=key)
+    data = load_config(path, "joint_displays")
     max_quotes = data.get("max_quotes", 2)
-    if isinstance(max_quotes, bool) or not isinstance(max_quotes, int) or max_quotes < 0:
-        raise ConfigError("'max_quotes' must be a whole number ≥ 0", file=path, location="max_quotes")
     sources = data.get("sources") or {}
-    if not isinstance(sources, dict):
-        raise ConfigError("'sources' must be a mapping", file=path, location="sources")
-    check_keys(sources, _SOURCE_KEYS, file=path, where="sources")
-    for key in ("survey", "prevalence", "timeline", "trend"):
-        if key in sources:
-            require(sources[key], "run", file=path, where=f"sources.{key}", kind=str)
-            require(sources[key], "table", file=path, where=f"sources.{key}", kind=str)
-    themes = require(data, "themes", file=path, where="top level", kind=list)
+    themes = data["themes"]
     seen = set()
     for i, theme in enumerate(themes):
-        where = f"themes[{i}]"
-        check_keys(theme if isinstance(theme, dict) else {}, {"id", "work_package", "label", "scale", "codes"}, file=path, where=where)
-        theme_id = require(theme, "id", file=path, where=where, kind=str)
+        theme_id = theme["id"]
         if theme_id in seen:
-            raise ConfigError(f"theme id '{theme_id}' appears twice", file=path, location=where)
+            raise ConfigError(f"theme id '{theme_id}' appears twice", file=path, location=f"themes[{i}]")
         seen.add(theme_id)
-        label = require(theme, "label", file=path, where=where, kind=dict)
-        for language in style.LANGUAGES:
-            require(label, language, file=path, where=f"{where}.label", kind=str)
-        codes = theme.get("codes") or [theme_id]
-        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-            raise ConfigError("'codes' must be a list of codebook ids", file=path, location=f"{where}.codes")
-        theme["codes"] = codes
-        if theme.get("scale") is not None and not isinstance(theme["scale"], str):
-            raise ConfigError("'scale' must be a scale id or null", file=path, location=f"{where}.scale")
+        theme["codes"] = theme.get("codes") or [theme_id]
     return {
         "caption": data.get("caption") or {"fi": "Yhdistetty tarkastelu", "en": "Joint display"},
         "notes": data.get("notes"),

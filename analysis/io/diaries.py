@@ -40,9 +40,11 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from analysis.config import load_config, validate
 from analysis.errors import ConfigError, DataError
 from analysis.io.detect import read_text
 from analysis.io.tables import _is_empty, normalise_header, parse_date, read_table
+from analysis.workspace import PACKAGE_PROJECT_DIR, Workspace
 
 __all__ = [
     "DEFAULT_DIARY_FORM",
@@ -57,7 +59,7 @@ __all__ = [
 ]
 
 #: The project's default mapping file.
-DEFAULT_DIARY_FORM = Path(__file__).resolve().parents[2] / "config" / "diary_form.yaml"
+DEFAULT_DIARY_FORM = PACKAGE_PROJECT_DIR / "config" / "diary_form.yaml"  #: the shipped form mapping
 FIELDS = ["date", "writer_code", "role", "work_package", "happened", "worked", "did_not_work", "next_steps"]
 TEXT_FIELDS = ["happened", "worked", "did_not_work", "next_steps"]
 DIARY_COLUMNS = FIELDS + ["source_file", "source_row"]
@@ -92,49 +94,24 @@ def load_diary_form(mapping: str | Path | Mapping[str, Any] | None = None) -> di
     >>> load_diary_form({"date": "Pvm", "happened": ["Teksti"]})["date"]["aliases"]
     ['Pvm']
     """
-    source = "diary form mapping"
     if mapping is None or isinstance(mapping, (str, Path)):
-        import yaml
-
-        file = Path(mapping) if mapping is not None else DEFAULT_DIARY_FORM
-        source = str(file)
-        if not file.is_file():
-            raise ConfigError("the diary form mapping file does not exist", file=file,
+        source = Path(mapping) if mapping is not None else Workspace.discover().config_path("diary_form.yaml")
+        if not source.is_file():
+            raise ConfigError("the diary form mapping file does not exist", file=source,
                               hint="Create it from the example in docs/bring_your_own_data.md.")
-        try:
-            loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            line = getattr(getattr(exc, "problem_mark", None), "line", None)
-            raise ConfigError(f"the YAML cannot be parsed ({str(exc).splitlines()[0]})", file=file,
-                              location=f"line {line + 1}" if line is not None else None,
-                              hint="Check the indentation and quotes around that line.") from None
-        mapping = loaded
-    if not isinstance(mapping, Mapping):
-        raise ConfigError("the diary form mapping must be a mapping", file=source,
-                          hint="Write `fields:` with one key per field (see config/diary_form.yaml).")
-    fields = mapping.get("fields", mapping)
-    if not isinstance(fields, Mapping):
-        raise ConfigError("`fields` must be a mapping of field → aliases", file=source, location="key 'fields'",
-                          hint="See config/diary_form.yaml for the format.")
-    unknown = [k for k in fields if k not in FIELDS]
-    if unknown:
-        raise ConfigError(f"unknown field(s) {', '.join(map(repr, unknown))}", file=source,
-                          location=f"key 'fields.{unknown[0]}'",
-                          hint="Known fields: " + ", ".join(FIELDS) + ".")
+        fields = load_config(source, "diary_form").get("fields") or {}
+    else:
+        source = "diary form mapping"
+        fields = mapping.get("fields", mapping) if isinstance(mapping, Mapping) else mapping
+        validate({"fields": fields}, "diary_form", file=source)
     out: dict[str, dict[str, Any]] = {}
     for name in FIELDS:
         spec = fields.get(name, {})
-        if isinstance(spec, str):
+        if isinstance(spec, (str, int)):
             spec = {"aliases": [spec]}
         elif isinstance(spec, list):
             spec = {"aliases": spec}
-        if not isinstance(spec, Mapping):
-            raise ConfigError("a field must be a header text, a list of them, or a mapping with `aliases`",
-                              file=source, location=f"key 'fields.{name}'", hint="See config/diary_form.yaml.")
         aliases = spec.get("aliases", []) or []
-        if not isinstance(aliases, list) or not all(isinstance(a, (str, int)) for a in aliases):
-            raise ConfigError("`aliases` must be a list of header texts", file=source,
-                              location=f"key 'fields.{name}.aliases'", hint="Quote texts containing ':' or '#'.")
         out[name] = {
             "aliases": [str(a) for a in aliases],
             "required": bool(spec.get("required", name == "date")),

@@ -29,16 +29,12 @@ from typing import Any
 
 import yaml
 
-from analysis.config import check_keys, load_yaml, require
+from analysis.config import load_config
 from analysis.errors import ConfigError, PipelineError
 from analysis.workspace import Workspace
 
 #: Parameters the runner itself gives every notebook.
 RUNNER_PARAMETERS = ("project_root", "run_name")
-
-_RUN_KEYS = {"name", "notebook", "parameters", "grid", "inputs", "outputs", "needs", "description"}
-_STAGE_KEYS = {"name", "runs", "description"}
-_TOP_KEYS = {"defaults", "stages", "description"}
 
 
 @dataclass(frozen=True)
@@ -170,14 +166,9 @@ def load_pipeline(
     """
     file = Path(path) if path else ws.project / "pipeline.yaml"
     load_parameter_cache(ws)
-    doc = load_yaml(file)
-    if not isinstance(doc, dict):
-        raise ConfigError("expected a mapping with 'stages:'", file=file)
-    check_keys(doc, _TOP_KEYS, file=file, where="top level")
+    doc = load_config(file, "pipeline")
     defaults = doc.get("defaults") or {}
-    if not isinstance(defaults, dict):
-        raise ConfigError("'defaults' must be a mapping of parameter: value", file=file, location="defaults")
-    stages_doc = require(doc, "stages", file=file, where="top level", kind=list)
+    stages_doc = doc["stages"]
 
     parsed = [parse_override(o) for o in overrides]
     runs: list[Run] = []
@@ -185,30 +176,19 @@ def load_pipeline(
     earlier: list[str] = []
     for s_index, stage in enumerate(stages_doc):
         where = f"stages[{s_index}]"
-        check_keys(stage if isinstance(stage, dict) else {}, _STAGE_KEYS, file=file, where=where)
-        stage_name = str(require(stage, "name", file=file, where=where))
-        stage_runs = require(stage, "runs", file=file, where=where, kind=list)
+        stage_name = str(stage["name"])
+        stage_runs = stage["runs"]
         stage_names.append(stage_name)
         this_stage: list[str] = []
         for r_index, spec in enumerate(stage_runs):
             rwhere = f"{where}.runs[{r_index}]"
-            if not isinstance(spec, dict):
-                raise ConfigError("each run must be a mapping", file=file, location=rwhere)
-            check_keys(spec, _RUN_KEYS, file=file, where=rwhere)
-            name = str(require(spec, "name", file=file, where=rwhere))
-            notebook = str(require(spec, "notebook", file=file, where=rwhere))
+            name = str(spec["name"])
+            notebook = str(spec["notebook"])
             params = dict(spec.get("parameters") or {})
             inputs = tuple(str(p) for p in (spec.get("inputs") or []))
             outputs = tuple(str(p) for p in (spec.get("outputs") or []))
             needs_spec = spec.get("needs")
             grid = spec.get("grid") or {}
-            if not isinstance(grid, dict):
-                raise ConfigError("'grid' must map a parameter to a list of values", file=file, location=f"{rwhere}.grid")
-            for key, values in grid.items():
-                if not isinstance(values, list) or not values:
-                    raise ConfigError(
-                        f"grid values of '{key}' must be a non-empty list", file=file, location=f"{rwhere}.grid.{key}"
-                    )
             combos = [dict(zip(grid, combo)) for combo in itertools.product(*grid.values())] if grid else [{}]
             for combo in combos:
                 run_name = name

@@ -139,9 +139,14 @@ def apply_instrument(
 
     Examples
     --------
+    >>> from analysis.survey.examples import example_export
+    >>> from analysis.survey.instrument import load_instrument
+    >>> from analysis.workspace import PACKAGE_PROJECT_DIR
+    >>> inst = load_instrument(PACKAGE_PROJECT_DIR / "config" / "instrument_professionals.yaml")
+    >>> raw = example_export(inst, 5, seed=1)
     >>> tables = apply_instrument(raw, inst, source_id="professionals_baseline",
-    ...                           source_file="surveys/alku.xlsx", wave="baseline")  # doctest: +SKIP
-    >>> tables.responses.columns.tolist()  # doctest: +SKIP
+    ...                           source_file="surveys/alku.xlsx", wave="baseline")
+    >>> tables.responses.columns.tolist()
     ['survey_id', 'instrument', 'wave', 'respondent_code', 'item', 'value', 'label', 'missing']
     """
     source_file = str(source_file)

@@ -59,6 +59,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from analysis.config import load_config, located, validate
 from analysis.errors import ConfigError, DataError
 
 __all__ = [
@@ -84,8 +85,6 @@ MISSING_KINDS = ("dont_know", "missing_code", "empty")
 
 #: Columns added by the readers that are never questionnaire columns.
 RESERVED_COLUMNS = ("source_row",)
-
-_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -165,40 +164,15 @@ def _is_blank(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-def _text(mapping: Any, *, file: Path | str, where: str, required: bool = True) -> dict[str, str]:
-    """Read a ``{fi: ..., en: ...}`` pair (a plain string is used for both)."""
+def _text(mapping: Any) -> dict[str, str]:
+    """Read a ``{fi: ..., en: ...}`` pair (a plain string is used for both; None gives ``{}``)."""
     if mapping is None:
-        if required:
-            raise ConfigError("missing required key", file=file, location=where, hint="Add {fi: ..., en: ...} there.")
         return {}
     if isinstance(mapping, str):
         return {"fi": mapping, "en": mapping}
-    if not isinstance(mapping, dict) or "fi" not in mapping:
-        raise ConfigError(
-            "expected a mapping with at least 'fi' (and preferably 'en')", file=file, location=where,
-            hint='Write it as {fi: "...", en: "..."}.',
-        )
     out = {str(k): str(v) for k, v in mapping.items()}
     out.setdefault("en", out["fi"])
     return out
-
-
-def _check_keys(mapping: dict, allowed: set[str], *, file: Path | str, where: str) -> None:
-    unknown = sorted(set(map(str, mapping)) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"unknown key(s) {', '.join(repr(k) for k in unknown)}", file=file, location=where,
-            hint=f"Allowed keys: {', '.join(sorted(allowed))}.",
-        )
-
-
-def _check_id(value: Any, *, file: Path | str, where: str) -> str:
-    if not isinstance(value, str) or not _ID_RE.match(value):
-        raise ConfigError(
-            f"id {value!r} is not a valid identifier", file=file, location=where,
-            hint="Use lower-case letters, digits and '_' and start with a letter (e.g. 'rc1').",
-        )
-    return value
 
 
 # --------------------------------------------------------------------------- matching
@@ -224,25 +198,7 @@ class Match:
         """Build a Match from ``{header: ...}`` (or the other kinds) in YAML."""
         if isinstance(spec, str):  # shorthand: a plain string is an exact header
             return cls("header", spec)
-        if not isinstance(spec, dict) or len(spec) != 1:
-            raise ConfigError(
-                "expected exactly one of header, normalized, regex, position", file=file, location=where,
-                hint='Write e.g. match: {header: "Kunta"}.',
-            )
-        (kind, value), = spec.items()
-        if kind not in cls.KINDS:
-            raise ConfigError(
-                f"unknown match kind {kind!r}", file=file, location=where,
-                hint="Use one of header, normalized, regex, position.",
-            )
-        if kind == "position":
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(
-                    f"position must be a whole number from 1, got {value!r}", file=file, location=f"{where}.position"
-                )
-            return cls(kind, value)
-        if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"{kind} must be a non-empty text", file=file, location=f"{where}.{kind}")
+        (kind, value), = spec.items()  # one of KINDS (the instrument schema checks it)
         if kind == "regex":
             try:
                 re.compile(value)
@@ -525,36 +481,30 @@ def load_instrument(path: str | Path) -> Instrument:
 
     Examples
     --------
-    >>> inst = load_instrument("config/instrument_professionals.yaml")  # doctest: +SKIP
-    >>> inst.scale("role_clarity").items  # doctest: +SKIP
+    >>> from analysis.workspace import PACKAGE_PROJECT_DIR
+    >>> inst = load_instrument(PACKAGE_PROJECT_DIR / "config" / "instrument_professionals.yaml")
+    >>> inst.scale("role_clarity").items
     ('rc1', 'rc2', 'rc3', 'rc4')
     """
-    from analysis.config import load_yaml
-
-    data = load_yaml(path)
-    return instrument_from_dict(data, file=path)
+    data, node = load_config(path, "instrument", with_node=True)
+    with located(node):
+        return instrument_from_dict(data, file=path)
 
 
 def instrument_from_dict(data: Any, *, file: str | Path = "<instrument>") -> Instrument:
-    """Validate a parsed instrument document (see :func:`load_instrument`)."""
+    """Validate a parsed instrument document (see :func:`load_instrument`).
+
+    The structure is checked by ``analysis/schemas/instrument.schema.yaml``; the
+    cross-references (answer sets, scale items, unique ids, ranges) here.
+    """
     file = str(file)
-    if not isinstance(data, dict):
-        raise ConfigError("an instrument must be a mapping (key: value)", file=file, location="top level")
-    _check_keys(
-        data,
-        {"id", "title", "respondent_id", "answer_sets", "items", "scales", "background", "open_items", "population"},
-        file=file, where="top level",
-    )
-    if "id" not in data:
-        raise ConfigError("missing required key 'id'", file=file, location="top level", hint="Add e.g. 'id: professionals'.")
-    inst_id = _check_id(data["id"], file=file, where="id")
-    title = _text(data.get("title"), file=file, where="title", required=False) or {"fi": inst_id, "en": inst_id}
+    validate(data, "instrument", file=file)
+    inst_id = data["id"]
+    title = _text(data.get("title")) or {"fi": inst_id, "en": inst_id}
 
     respondent = None
     if data.get("respondent_id") is not None:
         spec = data["respondent_id"]
-        if not isinstance(spec, dict) or "match" not in spec:
-            raise ConfigError("expected {match: {...}}", file=file, location="respondent_id")
         respondent = Match.parse(spec["match"], file=file, where="respondent_id.match")
 
     answer_sets = _parse_answer_sets(data.get("answer_sets"), file)
@@ -576,11 +526,6 @@ def instrument_from_dict(data: Any, *, file: str | Path = "<instrument>") -> Ins
             seen[some_id] = kind
 
     population = data.get("population") or {}
-    if not isinstance(population, dict):
-        raise ConfigError("expected a mapping category: count", file=file, location="population")
-    for key, value in population.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ConfigError(f"count must be a whole number ≥ 0, got {value!r}", file=file, location=f"population.{key}")
 
     return Instrument(
         id=inst_id, title=title, answer_sets=answer_sets, items=tuple(items), scales=tuple(scales),
@@ -589,30 +534,15 @@ def instrument_from_dict(data: Any, *, file: str | Path = "<instrument>") -> Ins
     )
 
 
-def _number(value: Any, *, file: str, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"expected a number, got {value!r}", file=file, location=where)
-    return float(value)
-
-
 def _parse_answer_sets(spec: Any, file: str) -> dict[str, AnswerSet]:
-    if not isinstance(spec, dict) or not spec:
-        raise ConfigError("missing or empty 'answer_sets'", file=file, location="answer_sets",
-                          hint="Define at least one answer set with labels, min and max.")
     out: dict[str, AnswerSet] = {}
     for set_id, body in spec.items():
         where = f"answer_sets.{set_id}"
-        _check_id(set_id, file=file, where=where)
-        if not isinstance(body, dict):
-            raise ConfigError("expected a mapping", file=file, location=where)
-        _check_keys(body, {"labels", "labels_en", "missing", "min", "max", "empty_is", "numeric"}, file=file, where=where)
         labels_raw = body.get("labels") or {}
-        if not isinstance(labels_raw, dict):
-            raise ConfigError("expected a mapping label: value", file=file, location=f"{where}.labels")
         labels: dict[str, float] = {}
         labels_fi: dict[float, str] = {}
         for label, value in labels_raw.items():
-            number = _number(value, file=file, where=f"{where}.labels.{label}")
+            number = float(value)
             key = normalize_label(label)
             if key in labels:
                 raise ConfigError(f"label {label!r} is given twice", file=file, location=f"{where}.labels.{label}")
@@ -623,8 +553,8 @@ def _parse_answer_sets(spec: Any, file: str) -> dict[str, AnswerSet]:
             values = list(labels.values())
             if not values:
                 raise ConfigError("needs 'min' and 'max' or 'labels'", file=file, location=where)
-        low = _number(body["min"], file=file, where=f"{where}.min") if "min" in body else min(labels.values())
-        high = _number(body["max"], file=file, where=f"{where}.max") if "max" in body else max(labels.values())
+        low = float(body["min"]) if "min" in body else min(labels.values())
+        high = float(body["max"]) if "max" in body else max(labels.values())
         if low >= high:
             raise ConfigError(f"min ({_fmt(low)}) must be below max ({_fmt(high)})", file=file, location=where)
         for key, value in labels.items():
@@ -637,16 +567,9 @@ def _parse_answer_sets(spec: Any, file: str) -> dict[str, AnswerSet]:
         missing_raw = body.get("missing") or []
         if isinstance(missing_raw, dict):
             pairs = list(missing_raw.items())
-        elif isinstance(missing_raw, list):
-            pairs = [(m, "missing_code" if parse_number(m) is not None else "dont_know") for m in missing_raw]
         else:
-            raise ConfigError("expected a list or a mapping", file=file, location=f"{where}.missing")
+            pairs = [(m, "missing_code" if parse_number(m) is not None else "dont_know") for m in missing_raw]
         for code, kind in pairs:
-            if kind not in ("dont_know", "missing_code"):
-                raise ConfigError(
-                    f"missing kind must be dont_know or missing_code, got {kind!r}", file=file,
-                    location=f"{where}.missing.{code}",
-                )
             number = parse_number(code)
             if number is not None:
                 if low <= number <= high and number in set(labels.values()) | (
@@ -662,20 +585,14 @@ def _parse_answer_sets(spec: Any, file: str) -> dict[str, AnswerSet]:
             if key in missing:
                 raise ConfigError(f"{key!r} is both an answer label and a missing code", file=file, location=f"{where}.missing")
         labels_en_raw = body.get("labels_en") or {}
-        if not isinstance(labels_en_raw, dict):
-            raise ConfigError("expected a mapping value: label", file=file, location=f"{where}.labels_en")
         labels_en: dict[float, str] = {}
         for value, label in labels_en_raw.items():
             number = parse_number(value)
             if number is None:
                 raise ConfigError(f"key {value!r} must be an answer value", file=file, location=f"{where}.labels_en")
             labels_en[number] = str(label)
-        empty_is = body.get("empty_is")
-        if empty_is is not None:
-            empty_is = _number(empty_is, file=file, where=f"{where}.empty_is")
+        empty_is = float(body["empty_is"]) if body.get("empty_is") is not None else None
         numeric = body.get("numeric", True)
-        if not isinstance(numeric, bool):
-            raise ConfigError("expected true or false", file=file, location=f"{where}.numeric")
         out[set_id] = AnswerSet(
             id=set_id, labels=labels, labels_en=labels_en, labels_fi=labels_fi, missing=missing,
             min=low, max=high, empty_is=empty_is, numeric=numeric,
@@ -684,25 +601,11 @@ def _parse_answer_sets(spec: Any, file: str) -> dict[str, AnswerSet]:
     return out
 
 
-def _as_list(spec: Any, *, file: str, where: str) -> list:
-    if not isinstance(spec, list):
-        raise ConfigError("expected a list (lines starting with '- ')", file=file, location=where)
-    return spec
-
-
 def _parse_items(spec: Any, answer_sets: dict[str, AnswerSet], file: str) -> list[Item]:
-    if spec is None:
-        raise ConfigError("missing required key 'items'", file=file, location="top level")
     items = []
-    for index, body in enumerate(_as_list(spec, file=file, where="items")):
+    for index, body in enumerate(spec):
         where = f"items[{index}]"
-        if not isinstance(body, dict):
-            raise ConfigError("expected a mapping", file=file, location=where)
-        _check_keys(body, {"id", "match", "text", "answers", "reverse"}, file=file, where=where)
-        for key in ("id", "match", "answers"):
-            if key not in body:
-                raise ConfigError(f"missing required key '{key}'", file=file, location=where)
-        item_id = _check_id(body["id"], file=file, where=f"{where}.id")
+        item_id = body["id"]
         if any(item.id == item_id for item in items):
             raise ConfigError(f"item id '{item_id}' is used twice", file=file, location=f"{where}.id",
                               hint="Give every item its own id.")
@@ -712,13 +615,9 @@ def _parse_items(spec: Any, answer_sets: dict[str, AnswerSet], file: str) -> lis
                 hint=f"Defined answer sets: {', '.join(answer_sets)}.",
             )
         reverse = body.get("reverse", False)
-        if not isinstance(reverse, bool):
-            raise ConfigError("expected true or false", file=file, location=f"{where}.reverse")
-        text = _text(body.get("text"), file=file, where=f"{where}.text", required=False) or {"fi": item_id, "en": item_id}
+        text = _text(body.get("text")) or {"fi": item_id, "en": item_id}
         items.append(Item(item_id, Match.parse(body["match"], file=file, where=f"{where}.match"), text,
                           body["answers"], reverse))
-    if not items:
-        raise ConfigError("an instrument needs at least one item", file=file, location="items")
     return items
 
 
@@ -727,20 +626,13 @@ def _parse_scales(spec: Any, item_ids: set[str], items: list[Item], answer_sets:
     scales = []
     seen = set()
     by_id = {item.id: item for item in items}
-    for index, body in enumerate(_as_list(spec, file=file, where="scales")):
+    for index, body in enumerate(spec):
         where = f"scales[{index}]"
-        if not isinstance(body, dict):
-            raise ConfigError("expected a mapping", file=file, location=where)
-        _check_keys(body, {"id", "label", "items", "min_answered"}, file=file, where=where)
-        if "id" not in body:
-            raise ConfigError("missing required key 'id'", file=file, location=where)
-        scale_id = _check_id(body["id"], file=file, where=f"{where}.id")
+        scale_id = body["id"]
         if scale_id in seen:
             raise ConfigError(f"scale id '{scale_id}' is used twice", file=file, location=f"{where}.id")
         seen.add(scale_id)
-        members = _as_list(body.get("items"), file=file, where=f"{where}.items")
-        if len(members) < 2:
-            raise ConfigError("a scale needs at least two items", file=file, location=f"{where}.items")
+        members = body["items"]
         for j, member in enumerate(members):
             if member not in item_ids:
                 raise ConfigError(
@@ -756,49 +648,28 @@ def _parse_scales(spec: Any, item_ids: set[str], items: list[Item], answer_sets:
                 hint="Put items with different answer sets into different scales.",
             )
         min_answered = body.get("min_answered", 1.0)
-        if isinstance(min_answered, bool) or not isinstance(min_answered, (int, float)) or not 0 < min_answered <= 1:
-            raise ConfigError(
-                f"min_answered must be a share in (0, 1], got {min_answered!r}", file=file,
-                location=f"{where}.min_answered", hint="E.g. 0.75 = at least three of four items answered.",
-            )
-        label = _text(body.get("label"), file=file, where=f"{where}.label", required=False) or {"fi": scale_id, "en": scale_id}
+        label = _text(body.get("label")) or {"fi": scale_id, "en": scale_id}
         scales.append(Scale(scale_id, label, tuple(members), float(min_answered)))
     return scales
 
 
 def _parse_background(spec: Any, file: str) -> list[BackgroundVariable]:
     out = []
-    for index, body in enumerate(_as_list(spec, file=file, where="background")):
+    for index, body in enumerate(spec):
         where = f"background[{index}]"
-        if not isinstance(body, dict):
-            raise ConfigError("expected a mapping", file=file, location=where)
-        _check_keys(body, {"id", "label", "match", "type", "recode", "other_text", "categories", "bands", "optional"},
-                    file=file, where=where)
-        for key in ("id", "match"):
-            if key not in body:
-                raise ConfigError(f"missing required key '{key}'", file=file, location=where)
-        var_id = _check_id(body["id"], file=file, where=f"{where}.id")
+        var_id = body["id"]
         recode_raw = body.get("recode") or {}
         kind = body.get("type", "category" if recode_raw else "text")
-        if kind not in ("category", "number", "text"):
-            raise ConfigError(f"type must be category, number or text, got {kind!r}", file=file, location=f"{where}.type")
         if kind == "category" and not recode_raw:
             raise ConfigError("a category variable needs 'recode' (answer text: category id)", file=file,
                               location=f"{where}.recode")
-        if not isinstance(recode_raw, dict):
-            raise ConfigError("expected a mapping answer: category", file=file, location=f"{where}.recode")
         recode: dict[str, str] = {}
         recode_labels: dict[str, str] = {}
         for label, target in recode_raw.items():
-            if not isinstance(target, str) or not target:
-                raise ConfigError(f"category for {label!r} must be a text", file=file, location=f"{where}.recode")
             key = normalize_label(label if not isinstance(label, float) else _fmt(label))
             recode[key] = target
             recode_labels[key] = str(label)
-        categories_raw = body.get("categories") or {}
-        if not isinstance(categories_raw, dict):
-            raise ConfigError("expected a mapping category: {fi, en}", file=file, location=f"{where}.categories")
-        categories = {str(k): _text(v, file=file, where=f"{where}.categories.{k}") for k, v in categories_raw.items()}
+        categories = {str(k): _text(v) for k, v in (body.get("categories") or {}).items()}
         for cat in categories:
             if cat not in recode.values():
                 raise ConfigError(f"category '{cat}' is not a recode target", file=file, location=f"{where}.categories.{cat}")
@@ -806,13 +677,8 @@ def _parse_background(spec: Any, file: str) -> list[BackgroundVariable]:
         if bands_raw and kind != "number":
             raise ConfigError("bands need type: number", file=file, location=f"{where}.bands")
         bands: dict[str, tuple[float, float]] = {}
-        if not isinstance(bands_raw, dict):
-            raise ConfigError("expected a mapping label: [low, high]", file=file, location=f"{where}.bands")
         for label, bounds in bands_raw.items():
-            if not (isinstance(bounds, list) and len(bounds) == 2):
-                raise ConfigError("expected [low, high]", file=file, location=f"{where}.bands.{label}")
-            low = _number(bounds[0], file=file, where=f"{where}.bands.{label}[0]")
-            high = _number(bounds[1], file=file, where=f"{where}.bands.{label}[1]")
+            low, high = float(bounds[0]), float(bounds[1])
             if low > high:
                 raise ConfigError("low is above high", file=file, location=f"{where}.bands.{label}")
             for other, (olow, ohigh) in bands.items():
@@ -823,9 +689,7 @@ def _parse_background(spec: Any, file: str) -> list[BackgroundVariable]:
         if body.get("other_text") is not None:
             other = Match.parse(body["other_text"], file=file, where=f"{where}.other_text")
         optional = body.get("optional", False)
-        if not isinstance(optional, bool):
-            raise ConfigError("expected true or false", file=file, location=f"{where}.optional")
-        label = _text(body.get("label"), file=file, where=f"{where}.label", required=False) or {"fi": var_id, "en": var_id}
+        label = _text(body.get("label")) or {"fi": var_id, "en": var_id}
         out.append(BackgroundVariable(
             var_id, label, Match.parse(body["match"], file=file, where=f"{where}.match"), kind, recode,
             recode_labels, other, categories, bands, optional,
@@ -835,16 +699,10 @@ def _parse_background(spec: Any, file: str) -> list[BackgroundVariable]:
 
 def _parse_open_items(spec: Any, file: str) -> list[OpenItem]:
     out = []
-    for index, body in enumerate(_as_list(spec, file=file, where="open_items")):
+    for index, body in enumerate(spec):
         where = f"open_items[{index}]"
-        if not isinstance(body, dict):
-            raise ConfigError("expected a mapping", file=file, location=where)
-        _check_keys(body, {"id", "match", "text", "optional"}, file=file, where=where)
-        for key in ("id", "match"):
-            if key not in body:
-                raise ConfigError(f"missing required key '{key}'", file=file, location=where)
-        open_id = _check_id(body["id"], file=file, where=f"{where}.id")
-        text = _text(body.get("text"), file=file, where=f"{where}.text", required=False) or {"fi": open_id, "en": open_id}
+        open_id = body["id"]
+        text = _text(body.get("text")) or {"fi": open_id, "en": open_id}
         out.append(OpenItem(open_id, Match.parse(body["match"], file=file, where=f"{where}.match"), text,
                             bool(body.get("optional", False))))
     return out
@@ -917,9 +775,12 @@ def match_columns(instrument: Instrument, columns: Iterable[Any], file: str | Pa
 
     Examples
     --------
-    >>> m = match_columns(inst, ["Vastaajatunnus", "Ammattinimike", ...], "kysely.xlsx")  # doctest: +SKIP
-    >>> m.extra  # doctest: +SKIP
-    ['Aloitusaika']
+    >>> from analysis.survey.examples import example_export
+    >>> from analysis.workspace import PACKAGE_PROJECT_DIR
+    >>> inst = load_instrument(PACKAGE_PROJECT_DIR / "config" / "instrument_professionals.yaml")
+    >>> m = match_columns(inst, example_export(inst, 5).columns, "kysely.xlsx")
+    >>> m.extra  # columns the instrument does not describe
+    ['Aloitusaika', 'Hyväksyn tietojeni käytön tutkimuksessa']
     """
     all_columns = [str(c) for c in columns if str(c) not in RESERVED_COLUMNS]
     mapping: dict[str, str] = {}

@@ -102,8 +102,8 @@ def need_items(
     --------
     >>> from analysis.survey.instrument import load_instrument
     >>> from analysis.workspace import PACKAGE_PROJECT_DIR
-    >>> inst = load_instrument(PACKAGE_PROJECT_DIR / "tests/data/instrument_needs_user.yaml")  # doctest: +SKIP
-    >>> need_items(inst)["n_coping"]  # doctest: +SKIP
+    >>> inst = load_instrument(PACKAGE_PROJECT_DIR / "tests/data/instrument_needs_user.yaml")
+    >>> need_items(inst)["n_coping"]
     4.0
     """
     known = instrument.item_ids

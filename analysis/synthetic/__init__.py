@@ -1,8 +1,11 @@
 """Deterministic synthetic demo data in the real formats (see :mod:`analysis.synthetic.generator`).
 
->>> from analysis.synthetic import generate, planted_identifiers   # doctest: +SKIP
->>> generate(Path("data/raw"), seed=2024, scale=1)                  # doctest: +SKIP
-PosixPath('data/raw/manifest.yaml')
+>>> import tempfile
+>>> from pathlib import Path
+>>> from analysis.synthetic import generate
+>>> manifest = generate(Path(tempfile.mkdtemp()) / "raw", seed=2024, scale=1)
+>>> manifest.name
+'manifest.yaml'
 """
 
 from analysis.synthetic.generator import PLANTED_IDENTIFIERS, coding_rows, generate, planted_identifiers

@@ -121,9 +121,9 @@ def _check_args(seed: int, scale: int) -> None:
 def _config_dir(config_dir: Path | None) -> Path:
     if config_dir is not None:
         return Path(config_dir)
-    for candidate in (Workspace.discover().config, PACKAGE_PROJECT_DIR / "config"):
-        if (candidate / "instrument_professionals.yaml").is_file():
-            return candidate
+    found = Workspace.discover().config_path("instrument_professionals.yaml")
+    if found.is_file():
+        return found.parent
     raise ConfigError("the instrument files were not found", file=PACKAGE_PROJECT_DIR / PROFESSIONALS_INSTRUMENT,
                       hint="Run from the project folder or pass config_dir=.")
 
