@@ -118,7 +118,7 @@ def test_preview_displays_caption_image_and_published_table(tmp_path, monkeypatc
 
 
 def test_no_preview_for_a_batch_run_even_in_a_kernel(tmp_path, monkeypatch):
-    monkeypatch.setattr(registry_module, "in_interactive_kernel", lambda: True)
+    monkeypatch.setattr(registry_module.write, "in_interactive_kernel", lambda: True)  # where for_run looks it up
     assert Registry.for_run("lab-x", root=tmp_path).preview
     assert not Registry.for_run("survey", root=tmp_path).preview
 

@@ -1,50 +1,6 @@
-"""The findings registry: what a notebook publishes, recorded in one place.
+"""The writer of the findings registry: :class:`Registry`, through which a notebook publishes.
 
-A notebook never writes output files itself. It hands each finding to a
-:class:`Registry`: a figure, a table (small cells suppressed here), a key number with a
-sentence template, a pseudonymised quotation, a methods paragraph or a note. The
-registry writes the files below the workspace root and, on :meth:`Registry.save`, an
-ordered JSON record ``reports/registry/<run>.json`` that the ``90_findings`` notebook
-assembles into the publication draft.
-
-::
-
-    figures/<run>/<id>.png, .svg        reg.figure(...)
-    reports/tables/<run>/<id>.csv       reg.table(...)
-    reports/registry/<run>.json         reg.save()
-
-Every file is written through a temporary file and :func:`os.replace`, so a failing
-run never leaves a half-written file. Captions and texts are stored in Finnish and
-English; the report chooses the language.
-
-**Scratch runs.** A run whose name starts with ``lab-`` (the default ``run_name`` of every
-notebook opened in JupyterLab, e.g. ``lab-10_survey``) is an interactive exploration: it
-writes everything below ``scratch/<run>/`` and never touches ``figures/`` or
-``reports/``, which belong to the batch (``jakala run`` passes the batch's run names).
-In an interactive kernel a scratch run also *shows* each figure and published table
-inline, under its caption; the batch's executed notebooks keep no image previews (the
-published files are the one copy, and the leak gate can read every text output of an
-executed notebook but not the pixels of an embedded image).
-
-::
-
-    scratch/<run>/figures/<id>.png, .svg
-    scratch/<run>/tables/<id>.csv
-    scratch/<run>/registry.json
-
-Examples
---------
->>> import matplotlib; matplotlib.use("Agg")
->>> import tempfile, pandas as pd
->>> from analysis.findings import Registry, style
->>> reg = Registry.for_run("demo", root=tempfile.mkdtemp())
->>> fig, ax = style.new_figure("half")
->>> _ = ax.bar(["a", "b"], [3, 4])
->>> paths = reg.figure("bars", fig, caption={"fi": "Pylväät", "en": "Bars"})
->>> reg.number("n_total", 118, template={"fi": "Vastaajia oli {value}.", "en": "There were {value} respondents."})
-'Vastaajia oli 118.'
->>> reg.save().name
-'demo.json'
+See :mod:`analysis.findings.registry` for the files it writes and the scratch runs.
 """
 
 from __future__ import annotations
@@ -65,14 +21,10 @@ from matplotlib.figure import Figure
 
 from analysis.errors import DataError, PipelineError
 from analysis.findings import style
-from analysis.findings._files import atomic_write_bytes, atomic_write_text, sha256_bytes, sha256_file
+from analysis.findings._files import atomic_write_bytes, atomic_write_text, sha256_bytes
+from analysis.findings.registry._common import KINDS, SCHEMA_VERSION, SCRATCH_DIR, SCRATCH_PREFIX, is_scratch_run
 from analysis.workspace import Workspace
 
-#: Version of the registry JSON layout.
-SCHEMA_VERSION = 1
-
-#: Kinds of findings, in the words used in the JSON file.
-KINDS = ("figure", "table", "number", "quote", "methods", "note")
 
 #: Float format of published CSV tables (deterministic, no spurious digits).
 FLOAT_FORMAT = "%.10g"
@@ -95,12 +47,6 @@ QUOTE_ROLES = (
     "other",
 )
 
-#: A run named ``lab-…`` is a scratch run: interactive, written below :data:`SCRATCH_DIR`.
-SCRATCH_PREFIX = "lab-"
-
-#: Folder (below the workspace root) of the scratch runs; never read by the report.
-SCRATCH_DIR = "scratch"
-
 #: Resolution of the inline previews of a scratch run (the published PNG has 300 dpi).
 PREVIEW_DPI = 110
 
@@ -108,35 +54,6 @@ PREVIEW_DPI = 110
 PREVIEW_ROWS = 25
 
 _PREVIEW_LABEL = {"figure": {"fi": "Kuvio", "en": "Figure"}, "table": {"fi": "Taulukko", "en": "Table"}}
-
-
-class UnrecordedRunWarning(UserWarning):
-    """A registry in ``reports/registry/`` that the batch's manifest does not record."""
-
-
-def is_scratch_run(run_name: str) -> bool:
-    """Whether ``run_name`` names a scratch run (``lab-…``) rather than a batch run.
-
-    Examples
-    --------
-    >>> is_scratch_run("lab-10_survey"), is_scratch_run("survey")
-    (True, False)
-    """
-    return isinstance(run_name, str) and run_name.startswith(SCRATCH_PREFIX)
-
-
-def scratch_dir(run_name: str, root: str | Path) -> Path | None:
-    """``<root>/scratch/<run>`` for a scratch run, ``None`` for a batch run.
-
-    The ``90_findings`` notebook writes its draft here when run from JupyterLab.
-
-    Examples
-    --------
-    >>> scratch_dir("lab-90_findings", "/ws").as_posix(), scratch_dir("findings", "/ws")
-    ('/ws/scratch/lab-90_findings', None)
-    """
-    return Path(root) / SCRATCH_DIR / run_name if is_scratch_run(run_name) else None
-
 
 def in_interactive_kernel() -> bool:
     """Whether the code runs in an IPython kernel (JupyterLab, nbclient, papermill)."""
@@ -1090,208 +1007,3 @@ class Registry:
         """Write ``reports/registry/<run>.json`` atomically and return its path."""
         text = json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
         return atomic_write_text(self.path, text)
-
-
-@dataclass
-class RunFindings:
-    """One run's saved registry, as read by the report assembler.
-
-    Attributes
-    ----------
-    run : str
-    path : Path
-        The registry JSON file.
-    items : list of dict
-        Findings in registration order (each with ``kind`` and ``id``).
-    min_cell_size : int
-    status : str or None
-        The run's status in ``reports/manifest.json`` (``"succeeded"``, ``"failed"``…).
-    """
-
-    run: str
-    path: Path
-    items: list[dict]
-    min_cell_size: int = 5
-    status: str | None = None
-
-    def of_kind(self, kind: str) -> list[dict]:
-        """Items of one kind, in order."""
-        return [item for item in self.items if item["kind"] == kind]
-
-    def get(self, kind: str, item_id: str) -> dict | None:
-        """The item of ``kind`` with ``item_id``, or ``None``."""
-        for item in self.items:
-            if item["kind"] == kind and item["id"] == item_id:
-                return item
-        return None
-
-
-def read_registry(path: str | Path, root: str | Path | None = None, verify: bool = True) -> RunFindings:
-    """Read one registry JSON file.
-
-    Parameters
-    ----------
-    path : str or Path
-    root : str or Path, optional
-        Workspace root the file paths are relative to (default: two folders up).
-    verify : bool
-        Check that every listed file exists and has the recorded SHA-256.
-
-    Raises
-    ------
-    DataError
-        When the file is not a registry, or a listed file is missing or changed.
-    """
-    path = Path(path)
-    root = Path(root) if root is not None else path.resolve().parent.parent.parent
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DataError(f"cannot read the findings registry ({exc})", file=path, hint="Re-run its notebook.") from None
-    if not isinstance(data, dict) or not isinstance(data.get("items"), list) or "run" not in data:
-        raise DataError("not a findings registry (no 'run' and 'items')", file=path, hint="Re-run its notebook.")
-    for position, item in enumerate(data["items"], start=1):
-        if not isinstance(item, dict) or item.get("kind") not in KINDS or not item.get("id"):
-            raise DataError("invalid item (no kind or id)", file=path, location=f"item {position}")
-        if not verify:
-            continue
-        for fmt, rel in (item.get("files") or {}).items():
-            file = root / rel
-            if not file.is_file():
-                raise DataError(
-                    f"{item['kind']} '{item['id']}' lists a missing file {rel}",
-                    file=path,
-                    location=f"item {position}",
-                    hint=f"Re-run the notebook of run '{data['run']}'.",
-                )
-            expected = (item.get("sha256") or {}).get(fmt)
-            if expected and sha256_file(file) != expected:
-                raise DataError(
-                    f"{item['kind']} '{item['id']}': {rel} has changed since the registry was saved",
-                    file=path,
-                    location=f"item {position}",
-                    hint=f"Re-run the notebook of run '{data['run']}'; outputs are never edited by hand.",
-                )
-    return RunFindings(
-        run=str(data["run"]),
-        path=path,
-        items=data["items"],
-        min_cell_size=int(data.get("min_cell_size", 5)),
-    )
-
-
-def read_manifest(root: str | Path) -> dict:
-    """Read ``reports/manifest.json`` of the workspace, or ``{}`` when there is none."""
-    path = Path(root) / "reports" / "manifest.json"
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DataError(f"cannot read the provenance manifest ({exc})", file=path, hint="Re-run the batch.") from None
-    if not isinstance(data, dict):
-        raise DataError("the provenance manifest is not a JSON object", file=path, hint="Re-run the batch.")
-    return data
-
-
-def load_registries(
-    root: str | Path | None = None,
-    exclude: tuple[str, ...] = ("findings",),
-    verify: bool = True,
-    recorded_only: bool = True,
-) -> list[RunFindings]:
-    """Read the registries the batch published, in pipeline order.
-
-    With a batch manifest (``reports/manifest.json``) only the registries of runs it
-    records are read, in its order; each carries the run's manifest status. A registry
-    the manifest does not know (written outside ``jakala run``, e.g. from JupyterLab with
-    a hand-set ``run_name``, or left by a run no longer in ``pipeline.yaml``) is left
-    out with an :class:`UnrecordedRunWarning`. A registry whose bytes differ from the
-    hash the batch recorded was overwritten after the batch: that stops the assembly,
-    because the draft would mix two analyses (e.g. "7 työpajaa" and "1 työpajaa").
-    Without a manifest every registry is read, by file name, with a warning. Scratch
-    runs (``scratch/``) are never read.
-
-    Parameters
-    ----------
-    root : str or Path, optional
-        Workspace root (default: discovered).
-    exclude : tuple of str
-        Run names to leave out (the assembling run itself).
-    verify : bool
-        Check file hashes (see :func:`read_registry`).
-    recorded_only : bool
-        ``False`` reads every registry in ``reports/registry/`` (the old behaviour,
-        for inspecting a workspace by hand); nothing is checked against the manifest.
-
-    Returns
-    -------
-    list of RunFindings
-
-    Raises
-    ------
-    DataError
-        When a registry differs from what the batch recorded.
-    """
-    root = Workspace.discover(root=root).root
-    folder = root / "reports" / "registry"
-    files = sorted(folder.glob("*.json")) if folder.is_dir() else []
-    manifest_runs = read_manifest(root).get("runs") or {}
-    order = {name: i for i, name in enumerate(manifest_runs)}
-    if recorded_only and not manifest_runs and files:
-        warnings.warn(
-            "no batch manifest (reports/manifest.json): using every registry in reports/registry/ as it is; "
-            "run `jakala run` for a draft the batch vouches for.",
-            UnrecordedRunWarning,
-            stacklevel=2,
-        )
-    found, unrecorded = [], []
-    for file in files:
-        if file.stem in exclude:
-            continue
-        if recorded_only and manifest_runs and file.stem not in manifest_runs:
-            unrecorded.append(file.name)
-            continue
-        run_info = manifest_runs.get(file.stem) or {}
-        run_info = run_info if isinstance(run_info, dict) else {}
-        label = file.relative_to(root).as_posix()
-        recorded = (run_info.get("outputs") or {}).get(label)
-        if recorded_only and recorded and sha256_file(file) != recorded:
-            raise DataError(
-                f"the registry of run '{file.stem}' is not the one the batch recorded: it was overwritten "
-                "after the batch (e.g. by running its notebook in JupyterLab with the batch's run_name)",
-                file=file,
-                hint=f"Re-run it with `jakala run --only {file.stem}` (or `jakala run`); explore with "
-                f"run_name = '{SCRATCH_PREFIX}…', which writes to {SCRATCH_DIR}/ only.",
-            )
-        findings = read_registry(file, root=root, verify=verify)
-        if findings.run in exclude:
-            continue
-        findings.status = run_info.get("status")
-        found.append(findings)
-    if unrecorded:
-        warnings.warn(
-            f"left out {len(unrecorded)} registr{'y' if len(unrecorded) == 1 else 'ies'} the batch did not record "
-            f"(reports/registry/{', '.join(unrecorded)}): written outside `jakala run`. Remove them, or add the run "
-            "to pipeline.yaml and run the batch.",
-            UnrecordedRunWarning,
-            stacklevel=2,
-        )
-    found.sort(key=lambda f: (order.get(f.run, len(order)), f.path.name))
-    return found
-
-
-def read_published_table(root: str | Path, item: dict) -> pd.DataFrame:
-    """Read a published table (a registry ``table`` item) exactly as written: all text.
-
-    Cells stay strings (``"<5"``, ``"0.123"``, empty for blanks), so a report shows
-    what the CSV holds and nothing is re-computed.
-    """
-    rel = (item.get("files") or {}).get("csv")
-    if not rel:
-        raise DataError(f"table '{item.get('id')}' has no CSV file in its registry")
-    path = Path(root) / rel
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"cannot read the published table ({exc})", file=path, hint="Re-run its notebook.") from None
