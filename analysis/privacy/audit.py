@@ -691,7 +691,7 @@ def audit_registries(root, exclude: tuple[str, ...] = ("findings",)) -> list[Run
             record = item.get("audit")
             if not record:
                 continue
-            name = f"{run}/{item['id']}" if item["kind"] == "table" else f"{run}/number {item['id']}"
+            name = f"{run}/{item['id']}" if item["kind"] == "table" else f"{run}/{item['kind']} {item['id']}"
             # stored as [id, published, row, column, small]: the true values never leave the run
             cells = [[*c[:4], None, bool(c[4]) if len(c) > 4 else False] for c in record.get("cells", [])]
             structures.append((name, {**record, "cells": cells}))
