@@ -46,6 +46,8 @@ TEXT = {
     "doc_id": {"fi": "Työpaja", "en": "Workshop"},
     "weight": {"fi": "Paino", "en": "Weight"},
     "suppressed": {"fi": "harmaa = alle {k} segmenttiä", "en": "grey = fewer than {k} segments"},
+    "hidden": {"fi": "x, <k: pieni tai sen paljastava luku, ei piirretty",
+               "en": "x, <k: a small count or one that would reveal it, not drawn"},
 }
 
 _SEQUENTIAL = LinearSegmentedColormap.from_list("jakala_blue", ["#F7FBFF", "#6BAED6", "#08306B"])
@@ -174,6 +176,7 @@ def cooccurrence_heatmap(
     codebook: Codebook | str | Path | None = None,
     codes: list[str] | None = None,
     language: str = "fi",
+    min_cell_size: int | None = None,
     title: str | None = None,
 ) -> Figure:
     """Lower-triangle heatmap of code co-occurrence.
@@ -208,6 +211,8 @@ def cooccurrence_heatmap(
     counts = counts.fillna(0).to_numpy(dtype=float)
     upper = np.triu(np.ones_like(values, dtype=bool))  # diagonal and above: hidden
     values = np.where(upper, np.nan, values)
+    if min_cell_size:  # pairs of 1…k−1 segments are greyed out and unlabelled, as in published tables
+        values = np.where((counts > 0) & (counts < min_cell_size), np.nan, values)
     annot = _annotations(values, counts, value, language)
     annot = np.where(upper, "", annot)
     labels = _code_labels(codes, cb, language)
@@ -237,7 +242,9 @@ def theme_timeline(
     ----------
     timeline : DataFrame
         Output of :func:`analysis.coding.matrices.code_timeline`
-        (``code, quarter, n_entries, n_coded, share``), one group only.
+        (``code, quarter, n_entries, n_coded, share``), one group only; or that table as
+        the registry published it, whose ``"<k"`` and ``"x"`` cells are not drawn (gaps
+        in the lines, the marker printed in place of the bar).
     value : {"n_coded", "share"}
         Plot counts of entries with the theme, or their share of the quarter's entries.
     codebook : Codebook or path, optional
@@ -261,21 +268,27 @@ def theme_timeline(
     codes = codes or list(dict.fromkeys(timeline["code"]))
     quarters = sorted(timeline["quarter"].astype(str).unique())
     x = np.arange(len(quarters))
-    entries = (timeline.drop_duplicates("quarter").set_index("quarter")["n_entries"]
-               .reindex(quarters).fillna(0).to_numpy())
+    shown = timeline.drop_duplicates("quarter").set_index("quarter")["n_entries"].reindex(quarters)
+    # a published (suppressed) table: "<k" and "x" cells are not drawn, their marker is printed
+    entries = pd.to_numeric(shown, errors="coerce").to_numpy(dtype=float)
+    markers_shown = ["" if pd.isna(v) else str(v) for v in shown.tolist()]
     fig, (top, bottom) = style.new_figure("full", height_cm=10.0, nrows=2, sharex=True,
                                           gridspec_kw={"height_ratios": [1, 3]})
-    top.bar(x, entries, color="#BBBBBB", width=0.7)
-    for xi, n in zip(x, entries):
-        top.text(xi, n, f"{int(n)}", ha="center", va="bottom", fontsize=6)
+    top.bar(x, np.nan_to_num(entries), color="#BBBBBB", width=0.7)
+    for xi, n, text in zip(x, entries, markers_shown):
+        top.text(xi, 0 if np.isnan(n) else n, text if np.isnan(n) else f"{int(n)}", ha="center", va="bottom",
+                 fontsize=6)
+    if any(np.isnan(entries)) or any(timeline[value].astype(str).str.match(r"^(x|<\d+)$")):
+        top.text(1.0, 1.02, _t("hidden", language), transform=top.transAxes, ha="right", va="bottom",
+                 fontsize=6, color="#555555")
     top.set_ylabel(_t("n_entries", language), fontsize=7)  # a short axis: a smaller label is not clipped
-    top.set_ylim(0, max(entries.max() * 1.25, 1))
+    top.set_ylim(0, max(np.nanmax(entries, initial=0) * 1.25, 1))
     style.integer_ticks(top, "y")
     palette = style.PALETTE
     markers = "osD^v<>ph*"
     for i, code in enumerate(codes):
-        series = (timeline[timeline["code"] == code].set_index("quarter")[value]
-                  .reindex(quarters).to_numpy(dtype=float))
+        series = pd.to_numeric(timeline[timeline["code"] == code].set_index("quarter")[value]
+                               .reindex(quarters), errors="coerce").to_numpy(dtype=float)
         colour = cb[code].colour if cb is not None and code in cb else palette[i % len(palette)]
         label = cb.label(code, language) if cb is not None else code
         bottom.plot(x, series, marker=markers[i % len(markers)], markersize=3, linewidth=1.2,
@@ -326,3 +339,62 @@ def topic_terms_plot(terms: pd.DataFrame, *, n_terms: int = 8, language: str = "
         ax.set_visible(False)
     fig.supxlabel(_t("weight", language), fontsize=7)
     return fig
+
+
+def _hide_small(counts: pd.Series, min_cell_size: int | None) -> pd.Series:
+    """Counts as a figure draws them: 1…k−1 become ``"<k"`` (not drawn), others stay."""
+    if not min_cell_size:
+        return counts.astype(object)
+    small = (counts > 0) & (counts < min_cell_size)
+    return counts.astype(object).where(~small, f"<{min_cell_size}")
+
+
+def heatmap_data(freqs: pd.DataFrame, *, by: str = "speaker_role", codes: list[str] | None = None,
+                 min_cell_size: int | None = None) -> pd.DataFrame:
+    """The counts :func:`code_heatmap` draws, for the disclosure audit (``reg.figure(data=...)``).
+
+    Parameters
+    ----------
+    freqs : DataFrame
+        As for :func:`code_heatmap`.
+    by : str
+        The group column.
+    codes : list of str, optional
+        The rows drawn (default all codes).
+    min_cell_size : int, optional
+        As for :func:`code_heatmap`: counts of 1…k−1 are not drawn and appear as ``"<k"``.
+
+    Returns
+    -------
+    DataFrame
+        ``by, code, n_segments`` in the order of ``freqs``.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"speaker_role": ["young_person"] * 2, "code": ["a", "b"], "n_segments": [3, 12],
+    ...                   "n_total": [40, 40], "share": [0.075, 0.3]})
+    >>> heatmap_data(f, min_cell_size=5)["n_segments"].tolist()
+    ['<5', 12]
+    """
+    frame = freqs if codes is None else freqs[freqs["code"].isin(codes)]
+    out = frame[[by, "code", "n_segments"]].reset_index(drop=True)
+    return out.assign(n_segments=_hide_small(out["n_segments"], min_cell_size))
+
+
+def cooccurrence_data(cooc: pd.DataFrame, *, codes: list[str] | None = None,
+                      min_cell_size: int | None = None) -> pd.DataFrame:
+    """The counts :func:`cooccurrence_heatmap` draws (the lower triangle), for the disclosure audit.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"code_a": ["a", "a", "b", "b"], "code_b": ["a", "b", "a", "b"],
+    ...                   "n_both": [9, 2, 2, 7], "jaccard": [1.0, 0.2, 0.2, 1.0]})
+    >>> cooccurrence_data(c, min_cell_size=5).to_dict("records")
+    [{'code_a': 'b', 'code_b': 'a', 'n_both': '<5'}]
+    """
+    order = codes or list(dict.fromkeys(cooc["code_a"]))
+    rank = {code: i for i, code in enumerate(order)}
+    lower = cooc[cooc["code_a"].isin(rank) & cooc["code_b"].isin(rank)]
+    lower = lower[lower["code_a"].map(rank) > lower["code_b"].map(rank)]
+    out = lower[["code_a", "code_b", "n_both"]].reset_index(drop=True)
+    return out.assign(n_both=_hide_small(out["n_both"], min_cell_size))

@@ -407,6 +407,12 @@ class Registry:
         caption: dict,
         source: dict | None = None,
         width: str = "full",
+        data: pd.DataFrame | str | None = None,
+        count_columns: list[str] | None = None,
+        cell_ids: dict[str, str] | None = None,
+        additive: list[dict] | None = None,
+        sums: list[dict] | None = None,
+        no_counts: str | None = None,
     ) -> dict[str, Path]:
         """Publish a figure: ``figures/<run>/<id>.png`` (300 dpi) and ``.svg``.
 
@@ -427,6 +433,19 @@ class Registry:
             Source note ``{"fi": ..., "en": ...}`` printed under the figure.
         width : {"full", "half"}
             Print width in the Word report (16 cm or 8 cm).
+        data : DataFrame or str
+            What the figure draws, for the disclosure audit: a reader can read counts
+            (and shares with their n) off a figure as off a table. A DataFrame is
+            audited with the run's tables (:meth:`_audit_figure_data`): no drawn count
+            may be below the small-cell limit, and no cell a table hides may be drawn.
+            A string names a table this run has published whose values, as published
+            (with its ``"<k"`` and ``"x"`` cells not drawn), are what the figure shows.
+        count_columns, cell_ids, additive, sums
+            The structure of ``data``, as for :meth:`table`.
+        no_counts : str
+            Instead of ``data``: why the figure draws no counts of people or units
+            (e.g. "test statistics of groups of at least k"); recorded in the registry.
+            With neither, the figure is recorded as not audited, and the batch lists it.
 
         Returns
         -------
@@ -434,6 +453,7 @@ class Registry:
             ``{"png": Path, "svg": Path}``.
         """
         item_id = self._check_id("figure", id)
+        data_record = self._figure_data(item_id, data, count_columns, cell_ids, additive, sums, no_counts)
         draw = fig if callable(fig) and not isinstance(fig, Figure) else None
         if draw is not None:
             fig = draw(self.language)
@@ -492,6 +512,7 @@ class Registry:
                 "files": files,
                 "sha256": hashes,
                 "layout_problems": {lang: found for lang, found in problems.items() if found},
+                **data_record,
             }
         )
         if preview is not None:
@@ -499,6 +520,66 @@ class Registry:
 
             self._show("figure", item_id, caption, {"png": files["png"]}, Image(data=preview, format="png"))
         return paths
+
+    def _figure_data(self, item_id: str, data: pd.DataFrame | str | None, count_columns: list[str] | None,
+                     cell_ids: dict[str, str] | None, additive: list[dict] | None, sums: list[dict] | None,
+                     no_counts: str | None) -> dict:
+        """Check and audit what a figure draws; return the registry fields that record it.
+
+        A drawn count below the small-cell limit, or a drawn cell that a table of the run
+        hides (or that the run's numbers and tables together pin down), is an error: a
+        figure cannot hide a cell afterwards, so the figure must draw the published table
+        (``data="<table id>"``) or merge the small groups.
+        """
+        where = _where(self.run, "figure", item_id)
+        if data is not None and no_counts is not None:
+            raise DataError("give data= or no_counts=, not both", location=where)
+        if data is None and no_counts is None:
+            # recorded: the batch lists the figures whose drawn counts the audit has not seen
+            return {"data": {"audited": False}, "audit": None}
+        if no_counts is not None:
+            if not isinstance(no_counts, str) or not no_counts.strip():
+                raise DataError("no_counts must say why the figure draws no counts", location=where)
+            return {"data": {"no_counts": no_counts.strip()}, "audit": None}
+        if isinstance(data, str):
+            if data not in self._published:
+                raise DataError(f"data names table {data!r}, which this run has not published", location=where,
+                                hint="Publish the table first and draw the figure from the table reg.table returns.")
+            return {"data": {"table": data}, "audit": None}
+        if not isinstance(data, pd.DataFrame):
+            raise DataError(f"data must be a DataFrame or a table id, got {type(data).__name__}", location=where)
+        from analysis.privacy.audit import problem_from_structures, table_structure
+
+        table = data.reset_index() if any(n is not None for n in data.index.names) else data.reset_index(drop=True)
+        table.columns = [str(c) for c in table.columns]
+        counts = detect_count_columns(table) if count_columns is None else list(count_columns)
+        missing = [c for c in counts if c not in table.columns]
+        if missing:
+            raise DataError(f"count_columns {missing} are not columns of the figure's data", location=where,
+                            hint=f"The data has the columns {list(table.columns)}.")
+        k = self.min_cell_size
+        for column in counts:
+            values = pd.to_numeric(table[column], errors="coerce")
+            small = [i for i, v in enumerate(values.tolist()) if v == v and 0 < v < k]
+            if small:
+                raise DataError(
+                    f"the figure draws {len(small)} count(s) below the small-cell limit {k} in column {column!r} "
+                    f"(first in row {small[0] + 1})", location=where,
+                    hint="Draw the figure from the published table (reg.table returns it, small cells hidden) "
+                         "or merge the small groups.")
+        key = f"figure:{item_id}"
+        record = table_structure(f"{self.run}/{key}", table, table, counts, additive=additive, cell_ids=cell_ids,
+                                 k=k, sums=sums)
+        structures = [(f"{self.run}/{i}", r) for i, r in self._audit.items() if i != key]
+        result = problem_from_structures([*structures, (f"{self.run}/{key}", record)], k).audit()
+        if not result.ok:
+            listed = "; ".join(str(e) for e in result.exposed[:5])
+            raise PipelineError(
+                f"disclosure audit: the figure lets a reader recover {len(result.exposed)} suppressed cell(s): "
+                f"{listed}", location=where,
+                hint="Draw the figure from the published table (data='<table id>') so hidden cells are not drawn.")
+        self._audit[key] = record
+        return {"data": {"audited": True, "count_columns": counts}, "audit": _public_audit(record)}
 
     def table(
         self,
