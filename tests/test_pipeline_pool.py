@@ -52,6 +52,7 @@ SECOND = [
 
 @pytest.fixture
 def specs(tmp_path):
+    pool.discard_kernel()  # a kernel an earlier in-process batch left warm is not this test's
     kernel = resolve_kernel(None)
     folder = tmp_path / "notebooks"
     folder.mkdir()

@@ -193,6 +193,8 @@ def cooccurrence_heatmap(
     codes : list of str, optional
         Codes to show (default all in ``cooc``).
     language : {"fi", "en"}
+    min_cell_size : int, optional
+        Pairs of 1…k−1 segments are greyed out and unlabelled, as in published tables.
     title : str, optional
 
     Returns
@@ -222,6 +224,9 @@ def cooccurrence_heatmap(
         finite = values[np.isfinite(values)]
         vmax = max(float(finite.max()), 0.05) if finite.size else 1.0
     _heatmap(ax, values, annot, labels, labels, vmax, _t(value, language), fig, fontsize=6)
+    if min_cell_size:
+        ax.text(0, 1.01, _t("suppressed", language).format(k=min_cell_size), transform=ax.transAxes,
+                ha="left", va="bottom", fontsize=6, color="#555555")
     if title:
         ax.set_title(title)
     return fig
