@@ -67,6 +67,21 @@ def map_codings_to_segments(
         ``segment_codings`` with columns ``segment_id, code, coder`` (unique, ordered as the
         segments), and ``unmapped`` with columns ``source_guid, source_name, selection_guid,
         start, end, code, code_name, coder, text, reason``.
+
+    Examples
+    --------
+    A selection of characters 2–23 covers most of turn ``t1`` (0–20) and spills three
+    characters into ``t2`` (20–40): it codes ``t1`` only.
+
+    >>> import pandas as pd
+    >>> segments = pd.DataFrame({"segment_id": ["t1", "t2"], "doc_id": ["W01", "W01"],
+    ...                          "start": [0, 20], "end": [20, 40]})
+    >>> codings = pd.DataFrame({"source_guid": [stable_guid("source", "W01")], "source_name": ["W01"],
+    ...                         "selection_guid": ["S1"], "start": [2], "end": [23], "code": ["housing"],
+    ...                         "code_name": ["Asuminen"], "coder": ["K1"], "text": [""], "status": ["ok"]})
+    >>> mapped, unmapped = map_codings_to_segments(codings, segments)
+    >>> mapped.values.tolist(), len(unmapped)
+    ([['t1', 'housing', 'K1']], 0)
     """
     if not 0 < min_share <= 1:
         raise DataError(f"min_share must be in (0, 1], got {min_share}", file="map_codings_to_segments",

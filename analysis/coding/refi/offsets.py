@@ -25,7 +25,15 @@ import numpy as np
 
 @dataclass(frozen=True)
 class _Scheme:
-    """One way of counting offsets: the unit, what a CRLF counts for, whether a BOM counts."""
+    """One way of counting offsets: the unit, what a CRLF counts for, whether a BOM counts.
+
+    Examples
+    --------
+    >>> _Scheme("utf8", 2, True).name
+    'utf8+crlf2+bom'
+    >>> _SCHEME_BY_NAME["bytes"] == _Scheme("utf8", 1, False)
+    True
+    """
 
     unit: str  # codepoint | utf8 | utf16
     crlf: int  # characters a CRLF counts for
@@ -48,7 +56,16 @@ _SCHEME_BY_NAME.update({"utf-8": _Scheme("utf8", 1, False), "bytes": _Scheme("ut
 
 
 def _unit_positions(raw: str, had_bom: bool, scheme: _Scheme) -> tuple[np.ndarray, np.ndarray]:
-    """Unit offset and normalised index at every raw character boundary (both length n+1)."""
+    """Unit offset and normalised index at every raw character boundary (both length n+1).
+
+    Examples
+    --------
+    UTF-8 bytes with CRLF counted as one: ``ä`` is two bytes, the CR of a CRLF none.
+
+    >>> units, norm = _unit_positions("ä\\r\\nb", False, _Scheme("utf8", 1, False))
+    >>> units.tolist(), norm.tolist()
+    ([0, 2, 2, 3, 4], [0, 1, 1, 2, 3])
+    """
     if not raw:
         shift = (3 if scheme.unit == "utf8" else 1) if (scheme.bom and had_bom) else 0
         return np.array([shift]), np.array([0])
@@ -73,7 +90,14 @@ def _unit_positions(raw: str, had_bom: bool, scheme: _Scheme) -> tuple[np.ndarra
 
 
 def _convert(units: np.ndarray, norm: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Map unit offsets to normalised indices; -1 where an offset falls inside a character."""
+    """Map unit offsets to normalised indices; -1 where an offset falls inside a character.
+
+    Examples
+    --------
+    >>> units, norm = _unit_positions("ä\\r\\nb", False, _Scheme("utf8", 1, False))
+    >>> _convert(units, norm, np.array([0, 1, 3, 4, 9])).tolist()
+    [0, -1, 2, 3, -1]
+    """
     idx = np.searchsorted(units, offsets, side="left")
     inside = idx < len(units)
     ok = inside.copy()
@@ -166,6 +190,18 @@ def _choose_scheme(sources: dict[str, dict], selections: list[dict], offsets: st
     _Scheme
         Best by (text hits, offsets that fit, clean word boundaries); ties go to the
         earlier scheme, the spec's code points first.
+
+    Examples
+    --------
+    A Taguette-style selection in UTF-8 bytes: ``"Tämä "`` is seven bytes but five code points.
+
+    >>> raw = "Tämä on koe."
+    >>> sources = {"S": {"raw": raw, "had_bom": False, "text": raw}}
+    >>> sel = [{"source_guid": "S", "raw_start": 7, "raw_end": 13, "evidence": "on koe", "whole": False}]
+    >>> _choose_scheme(sources, sel).name
+    'utf8'
+    >>> _choose_scheme(sources, sel, "codepoint").name
+    'codepoint'
     """
     if offsets != "auto":
         scheme = _SCHEME_BY_NAME[offsets]
