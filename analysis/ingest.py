@@ -20,7 +20,7 @@ covers the file's bytes, its manifest entry, the instrument (surveys), every fil
 ``config/text/`` (workshops and diaries), ``config/diary_form.yaml`` (diaries), the names
 to redact, the lemmatiser backend with its version and the ``analysis`` package source,
 so only changed inputs are recomputed. Every other workspace file the ingestion opens is
-recorded (:mod:`analysis.pipeline.reads`) in ``ingest_state.json`` (``reads``); when one
+recorded (:mod:`analysis.provenance.reads`) in ``ingest_state.json`` (``reads``); when one
 of them changes the next ingestion ignores the cache. That file also records the data
 manifest's and the config files' SHA-256 and each raw file's size and time, which
 ``jakala run`` checks before any kernel starts (:func:`check_ingested`).
@@ -501,7 +501,7 @@ def ingest(ws: Workspace, *, manifest: Path | None = None, force: bool = False) 
     DataError, ConfigError
         With file, location and what to do; ``data/processed/`` is then unchanged.
     """
-    from analysis.pipeline.plan import package_source_hash
+    from analysis.provenance.hashes import package_source_hash
     from analysis.privacy import PseudonymKey, Redactor
     from analysis.text.pipeline import segments_from_diaries, segments_from_turns, tokens_table
 
@@ -728,10 +728,10 @@ def _declared_ingest_files(ws: Workspace, man: Manifest) -> set[Path]:
 
 
 def _start_read_recording(ws: Workspace) -> Path:
-    """Record every workspace file this ingestion opens (see :mod:`analysis.pipeline.reads`)."""
+    """Record every workspace file this ingestion opens (see :mod:`analysis.provenance.reads`)."""
     import tempfile
 
-    from analysis.pipeline import reads
+    from analysis.provenance import reads
 
     handle, name = tempfile.mkstemp(prefix="jakala-ingest-reads-", suffix=".txt")
     os.close(handle)
@@ -742,7 +742,7 @@ def _start_read_recording(ws: Workspace) -> Path:
 
 
 def _stop_read_recording(record: Path) -> None:
-    from analysis.pipeline import reads
+    from analysis.provenance import reads
 
     reads.stop()
     record.unlink(missing_ok=True)
@@ -755,8 +755,8 @@ def _finish_read_recording(record: Path, ws: Workspace, man: Manifest) -> dict[s
     ingestion ignores the cache (:func:`_recorded_reads_changed`). So a configuration
     file some reader starts to use is part of the cache key without anyone listing it.
     """
-    from analysis.pipeline import reads
-    from analysis.pipeline.plan import sha256_file
+    from analysis.provenance import reads
+    from analysis.provenance.hashes import sha256_file
 
     declared = _declared_ingest_files(ws, man)
     skip = [ws.root / "data", ws.project / "analysis", ws.project / "notebooks", ws.reports]
@@ -776,7 +776,7 @@ def _finish_read_recording(record: Path, ws: Workspace, man: Manifest) -> dict[s
 
 def _recorded_reads_changed(ws: Workspace) -> bool:
     """Whether a file the last ingestion read (``reads`` in ``ingest_state.json``) has changed or gone."""
-    from analysis.pipeline.plan import sha256_file
+    from analysis.provenance.hashes import sha256_file
 
     report = ws.processed / STATE_FILE
     try:
@@ -843,8 +843,8 @@ def _write_survey_list(path: Path, man: Manifest, ws: Workspace) -> None:
 
 def _config_hashes(ws: Workspace, man: Manifest) -> dict[str, str]:
     """SHA-256 of every configuration file the ingestion depends on (checked before a batch runs)."""
-    from analysis.pipeline import reads
-    from analysis.pipeline.plan import sha256_file
+    from analysis.provenance import reads
+    from analysis.provenance.hashes import sha256_file
 
     out = {}
     for path in sorted(_declared_ingest_files(ws, man) - {man.file.resolve()}):
@@ -854,7 +854,7 @@ def _config_hashes(ws: Workspace, man: Manifest) -> dict[str, str]:
 
 
 def _manifest_state(path: Path, ws: Workspace) -> dict[str, str]:
-    from analysis.pipeline.plan import sha256_file
+    from analysis.provenance.hashes import sha256_file
 
     return {"path": _root_label(path, ws), "sha256": sha256_file(path)}
 
@@ -915,7 +915,7 @@ def check_ingested(ws: Workspace) -> str | None:
     state = report.get("manifest") or {}
     if not state.get("sha256"):
         return "the processed data were written by an older version of the workspace: run `jakala ingest`"
-    from analysis.pipeline.plan import sha256_file
+    from analysis.provenance.hashes import sha256_file
 
     manifest = ws.root / state["path"] if state.get("path") else ws.manifest
     if not manifest.is_file():

@@ -23,7 +23,6 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ import yaml
 
 from analysis.config import load_config
 from analysis.errors import ConfigError, PipelineError
+from analysis.provenance.hashes import package_source_hash, sha256_file
 from analysis.workspace import Workspace
 
 #: Parameters the runner itself gives every notebook.
@@ -414,15 +414,6 @@ def validate_parameters(pipeline: Pipeline, ws: Workspace, only: list[str] | Non
 
 
 # --------------------------------------------------------------------------- fingerprints
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(chunk), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def notebook_source_hash(path: Path) -> str:
     """Hash of a notebook's code and Markdown (outputs and metadata ignored)."""
     digest = hashlib.sha256()
@@ -431,19 +422,6 @@ def notebook_source_hash(path: Path) -> str:
         digest.update(b"\0")
         digest.update(_cell_source(cell).encode("utf-8"))
         digest.update(b"\1")
-    return digest.hexdigest()
-
-
-@lru_cache(maxsize=1)
-def package_source_hash() -> str:
-    """Hash of every ``.py`` file and bundled data file of the ``analysis`` package."""
-    root = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for file in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        if file.suffix in {".pyc"}:
-            continue
-        digest.update(str(file.relative_to(root)).encode())
-        digest.update(sha256_file(file).encode())
     return digest.hexdigest()
 
 

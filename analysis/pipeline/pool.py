@@ -64,7 +64,7 @@ def reset_code(cwd: str, record_line: str = "") -> str:
     cwd : str
         The notebook's folder (papermill's ``cwd``; a fresh kernel is started there).
     record_line : str
-        Python line that points the read recorder (:mod:`analysis.pipeline.reads`) at this
+        Python line that points the read recorder (:mod:`analysis.provenance.reads`) at this
         run's record file; a fresh kernel runs the same line at start-up. The recorder's
         module stays loaded across resets, so its one audit hook writes to the current run.
 
@@ -76,7 +76,7 @@ def reset_code(cwd: str, record_line: str = "") -> str:
     return f"""
 get_ipython().reset(new_session=True)
 import os as _os, sys as _sys
-_KEEP = {{"analysis.pipeline.reads"}}  # the read recorder (its one audit hook) lives on
+_KEEP = {{"analysis.provenance.reads"}}  # the read recorder (its one audit hook) lives on
 for _name in [n for n in _sys.modules if (n == "analysis" or n.startswith("analysis.")) and n not in _KEEP]:
     del _sys.modules[_name]
 import matplotlib as _mpl
@@ -187,7 +187,7 @@ def warm_kernel(spec: dict[str, Any]) -> Any:
         try:
             record_line = ""
             if spec.get("record"):
-                from analysis.pipeline.reads import startup_code
+                from analysis.provenance.reads import startup_code
 
                 record_line = startup_code(spec["record"], spec["watch"])
             _KERNEL.prepare(spec["cwd"], record_line=record_line)

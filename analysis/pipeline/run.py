@@ -33,17 +33,16 @@ from pathlib import Path
 from typing import Any, Callable
 
 from analysis.errors import PipelineError
-from analysis.pipeline import reads as read_recorder
 from analysis.pipeline.plan import (
     Pipeline,
     Run,
     notebook_source_hash,
-    package_source_hash,
     resolve_inputs,
     run_fingerprint,
-    sha256_file,
     validate_parameters,
 )
+from analysis.provenance import reads as read_recorder
+from analysis.provenance.hashes import package_source_hash, sha256_file
 from analysis.workspace import PACKAGE_PROJECT_DIR, Workspace
 
 KEY_PACKAGES = (
@@ -263,7 +262,7 @@ def _execute(spec: dict[str, Any]) -> dict[str, Any]:
                 start_timeout=spec["start_timeout"],
                 execution_timeout=spec["execution_timeout"],
                 # keeps the batch log readable: ipykernel otherwise warns about TCP transport on every start;
-                # the start-up line records every workspace file the kernel reads (analysis.pipeline.reads)
+                # the start-up line records every workspace file the kernel reads (analysis.provenance.reads)
                 extra_arguments=_kernel_arguments(spec),
                 **warm,
             )
@@ -415,7 +414,7 @@ def _output_labels(run: Run, ws: Workspace) -> list[str]:
 def _settle_reads(
     run: Run, ws: Workspace, inputs: dict[str, str], record_file: Path, others: dict[str, list[str]]
 ) -> tuple[dict[str, str], list[str], list[str]]:
-    """Fold what an executed run read into its inputs (see :mod:`analysis.pipeline.reads`).
+    """Fold what an executed run read into its inputs (see :mod:`analysis.provenance.reads`).
 
     Returns
     -------

@@ -1076,7 +1076,7 @@ def joint_context(root, run: str, plan: dict[str, dict] | None = None) -> JointC
     if plan is None:
         try:
             from analysis.pipeline.plan import load_pipeline
-            from analysis.pipeline.reads import not_recorded
+            from analysis.provenance.reads import not_recorded
             from analysis.workspace import Workspace
 
             # not an input of the run: what the plan says about the family reaches the run

@@ -124,7 +124,7 @@ def publish_gated(files: dict[str, bytes], out_dir: Path, keys_dir: Path) -> dic
     try:
         for name, data in files.items():
             (staging / name).write_bytes(data)
-        from analysis.pipeline.reads import not_recorded
+        from analysis.provenance.reads import not_recorded
 
         with not_recorded():  # the gate's own read of the key's names is no input of the run
             key = PseudonymKey.load(keys_dir)

@@ -27,7 +27,7 @@ code, parameters or a file it read changed, and each of those re-runs it already
 Examples
 --------
 >>> code = startup_code("/tmp/reads.txt", ["/work/ws"])
->>> code.startswith("import analysis.pipeline.reads")
+>>> code.startswith("import analysis.provenance.reads")
 True
 """
 
@@ -75,7 +75,7 @@ def not_recorded() -> Iterator[None]:
 
 def startup_code(record: str | Path, roots: Sequence[str | Path]) -> str:
     """The Python line a kernel runs at start-up to record its reads into ``record``."""
-    return (f"import analysis.pipeline.reads as _jakala_reads; "
+    return (f"import analysis.provenance.reads as _jakala_reads; "
             f"_jakala_reads.install({str(record)!r}, {[str(r) for r in roots]!r}); del _jakala_reads")  # fmt: skip
 
 
