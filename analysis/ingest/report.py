@@ -22,7 +22,25 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
 
     def summary_lines(self, max_sources: int = 30) -> list[str]:
-        """Readable summary: one line per source (at most ``max_sources``), notes grouped."""
+        """Readable summary: one line per source (at most ``max_sources``), notes grouped.
+
+        Examples
+        --------
+        >>> report = IngestReport(Path("data/processed"), tables={"respondents": 2, "quarantine": 1}, seconds=1.25,
+        ...                       lemmatiser="simplemma 1.1")
+        >>> report.sources = [
+        ...     {"id": "needs", "kind": "survey", "rows": 2, "quarantined": 1, "file": "surveys/a.csv",
+        ...      "notes": ["column not in the instrument (not used): x"]},
+        ...     {"id": "W01", "kind": "workshop", "rows": 40, "cached": True, "file": "workshops/w01.txt"}]
+        >>> for line in report.summary_lines():
+        ...     print(line)
+        Ingested 2 source(s) in 1.2 s (lemmatiser: simplemma 1.1):
+          needs                      survey         2 rows, 1 quarantined  surveys/a.csv
+          W01                        workshop      40 rows (cached)  workshops/w01.txt
+          note (needs): column not in the instrument (not used): x
+        Tables in data/processed: respondents 2, quarantine 1
+        1 row(s) quarantined with their reason: see notebooks/00_data_quality.ipynb
+        """
         lines = [f"Ingested {len(self.sources)} source(s) in {self.seconds:.1f} s (lemmatiser: {self.lemmatiser}):"]
         for s in self.sources[:max_sources]:
             cached = " (cached)" if s.get("cached") else ""
