@@ -106,6 +106,16 @@ def test_the_read_recorder_starts_without_importing_the_batch():
     assert not [m for m in loaded if m.startswith(("analysis.pipeline", "analysis.ingest"))]
 
 
+def test_a_warm_kernel_keeps_the_recorder_module_its_start_up_line_imports():
+    """A warm kernel drops the analysis modules between runs but the recorder (its one audit hook)."""
+    from analysis.pipeline.pool import reset_code
+    from analysis.provenance.reads import startup_code
+
+    module = startup_code("/tmp/r.txt", []).split()[1]
+    assert module == "analysis.provenance.reads"
+    assert f'_KEEP = {{"{module}"}}' in reset_code("/tmp")
+
+
 _INGEST_IN_A_FRESH_PROCESS = """
 import json, sys
 from pathlib import Path
