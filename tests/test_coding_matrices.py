@@ -10,7 +10,7 @@ import pytest
 
 from analysis.coding.codebook import Codebook
 from analysis.coding.matrices import (
-    code_frequencies, code_matrix, code_timeline, code_trend, coding_matrix, cooccurrence, coverage,
+    code_frequencies, code_matrix, code_timeline, code_trend, coding_matrix, code_cooccurrence, coverage,
     quotations, uncoded_sample,
 )
 from analysis.errors import DataError
@@ -90,8 +90,8 @@ def test_code_matrix_by_work_package_with_missing_group():
     assert shares.loc["money", "TP4"] == pytest.approx(1 / 2)
 
 
-def test_cooccurrence_counts_and_jaccard_by_hand():
-    co = cooccurrence(CODINGS, SEGMENTS, CB, codes=["housing", "money", "peer_support"]).set_index(["code_a", "code_b"])
+def test_code_cooccurrence_counts_and_jaccard_by_hand():
+    co = code_cooccurrence(CODINGS, SEGMENTS, CB, codes=["housing", "money", "peer_support"]).set_index(["code_a", "code_b"])
     # housing {s1,s2,s4}, money {s1,s3,s4}: both {s1,s4}, union {s1,s2,s3,s4}
     assert co.loc[("housing", "money"), ["n_a", "n_b", "n_both"]].tolist() == [3, 3, 2]
     assert co.loc[("housing", "money"), "jaccard"] == pytest.approx(2 / 4)

@@ -16,7 +16,7 @@ Examples
 ...                          "speaker_role": ["young_person", "young_person", "social_worker", "social_worker"]})
 >>> codings = pd.DataFrame({"segment_id": ["a", "a", "b", "c"],
 ...                         "code": ["housing", "money", "housing", "money"]})
->>> cooccurrence(codings, segments).query("code_a == 'housing' and code_b == 'money'")[
+>>> code_cooccurrence(codings, segments).query("code_a == 'housing' and code_b == 'money'")[
 ...     ["n_a", "n_b", "n_both", "jaccard"]].to_dict("records")
 [{'n_a': 2, 'n_b': 2, 'n_both': 1, 'jaccard': 0.3333333333333333}]
 """
@@ -223,7 +223,7 @@ def code_matrix(
 
 
 # --------------------------------------------------------------------------- co-occurrence
-def cooccurrence(
+def code_cooccurrence(
     codings: pd.DataFrame,
     segments: pd.DataFrame | None = None,
     codebook: Codebook | str | Path | None = None,
