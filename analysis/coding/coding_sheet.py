@@ -354,8 +354,8 @@ def read_codings_folder(
     for file in files:
         suffix = file.suffix.lower()
         if suffix in (".qdpx", ".qde"):
-            project = import_qdpx(file, codebook=codebook_table, coder_names=coder_names)
-            mapped, unmapped = map_codings_to_segments(project, segments, documents, codebook=codebook_table)
+            project = import_qdpx(file, codebook_table=codebook_table, coder_names=coder_names)
+            mapped, unmapped = map_codings_to_segments(project, segments, documents, codebook_table=codebook_table)
             mapped = mapped[~mapped["coder"].isin(exclude_coders)]
             unmapped_frames.append(unmapped.assign(file=file.name))
             coders = sorted(mapped["coder"].unique())
