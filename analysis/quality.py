@@ -76,8 +76,12 @@ def reader_notes(report: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["source", "note"])
 
 
-def missingness(responses: pd.DataFrame) -> pd.DataFrame:
-    """Missing answers per survey, wave and item.
+def missingness_by_survey(responses: pd.DataFrame) -> pd.DataFrame:
+    """Missing answers per survey, wave and item, as the data-quality overview shows them.
+
+    The counts are those of :func:`analysis.survey.summary.missingness` grouped by
+    survey and wave; here the missing answers of every kind are summed and their
+    share is a percentage.
 
     Parameters
     ----------
@@ -91,17 +95,13 @@ def missingness(responses: pd.DataFrame) -> pd.DataFrame:
         Columns ``survey_id, wave, item, n, missing, dont_know, missing_share`` where
         ``missing_share`` is a percentage of ``n`` (all respondents of that wave).
     """
-    df = responses.assign(
-        is_missing=responses["value"].isna(),
-        is_dont_know=responses["missing"].eq("dont_know"),
-    )
-    out = (
-        df.groupby(["survey_id", "wave", "item"], sort=True)
-        .agg(n=("value", "size"), missing=("is_missing", "sum"), dont_know=("is_dont_know", "sum"))
-        .reset_index()
-    )
+    from analysis.survey.summary import missingness
+
+    table = missingness(responses, by=("survey_id", "wave"))
+    out = table[["survey_id", "wave", "item", "n"]].assign(missing=table["n"] - table["n_valid"],
+                                                           dont_know=table["n_dont_know"])
     out["missing_share"] = (100 * out["missing"] / out["n"]).round(1)
-    return out
+    return out.reset_index(drop=True)
 
 
 def quarantine_summary(quarantine: pd.DataFrame) -> pd.DataFrame:

@@ -10,8 +10,8 @@ import pytest
 
 from analysis.coding.codebook import Codebook
 from analysis.coding.matrices import (
-    code_frequencies, code_matrix, code_timeline, code_trend, coding_matrix, cooccurrence, coverage,
-    quotations, uncoded_sample,
+    code_by_project_year, code_frequencies, code_matrix, code_timeline, code_trend, coding_matrix, code_cooccurrence,
+    coverage, project_year, project_year_period, quotations, uncoded_sample,
 )
 from analysis.errors import DataError
 
@@ -90,8 +90,8 @@ def test_code_matrix_by_work_package_with_missing_group():
     assert shares.loc["money", "TP4"] == pytest.approx(1 / 2)
 
 
-def test_cooccurrence_counts_and_jaccard_by_hand():
-    co = cooccurrence(CODINGS, SEGMENTS, CB, codes=["housing", "money", "peer_support"]).set_index(["code_a", "code_b"])
+def test_code_cooccurrence_counts_and_jaccard_by_hand():
+    co = code_cooccurrence(CODINGS, SEGMENTS, CB, codes=["housing", "money", "peer_support"]).set_index(["code_a", "code_b"])
     # housing {s1,s2,s4}, money {s1,s3,s4}: both {s1,s4}, union {s1,s2,s3,s4}
     assert co.loc[("housing", "money"), ["n_a", "n_b", "n_both"]].tolist() == [3, 3, 2]
     assert co.loc[("housing", "money"), "jaccard"] == pytest.approx(2 / 4)
@@ -205,3 +205,27 @@ def test_missing_columns_raise_data_error():
         code_frequencies(CODINGS, SEGMENTS.drop(columns="speaker_role"), by="speaker_role")
     with pytest.raises(DataError, match="code"):
         coverage(CODINGS.drop(columns="code"), SEGMENTS)
+
+
+def test_project_years_run_from_the_start_month():
+    dates = pd.Series(["2024-03-01", "2025-02-28", "2025-03-01", "2027-02-28", "2024-02-29"])
+    assert project_year(dates, "2024-03-01").tolist() == [1, 1, 2, 3, 0]
+    assert [project_year_period(y, "2024-03-01") for y in (1, 2, 3)] == ["3/2024–2/2025", "3/2025–2/2026", "3/2026–2/2027"]
+    with pytest.raises(DataError, match="row 1"):
+        project_year(pd.Series(["2024-05-01", None]), "2024-03-01")
+    with pytest.raises(DataError, match="project start"):
+        project_year(dates, "maaliskuu")
+
+
+def test_code_by_project_year_counts_entries_and_codes_per_year():
+    segments = SEGMENTS.assign(date=["2024-03-10", "2025-02-27", "2025-03-02", "2025-06-01", "2026-03-01", "2026-12-24"])
+    table = code_by_project_year(CODINGS, segments, {"housing": "housing", "housing_worries": "worries"},
+                                 start="2024-03-01")
+    assert table.columns.tolist() == ["year", "period", "n_entries", "n_housing", "n_worries", "share_housing",
+                                      "share_worries"]
+    #           s1, s2 in year 1; s3, s4 in year 2; s5, s6 in year 3 (housing: s1, s2, s4; worries: s1)
+    assert table[["year", "n_entries", "n_housing", "n_worries"]].values.tolist() == [[1, 2, 2, 1], [2, 2, 1, 0],
+                                                                                       [3, 2, 0, 0]]
+    assert table["share_housing"].tolist() == [1.0, 0.5, 0.0] and table["period"].iloc[2] == "3/2026–2/2027"
+    plain = code_by_project_year(CODINGS, segments, ["money"], start="2024-03-01")
+    assert plain["n_money"].tolist() == [1, 2, 0]  # a list of codes names the columns by the codes

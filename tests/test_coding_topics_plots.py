@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from analysis.coding import plots
 from analysis.coding.codebook import Codebook
-from analysis.coding.matrices import code_frequencies, code_timeline, cooccurrence
+from analysis.coding.matrices import code_frequencies, code_timeline, code_cooccurrence
 from analysis.coding.topics import EXPLORATION_NOTE, fit_topics, representative_segments, topic_weights_by_group
 from analysis.errors import DataError
 
@@ -78,7 +78,7 @@ def test_heatmaps_use_labels_of_the_language(language, role, theme):
     texts = [t.get_text() for t in ax.texts]
     assert any("(2)" in t for t in texts)  # housing among social workers: 2 of 3
     assert not any("(1)" in t for t in texts)  # 1 < min_cell_size: greyed, not labelled
-    cooc = cooccurrence(COD, SEG, CB)
+    cooc = code_cooccurrence(COD, SEG, CB)
     fig2 = plots.cooccurrence_heatmap(cooc, codebook=CB, language=language)
     assert theme in [t.get_text() for t in fig2.axes[0].get_yticklabels()]
     matplotlib.pyplot.close("all")

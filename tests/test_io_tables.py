@@ -373,6 +373,9 @@ def test_normalise_header_folds_case_space_punctuation():
     assert normalise_header(None) == "" and normalise_header(float("nan")) == ""
     assert normalise_header("Mielenterveys- ja päihdepalvelut") == "mielenterveys ja päihdepalvelut"
     assert normalise_header("A\u0308") == "ä"  # decomposed ä (macOS) equals composed
+    # symbols, underscores and compatibility forms fold too (the instruments' `normalized:` rule)
+    assert normalise_header("Ikä_vuosina (+/−)") == "ikä vuosina"
+    assert normalise_header("\ufb01losoﬁa\u00a0²") == "filosofia 2"
 
 
 def test_find_header_row():

@@ -166,9 +166,9 @@ def test_bootstrap_is_deterministic_and_brackets_the_estimate():
 def test_undefined_statistics_for_unused_code_and_labels():
     codings = pd.DataFrame({"segment_id": ["s1", "s1", "s2"], "code": ["roles", "roles", "roles"],
                             "coder": ["K1", "K2", "K1"]})
-    codebook = pd.DataFrame({"code": ["roles", "money"], "parent": [None, None], "name_fi": ["Roolit", "Raha"],
+    codebook_table = pd.DataFrame({"code": ["roles", "money"], "parent": [None, None], "name_fi": ["Roolit", "Raha"],
                              "name_en": ["Roles", "Money"]})
-    table = agreement_table(codings, ["s1", "s2", "s3"], codes=["roles", "money"], codebook=codebook,
+    table = agreement_table(codings, ["s1", "s2", "s3"], codes=["roles", "money"], codebook_table=codebook_table,
                             n_boot=50).set_index("code")
     assert table.loc["money", "percent_agreement"] == 1.0
     assert np.isnan(table.loc["money", "alpha"]) and np.isnan(table.loc["money", "kappa"])
@@ -194,10 +194,10 @@ def test_coverage_rows_and_document():
 
 
 def test_rollup_counts_sub_themes_for_their_parent():
-    codebook = pd.DataFrame({"code": ["housing", "finding_housing"], "parent": [None, "housing"]})
+    codebook_table = pd.DataFrame({"code": ["housing", "finding_housing"], "parent": [None, "housing"]})
     codings = pd.DataFrame({"segment_id": ["s1", "s1"], "code": ["finding_housing", "housing"], "coder": ["K1", "K2"]})
     plain = agreement_table(codings, ["s1", "s2"], n_boot=0).set_index("code")
-    rolled = agreement_table(codings, ["s1", "s2"], codebook=codebook, rollup=True, n_boot=0).set_index("code")
+    rolled = agreement_table(codings, ["s1", "s2"], codebook_table=codebook_table, rollup=True, n_boot=0).set_index("code")
     assert plain.loc["housing", "percent_agreement"] == 0.5
     assert rolled.loc["housing", "percent_agreement"] == 1.0
 

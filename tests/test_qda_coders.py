@@ -67,7 +67,7 @@ def test_exported_project_really_lacks_user_ids(qualcoder_project):
 
 def test_auto_coder_display_name_maps_back_to_auto(qualcoder_project):
     path, *_ = qualcoder_project
-    project = import_qdpx(path, codebook=sample_codebook())
+    project = import_qdpx(path, codebook_table=sample_codebook())
     assert set(project.codings["coder"]) == {"auto", "Liisa Koodaaja"}
     assert dict(zip(project.users["name"], project.users["coder"]))["Jäkälä auto-coder"] == "auto"
 
@@ -103,7 +103,7 @@ def test_codings_without_creating_user_belong_to_the_only_user(tmp_path):
     codings = codings[codings["coder"] == "K1"]
     exported = export_qdpx(tmp_path / "export.qdpx", sample_codebook(), documents, segments, codings)
     path = _strip_user_ids(exported, tmp_path / "nouser.qdpx", rename={"K1": "Liisa Koodaaja"}, drop_creators=True)
-    project = import_qdpx(path, codebook=sample_codebook(), coder_names={"Liisa Koodaaja": "K1"})
+    project = import_qdpx(path, codebook_table=sample_codebook(), coder_names={"Liisa Koodaaja": "K1"})
     assert set(project.codings["coder"]) == {"K1"}
 
 

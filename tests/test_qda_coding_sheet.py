@@ -34,7 +34,7 @@ def test_template_xlsx_has_rows_per_coder_and_codebook_sheet(tmp_path):
     assert sheet.data_validations.dataValidation[0].formula1 == "'koodikirja'!$A$2:$A$7"
     assert wb["koodikirja"]["C5"].value == "Asuminen"
     # an untouched template holds no codings, only "judged, no code" rows
-    read = read_coding_sheet(path, segments=segments, codebook=sample_codebook())
+    read = read_coding_sheet(path, segments=segments, codebook_table=sample_codebook())
     assert read["code"].isna().all() and len(read) == 2 * len(segments)
 
 
@@ -52,7 +52,7 @@ def test_filled_sheet_round_trip(tmp_path, suffix):
     humans = codings[codings["coder"] != "auto"]
     path = write_coding_sheet(tmp_path / f"koodaus{suffix}", segments, sample_codebook(), coders=["K1", "K2"],
                               codings=humans, language="en")
-    read = read_coding_sheet(path, segments=segments, codebook=sample_codebook())
+    read = read_coding_sheet(path, segments=segments, codebook_table=sample_codebook())
     coded = read.dropna(subset=["code"])
     key = ["segment_id", "coder", "code"]
     assert sorted(map(tuple, coded[key].to_numpy().tolist())) == sorted(map(tuple, humans[key].to_numpy().tolist()))
@@ -69,7 +69,7 @@ def test_reads_finnish_headers_names_and_several_codes(tmp_path):
         "W07-t0005;K1;\r\n"
         "W07-t0002;;\r\n".encode("cp1252"))
     _, segments = _turns()
-    read = read_coding_sheet(path, segments=segments, codebook=sample_codebook())
+    read = read_coding_sheet(path, segments=segments, codebook_table=sample_codebook())
     assert read[["segment_id", "code"]].to_numpy().tolist() == [
         ["W07-t0003", "housing"], ["W07-t0003", "money"], ["W07-t0004", "money"], ["W07-t0004", "roles"],
         ["W07-t0005", None]]
@@ -80,10 +80,10 @@ def test_errors_name_file_and_row(tmp_path):
     path = tmp_path / "virhe.csv"
     path.write_text("segment_id,coder,code\nW07-t0002,K1,roles\nW07-t0003,K1,asuntoasiat\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"virhe.csv, row 3, column 'code': code 'asuntoasiat' is not in the codebook"):
-        read_coding_sheet(path, segments=segments, codebook=sample_codebook())
+        read_coding_sheet(path, segments=segments, codebook_table=sample_codebook())
     path.write_text("segment_id,coder,code\nW07-t0099,K1,roles\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"row 2: segment 'W07-t0099' is not in the segments table"):
-        read_coding_sheet(path, segments=segments, codebook=sample_codebook())
+        read_coding_sheet(path, segments=segments, codebook_table=sample_codebook())
     path.write_text("segment_id,code\nW07-t0002,roles\n", encoding="utf-8")
     with pytest.raises(DataError, match="no column 'coder'"):
         read_coding_sheet(path)

@@ -116,7 +116,7 @@ def test_export_workspace_qdpx_round_trips_the_autocodes(tmp_path):
 
     segments, tokens = workspace_segments(root / "data" / "processed", unit="turn", include_diaries=True)
     autocodes = pd.concat([autocode(part, tokens, load_codebook(CODEBOOK)) for _, part in segments.groupby("unit")])
-    project = import_qdpx(out, codebook=load_codebook(CODEBOOK).codes)
+    project = import_qdpx(out, codebook_table=load_codebook(CODEBOOK).codes)
     assert len(project.sources) == 26  # 24 workshops and 2 diary entries
     mapped, unmapped = map_codings_to_segments(project, segments)
     assert unmapped.empty

@@ -187,7 +187,7 @@ def test_export_normalises_crlf_and_bom_and_moves_offsets(tmp_path):
                              "end": [start + len("Mä tarviin asunnon.")]})
     codings = pd.DataFrame({"segment_id": ["X-t0002"], "code": ["housing"], "coder": ["auto"]})
     path = export_qdpx(tmp_path / "x.qdpx", sample_codebook(), {"X": text}, segments, codings, variables=[])
-    project = import_qdpx(path, codebook=sample_codebook())
+    project = import_qdpx(path, codebook_table=sample_codebook())
     assert project.sources.loc[0, "text"] == normalise_text(text)
     assert project.codings.loc[0, "text"] == "Mä tarviin asunnon."
     mapped, unmapped = map_codings_to_segments(project, segments, {"X": text})
@@ -201,7 +201,7 @@ def test_export_qdc(tmp_path):
     assert root.tag == f"{{{NS_CODEBOOK}}}CodeBook"
     names = [c.get("name") for c in root.iter(f"{{{NS_CODEBOOK}}}Code")]
     assert names == ["Division of work and roles", "Peer support", "Participation", "Housing", "Finding housing", "Money"]
-    back = import_qdc(path, codebook=sample_codebook())
+    back = import_qdc(path, codebook_table=sample_codebook())
     assert back["code"].tolist() == sample_codebook()["code"].tolist()
     assert back["matched"].all()
     assert back.set_index("code").loc["finding_housing", "parent"] == "housing"
@@ -229,11 +229,11 @@ def test_export_rejects_bad_input(tmp_path, change, message):
 
 def test_round_trip_reproduces_codings_exactly(exported):
     path, documents, segments = exported
-    project = import_qdpx(path, codebook=sample_codebook())
+    project = import_qdpx(path, codebook_table=sample_codebook())
     assert project.offset_scheme == "codepoint"
     assert (project.codings["status"] == "ok").all()
-    assert project.codebook["matched"].all()
-    mapped, unmapped = map_codings_to_segments(project, segments, documents, codebook=sample_codebook())
+    assert project.codebook_table["matched"].all()
+    mapped, unmapped = map_codings_to_segments(project, segments, documents, codebook_table=sample_codebook())
     assert unmapped.empty
     key = ["segment_id", "code", "coder"]
     expected = sample_codings().sort_values(key).reset_index(drop=True)
@@ -246,9 +246,9 @@ def test_round_trip_reproduces_codings_exactly(exported):
 def test_round_trip_without_workspace_codebook_keeps_slugs(exported):
     path, _, segments = exported
     project = import_qdpx(path)
-    assert set(project.codebook["code"]) == {"tyonjako_ja_roolit", "vertaistuki", "osallisuus", "asuminen",
+    assert set(project.codebook_table["code"]) == {"tyonjako_ja_roolit", "vertaistuki", "osallisuus", "asuminen",
                                              "asunnon_loytaminen", "raha"}
-    assert not project.codebook["matched"].any()
+    assert not project.codebook_table["matched"].any()
     mapped, _ = map_codings_to_segments(project, segments)
     assert len(mapped) == len(sample_codings())
 
@@ -278,16 +278,16 @@ def _w07():
 
 def test_hand_made_atlas_project_with_crlf_and_bom(tmp_path):
     path = _zip_folder(FIXTURES / "crlf_bom_atlas", tmp_path / "atlas.qdpx")
-    project = import_qdpx(path, codebook=sample_codebook())
+    project = import_qdpx(path, codebook_table=sample_codebook())
     assert project.offset_scheme == "codepoint"  # CRLF counted once, BOM not counted
     source = project.sources.iloc[0]
     assert source["available"] and source["has_bom"] and source["has_crlf"]
     assert "\r" not in source["text"] and not source["text"].startswith("\ufeff")
-    matched = project.codebook.set_index("name")["matched"]
+    matched = project.codebook_table.set_index("name")["matched"]
     assert matched["Asunnon löytäminen"] and not matched["Muu"]
     assert set(project.users["name"]) == {"K1", "K2"}
     documents, segments = _w07()
-    mapped, unmapped = map_codings_to_segments(project, segments, documents, codebook=sample_codebook())
+    mapped, unmapped = map_codings_to_segments(project, segments, documents, codebook_table=sample_codebook())
     got = sorted(map(tuple, mapped[["segment_id", "code", "coder"]].to_numpy().tolist()))
     assert got == sorted(W07_EXPECTED)
     reasons = unmapped.set_index("selection_guid")["reason"]
@@ -328,15 +328,15 @@ def _utf8(norm: str, start: int, end: int) -> tuple[int, int]:
 @pytest.mark.parametrize("convert, scheme", [(_crlf2, "codepoint+crlf2"), (_utf8, "utf8+crlf2")])
 def test_detects_crlf_as_two_and_utf8_byte_offsets(tmp_path, convert, scheme, drop_names):
     path = _rewrite_offsets(FIXTURES / "crlf_bom_atlas", tmp_path, convert, drop_names=drop_names)
-    project = import_qdpx(path, codebook=sample_codebook())
+    project = import_qdpx(path, codebook_table=sample_codebook())
     assert project.offset_scheme == scheme
     documents, segments = _w07()
-    mapped, _ = map_codings_to_segments(project, segments, documents, codebook=sample_codebook())
+    mapped, _ = map_codings_to_segments(project, segments, documents, codebook_table=sample_codebook())
     assert sorted(map(tuple, mapped.to_numpy().tolist())) == sorted(W07_EXPECTED)
     # forcing the scheme gives the same answer, forcing a wrong one does not
-    forced = import_qdpx(path, codebook=sample_codebook(), offsets=scheme)
+    forced = import_qdpx(path, codebook_table=sample_codebook(), offsets=scheme)
     assert forced.codings["start"].equals(project.codings["start"])
-    wrong = import_qdpx(path, codebook=sample_codebook(), offsets="codepoint")
+    wrong = import_qdpx(path, codebook_table=sample_codebook(), offsets="codepoint")
     assert not wrong.codings["text"].equals(project.codings["text"])
 
 
@@ -360,7 +360,7 @@ def test_utf8_offsets_of_a_taguette_style_inline_project(tmp_path):
 </Project>"""
     path = tmp_path / "taguette.qde"
     path.write_text(qde, encoding="utf-8")
-    project = import_qdpx(path, codebook=sample_codebook())
+    project = import_qdpx(path, codebook_table=sample_codebook())
     assert project.offset_scheme == "utf8"
     assert project.codings.loc[0, "text"] == phrase
     assert project.codings.loc[0, "coder"] == "tutkija"
@@ -382,7 +382,7 @@ def test_lower_case_sources_folder_and_renamed_source(tmp_path, exported):
         for name, data in members.items():
             name = name.replace(stable_guid("source", "W07"), "11111111-2222-4333-8444-555555555555")
             archive.writestr(name.replace("sources/", "Sources/"), data)
-    project = import_qdpx(target, codebook=sample_codebook())
+    project = import_qdpx(target, codebook_table=sample_codebook())
     assert project.sources["available"].all()
     mapped, unmapped = map_codings_to_segments(project, segments, documents)
     assert unmapped.empty and len(mapped) == len(sample_codings())
@@ -397,7 +397,7 @@ def test_edited_source_text_is_reanchored(tmp_path, exported):
     seg = segments.copy()
     later = (seg["doc_id"] == "W07") & (seg["start"] > 20)
     seg.loc[later, ["start", "end"]] += shift
-    project = import_qdpx(path, codebook=sample_codebook())
+    project = import_qdpx(path, codebook_table=sample_codebook())
     mapped, unmapped = map_codings_to_segments(project, seg, edited)
     assert unmapped.empty
     assert len(mapped) == len(sample_codings())
@@ -443,7 +443,7 @@ def test_missing_source_file_is_reported(tmp_path, exported):
     with zipfile.ZipFile(target, "w") as archive:
         for name, data in members.items():
             archive.writestr(name, data)
-    project = import_qdpx(target, codebook=sample_codebook())
+    project = import_qdpx(target, codebook_table=sample_codebook())
     assert not project.sources.set_index("source_name").loc["W08", "available"]
     mapped, unmapped = map_codings_to_segments(project, segments, documents)
     assert set(unmapped["reason"]) == {"source text missing from the project"}
@@ -451,7 +451,7 @@ def test_missing_source_file_is_reported(tmp_path, exported):
 
 
 def test_import_hand_made_qualcoder_codebook():
-    table = import_qdc(FIXTURES / "qualcoder_codebook.qdc", codebook=sample_codebook())
+    table = import_qdc(FIXTURES / "qualcoder_codebook.qdc", codebook_table=sample_codebook())
     by_name = table.set_index("name")
     assert by_name.loc["Vertaistuki", "code"] == "peer_support" and by_name.loc["Vertaistuki", "matched"]
     assert by_name.loc["Housing", "code"] == "housing"
@@ -460,7 +460,7 @@ def test_import_hand_made_qualcoder_codebook():
     assert not by_name.loc["Nuorten teemat", "is_codable"]
     assert by_name.loc["Vertaistuki", "guid"] == "F1000000-0000-4000-8000-000000000002"
     project = import_qdpx(FIXTURES / "qualcoder_codebook.qdc")
-    assert project.codings.empty and len(project.codebook) == 4
+    assert project.codings.empty and len(project.codebook_table) == 4
 
 
 ATLAS_SAMPLE = REFI_DIR / "target-atlas-project.qdpx"
@@ -471,7 +471,7 @@ def test_import_atlas_ti_sample():
     project = import_qdpx(ATLAS_SAMPLE)
     assert project.name == "target-atlas-project"
     assert len(project.users) == 2
-    tree = project.codebook
+    tree = project.codebook_table
     assert "Commits" in set(tree["name"])
     children = tree[tree["parent"] == tree.set_index("name").loc["Commits", "code"]]
     assert len(children) == 2

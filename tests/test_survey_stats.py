@@ -243,7 +243,7 @@ def test_apa_strings_in_both_languages():
         "U = 123, p = 0,034, r = 0,32 [0,05; 0,55]"
     assert apa.format_p(0.00001) == "p < .001"
     assert apa.format_p(0.00001, "fi") == "p < 0,001"
-    assert apa.format_number(-0.001, 2) == "0.00"
+    assert apa.format_decimal(-0.001, "en", 2) == "0.00"
     assert apa.apa_test("H", 5.2, 0.07, df=2, language="fi").startswith("H(2) = 5,20")
 
 

@@ -219,11 +219,11 @@ def _check_codings(codings: pd.DataFrame, name: str = "codings") -> pd.DataFrame
     return out.reset_index(drop=True)
 
 
-def _rollup(codings: pd.DataFrame, codebook: pd.DataFrame | None) -> pd.DataFrame:
+def _rollup(codings: pd.DataFrame, codebook_table: pd.DataFrame | None) -> pd.DataFrame:
     """Add every ancestor code of each coding (a sub-theme implies its theme)."""
-    if codebook is None:
+    if codebook_table is None:
         return codings
-    parent = {str(c): (None if pd.isna(p) else str(p)) for c, p in zip(codebook["code"], codebook["parent"])}
+    parent = {str(c): (None if pd.isna(p) else str(p)) for c, p in zip(codebook_table["code"], codebook_table["parent"])}
     rows = [codings]
     current = codings.dropna(subset=["code"])
     while True:
@@ -281,7 +281,7 @@ def coverage_table(
     return cov.drop_duplicates().reset_index(drop=True)
 
 
-def _resolve(codings: pd.DataFrame, units, coders, codes, segments, codebook) -> tuple[list, list, list]:
+def _resolve(codings: pd.DataFrame, units, coders, codes, segments, codebook_table) -> tuple[list, list, list]:
     if units is None:
         units = segments["segment_id"].astype(str).tolist() if segments is not None else \
             list(dict.fromkeys(codings["segment_id"]))
@@ -291,8 +291,8 @@ def _resolve(codings: pd.DataFrame, units, coders, codes, segments, codebook) ->
     coders = [str(c) for c in coders]
     if codes is None or len(codes) == 0:
         used = set(codings["code"].dropna())
-        if codebook is not None:
-            codes = [c for c in codebook["code"].astype(str) if c in used] + sorted(used - set(codebook["code"]))
+        if codebook_table is not None:
+            codes = [c for c in codebook_table["code"].astype(str) if c in used] + sorted(used - set(codebook_table["code"]))
         else:
             codes = sorted(used)
     return units, coders, [str(c) for c in codes]
@@ -306,7 +306,7 @@ def reliability_data(
     codes: Sequence[str] | None = None,
     coverage: str | pd.DataFrame = "all",
     segments: pd.DataFrame | None = None,
-    codebook: pd.DataFrame | None = None,
+    codebook_table: pd.DataFrame | None = None,
     rollup: bool = False,
 ) -> pd.DataFrame:
     """Binary reliability data in long form: one row per code × segment × coder.
@@ -318,12 +318,15 @@ def reliability_data(
     units : sequence of str, optional
         Segments under study (default: all of ``segments``, else those in ``codings``).
     coders, codes : sequence of str, optional
-        Default: all found (codes in codebook order when a codebook is given).
+        Default: all found (codes in codebook order when ``codebook_table`` is given).
     coverage : str or DataFrame
         See :func:`coverage_table`.
-    segments, codebook : DataFrame, optional
+    segments : DataFrame, optional
+    codebook_table : DataFrame, optional
+        The codes with their ``parent`` (and ``name_fi``, ``name_en``), e.g.
+        :attr:`Codebook.codes <analysis.coding.codebook.Codebook.codes>`.
     rollup : bool
-        Count a sub-theme's coding also for its parent themes (needs ``codebook``).
+        Count a sub-theme's coding also for its parent themes (needs ``codebook_table``).
 
     Returns
     -------
@@ -332,8 +335,8 @@ def reliability_data(
     """
     cod = _check_codings(codings)
     if rollup:
-        cod = _rollup(cod, codebook)
-    units, coders, codes = _resolve(cod, units, coders, codes, segments, codebook)
+        cod = _rollup(cod, codebook_table)
+    units, coders, codes = _resolve(cod, units, coders, codes, segments, codebook_table)
     cov = coverage_table(cod, units, coders=coders, how=coverage, segments=segments)
     grid = pd.MultiIndex.from_product([codes, units, coders], names=["code", "segment_id", "coder"])
     frame = pd.DataFrame(index=grid).reset_index()
@@ -407,7 +410,7 @@ def agreement_table(
     codes: Sequence[str] | None = None,
     coverage: str | pd.DataFrame = "all",
     segments: pd.DataFrame | None = None,
-    codebook: pd.DataFrame | None = None,
+    codebook_table: pd.DataFrame | None = None,
     rollup: bool = False,
     n_boot: int = 1000,
     confidence: float = 0.95,
@@ -420,7 +423,7 @@ def agreement_table(
     codings : DataFrame
         ``segment_id, code, coder`` of the coders to compare (leave the auto-coder out, or
         include it to treat it as one more coder).
-    units, coders, codes, coverage, segments, codebook, rollup
+    units, coders, codes, coverage, segments, codebook_table, rollup
         See :func:`reliability_data`.
     n_boot : int
         Bootstrap resamples of segments (0: no intervals).
@@ -448,8 +451,8 @@ def agreement_table(
     """
     cod = _check_codings(codings)
     if rollup:
-        cod = _rollup(cod, codebook)
-    units, coders, codes = _resolve(cod, units, coders, codes, segments, codebook)
+        cod = _rollup(cod, codebook_table)
+    units, coders, codes = _resolve(cod, units, coders, codes, segments, codebook_table)
     if len(coders) < 2:
         raise DataError(f"agreement needs at least two coders, found {len(coders)} ({', '.join(coders) or 'none'})",
                         file="codings", hint="Add the codings of a second coder or choose coders=[...].")
@@ -499,7 +502,7 @@ def agreement_table(
     table["prevalence"] = np.where(table["n_values"] > 0, table["n_positive"] / table["n_values"].where(table["n_values"] > 0), np.nan)
     table["kappa_ci_low"], table["kappa_ci_high"] = ci["k_lo"], ci["k_hi"]
     table["alpha_ci_low"], table["alpha_ci_high"] = ci["a_lo"], ci["a_hi"]
-    table = _add_names(table, codebook)
+    table = _add_names(table, codebook_table)
     columns = ["code", "name_fi", "name_en", "n_coders", "n_units", "n_values", "n_positive", "prevalence",
                "percent_agreement", "kappa", "kappa_ci_low", "kappa_ci_high", "alpha", "alpha_ci_low", "alpha_ci_high"]
     for column in ("percent_agreement", "kappa", "alpha", "prevalence"):
@@ -511,11 +514,11 @@ _SUMMARY_NAMES = {OVERALL: ("Kaikki koodit yhdessä", "All codes pooled"),
                   MEAN: ("Koodien keskiarvo", "Mean over codes")}
 
 
-def _add_names(table: pd.DataFrame, codebook: pd.DataFrame | None) -> pd.DataFrame:
+def _add_names(table: pd.DataFrame, codebook_table: pd.DataFrame | None) -> pd.DataFrame:
     names = {}
-    if codebook is not None:
-        for code, fi, en in zip(codebook["code"].astype(str), codebook.get("name_fi", codebook["code"]),
-                                codebook.get("name_en", codebook["code"])):
+    if codebook_table is not None:
+        for code, fi, en in zip(codebook_table["code"].astype(str), codebook_table.get("name_fi", codebook_table["code"]),
+                                codebook_table.get("name_en", codebook_table["code"])):
             names[code] = (fi, en)
     names.update(_SUMMARY_NAMES)
     table["name_fi"] = [names.get(c, (c, c))[0] for c in table["code"]]
@@ -526,15 +529,15 @@ def _add_names(table: pd.DataFrame, codebook: pd.DataFrame | None) -> pd.DataFra
 # ----------------------------------------------------------------------------- auto vs human
 
 
-def _auto_human_frame(codings, auto_coder, coders, codes, units, coverage, segments, codebook, rollup):
+def _auto_human_frame(codings, auto_coder, coders, codes, units, coverage, segments, codebook_table, rollup):
     cod = _check_codings(codings)
     if rollup:
-        cod = _rollup(cod, codebook)
+        cod = _rollup(cod, codebook_table)
     humans = [c for c in (coders or sorted(cod["coder"].unique())) if c != auto_coder]
     if not humans:
         raise DataError("no human coder found in the codings", file="codings",
                         hint=f"Add manual codings; coder '{auto_coder}' is the auto-coder.")
-    units, _, codes = _resolve(cod, units, humans + [auto_coder], codes, segments, codebook)
+    units, _, codes = _resolve(cod, units, humans + [auto_coder], codes, segments, codebook_table)
     human_cov = coverage_table(cod, units, coders=humans, how=coverage, segments=segments)
     auto_cov = pd.DataFrame({"segment_id": units, "coder": auto_coder})
     data = reliability_data(cod, units, coders=humans + [auto_coder], codes=codes,
@@ -552,7 +555,7 @@ def auto_vs_human(
     units: Sequence[str] | None = None,
     coverage: str | pd.DataFrame = "all",
     segments: pd.DataFrame | None = None,
-    codebook: pd.DataFrame | None = None,
+    codebook_table: pd.DataFrame | None = None,
     rollup: bool = False,
 ) -> pd.DataFrame:
     """Precision, recall and F1 of the auto-coder against each human coder, per code.
@@ -570,7 +573,7 @@ def auto_vs_human(
         The coder id of the auto-coder.
     coders : sequence of str, optional
         Human coders (default: every coder but ``auto_coder``).
-    codes, units, coverage, segments, codebook, rollup
+    codes, units, coverage, segments, codebook_table, rollup
         See :func:`reliability_data`.
 
     Returns
@@ -587,7 +590,7 @@ def auto_vs_human(
     [0.5, 1.0]
     """
     wide, humans, units, codes = _auto_human_frame(codings, auto_coder, coders, codes, units, coverage,
-                                                   segments, codebook, rollup)
+                                                   segments, codebook_table, rollup)
     rows = []
     for human in humans:
         both = wide[[human, auto_coder]].dropna()
@@ -604,7 +607,7 @@ def auto_vs_human(
                          "recall": tp / (tp + fn) if tp + fn else np.nan,
                          "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else np.nan,
                          "kappa": float(_kappa_from_confusion(conf))})
-    table = _add_names(pd.DataFrame(rows), codebook)
+    table = _add_names(pd.DataFrame(rows), codebook_table)
     return table[["coder", "code", "name_fi", "name_en", "n_units", "tp", "fp", "fn", "tn",
                   "precision", "recall", "f1", "kappa"]]
 
@@ -618,7 +621,7 @@ def disagreements(
     codes: Sequence[str] | None = None,
     units: Sequence[str] | None = None,
     coverage: str | pd.DataFrame = "all",
-    codebook: pd.DataFrame | None = None,
+    codebook_table: pd.DataFrame | None = None,
     rollup: bool = False,
 ) -> pd.DataFrame:
     """Segments where the auto-coder and a human coder disagree, for tuning the codebook rules.
@@ -629,7 +632,7 @@ def disagreements(
         ``segment_id, code, coder``.
     segments : DataFrame
         ``segment_id, text`` (and ``doc_id`` for coverage ``"document"``).
-    auto_coder, coders, codes, units, coverage, codebook, rollup
+    auto_coder, coders, codes, units, coverage, codebook_table, rollup
         See :func:`auto_vs_human`. ``units`` defaults to all segments.
 
     Returns
@@ -643,7 +646,7 @@ def disagreements(
         raise DataError("the segments table has no column 'text'", file="segments",
                         hint="Pass data/processed/segments.parquet.")
     wide, humans, units, codes = _auto_human_frame(codings, auto_coder, coders, codes, units, coverage,
-                                                   segments, codebook, rollup)
+                                                   segments, codebook_table, rollup)
     order = {u: i for i, u in enumerate(units)}
     code_order = {c: i for i, c in enumerate(codes)}
     text = dict(zip(segments["segment_id"].astype(str), segments["text"]))

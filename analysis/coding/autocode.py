@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Iterable
 
 import pandas as pd
 
@@ -286,26 +287,46 @@ def autocode_texts(texts: list[str] | pd.Series, codebook: Codebook | str | Path
 
 
 def workspace_segments(
-    processed: str | Path, *, unit: str = "turn", include_diaries: bool = False
+    processed: str | Path,
+    *,
+    unit: str = "turn",
+    include_diaries: bool = False,
+    workshop_ids: Iterable[str] | None = None,
+    entry_ids: Iterable[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Segments and their tokens from the ingestion cache in ``data/processed/``.
+
+    The one way notebooks and exports load segments. Turns and diary entries come from
+    the cached ``*_segments``/``*_tokens`` tables (the lemmas computed at ingestion);
+    sentences are cut from the turns and tokenised here. When the cache holds no
+    segments of the unit (a cache written before segments were cached), they are cut
+    from ``transcript_turns``/``diary_entries`` and tokenised here. Nothing is written.
 
     Parameters
     ----------
     processed : str or Path
         The ``data/processed`` folder.
     unit : {"turn", "sentence", "diary_entry"}
-        Workshop turns or sentences, or diary entries. Turns and diary entries come
-        from the cached ``*_segments``/``*_tokens`` tables; sentences are cut from the
-        turns and tokenised here (nothing is written).
+        Workshop turns or sentences, or diary entries.
     include_diaries : bool
         Add the diary entries to workshop segments.
+    workshop_ids : iterable of str, optional
+        Only the segments of these workshops (``workshop_id``, the segments' ``doc_id``);
+        default all.
+    entry_ids : iterable of str, optional
+        Only these diary entries (``entry_id``); default all.
 
     Returns
     -------
     (segments, tokens) : tuple of DataFrame
+        ``segments`` in cache order with a fresh index; ``tokens`` of those segments only.
+
+    Raises
+    ------
+    DataError
+        An unknown unit, or a table of the cache that does not exist (run ``jakala ingest``).
     """
-    from analysis.text.pipeline import segments_from_turns, tokens_table
+    from analysis.text.pipeline import segments_from_diaries, segments_from_turns, tokens_table
 
     processed = Path(processed)
     if unit not in ("turn", "sentence", "diary_entry"):
@@ -317,14 +338,37 @@ def workspace_segments(
             raise DataError("the table does not exist", file=path, hint="Run `jakala ingest` first.")
         return pd.read_parquet(path)
 
+    def chosen(frame: pd.DataFrame, column: str, ids: Iterable[str] | None) -> pd.DataFrame:
+        if ids is None or column not in frame.columns:
+            return frame
+        return frame[frame[column].astype(str).isin({str(i) for i in ids})]
+
+    def cut(segments: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return segments, tokens_table(segments[["segment_id", "text"]])
+
+    def cached(kind: str, ids: Iterable[str] | None, source: str, key: str, of_unit: str, make) -> tuple:
+        """The cached segments of ``of_unit`` (those of ``ids``), else cut from the ``source`` rows."""
+        segments = chosen(read(f"{kind}_segments"), "doc_id", ids)
+        if "unit" in segments.columns:
+            segments = segments[segments["unit"] == of_unit]
+        if len(segments) == 0:
+            rows = chosen(read(source), key, ids)
+            if len(rows):
+                return cut(make(rows))
+            return segments, read(f"{kind}_tokens").iloc[:0]
+        tokens = read(f"{kind}_tokens")
+        return segments, tokens[tokens["segment_id"].isin(segments["segment_id"])]
+
     parts: list[tuple[pd.DataFrame, pd.DataFrame]] = []
     if unit == "turn":
-        parts.append((read("workshop_segments"), read("workshop_tokens")))
+        parts.append(cached("workshop", workshop_ids, "transcript_turns", "workshop_id", "turn",
+                            lambda turns: segments_from_turns(turns, unit="turn", workshops=read("workshops"))))
     elif unit == "sentence":
-        sentences = segments_from_turns(read("transcript_turns"), unit="sentence", workshops=read("workshops"))
-        parts.append((sentences, tokens_table(sentences[["segment_id", "text"]])))
+        turns = chosen(read("transcript_turns"), "workshop_id", workshop_ids)
+        parts.append(cut(segments_from_turns(turns, unit="sentence", workshops=read("workshops"))))
     if unit == "diary_entry" or include_diaries:
-        parts.append((read("diary_segments"), read("diary_tokens")))
+        parts.append(cached("diary", entry_ids, "diary_entries", "entry_id", "diary_entry",
+                            lambda entries: segments_from_diaries(entries, unit="diary_entry")))
     segments = pd.concat([p[0] for p in parts], ignore_index=True)
     tokens = pd.concat([p[1] for p in parts], ignore_index=True)
     return segments, tokens

@@ -87,13 +87,13 @@ def _read_table(path: Path) -> pd.DataFrame:
                     hint="Use .xlsx or .csv with columns segment_id, coder, code.")
 
 
-def _code_lookup(codebook: pd.DataFrame | None) -> dict[str, str] | None:
-    if codebook is None:
+def _code_lookup(codebook_table: pd.DataFrame | None) -> dict[str, str] | None:
+    if codebook_table is None:
         return None
     lookup: dict[str, str] = {}
     for column in ("name_en", "name_fi", "code"):
-        if column in codebook.columns:
-            for code, name in zip(codebook["code"].astype(str), codebook[column]):
+        if column in codebook_table.columns:
+            for code, name in zip(codebook_table["code"].astype(str), codebook_table[column]):
                 if isinstance(name, str) and name.strip():
                     lookup[name.strip().casefold()] = code
     return lookup
@@ -103,7 +103,7 @@ def read_coding_sheet(
     path: str | Path,
     *,
     segments: pd.DataFrame | None = None,
-    codebook: pd.DataFrame | None = None,
+    codebook_table: pd.DataFrame | None = None,
     coder: str | None = None,
 ) -> pd.DataFrame:
     """Read a filled coding sheet (CSV or XLSX) into tidy codings.
@@ -114,8 +114,9 @@ def read_coding_sheet(
         ``.xlsx`` (sheet ``koodaus``/``coding`` or the first sheet) or ``.csv``.
     segments : DataFrame, optional
         The segments table; every ``segment_id`` must be in it.
-    codebook : DataFrame, optional
-        ``code, name_fi, name_en``; every code must be in it (ids or names).
+    codebook_table : DataFrame, optional
+        The codes (``code, name_fi, name_en``, e.g. :attr:`Codebook.codes
+        <analysis.coding.codebook.Codebook.codes>`); every code must be in it (ids or names).
     coder : str, optional
         Coder id for a sheet without a ``coder`` column.
 
@@ -132,7 +133,7 @@ def read_coding_sheet(
 
     Examples
     --------
-    >>> sheet = read_coding_sheet("data/raw/codings/koodaus_K1.xlsx", segments=segs, codebook=cb)  # doctest: +SKIP
+    >>> sheet = read_coding_sheet("data/raw/codings/koodaus_K1.xlsx", segments=segs, codebook_table=cb.codes)  # doctest: +SKIP
     """
     path = Path(path)
     raw = _read_table(path)
@@ -150,7 +151,7 @@ def read_coding_sheet(
         raise DataError(f"the coding sheet has no column(s) {', '.join(missing)}", file=str(path), location="row 1",
                         hint="The header row must name segment_id, coder and code (segmentti, koodaaja, koodi).")
     known_segments = set(segments["segment_id"].astype(str)) if segments is not None else None
-    lookup = _code_lookup(codebook)
+    lookup = _code_lookup(codebook_table)
     rows = []
     for index, record in raw.iterrows():
         excel_row = int(index) + 2
@@ -178,7 +179,7 @@ def read_coding_sheet(
             if lookup is not None:
                 code = lookup.get(part.casefold())
                 if code is None:
-                    known = ", ".join(list(codebook["code"].astype(str))[:12])
+                    known = ", ".join(list(codebook_table["code"].astype(str))[:12])
                     raise DataError(f"code '{part}' is not in the codebook", file=str(path),
                                     location=f"row {excel_row}, column '{columns['code']}'",
                                     hint=f"Use a code id or name of the codebook ({known}, …); separate codes with ';'.")
@@ -196,7 +197,7 @@ def read_coding_sheet(
 def write_coding_sheet(
     path: str | Path,
     segments: pd.DataFrame,
-    codebook: pd.DataFrame,
+    codebook_table: pd.DataFrame,
     *,
     coders: Sequence[str] = ("",),
     codings: pd.DataFrame | None = None,
@@ -211,8 +212,9 @@ def write_coding_sheet(
         sheet with names and definitions) or ``.csv`` (``;``-separated, UTF-8 with BOM).
     segments : DataFrame
         The segments to code (``segment_id, doc_id, speaker, text``), in the order to show.
-    codebook : DataFrame
-        ``code, name_fi, name_en, definition``.
+    codebook_table : DataFrame
+        The codes: ``code, name_fi, name_en, definition`` (:attr:`Codebook.codes
+        <analysis.coding.codebook.Codebook.codes>`).
     coders : sequence of str
         One block of rows per coder; ``("",)`` leaves the coder column for the coder to fill.
     codings : DataFrame, optional
@@ -226,7 +228,7 @@ def write_coding_sheet(
 
     Examples
     --------
-    >>> write_coding_sheet("koodaus.xlsx", segs, cb, coders=["K1", "K2"])  # doctest: +SKIP
+    >>> write_coding_sheet("koodaus.xlsx", segs, cb.codes, coders=["K1", "K2"])  # doctest: +SKIP
     """
     if language not in _HEADERS:
         raise DataError(f"unknown language '{language}'", file=str(path), hint="Use 'fi' or 'en'.")
@@ -240,7 +242,7 @@ def write_coding_sheet(
             seg[column] = ""
     filled: dict[tuple[str, str], list[str]] = {}
     if codings is not None:
-        order = {c: i for i, c in enumerate(codebook["code"].astype(str))}
+        order = {c: i for i, c in enumerate(codebook_table["code"].astype(str))}
         for (segment_id, coder), group in codings.groupby(["segment_id", "coder"], sort=False):
             codes = sorted({c for c in group["code"] if isinstance(c, str)}, key=lambda c: (order.get(c, 1e9), c))
             filled[(str(segment_id), str(coder))] = codes
@@ -259,11 +261,11 @@ def write_coding_sheet(
         return path
     if suffix != ".xlsx":
         raise DataError(f"unsupported coding-sheet format '{suffix}'", file=str(path), hint="Use .xlsx or .csv.")
-    _write_xlsx(path, sheet, codebook, language)
+    _write_xlsx(path, sheet, codebook_table, language)
     return path
 
 
-def _write_xlsx(path: Path, sheet: pd.DataFrame, codebook: pd.DataFrame, language: str) -> None:
+def _write_xlsx(path: Path, sheet: pd.DataFrame, codebook_table: pd.DataFrame, language: str) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -284,16 +286,16 @@ def _write_xlsx(path: Path, sheet: pd.DataFrame, codebook: pd.DataFrame, languag
         cells[0].alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
     cb_sheet = wb.create_sheet(codebook_name)
-    cb_columns = [c for c in ("code", "parent", "name_fi", "name_en", "definition") if c in codebook.columns]
+    cb_columns = [c for c in ("code", "parent", "name_fi", "name_en", "definition") if c in codebook_table.columns]
     cb_sheet.append(cb_columns)
-    for record in codebook[cb_columns].itertuples(index=False):
+    for record in codebook_table[cb_columns].itertuples(index=False):
         cb_sheet.append(["" if (v is None or (isinstance(v, float) and np.isnan(v))) else str(v) for v in record])
     for cell in cb_sheet[1]:
         cell.font = Font(bold=True)
     cb_sheet.column_dimensions["A"].width = 22
     cb_sheet.column_dimensions["E"].width = 80
-    if len(codebook) and len(sheet):
-        validation = DataValidation(type="list", formula1=f"'{codebook_name}'!$A$2:$A${len(codebook) + 1}",
+    if len(codebook_table) and len(sheet):
+        validation = DataValidation(type="list", formula1=f"'{codebook_name}'!$A$2:$A${len(codebook_table) + 1}",
                                     allow_blank=True, showErrorMessage=False)
         validation.add(f"F2:F{len(sheet) + 1}")
         ws.add_data_validation(validation)
@@ -309,7 +311,7 @@ def _write_xlsx(path: Path, sheet: pd.DataFrame, codebook: pd.DataFrame, languag
 def read_codings_folder(
     folder: str | Path,
     segments: pd.DataFrame,
-    codebook: pd.DataFrame,
+    codebook_table: pd.DataFrame,
     *,
     documents: Mapping[str, str] | pd.Series | None = None,
     exclude_coders: Sequence[str] = ("auto",),
@@ -323,8 +325,8 @@ def read_codings_folder(
         E.g. ``data/raw/codings/``; a missing folder gives empty tables.
     segments : DataFrame
         Segments of the unit under study (``segment_id, doc_id, start, end, text``).
-    codebook : DataFrame
-        The workspace codebook.
+    codebook_table : DataFrame
+        The workspace codebook's codes (:attr:`Codebook.codes <analysis.coding.codebook.Codebook.codes>`).
     documents : dict or Series, optional
         ``doc_id`` → document text, to check QDA sources against the workspace texts.
     exclude_coders : sequence of str
@@ -352,14 +354,14 @@ def read_codings_folder(
     for file in files:
         suffix = file.suffix.lower()
         if suffix in (".qdpx", ".qde"):
-            project = import_qdpx(file, codebook=codebook, coder_names=coder_names)
-            mapped, unmapped = map_codings_to_segments(project, segments, documents, codebook=codebook)
+            project = import_qdpx(file, codebook_table=codebook_table, coder_names=coder_names)
+            mapped, unmapped = map_codings_to_segments(project, segments, documents, codebook_table=codebook_table)
             mapped = mapped[~mapped["coder"].isin(exclude_coders)]
             unmapped_frames.append(unmapped.assign(file=file.name))
             coders = sorted(mapped["coder"].unique())
             coverages.append(coverage_table(mapped, units, coders=coders, how="document", segments=segments))
         elif suffix in (".csv", ".xlsx", ".xlsm"):
-            mapped = read_coding_sheet(file, segments=segments, codebook=codebook)
+            mapped = read_coding_sheet(file, segments=segments, codebook_table=codebook_table)
             mapped = mapped.assign(coder=[coder_id(c, coder_names) for c in mapped["coder"]])
             mapped = mapped[~mapped["coder"].isin(exclude_coders)]
             coverages.append(mapped[["segment_id", "coder"]])

@@ -16,7 +16,7 @@ Examples
 ...                          "speaker_role": ["young_person", "young_person", "social_worker", "social_worker"]})
 >>> codings = pd.DataFrame({"segment_id": ["a", "a", "b", "c"],
 ...                         "code": ["housing", "money", "housing", "money"]})
->>> cooccurrence(codings, segments).query("code_a == 'housing' and code_b == 'money'")[
+>>> code_cooccurrence(codings, segments).query("code_a == 'housing' and code_b == 'money'")[
 ...     ["n_a", "n_b", "n_both", "jaccard"]].to_dict("records")
 [{'n_a': 2, 'n_b': 2, 'n_both': 1, 'jaccard': 0.3333333333333333}]
 """
@@ -28,6 +28,7 @@ import math
 import re
 import warnings
 from pathlib import Path
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -223,7 +224,7 @@ def code_matrix(
 
 
 # --------------------------------------------------------------------------- co-occurrence
-def cooccurrence(
+def code_cooccurrence(
     codings: pd.DataFrame,
     segments: pd.DataFrame | None = None,
     codebook: Codebook | str | Path | None = None,
@@ -459,6 +460,124 @@ def _logistic_or(years: np.ndarray, coded: np.ndarray, entries: np.ndarray) -> d
     crit = float(stats.t.ppf(0.975, df_resid)) if df_resid > 0 else float(stats.norm.ppf(0.975))
     return {"odds_ratio_year": math.exp(beta), "or_ci_low": math.exp(beta - crit * se),
             "or_ci_high": math.exp(beta + crit * se), "dispersion": dispersion}
+
+
+# --------------------------------------------------------------------------- project years
+def _year_month(start: str) -> tuple[int, int]:
+    try:
+        when = pd.Timestamp(start)
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"unreadable project start {start!r}", location="start",
+                        hint="Give the first day of the project as an ISO date (2024-03-01).") from exc
+    return when.year, when.month
+
+
+def project_year(dates: pd.Series, start: str) -> pd.Series:
+    """The project year of each date: 1 for the twelve months from the month of ``start``, then 2, 3 …
+
+    Parameters
+    ----------
+    dates : Series
+        Dates (anything :func:`pandas.to_datetime` reads); every one must be readable.
+    start : str
+        The project's first day (``config/vocabulary.yaml``: ``project.start``); only its
+        month counts. Dates before it get year 0 or less.
+
+    Returns
+    -------
+    Series of int64
+        Same index as ``dates``.
+
+    Raises
+    ------
+    DataError
+        A missing or unreadable date (naming the row).
+
+    Examples
+    --------
+    >>> project_year(pd.Series(["2024-03-01", "2025-02-28", "2025-03-01"]), "2024-03-01").tolist()
+    [1, 1, 2]
+    """
+    year0, month0 = _year_month(start)
+    when = pd.to_datetime(dates, errors="coerce")
+    bad = when.isna()
+    if bad.any():
+        first = bad[bad].index[0]
+        raise DataError(f"missing or unreadable date {dates.loc[first]!r}", location=f"row {first}",
+                        hint="Every segment needs a date to be counted in a project year (ISO: 2025-03-31).")
+    return (((when.dt.year - year0) * 12 + when.dt.month - month0) // 12 + 1).astype("int64")
+
+
+def project_year_period(year: int, start: str) -> str:
+    """The months of project year ``year`` as ``"3/2024–2/2025"``.
+
+    Examples
+    --------
+    >>> project_year_period(1, "2024-03-01"), project_year_period(3, "2024-03-01"), project_year_period(1, "2024-01-15")
+    ('3/2024–2/2025', '3/2026–2/2027', '1/2024–12/2024')
+    """
+    year0, month0 = _year_month(start)
+    first = year0 + int(year) - 1
+    if month0 == 1:
+        return f"1/{first}–12/{first}"
+    return f"{month0}/{first}–{month0 - 1}/{first + 1}"
+
+
+def code_by_project_year(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+    codes: Mapping[str, str] | Sequence[str],
+    *,
+    start: str,
+    date_column: str = "date",
+) -> pd.DataFrame:
+    """Segments carrying each code per project year (the year runs from the month of ``start``).
+
+    Parameters
+    ----------
+    codings : DataFrame
+        ``segment_id, code``.
+    segments : DataFrame
+        ``segment_id`` and ``date_column``, typically the diary entries of one work package.
+    codes : mapping or sequence of str
+        The codes, in column order; a mapping gives each code the name used in its
+        columns (``{"housing_worries": "worries"}`` → ``n_worries``, ``share_worries``).
+    start : str
+        The project's first day (see :func:`project_year`).
+    date_column : str
+        The date of a segment.
+
+    Returns
+    -------
+    DataFrame
+        ``year, period, n_entries, n_<name>…, share_<name>…`` for every project year with
+        segments, in year order; ``share_<name>`` is ``n_<name> / n_entries``. Small counts
+        are not hidden here: publish through the registry, and leave out numbers of the
+        years :func:`analysis.privacy.suppress.groups_below_k` names.
+
+    Examples
+    --------
+    >>> seg = pd.DataFrame({"segment_id": ["a", "b", "c"], "date": ["2024-04-02", "2024-12-01", "2025-05-05"]})
+    >>> cod = pd.DataFrame({"segment_id": ["a", "c", "c"], "code": ["housing", "housing", "housing_worries"]})
+    >>> table = code_by_project_year(cod, seg, {"housing": "housing", "housing_worries": "worries"}, start="2024-03-01")
+    >>> list(table.columns)
+    ['year', 'period', 'n_entries', 'n_housing', 'n_worries', 'share_housing', 'share_worries']
+    >>> table.values.tolist()
+    [[1, '3/2024–2/2025', 2, 1, 0, 0.5, 0.0], [2, '3/2025–2/2026', 1, 1, 1, 1.0, 1.0]]
+    """
+    _check(segments, ["segment_id", date_column], "segments")
+    names = dict(codes) if isinstance(codes, Mapping) else {str(c): str(c) for c in codes}
+    coded = coding_matrix(codings, segments, list(names)).rename(columns=names)
+    years = project_year(segments[date_column], start)
+    yearly = (segments[["segment_id"]].assign(year=years.to_numpy())
+              .join(coded, on="segment_id").groupby("year")
+              .agg(n_entries=("segment_id", "size"), **{f"n_{n}": (n, "sum") for n in names.values()})
+              .reset_index())
+    for name in names.values():
+        yearly[f"share_{name}"] = yearly[f"n_{name}"] / yearly["n_entries"]
+    yearly["period"] = [project_year_period(y, start) for y in yearly["year"]]
+    return yearly[["year", "period", "n_entries", *(f"n_{n}" for n in names.values()),
+                   *(f"share_{n}" for n in names.values())]]
 
 
 # --------------------------------------------------------------------------- quotations

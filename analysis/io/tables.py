@@ -111,11 +111,15 @@ class RawTable:
 
 # --------------------------------------------------------------------------- helpers
 def normalise_header(text: Any) -> str:
-    """Fold a header text for tolerant matching.
+    """Fold a header text for tolerant matching: the one rule every header comparison uses.
 
-    Unicode NFC, case-folded, line breaks/tabs/runs of spaces → one space, punctuation
-    (``.,:;?!"'()[]{}*`` and dashes) removed, surrounding spaces stripped. Letters
-    such as ä/ö/å are kept. Pure function; ``None``/NaN give ``""``.
+    Unicode NFKC (a decomposed ``ä`` equals the composed one, a non-breaking space is a
+    space), case folded, every run of characters that are not letters or digits
+    (whitespace, line breaks, the BOM, punctuation, dashes, symbols, ``_``) becomes one
+    space, and the ends are stripped. Letters such as ä/ö/å are kept. Pure function;
+    ``None``/NaN give ``""``. Used by the survey instruments' ``match`` rules
+    (:mod:`analysis.survey.instrument`) and the diary form's field aliases
+    (:mod:`analysis.io.diaries`).
 
     Parameters
     ----------
@@ -135,10 +139,12 @@ def normalise_header(text: Any) -> str:
     """
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return ""
-    s = unicodedata.normalize("NFC", str(text)).replace("\ufeff", "").replace("\u00a0", " ")
-    s = s.casefold()
-    s = "".join(" " if unicodedata.category(ch).startswith(("P", "Z", "C")) else ch for ch in s)
-    return " ".join(s.split())
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", str(text)).casefold())
+    return " ".join(_NOT_WORD.sub(" ", folded).split())
+
+
+#: What :func:`normalise_header` turns into spaces: anything but letters and digits.
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def make_unique(headers: list[str]) -> tuple[list[str], list[str]]:

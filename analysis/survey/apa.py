@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["format_number", "format_p", "format_ci", "format_statistic", "apa_test", "apa_both", "LANGUAGES"]
+__all__ = ["format_decimal", "format_p", "format_ci", "format_statistic", "apa_test", "apa_both", "LANGUAGES"]
 
 LANGUAGES = ("fi", "en")
 
@@ -37,13 +37,19 @@ def _check_language(language: str) -> None:
         raise ValueError(f"language must be 'fi' or 'en', got {language!r}")
 
 
-def format_number(value: float, decimals: int = 2, language: str = "en", *, leading_zero: bool = True) -> str:
-    """Format a number with a fixed number of decimals in ``language``.
+def format_decimal(value: float, language: str = "en", decimals: int = 2, *, leading_zero: bool = True) -> str:
+    """Format a number with a fixed number of decimals in ``language``, APA style.
+
+    Thousands are not grouped and the minus is the ASCII hyphen-minus (see the module
+    notes); for numbers in running text and tables (thousands grouped) use
+    :func:`analysis.findings.style.format_number`. The arguments come in the same order.
 
     Examples
     --------
-    >>> format_number(0.3214), format_number(0.3214, language="fi"), format_number(-0.5, 2, leading_zero=False)
+    >>> format_decimal(0.3214), format_decimal(0.3214, "fi"), format_decimal(-0.5, "en", 2, leading_zero=False)
     ('0.32', '0,32', '-.50')
+    >>> format_decimal(1234.5, "fi", 1)
+    '1234,5'
     """
     _check_language(language)
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -70,8 +76,8 @@ def format_p(p: float, language: str = "en", decimals: int = 3) -> str:
     threshold = 10 ** (-decimals)
     leading = language == "fi"
     if p < threshold:
-        return f"p < {format_number(threshold, decimals, language, leading_zero=leading)}"
-    return f"p = {format_number(min(p, 1.0), decimals, language, leading_zero=leading)}"
+        return f"p < {format_decimal(threshold, language, decimals, leading_zero=leading)}"
+    return f"p = {format_decimal(min(p, 1.0), language, decimals, leading_zero=leading)}"
 
 
 def format_ci(low: float, high: float, decimals: int = 2, language: str = "en") -> str:
@@ -83,7 +89,7 @@ def format_ci(low: float, high: float, decimals: int = 2, language: str = "en") 
     ('[0.05, 0.55]', '[0,05; 0,55]')
     """
     sep = "; " if language == "fi" else ", "
-    return f"[{format_number(low, decimals, language)}{sep}{format_number(high, decimals, language)}]"
+    return f"[{format_decimal(low, language, decimals)}{sep}{format_decimal(high, language, decimals)}]"
 
 
 def format_statistic(value: float, language: str = "en", decimals: int = 2, *, rank_sum: bool = False) -> str:
@@ -97,8 +103,8 @@ def format_statistic(value: float, language: str = "en", decimals: int = 2, *, r
     if rank_sum and value is not None and not math.isnan(value):
         if float(value).is_integer():
             return str(int(value))
-        return format_number(value, 1, language)
-    return format_number(value, decimals, language)
+        return format_decimal(value, language, 1)
+    return format_decimal(value, language, decimals)
 
 
 _RANK_SUMS = {"U", "W", "V", "T"}
@@ -155,7 +161,7 @@ def apa_test(
         elif float(df).is_integer():
             inside.append(str(int(df)))
         else:
-            inside.append(format_number(float(df), 2, language))
+            inside.append(format_decimal(float(df), language, 2))
     if n is not None:
         inside.append(f"N = {int(n)}")
     head = statistic_name + (f"({', '.join(inside)})" if inside else "")
@@ -164,7 +170,7 @@ def apa_test(
     if p_adjusted is not None and not (isinstance(p_adjusted, float) and math.isnan(p_adjusted)):
         parts.append(format_p(p_adjusted, language).replace("p ", "p_adj ", 1))
     if effect_name is not None and effect is not None:
-        text = f"{effect_name} = {format_number(effect, 2, language)}"
+        text = f"{effect_name} = {format_decimal(effect, language, 2)}"
         if ci is not None:
             text += f" {format_ci(ci[0], ci[1], 2, language)}"
         parts.append(text)

@@ -40,8 +40,8 @@ Column matching (``match``) is one of
 
 * ``{header: "text"}`` - the exact column header; when no column is exactly equal, the
   tolerant comparison of ``normalized`` is tried as a fallback;
-* ``{normalized: "text"}`` - equal after :func:`normalize_header` (case, whitespace,
-  line breaks and punctuation ignored);
+* ``{normalized: "text"}`` - equal after :func:`analysis.io.tables.normalise_header`
+  (case, whitespace, line breaks, punctuation and symbols ignored);
 * ``{regex: "pattern"}`` - :func:`re.search` on the header (exactly one column must match);
 * ``{position: N}`` - the N-th column of the export, 1-based.
 
@@ -61,6 +61,7 @@ from typing import Any, Iterable, Mapping
 
 from analysis.config import load_config, located, validate
 from analysis.errors import ConfigError, DataError
+from analysis.io.tables import normalise_header
 
 __all__ = [
     "Match",
@@ -72,7 +73,6 @@ __all__ = [
     "Instrument",
     "ColumnMatch",
     "MISSING_KINDS",
-    "normalize_header",
     "normalize_label",
     "parse_number",
     "load_instrument",
@@ -88,22 +88,6 @@ RESERVED_COLUMNS = ("source_row",)
 
 
 # --------------------------------------------------------------------------- helpers
-def normalize_header(text: Any) -> str:
-    """Return ``text`` in the tolerant form used to compare column headers.
-
-    Unicode is NFKC-normalised, case is folded, every run of characters that are not
-    letters or digits (whitespace, line breaks, punctuation) becomes one space, and the
-    ends are stripped.
-
-    Examples
-    --------
-    >>> normalize_header("  Tiedän, keneen ottaa\\nyhteyttä muissa palveluissa. ")
-    'tiedän keneen ottaa yhteyttä muissa palveluissa'
-    """
-    text = unicodedata.normalize("NFKC", str(text)).casefold()
-    return re.sub(r"[\W_]+", " ", text).strip()
-
-
 def normalize_label(text: Any) -> str:
     """Return an answer label in the form used to look it up.
 
@@ -224,8 +208,8 @@ class Match:
             stripped = [c for c in columns if str(c).strip() == str(self.value).strip()]
             if stripped:
                 return stripped
-        target = normalize_header(self.value)
-        return [c for c in columns if normalize_header(c) == target]
+        target = normalise_header(self.value)
+        return [c for c in columns if normalise_header(c) == target]
 
     def describe(self) -> str:
         """A short human-readable description for error messages."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.survey.apa import format_number
+from analysis.survey.apa import format_decimal
 
 __all__ = ["count_text", "sample_sentences", "missingness_sentences", "reliability_sentences",
            "change_sentences", "group_sentences", "methods_text", "prevalence_sentences"]
@@ -63,14 +63,14 @@ def missingness_sentences(missing: pd.DataFrame, instrument=None) -> dict[str, s
         return f"”{instrument.item_text(worst['item'], language)}”" if language == "fi" else f"“{instrument.item_text(worst['item'], language)}”"
 
     return {
-        "fi": (f"Väittämistä jäi vastaamatta tai vastattiin ”En osaa sanoa” {format_number(share * 100, 1, 'fi')} %:ssa "
-               f"vastauksista (”En osaa sanoa” {format_number(dk * 100, 1, 'fi')} %). Eniten puuttuvia oli väittämässä "
-               f"{item_name('fi')} ({format_number(worst['share_missing'] * 100, 1, 'fi')} %). Puuttuvia ei korvattu; "
+        "fi": (f"Väittämistä jäi vastaamatta tai vastattiin ”En osaa sanoa” {format_decimal(share * 100, 'fi', 1)} %:ssa "
+               f"vastauksista (”En osaa sanoa” {format_decimal(dk * 100, 'fi', 1)} %). Eniten puuttuvia oli väittämässä "
+               f"{item_name('fi')} ({format_decimal(worst['share_missing'] * 100, 'fi', 1)} %). Puuttuvia ei korvattu; "
                "summamuuttuja laskettiin vastattujen väittämien keskiarvona, kun vähintään mittarille määritelty "
                "osuus väittämistä oli vastattu."),
-        "en": (f"{format_number(share * 100, 1, 'en')}% of item answers were missing or \"don't know\" "
-               f"(\"don't know\" {format_number(dk * 100, 1, 'en')}%). Item {item_name('en')} had the most missing answers "
-               f"({format_number(worst['share_missing'] * 100, 1, 'en')}%). Missing answers were not imputed; a scale "
+        "en": (f"{format_decimal(share * 100, 'en', 1)}% of item answers were missing or \"don't know\" "
+               f"(\"don't know\" {format_decimal(dk * 100, 'en', 1)}%). Item {item_name('en')} had the most missing answers "
+               f"({format_decimal(worst['share_missing'] * 100, 'en', 1)}%). Missing answers were not imputed; a scale "
                "score is the mean of the answered items when at least the scale's minimum share was answered."),
     }
 
@@ -83,13 +83,13 @@ def reliability_sentences(table: pd.DataFrame) -> dict[str, str]:
     wlo, whi = table["omega_total"].min(), table["omega_total"].max()
     weakest = table.sort_values("alpha").iloc[0]
     return {
-        "fi": (f"Summamuuttujien Cronbachin alfat vaihtelivat välillä {format_number(lo, 2, 'fi')}–"
-               f"{format_number(hi, 2, 'fi')} ja McDonaldin omegat välillä {format_number(wlo, 2, 'fi')}–"
-               f"{format_number(whi, 2, 'fi')}; heikoin oli {weakest['label_fi'].lower()} "
-               f"(α = {format_number(weakest['alpha'], 2, 'fi')})."),
-        "en": (f"Cronbach's alpha of the scales ranged from {format_number(lo, 2, 'en')} to {format_number(hi, 2, 'en')} "
-               f"and McDonald's omega from {format_number(wlo, 2, 'en')} to {format_number(whi, 2, 'en')}; the lowest "
-               f"was {weakest['label_en'].lower()} (α = {format_number(weakest['alpha'], 2, 'en')})."),
+        "fi": (f"Summamuuttujien Cronbachin alfat vaihtelivat välillä {format_decimal(lo, 'fi', 2)}–"
+               f"{format_decimal(hi, 'fi', 2)} ja McDonaldin omegat välillä {format_decimal(wlo, 'fi', 2)}–"
+               f"{format_decimal(whi, 'fi', 2)}; heikoin oli {weakest['label_fi'].lower()} "
+               f"(α = {format_decimal(weakest['alpha'], 'fi', 2)})."),
+        "en": (f"Cronbach's alpha of the scales ranged from {format_decimal(lo, 'en', 2)} to {format_decimal(hi, 'en', 2)} "
+               f"and McDonald's omega from {format_decimal(wlo, 'en', 2)} to {format_decimal(whi, 'en', 2)}; the lowest "
+               f"was {weakest['label_en'].lower()} (α = {format_decimal(weakest['alpha'], 'en', 2)})."),
     }
 
 
@@ -161,7 +161,7 @@ def methods_text(*, zero_method: str, correction: str, alpha: float, min_cell_si
                "verrattiin molempiin vastanneilla Wilcoxonin merkittyjen sijalukujen testillä (parittainen "
                f"järjestysbiseriaalinen r); nollaerot käsiteltiin {zero_fi}. Vain toiseen kyselyyn vastanneita "
                f"verrattiin Mann–Whitneyn testillä. Mittareiden välisiin p-arvoihin tehtiin {corr_fi} korjaus; "
-               f"merkitsevyystaso oli {format_number(alpha, 2, 'fi')}. Taulukoissa alle {min_cell_size} vastaajan "
+               f"merkitsevyystaso oli {format_decimal(alpha, 'fi', 2)}. Taulukoissa alle {min_cell_size} vastaajan "
                "solut on peitetty."),
         "en": ("Internal consistency was assessed with Cronbach's alpha (95% CI by Feldt's method), McDonald's omega "
                "total (one-factor model), corrected item–total correlations and alpha if item deleted. Groups were "
@@ -170,7 +170,7 @@ def methods_text(*, zero_method: str, correction: str, alpha: float, min_cell_si
                "compared for respondents who answered both with the Wilcoxon signed-rank test (matched-pairs "
                f"rank-biserial r); zero differences were handled {zero_en}. Respondents who answered only one wave "
                f"were compared with the Mann–Whitney test. P values were adjusted across scales with the {corr_en} "
-               f"method; the significance level was {format_number(alpha, 2, 'en')}. Table cells with fewer than "
+               f"method; the significance level was {format_decimal(alpha, 'en', 2)}. Table cells with fewer than "
                f"{min_cell_size} respondents are suppressed."),
     }
 
@@ -182,10 +182,10 @@ def prevalence_sentences(prev: pd.DataFrame, k: int = 5) -> dict[str, str]:
     top, low = prev.iloc[0], prev.iloc[-1]
 
     def pct(row, lang):
-        return (f"{format_number(row['share'] * 100, 0, lang)} % [{format_number(row['ci_low'] * 100, 0, lang)}"
-                f"{'; ' if lang == 'fi' else ', '}{format_number(row['ci_high'] * 100, 0, lang)}]") if lang == "fi" else \
-               (f"{format_number(row['share'] * 100, 0, lang)}% [{format_number(row['ci_low'] * 100, 0, lang)}, "
-                f"{format_number(row['ci_high'] * 100, 0, lang)}]")
+        return (f"{format_decimal(row['share'] * 100, lang, 0)} % [{format_decimal(row['ci_low'] * 100, lang, 0)}"
+                f"{'; ' if lang == 'fi' else ', '}{format_decimal(row['ci_high'] * 100, lang, 0)}]") if lang == "fi" else \
+               (f"{format_decimal(row['share'] * 100, lang, 0)}% [{format_decimal(row['ci_low'] * 100, lang, 0)}, "
+                f"{format_decimal(row['ci_high'] * 100, lang, 0)}]")
     n = int(prev["n"].max())
     return {
         "fi": (f"Tarvekyselyyn vastasi {count_text(n, k, 'fi')} nuorta. Yleisin tuen tarve oli "

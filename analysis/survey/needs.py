@@ -20,7 +20,7 @@ from analysis.errors import DataError
 from analysis.survey.instrument import Instrument
 from analysis.survey.scores import item_matrix
 
-__all__ = ["wilson_ci", "need_items", "prevalence", "needs_by_group", "cooccurrence", "cooccurrence_matrix"]
+__all__ = ["wilson_ci", "need_items", "prevalence", "needs_by_group", "need_cooccurrence", "need_cooccurrence_matrix"]
 
 
 def wilson_ci(count: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -246,7 +246,7 @@ def needs_by_group(
     return pd.DataFrame(rows, columns=["group", "need", "n", "count", "share", "ci_low", "ci_high"])
 
 
-def cooccurrence(responses: pd.DataFrame, instrument: Instrument, items: NeedItems = None) -> pd.DataFrame:
+def need_cooccurrence(responses: pd.DataFrame, instrument: Instrument, items: NeedItems = None) -> pd.DataFrame:
     """How needs occur together: counts and Jaccard index for every pair of needs.
 
     Jaccard(A, B) = |A ∩ B| / |A ∪ B| among respondents who answered both items.
@@ -273,8 +273,8 @@ def cooccurrence(responses: pd.DataFrame, instrument: Instrument, items: NeedIte
     return pd.DataFrame(rows, columns=["need_a", "need_b", "n", "count_a", "count_b", "count_both", "jaccard"])
 
 
-def cooccurrence_matrix(pairs: pd.DataFrame, kind: str = "count_both") -> pd.DataFrame:
-    """Square matrix (needs × needs) from :func:`cooccurrence` (``count_both`` or ``jaccard``)."""
+def need_cooccurrence_matrix(pairs: pd.DataFrame, kind: str = "count_both") -> pd.DataFrame:
+    """Square matrix (needs × needs) from :func:`need_cooccurrence` (``count_both`` or ``jaccard``)."""
     if kind not in ("count_both", "jaccard"):
         raise ValueError("kind must be 'count_both' or 'jaccard'")
     order = list(dict.fromkeys(list(pairs["need_a"]) + list(pairs["need_b"])))

@@ -84,17 +84,39 @@ def item_distributions(responses: pd.DataFrame, instrument: Instrument, items: S
     return counts[keys + ["item", "value", "label_fi", "label_en", "n", "share"]].reset_index(drop=True)
 
 
-def missingness(responses: pd.DataFrame, items: Sequence[str] | None = None) -> pd.DataFrame:
-    """Missing answers per wave and item, by kind.
+def missingness(responses: pd.DataFrame, items: Sequence[str] | None = None, *,
+                by: Sequence[str] = ("wave",)) -> pd.DataFrame:
+    """Missing answers per group and item, by kind.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        The long ``survey_responses`` table (``missing`` is None for a valid answer, else
+        ``dont_know``, ``missing_code`` or ``empty``).
+    items : sequence of str, optional
+        Only these items (default: all).
+    by : sequence of str, default ``("wave",)``
+        The grouping columns before ``item`` (``("survey_id", "wave")`` for several
+        surveys at once).
 
     Returns
     -------
     DataFrame
-        ``wave, item, n, n_valid, n_dont_know, n_missing_code, n_empty, share_missing``.
+        ``*by, item, n, n_valid, n_dont_know, n_missing_code, n_empty, share_missing``
+        (``share_missing`` a share 0–1 of ``n``), sorted by ``by`` and item.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"wave": ["baseline"] * 4, "item": ["rc1", "rc1", "rc2", "rc2"],
+    ...                   "value": [4.0, None, 2.0, 3.0], "missing": [None, "dont_know", None, None]})
+    >>> missingness(r)[["item", "n", "n_dont_know", "share_missing"]].to_dict("records")
+    [{'item': 'rc1', 'n': 2, 'n_dont_know': 1, 'share_missing': 0.5}, {'item': 'rc2', 'n': 2, 'n_dont_know': 0, 'share_missing': 0.0}]
     """
+    keys = [*by, "item"]
+    counts = ["n", "n_valid", "n_dont_know", "n_missing_code", "n_empty"]
     data = responses if items is None else responses[responses["item"].isin(list(items))]
     kinds = data["missing"].astype(object).where(data["missing"].notna(), "valid")
-    table = pd.crosstab([data["wave"], data["item"]], kinds)
+    table = pd.crosstab([data[k] for k in keys], kinds)
     for kind in ("valid", "dont_know", "missing_code", "empty"):
         if kind not in table.columns:
             table[kind] = 0
@@ -104,7 +126,7 @@ def missingness(responses: pd.DataFrame, items: Sequence[str] | None = None) -> 
     out = out.rename(columns={"valid": "n_valid", "dont_know": "n_dont_know", "missing_code": "n_missing_code",
                               "empty": "n_empty"})
     out["share_missing"] = np.where(out["n"] > 0, 1 - out["n_valid"] / out["n"].where(out["n"] > 0), np.nan)
-    return out[["wave", "item", "n", "n_valid", "n_dont_know", "n_missing_code", "n_empty", "share_missing"]]
+    return out[[*keys, *counts, "share_missing"]]
 
 
 def linked_respondents(respondents: pd.DataFrame, waves: Sequence[str] = ("baseline", "followup")) -> pd.Series:

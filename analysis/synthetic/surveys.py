@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
+from analysis.config import load_config
 from analysis.errors import ConfigError
 from analysis.synthetic.identifiers import NamePool, PlantLog, make_address, make_email, make_phone
 from analysis.synthetic.text_bank import fill, load_bank, stream
@@ -53,21 +53,6 @@ NEEDS_PROBABILITY = {"need_housing": 0.62, "need_money": 0.6, "need_study_work":
 PEER_SUPPORT_IN_SUPPORTED_HOUSING = 0.55
 LIVING_WEIGHTS = {"own_rental": 0.38, "supported_housing": 0.27, "with_family": 0.15, "no_fixed_home": 0.1, "other": 0.1}
 NEEDS_QUESTION = "Missä asioissa tarvitset tukea?"
-
-
-def load_instrument(path: Path) -> dict[str, Any]:
-    """Read an instrument YAML with ``yaml.safe_load`` (ConfigError naming the file)."""
-    try:
-        with Path(path).open(encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
-    except FileNotFoundError as exc:
-        raise ConfigError("instrument file not found", file=path, hint="Check the config/ folder.") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML ({exc})", file=path, hint="Fix the YAML syntax.") from exc
-    if not isinstance(data, dict) or "items" not in data:
-        raise ConfigError("an instrument needs an 'items:' list", file=path, location="key 'items'",
-                          hint="See config/instrument_professionals.yaml for the format.")
-    return data
 
 
 def _header(entry: dict[str, Any], path: Path, where: str) -> str:
@@ -132,7 +117,7 @@ def professionals_surveys(instrument_path: Path, *, seed: int, scale: int, log: 
     (SurveyTable, SurveyTable)
         Baseline and follow-up.
     """
-    inst = load_instrument(instrument_path)
+    inst = load_config(instrument_path, "instrument")
     rng = np.random.default_rng([seed, 101])
     text_rng = stream(seed, "professionals-open")
     bank = load_bank("survey_bank")
@@ -285,7 +270,7 @@ def needs_survey(instrument_path: Path, *, seed: int, scale: int, log: PlantLog,
     Housing and money are the most common needs; peer support is needed more often by
     those living in supported housing (:data:`PEER_SUPPORT_IN_SUPPORTED_HOUSING`).
     """
-    inst = load_instrument(instrument_path)
+    inst = load_config(instrument_path, "instrument")
     rng = np.random.default_rng([seed, 202])
     text_rng = stream(seed, "needs-open")
     bank = load_bank("survey_bank")

@@ -120,14 +120,14 @@ def _kid(el: etree._Element, name: str) -> etree._Element | None:
     return found[0] if found else None
 
 
-def _check_codebook(codebook: pd.DataFrame, where: str = "codebook") -> pd.DataFrame:
-    if not isinstance(codebook, pd.DataFrame):
+def _check_codebook(codebook_table: pd.DataFrame, where: str = "codebook") -> pd.DataFrame:
+    if not isinstance(codebook_table, pd.DataFrame):
         raise DataError("the codebook must be a DataFrame", file=where,
                         hint="Pass Codebook.codes or a DataFrame with columns code, parent, name_fi, name_en, colour, definition.")
-    if "code" not in codebook.columns:
+    if "code" not in codebook_table.columns:
         raise DataError("the codebook has no column 'code'", file=where,
                         hint=f"Expected columns: {', '.join(_CODEBOOK_COLUMNS)}.")
-    cb = codebook.copy()
+    cb = codebook_table.copy()
     for column in _CODEBOOK_COLUMNS[1:]:
         if column not in cb.columns:
             cb[column] = None

@@ -149,12 +149,12 @@ def _add_codes(parent_el: etree._Element, cb: pd.DataFrame, language: str, ns: s
         add(parent_el, index)
 
 
-def codebook_xml(codebook: pd.DataFrame, *, language: str = "fi", origin: str = _ORIGIN) -> bytes:
+def codebook_xml(codebook_table: pd.DataFrame, *, language: str = "fi", origin: str = _ORIGIN) -> bytes:
     """Return a REFI-QDA codebook (``.qdc`` content) as UTF-8 XML bytes.
 
     Parameters
     ----------
-    codebook : DataFrame
+    codebook_table : DataFrame
         Columns ``code``, ``parent`` (None for top level), ``name_fi``, ``name_en``,
         ``colour`` (#RRGGBB), ``definition``.
     language : {"fi", "en"}
@@ -166,7 +166,7 @@ def codebook_xml(codebook: pd.DataFrame, *, language: str = "fi", origin: str = 
     -------
     bytes
     """
-    cb = _check_codebook(codebook)
+    cb = _check_codebook(codebook_table)
     root = etree.Element(_qn("CodeBook", NS_CODEBOOK), {"origin": origin}, nsmap={None: NS_CODEBOOK})
     if len(cb):
         codes = etree.SubElement(root, _qn("Codes", NS_CODEBOOK))
@@ -239,7 +239,7 @@ def _add_variable_values(el: etree._Element, planned: list[dict], values: Mappin
 
 
 def project_xml(
-    codebook: pd.DataFrame,
+    codebook_table: pd.DataFrame,
     documents: Mapping[str, str] | pd.Series,
     segments: pd.DataFrame,
     codings: pd.DataFrame,
@@ -257,7 +257,7 @@ def project_xml(
     (bytes, dict)
         The XML and ``{"<GUID>.txt": normalised text}`` for the ``sources/`` folder.
     """
-    cb = _check_codebook(codebook)
+    cb = _check_codebook(codebook_table)
     docs = _as_documents(documents)
     seg = _check_segments(segments, docs)
     cod = _check_codings(codings, set(seg["segment_id"]), set(cb["code"]))
@@ -386,7 +386,7 @@ def _write_zip(path: Path, members: dict[str, bytes]) -> None:
 
 def export_qdpx(
     path: str | Path,
-    codebook: pd.DataFrame,
+    codebook_table: pd.DataFrame,
     documents: Mapping[str, str] | pd.Series,
     segments: pd.DataFrame,
     codings: pd.DataFrame,
@@ -402,7 +402,7 @@ def export_qdpx(
     ----------
     path : str or Path
         Output file, conventionally ``*.qdpx``.
-    codebook : DataFrame
+    codebook_table : DataFrame
         ``code, parent, name_fi, name_en, colour, definition`` (``Codebook.codes``).
     documents : dict or Series
         ``doc_id`` → full pseudonymised document text the segment offsets refer to.
@@ -436,7 +436,7 @@ def export_qdpx(
     >>> cod = pd.DataFrame({"segment_id": ["W01-t1"], "code": ["housing"], "coder": ["auto"]})
     >>> out = export_qdpx(tmp / "demo.qdpx", cb, {"W01": "Nuori 1: oma asunto on tärkeä\\n"}, seg, cod)  # doctest: +SKIP
     """
-    xml, texts = project_xml(codebook, documents, segments, codings, project_name=project_name,
+    xml, texts = project_xml(codebook_table, documents, segments, codings, project_name=project_name,
                              users=users, variables=variables, language=language)
     members = {"project.qde": xml}
     members.update({f"sources/{name}": text.encode("utf-8") for name, text in texts.items()})
@@ -445,14 +445,14 @@ def export_qdpx(
     return path
 
 
-def export_qdc(path: str | Path, codebook: pd.DataFrame, *, language: str = "fi") -> Path:
+def export_qdc(path: str | Path, codebook_table: pd.DataFrame, *, language: str = "fi") -> Path:
     """Write the codebook alone as a REFI-QDA ``.qdc`` file (``urn:QDA-XML:codebook:1.0``).
 
     Parameters
     ----------
     path : str or Path
         Output file, conventionally ``*.qdc``.
-    codebook : DataFrame
+    codebook_table : DataFrame
         ``code, parent, name_fi, name_en, colour, definition``.
     language : {"fi", "en"}
         Language of code names.
@@ -462,5 +462,5 @@ def export_qdc(path: str | Path, codebook: pd.DataFrame, *, language: str = "fi"
     Path
     """
     path = Path(path)
-    _atomic_write(path, codebook_xml(codebook, language=language))
+    _atomic_write(path, codebook_xml(codebook_table, language=language))
     return path

@@ -60,7 +60,7 @@ class QdaProject:
     ----------
     name : str
         ``Project@name``.
-    codebook : DataFrame
+    codebook_table : DataFrame
         ``guid, code, parent, name, colour, definition, is_codable, matched``; ``code`` is the
         workspace code id when ``matched`` (by GUID or name), else a slug of the name.
     sources : DataFrame
@@ -81,7 +81,7 @@ class QdaProject:
     """
 
     name: str
-    codebook: pd.DataFrame
+    codebook_table: pd.DataFrame
     sources: pd.DataFrame
     codings: pd.DataFrame
     users: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["guid", "name", "id", "coder"]))
@@ -104,12 +104,12 @@ def _parse_xml(data: bytes, file: str) -> etree._Element:
                         hint="Export the project again from the QDA tool; the file may be truncated.") from exc
 
 
-def _workspace_code_lookup(codebook: pd.DataFrame | None) -> tuple[dict[str, str], dict[str, str]]:
+def _workspace_code_lookup(codebook_table: pd.DataFrame | None) -> tuple[dict[str, str], dict[str, str]]:
     by_guid: dict[str, str] = {}
     by_name: dict[str, str] = {}
-    if codebook is None:
+    if codebook_table is None:
         return by_guid, by_name
-    cb = _check_codebook(codebook)
+    cb = _check_codebook(codebook_table)
     for row in cb.itertuples(index=False):
         by_guid[stable_guid("code", row.code)] = row.code
     # names after ids, so an id never loses to another code's name
@@ -121,8 +121,8 @@ def _workspace_code_lookup(codebook: pd.DataFrame | None) -> tuple[dict[str, str
     return by_guid, by_name
 
 
-def _read_codes(codes_el: etree._Element | None, codebook: pd.DataFrame | None) -> pd.DataFrame:
-    by_guid, by_name = _workspace_code_lookup(codebook)
+def _read_codes(codes_el: etree._Element | None, codebook_table: pd.DataFrame | None) -> pd.DataFrame:
+    by_guid, by_name = _workspace_code_lookup(codebook_table)
     rows: list[dict] = []
     used: set[str] = set(by_guid.values())
 
@@ -152,14 +152,14 @@ def _read_codes(codes_el: etree._Element | None, codebook: pd.DataFrame | None) 
                                        "is_codable", "matched"])
 
 
-def import_qdc(path: str | Path, *, codebook: pd.DataFrame | None = None) -> pd.DataFrame:
+def import_qdc(path: str | Path, *, codebook_table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Read a REFI-QDA codebook (``.qdc``) into a tidy DataFrame.
 
     Parameters
     ----------
     path : str or Path
         A ``.qdc`` file (root ``CodeBook``).
-    codebook : DataFrame, optional
+    codebook_table : DataFrame, optional
         The workspace codebook; codes are matched to it by GUID or name.
 
     Returns
@@ -172,7 +172,7 @@ def import_qdc(path: str | Path, *, codebook: pd.DataFrame | None = None) -> pd.
     if _local(root) != "CodeBook":
         raise DataError(f"the root element is <{_local(root)}>, not <CodeBook>", file=str(path),
                         hint="Pass a .qdc codebook file; read projects with import_qdpx.")
-    return _read_codes(_kid(root, "Codes"), codebook)
+    return _read_codes(_kid(root, "Codes"), codebook_table)
 
 
 def _decode(data: bytes) -> tuple[str, bool]:
@@ -224,7 +224,7 @@ def _source_bytes(archive: zipfile.ZipFile | None, lookup: dict[str, str], path_
 def import_qdpx(
     path: str | Path,
     *,
-    codebook: pd.DataFrame | None = None,
+    codebook_table: pd.DataFrame | None = None,
     offsets: str = "auto",
     coder_names: Mapping[str, str] | None = None,
 ) -> QdaProject:
@@ -234,7 +234,7 @@ def import_qdpx(
     ----------
     path : str or Path
         The exchange file.
-    codebook : DataFrame, optional
+    codebook_table : DataFrame, optional
         The workspace codebook; codes are matched to it by GUID, else by name (code id,
         ``name_fi``, ``name_en``; case-insensitive). Unmatched codes keep a slug id and
         ``matched=False``.
@@ -279,7 +279,7 @@ def import_qdpx(
     else:
         root = _parse_xml(data, str(path))
     if _local(root) == "CodeBook":
-        return QdaProject(name=path.stem, codebook=_read_codes(_kid(root, "Codes"), codebook),
+        return QdaProject(name=path.stem, codebook_table=_read_codes(_kid(root, "Codes"), codebook_table),
                           sources=pd.DataFrame(columns=["source_guid", "source_name", "path", "text", "available",
                                                         "has_bom", "has_crlf"]),
                           codings=pd.DataFrame(columns=_CODING_COLUMNS), file=str(path))
@@ -288,7 +288,7 @@ def import_qdpx(
                         hint="Pass a REFI-QDA project (.qdpx/.qde) or codebook (.qdc).")
 
     codebook_el = _kid(root, "CodeBook")
-    cb = _read_codes(_kid(codebook_el, "Codes") if codebook_el is not None else None, codebook)
+    cb = _read_codes(_kid(codebook_el, "Codes") if codebook_el is not None else None, codebook_table)
     code_by_guid = {g: (c, n) for g, c, n in zip(cb["guid"], cb["code"], cb["name"])}
 
     users_rows = []
@@ -370,7 +370,7 @@ def import_qdpx(
           "available": s["raw"] is not None, "has_bom": s["had_bom"],
           "has_crlf": bool(s["raw"] and "\r\n" in s["raw"])} for s in sources.values()],
         columns=["source_guid", "source_name", "path", "text", "available", "has_bom", "has_crlf"])
-    return QdaProject(name=root.get("name", path.stem), codebook=cb, sources=source_table, codings=codings,
+    return QdaProject(name=root.get("name", path.stem), codebook_table=cb, sources=source_table, codings=codings,
                       users=users, cases=_read_cases(root), offset_scheme=scheme.name, file=str(path))
 
 

@@ -30,7 +30,7 @@ def map_codings_to_segments(
     segments: pd.DataFrame,
     documents: Mapping[str, str] | pd.Series | None = None,
     *,
-    codebook: pd.DataFrame | None = None,
+    codebook_table: pd.DataFrame | None = None,
     min_share: float = 0.5,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Map imported selections to the workspace's segments.
@@ -56,7 +56,7 @@ def map_codings_to_segments(
         ``segment_id, doc_id, start, end`` (code points into the document text).
     documents : dict or Series, optional
         ``doc_id`` → workspace document text, to check the imported text.
-    codebook : DataFrame, optional
+    codebook_table : DataFrame, optional
         The workspace codebook: codings with codes outside it are reported.
     min_share : float
         The majority threshold (0 < min_share ≤ 1).
@@ -103,7 +103,7 @@ def map_codings_to_segments(
     guid_to_doc = {stable_guid("source", d): d for d in doc_ids}
     norm_docs = {d: normalise_text(t) for d, t in docs.items()}
     text_to_doc = {t: d for d, t in norm_docs.items()}
-    known_codes = set(_check_codebook(codebook)["code"]) if codebook is not None else None
+    known_codes = set(_check_codebook(codebook_table)["code"]) if codebook_table is not None else None
 
     def find_doc(guid: str, name: str) -> str | None:
         if guid in guid_to_doc:
