@@ -64,19 +64,20 @@ def cmd_list(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     pipeline = load_pipeline(ws, path=args.pipeline, overrides=args.set or [])
     rows = explain(pipeline, ws, force=args.force, only=args.only)
-    if any(p.startswith("data/processed") for run, action, _ in rows if action == "run" for p in run.inputs):
+    if any(p.startswith("data/processed") for row in rows if row.action == "run" for p in row.run.inputs):
         from analysis.ingest import check_ingested
 
         problem = check_ingested(ws)
         if problem:
             print(f"Before the batch can run: {problem}.")
     current = None
-    for run, action, reason in rows:
+    for row in rows:
+        run = row.run
         if run.stage != current:
             current = run.stage
             print(f"[{current}]")
         params = ", ".join(f"{k}={v!r}" for k, v in run.parameters.items())
-        print(f"  {action:<12} {run.name:<28} {run.notebook}  ({reason})")
+        print(f"  {row.action:<12} {run.name:<28} {run.notebook}  ({row.reason})")
         if params:
             print(f"  {'':<12} {'':<28} {params}")
     return 0

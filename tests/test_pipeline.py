@@ -94,6 +94,22 @@ def test_overrides_are_typed_and_targeted(project):
         load_pipeline(project, overrides=["ghost.x=1"])
 
 
+def test_explain_names_action_and_reason_of_every_run(project):
+    from analysis.pipeline import PlannedRun
+
+    rows = explain(load_pipeline(project), project, only=["alpha", "after_alpha"])
+    assert all(isinstance(row, PlannedRun) for row in rows)
+    assert [(row.run.name, row.action, row.reason) for row in rows] == [
+        ("alpha", "run", "forced"), ("grid-1", "not selected", "--only"), ("grid-2", "not selected", "--only"),
+        ("broken", "not selected", "--only"), ("after_alpha", "run", "forced"),
+        ("after_broken", "not selected", "--only"),
+    ]  # fmt: skip
+    fresh = {row.run.name: (row.action, row.reason) for row in explain(load_pipeline(project), project)}
+    assert fresh["alpha"] == ("run", "no successful run recorded")
+    with pytest.raises(AttributeError):
+        rows[0].action = "skip"  # frozen
+
+
 def test_bad_parameter_fails_before_anything_runs(project):
     plan = load_pipeline(project, overrides=["alpha.x=not-a-number"])
     with pytest.raises(PipelineError, match=r"parameter 'x' = 'not-a-number' is str"):
@@ -153,7 +169,7 @@ def test_incremental_runs_skip_what_is_up_to_date(project):
     assert {r.status for r in again.results} == {"skipped"}
 
     (project.root / "data" / "input.txt").write_text("two")
-    rows = {run.name: (action, reason) for run, action, reason in explain(plan, project)}
+    rows = {row.run.name: (row.action, row.reason) for row in explain(plan, project)}
     assert rows["alpha"] == ("run", "input changed: data/input.txt")
     assert rows["grid-1"][0] == "skip"
     # a run re-runs when a run it needs runs: `jakala list` names exactly what the batch executes
@@ -164,7 +180,7 @@ def test_incremental_runs_skip_what_is_up_to_date(project):
     assert ran == listed == ["after_alpha", "alpha"]
 
     (project.root / "figures" / "grid-1" / "value.txt").unlink()
-    rows = {run.name: (action, reason) for run, action, reason in explain(plan, project)}
+    rows = {row.run.name: (row.action, row.reason) for row in explain(plan, project)}
     assert rows["grid-1"] == ("run", "output missing: figures/grid-1/value.txt")
     assert run_fingerprint(plan.run("alpha"), project) != run_fingerprint(plan.run("grid-1"), project)
 
@@ -285,16 +301,16 @@ def test_files_a_run_reads_join_its_fingerprint_and_forbidden_reads_fail(reader)
     assert "read data/keys/key.txt" in results["sneaky"].message
     assert not (reader.root / "figures" / "sneaky").exists()
 
-    rows = {run.name: (action, reason) for run, action, reason in explain(plan, reader)}
+    rows = {row.run.name: (row.action, row.reason) for row in explain(plan, reader)}
     assert rows["reads"] == ("skip", "up to date")
     (reader.root / "data" / "extra.txt").write_text("two")       # an undeclared file the run read
-    rows = {run.name: (action, reason) for run, action, reason in explain(plan, reader)}
+    rows = {row.run.name: (row.action, row.reason) for row in explain(plan, reader)}
     assert rows["reads"] == ("run", "input changed: data/extra.txt")
     import pandas as pd
 
     (reader.root / "data" / "extra.txt").write_text("one")
     pd.DataFrame({"a": [1, 2, 3]}).to_parquet(reader.root / "data" / "table.parquet")
-    rows = {run.name: (action, reason) for run, action, reason in explain(plan, reader)}
+    rows = {row.run.name: (row.action, row.reason) for row in explain(plan, reader)}
     assert rows["reads"] == ("run", "input changed: data/table.parquet")
 
 

@@ -83,6 +83,83 @@ class BatchResult:
         return sum(r.status == status for r in self.results)
 
 
+@dataclass(frozen=True)
+class PlannedRun:
+    """What the batch would do with one run, and why (a row of :func:`explain`).
+
+    Attributes
+    ----------
+    run : Run
+        The run, with its resolved parameters.
+    action : str
+        ``"run"``, ``"skip"`` or ``"not selected"``.
+    reason : str
+        Why, e.g. ``"input changed: data/input.txt"`` or ``"up to date"``.
+    """
+
+    run: Run
+    action: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PendingRun:
+    """A run of a stage the batch decided to execute, with the input hashes it decided on."""
+
+    run: Run
+    reason: str
+    inputs: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Execution:
+    """One run being executed: what it was decided on and where its files are while it runs.
+
+    Attributes
+    ----------
+    run : Run
+    reason : str
+        Why it runs (recorded in the provenance).
+    inputs : dict
+        Path → SHA-256 of its inputs when it started.
+    backup : Path
+        The folder its previous outputs are parked in (``reports/.previous/<run>``).
+    running_notebook : Path
+        Where papermill writes the executed notebook while it runs.
+    spec : dict
+        What the worker process gets (:func:`_execute`).
+    started : str
+        ISO time it started.
+    """
+
+    run: Run
+    reason: str
+    inputs: dict[str, str]
+    backup: Path
+    running_notebook: Path
+    spec: dict[str, Any]
+    started: str
+
+
+@dataclass(frozen=True)
+class SettledReads:
+    """What an executed run read, folded into its inputs (:func:`_settle_reads`).
+
+    Attributes
+    ----------
+    inputs : dict
+        All input hashes (declared + read), sorted by path.
+    reads : list of str
+        The labels of the auto-declared reads.
+    problems : list of str
+        The reads that fail the run (one line each).
+    """
+
+    inputs: dict[str, str]
+    reads: list[str]
+    problems: list[str]
+
+
 # --------------------------------------------------------------------------- manifest
 def manifest_path(ws: Workspace) -> Path:
     return ws.reports / "manifest.json"
@@ -355,7 +432,7 @@ def _failing_cell(executed: Path, exec_count: int | None, traceback: list[str] |
 
 
 # --------------------------------------------------------------------------- planning
-def explain(pipeline: Pipeline, ws: Workspace, *, force: bool = False, only: list[str] | None = None) -> list[tuple[Run, str, str]]:
+def explain(pipeline: Pipeline, ws: Workspace, *, force: bool = False, only: list[str] | None = None) -> list[PlannedRun]:
     """Say for each run whether it would run and why (``jakala list``).
 
     A run also runs when a run it ``needs`` runs, exactly as :func:`run_batch` decides,
@@ -363,15 +440,15 @@ def explain(pipeline: Pipeline, ws: Workspace, *, force: bool = False, only: lis
 
     Returns
     -------
-    list of (Run, action, reason)
-        action is ``"run"``, ``"skip"`` or ``"not selected"``.
+    list of PlannedRun
+        One per run, in pipeline order; ``action`` is ``"run"``, ``"skip"`` or ``"not selected"``.
     """
     manifest = load_manifest(ws)
-    rows = []
+    rows: list[PlannedRun] = []
     will_run: set[str] = set()
     for run in pipeline.runs:
         if only and run.name not in only:
-            rows.append((run, "not selected", "--only"))
+            rows.append(PlannedRun(run, "not selected", "--only"))
             continue
         inputs = input_hashes(run, ws, recorded_reads(manifest, run))
         action, reason = _decide(run, ws, manifest, inputs, force=force or bool(only))
@@ -380,7 +457,7 @@ def explain(pipeline: Pipeline, ws: Workspace, *, force: bool = False, only: lis
             action, reason = "run", f"needs {', '.join(upstream)}, which will run"
         if action == "run":
             will_run.add(run.name)
-        rows.append((run, action, reason))
+        rows.append(PlannedRun(run, action, reason))
     return rows
 
 
@@ -414,15 +491,8 @@ def _output_labels(run: Run, ws: Workspace) -> list[str]:
 
 def _settle_reads(
     run: Run, ws: Workspace, inputs: dict[str, str], record_file: Path, others: dict[str, list[str]]
-) -> tuple[dict[str, str], list[str], list[str]]:
-    """Fold what an executed run read into its inputs (see :mod:`analysis.pipeline.reads`).
-
-    Returns
-    -------
-    (inputs, reads, problems)
-        All input hashes (declared + read), the labels of the auto-declared reads, and
-        the reads that fail the run (one line each).
-    """
+) -> SettledReads:
+    """Fold what an executed run read into its inputs (see :mod:`analysis.pipeline.reads`)."""
     declared = {label: path for label, path in resolve_inputs(run, ws)}
     check = read_recorder.classify_reads(
         read_recorder.read_record(record_file), root=ws.root, project=ws.project,
@@ -433,7 +503,7 @@ def _settle_reads(
     reads = sorted(label for label in check.inputs if label not in declared)
     for label in reads:
         hashes[label] = inputs.get(label) or sha256_file(check.inputs[label])
-    return dict(sorted(hashes.items())), reads, check.problems
+    return SettledReads(dict(sorted(hashes.items())), reads, list(check.problems))
 
 
 def _decide(run: Run, ws: Workspace, manifest: dict[str, Any], inputs: dict[str, str], *, force: bool) -> tuple[str, str]:
@@ -571,7 +641,7 @@ def run_batch(
     try:
         for stage in pipeline.stages:
             stage_runs = [r for r in selected if r.stage == stage]
-            to_execute: list[tuple[Run, str, dict[str, str]]] = []
+            to_execute: list[PendingRun] = []
             for run in stage_runs:
                 blocked = [n for n in run.needs if status.get(n) in ("failed", "blocked")]
                 if blocked:
@@ -585,12 +655,13 @@ def run_batch(
                 if action == "skip":
                     finish(RunResult(run.name, "skipped", reason=reason))
                     continue
-                to_execute.append((run, reason, inputs))
+                to_execute.append(PendingRun(run, reason, inputs))
             if not to_execute:
                 continue
-            specs = {}
+            executions: dict[str, Execution] = {}
             kernel_name = kernel_name or resolve_kernel(kernel)
-            for run, reason, inputs in to_execute:
+            for pending in to_execute:
+                run = pending.run
                 backup = _stage_aside(run, ws)
                 tmp_nb = ws.reports / "notebooks" / f".{run.name}.running.ipynb"
                 record_file = ws.reports / ".cache" / "reads" / f"{run.name}.txt"
@@ -607,11 +678,11 @@ def run_batch(
                     "record": str(record_file),
                     "watch": sorted({str(ws.root), str(ws.project), str(PACKAGE_PROJECT_DIR)}),
                 }
-                specs[run.name] = (run, reason, inputs, backup, tmp_nb, spec, _now())
-            if jobs > 1 and len(specs) > 1:
+                executions[run.name] = Execution(run, pending.reason, pending.inputs, backup, tmp_nb, spec, _now())
+            if jobs > 1 and len(executions) > 1:
                 if executor is None:
                     executor = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
-                futures: dict[Future, str] = {executor.submit(_execute, s[5]): name for name, s in specs.items()}
+                futures: dict[Future, str] = {executor.submit(_execute, e.spec): name for name, e in executions.items()}
                 pending = set(futures)
                 while pending:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -621,11 +692,11 @@ def run_batch(
                             outcome = future.result()
                         except Exception as exc:  # noqa: BLE001 - a worker that died
                             outcome = {"status": "failed", "ename": type(exc).__name__, "evalue": str(exc), "seconds": 0.0}
-                        finish(_complete(ws, manifest, *specs[name][:5], specs[name][6], outcome, others=others))
+                        finish(_complete(ws, manifest, executions[name], outcome, others=others))
             else:
-                for name, s in specs.items():
-                    outcome = _execute(s[5])
-                    finish(_complete(ws, manifest, *s[:5], s[6], outcome, others=others))
+                for execution in executions.values():
+                    outcome = _execute(execution.spec)
+                    finish(_complete(ws, manifest, execution, outcome, others=others))
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
@@ -639,24 +710,22 @@ def run_batch(
 def _complete(
     ws: Workspace,
     manifest: dict[str, Any],
-    run: Run,
-    reason: str,
-    inputs: dict[str, str],
-    backup: Path,
-    tmp_nb: Path,
-    started: str,
+    execution: Execution,
     outcome: dict[str, Any],
     *,
     others: dict[str, list[str]] | None = None,
 ) -> RunResult:
     """Settle one executed run: check what it read, keep or roll back outputs, record provenance."""
+    run, reason, inputs, started = execution.run, execution.reason, execution.inputs, execution.started
+    backup, tmp_nb = execution.backup, execution.running_notebook
     seconds = float(outcome.get("seconds", 0.0))
     reads: list[str] = []
     record_file = ws.reports / ".cache" / "reads" / f"{run.name}.txt"
     if outcome["status"] == "succeeded" and others is not None:
-        inputs, reads, problems = _settle_reads(run, ws, inputs, record_file, others)
-        if problems:
-            outcome = {**outcome, "status": "failed", "ename": "UndeclaredRead", "evalue": "; ".join(problems),
+        settled = _settle_reads(run, ws, inputs, record_file, others)
+        inputs, reads = settled.inputs, settled.reads
+        if settled.problems:
+            outcome = {**outcome, "status": "failed", "ename": "UndeclaredRead", "evalue": "; ".join(settled.problems),
                        "where": "what it read"}  # fmt: skip
     final_nb = run.output_paths(ws)["notebook"]
     record: dict[str, Any] = {
@@ -728,5 +797,5 @@ def summary_lines(batch: BatchResult, ws: Workspace) -> list[str]:
     return lines
 
 
-__all__ = ["BatchResult", "RunResult", "explain", "load_manifest", "resolve_kernel", "run_batch", "summary_lines",
+__all__ = ["BatchResult", "PlannedRun", "RunResult", "explain", "load_manifest", "resolve_kernel", "run_batch", "summary_lines",
            "write_json_atomic"]  # fmt: skip
