@@ -209,7 +209,7 @@ def test_kernel_start_failure_is_retried_once(monkeypatch, tmp_path):
     import papermill
     from nbclient.exceptions import DeadKernelError
 
-    from analysis.pipeline.run import _execute
+    from analysis.pipeline.execute import run_notebook
 
     calls = []
 
@@ -222,25 +222,25 @@ def test_kernel_start_failure_is_retried_once(monkeypatch, tmp_path):
     monkeypatch.setattr(papermill, "execute_notebook", flaky)
     spec = {"notebook": "a.ipynb", "output": str(tmp_path / "b.ipynb"), "parameters": {}, "kernel": "python3",
             "cwd": str(tmp_path), "start_timeout": 5, "execution_timeout": 5}
-    outcome = _execute(spec)
+    outcome = run_notebook(spec)
     assert outcome["status"] == "succeeded" and outcome["attempts"] == 2 and len(calls) == 2
 
     def always_dead(*args, **kwargs):
         raise DeadKernelError("dead")
 
     monkeypatch.setattr(papermill, "execute_notebook", always_dead)
-    outcome = _execute(spec)
+    outcome = run_notebook(spec)
     assert outcome["status"] == "failed" and outcome["ename"] == "DeadKernelError" and outcome["attempts"] == 2
 
 
 @pytest.mark.slow  # runs notebooks in Jupyter kernels
 def test_outputs_parked_by_an_interrupted_batch_are_restored(project):
-    from analysis.pipeline.run import _stage_aside
+    from analysis.pipeline.outputs import stage_aside
 
     plan = load_pipeline(project, overrides=["broken.fail=false"])
     run_batch(plan, project, progress=False, jobs=1, only=["alpha"])
     original = (project.root / "figures" / "alpha" / "value.txt").read_bytes()
-    _stage_aside(plan.run("alpha"), project)  # as if the batch was killed while alpha ran
+    stage_aside(plan.run("alpha"), project)  # as if the batch was killed while alpha ran
     (project.root / "figures" / "alpha").mkdir(parents=True)
     (project.root / "figures" / "alpha" / "partial.txt").write_text("half-written")
     lines = []
@@ -325,7 +325,7 @@ def test_failing_cell_is_reported_with_the_line_that_failed(project):
 
 
 def test_failing_line_from_a_traceback_inside_the_package():
-    from analysis.pipeline.run import failing_line
+    from analysis.pipeline.execute import failing_line
 
     tb = ["\x1b[0;31mDataError\x1b[0m", "Cell \x1b[0;32mIn[4], line 7\x1b[0m", "----> 7 prevalence(x)",
           "File \x1b[0;32m/work/x/analysis/survey/needs.py:88\x1b[0m, in \x1b[0;36mprevalence\x1b[0m"]

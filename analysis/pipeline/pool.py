@@ -165,7 +165,7 @@ _KERNEL: WarmKernel | None = None
 def warm_kernel(spec: dict[str, Any]) -> Any:
     """The kernel manager of this process's warm kernel, reset for the run in ``spec``.
 
-    Called by the batch runner (``analysis.pipeline.run._execute``) when
+    Called by the batch runner (``analysis.pipeline.execute.run_notebook``) when
     ``spec["warm_kernels"]`` is set; the returned manager goes to papermill as ``km=``.
 
     Parameters
