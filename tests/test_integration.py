@@ -145,7 +145,7 @@ def test_every_figure_records_what_it_draws(batch):
     The known gap (README, Data protection): the Likert and missingness figures draw shares of
     answer categories, and are listed by the batch as not audited.
     """
-    from analysis.cli import unaudited_figures
+    from analysis.pipeline.checks import unaudited_figures
 
     figures = [(doc["run"], item) for doc in (json.loads(p.read_text(encoding="utf-8"))
                                               for p in (batch / "reports" / "registry").glob("*.json"))

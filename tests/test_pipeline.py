@@ -331,3 +331,94 @@ def test_failing_line_from_a_traceback_inside_the_package():
           "File \x1b[0;32m/work/x/analysis/survey/needs.py:88\x1b[0m, in \x1b[0;36mprevalence\x1b[0m"]
     assert failing_line(tb, 4) == (7, "prevalence(x)", "analysis/survey/needs.py:88")
     assert failing_line([], 4) == (None, None, None)
+
+
+# --------------------------------------------------------------------------- the checks after the batch
+def _audit(run: str, exposed: list) -> "RunAudit":  # noqa: F821
+    from analysis.privacy.audit import AuditResult, RunAudit
+
+    return RunAudit(run, AuditResult(n_cells=12, n_primary=2, n_secondary=1, n_relations=4, exposed=exposed,
+                                     intervals={}), 1, 3.0, 9)  # fmt: skip
+
+
+def test_batch_result_raises_for_failed_runs_first_then_for_failed_checks(tmp_path):
+    from analysis.errors import LeakError
+    from analysis.pipeline import BatchResult, RunResult
+    from analysis.pipeline.checks import DisclosureAuditResult, LeakGateResult, OutputChecks
+    from analysis.privacy.audit import Exposure
+    from analysis.privacy.scan import LeakFinding
+
+    leak = LeakGateResult([LeakFinding("figures/a/value.txt", "line 1", "email", "m****@example.fi")], 1, 0, [tmp_path])
+    clean = LeakGateResult([], 3, 5, [tmp_path / "reports", tmp_path / "figures"])
+    audited = DisclosureAuditResult([_audit("survey", [])], ["survey/missingness"])
+    exposed = DisclosureAuditResult([_audit("survey", [Exposure("survey/t", "Kemi", "n", 2, 2, 5)])])
+
+    batch = BatchResult([RunResult("alpha", "succeeded"), RunResult("beta", "skipped")], checks=OutputChecks(clean, audited))
+    assert batch.ok and batch.runs_ok
+    batch.raise_for_status()
+    assert batch.checks.lines() == [
+        "", f"Leak gate: passed (3 changed file(s) scanned, 5 unchanged since a clean scan; {tmp_path / 'reports'}, "
+            f"{tmp_path / 'figures'})",
+        "Disclosure audit: passed (12 count cells of 1 run(s) checked by linear programming: 2 '<k' cells keep their "
+        "whole interval; 1 secondary 'x' cells, 1 of them added by the audit, hiding 3 counted units)",
+        "  Figures whose drawn counts the audit has not seen (1): survey/missingness",
+    ]  # fmt: skip
+
+    for checks in (OutputChecks(leak, audited), OutputChecks(clean, exposed)):
+        batch = BatchResult([RunResult("alpha", "succeeded")], checks=checks)
+        assert batch.runs_ok and not batch.ok
+        with pytest.raises(LeakError, match=r"the leak gate or the disclosure audit failed \(listed above\)"):
+            batch.raise_for_status()
+    assert OutputChecks(leak, exposed).lines() == [
+        "", "Leak gate: FAILED", "figures/a/value.txt, line 1: email m****@example.fi\n1 possible identifier in 1 file.",
+        "", "Disclosure audit: FAILED",
+        "  table 'survey/t', row Kemi, column 'n': a count below 5 is exactly 2 (interval 2…2, needs one at least as "
+        "wide as 1…4)",
+    ]  # fmt: skip
+
+    failed = BatchResult([RunResult("alpha", "failed"), RunResult("beta", "blocked")], checks=OutputChecks(leak, audited))
+    with pytest.raises(PipelineError, match="the batch did not finish: alpha, beta did not succeed"):
+        failed.raise_for_status()  # a failed run is said before a failed check
+    assert BatchResult([RunResult("alpha", "succeeded")]).ok  # scan=False: no checks
+
+
+def test_check_outputs_scans_reports_figures_and_processed(tmp_path):
+    from analysis.pipeline.checks import check_outputs
+
+    ws = Workspace(root=tmp_path, project=tmp_path)
+    (tmp_path / "figures" / "alpha").mkdir(parents=True)
+    (tmp_path / "figures" / "alpha" / "value.txt").write_text("ok")
+    checks = check_outputs(ws)
+    assert checks.ok and checks.leak_gate.targets == [ws.figures] and checks.leak_gate.scanned == 1
+    assert check_outputs(ws).leak_gate.skipped == 1  # unchanged since its clean scan
+    (tmp_path / "figures" / "alpha" / "value.txt").write_text("yhteys: matti.meikalainen@example.fi")
+    checks = check_outputs(ws)
+    assert not checks.ok and [f.kind for f in checks.leak_gate.findings] == ["email"]
+    assert checks.disclosure.ok and checks.disclosure.audits == []
+
+
+@pytest.mark.slow  # runs a notebook in a Jupyter kernel
+def test_the_batch_from_python_is_gated_as_jakala_run_is(project, capsys):
+    from analysis.errors import LeakError
+
+    leaky = ["alpha.label=matti.meikalainen@example.fi"]
+    batch = run_batch(load_pipeline(project, overrides=leaky), project, progress=False, jobs=1, only=["alpha"])
+    assert batch.runs_ok and not batch.ok and not batch.checks.leak_gate.ok
+    found = {Path(f.file).relative_to(project.root).as_posix() for f in batch.checks.leak_gate.findings}
+    assert {"figures/alpha/value.txt", "reports/notebooks/alpha.ipynb"} <= found  # the output, the parameter
+    from analysis.pipeline import summary_lines
+
+    assert "Leak gate: FAILED" in summary_lines(batch, project)
+    with pytest.raises(LeakError):
+        batch.raise_for_status()
+    unscanned = run_batch(load_pipeline(project, overrides=leaky), project, progress=False, jobs=1, only=["alpha"],
+                          scan=False)  # fmt: skip
+    assert unscanned.ok and unscanned.checks is None
+
+    capsys.readouterr()
+    code = main(["--root", str(project.root), "--project", str(project.project), "run", "--jobs", "1",
+                 "--no-progress", "--only", "alpha", "--set", leaky[0]])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == LeakError.exit_code
+    assert "\nLeak gate: FAILED\n" in captured.out and "Disclosure audit: passed" in captured.out
+    assert "the leak gate or the disclosure audit failed (listed above)" in captured.err

@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from analysis.errors import PipelineError
+from analysis.errors import LeakError, PipelineError
 from analysis.pipeline import reads as read_recorder
+from analysis.pipeline.checks import OutputChecks, check_outputs
 from analysis.pipeline.execute import failing_cell, resolve_kernel, run_notebook
 from analysis.pipeline.outputs import output_files, output_labels, outputs_intact, recover_interrupted, restore, stage_aside
 from analysis.pipeline.plan import (
@@ -68,17 +69,55 @@ class RunResult:
 
 @dataclass
 class BatchResult:
-    """What happened to the whole batch."""
+    """What happened to the whole batch.
+
+    Attributes
+    ----------
+    results : list of RunResult
+        One per selected run, in the order they finished.
+    seconds : float
+        Wall time of the runs (without the checks).
+    checks : OutputChecks or None
+        The leak gate and the disclosure audit run after the batch
+        (:mod:`analysis.pipeline.checks`); ``None`` when the batch ran with ``scan=False``.
+    """
 
     results: list[RunResult] = field(default_factory=list)
     seconds: float = 0.0
+    checks: OutputChecks | None = None
+
+    @property
+    def runs_ok(self) -> bool:
+        """Every run succeeded or was up to date."""
+        return all(r.status in ("succeeded", "skipped") for r in self.results)
 
     @property
     def ok(self) -> bool:
-        return all(r.status in ("succeeded", "skipped") for r in self.results)
+        """Every run succeeded or was up to date, and the checks (when run) passed."""
+        return self.runs_ok and (self.checks is None or self.checks.ok)
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
+
+    def raise_for_status(self) -> None:
+        """Raise unless the batch is :attr:`ok`: the runs first, then the checks.
+
+        Raises
+        ------
+        PipelineError
+            Naming the runs that failed or were blocked.
+        LeakError
+            When the leak gate or the disclosure audit failed (their reports are in
+            :func:`summary_lines`).
+        """
+        if not self.runs_ok:
+            failed = [r.name for r in self.results if r.status in ("failed", "blocked")]
+            raise PipelineError(f"the batch did not finish: {', '.join(failed)} did not succeed",
+                                hint="See the messages above; earlier outputs were left as they were.")  # fmt: skip
+        if self.checks is not None and not self.checks.ok:
+            raise LeakError("the leak gate or the disclosure audit failed (listed above)",
+                            hint="Fix the redaction (names.yaml, the speaker map) and re-run; "
+                                 "do not publish these files.")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -284,6 +323,7 @@ def run_batch(
     progress: bool = True,
     log: Callable[[str], None] | None = None,
     warm_kernels: bool = False,
+    scan: bool = True,
 ) -> BatchResult:
     """Run the batch (see the module docstring for the rules).
 
@@ -310,10 +350,15 @@ def run_batch(
     warm_kernels : bool
         Reuse each worker's kernel for its next runs, reset to a fresh namespace before
         each (:mod:`analysis.pipeline.pool`); default: a fresh kernel per run.
+    scan : bool
+        After the runs, run the leak gate and the disclosure audit
+        (:mod:`analysis.pipeline.checks`) into ``BatchResult.checks``; they run whether
+        or not every run succeeded. ``False`` skips them (never before publishing).
 
     Returns
     -------
     BatchResult
+        ``.ok`` is false when a run or a check failed; ``.raise_for_status()`` raises then.
     """
     from tqdm.auto import tqdm
 
@@ -424,6 +469,8 @@ def run_batch(
         batch.seconds = time.perf_counter() - started_batch
         manifest["finished"] = now()
         write_json_atomic(manifest_path(ws), manifest)
+    if scan:
+        batch.checks = check_outputs(ws)
     return batch
 
 
@@ -498,7 +545,7 @@ def _complete(
 
 
 def summary_lines(batch: BatchResult, ws: Workspace) -> list[str]:
-    """The closing summary: counts, wall time per run, where the outputs are."""
+    """The closing summary: counts, wall time per run, where the outputs are, then the checks' reports."""
     lines = [
         f"Batch: {batch.count('succeeded')} ran, {batch.count('skipped')} up to date, "
         f"{batch.count('failed')} failed, {batch.count('blocked')} blocked — {batch.seconds:.1f} s",
@@ -514,6 +561,8 @@ def summary_lines(batch: BatchResult, ws: Workspace) -> list[str]:
         f"Tables:             {ws.reports / 'tables'}",
         f"Provenance:         {manifest_path(ws)}",
     ]
+    if batch.checks is not None:
+        lines += batch.checks.lines()
     return lines
 
 
