@@ -141,11 +141,11 @@ def test_failure_blocks_only_dependants_and_keeps_earlier_outputs(project):
     assert not (project.root / "figures" / "broken").exists()
     assert (project.root / "figures" / "grid-2" / "value.txt").read_text() == "grid-2:2:b"
 
-    manifest = json.loads((project.root / "reports" / "manifest.json").read_text())
-    alpha = manifest["runs"]["alpha"]
+    provenance = json.loads((project.root / "reports" / "provenance.json").read_text())
+    alpha = provenance["runs"]["alpha"]
     assert alpha["status"] == "succeeded" and alpha["inputs"] == {"data/input.txt": alpha["inputs"]["data/input.txt"]}
     assert "figures/alpha/value.txt" in alpha["outputs"]
-    assert set(manifest["git"]) == {"commit", "dirty"} and "pandas" in manifest["packages"]
+    assert set(provenance["git"]) == {"commit", "dirty"} and "pandas" in provenance["packages"]
 
     # a run that succeeded once and then fails keeps its earlier outputs untouched
     before = (project.root / "figures" / "alpha" / "value.txt").read_bytes()
@@ -154,8 +154,8 @@ def test_failure_blocks_only_dependants_and_keeps_earlier_outputs(project):
     second = run_batch(load_pipeline(project), project, progress=False, jobs=1, only=["alpha"])
     assert [r.status for r in second.results] == ["failed"]
     assert (project.root / "figures" / "alpha" / "value.txt").read_bytes() == before
-    manifest = json.loads((project.root / "reports" / "manifest.json").read_text())
-    assert manifest["runs"]["alpha"]["status"] == "succeeded" and "last_failure" in manifest["runs"]["alpha"]
+    provenance = json.loads((project.root / "reports" / "provenance.json").read_text())
+    assert provenance["runs"]["alpha"]["status"] == "succeeded" and "last_failure" in provenance["runs"]["alpha"]
 
 
 @pytest.mark.slow  # runs notebooks in Jupyter kernels
@@ -292,8 +292,8 @@ def test_files_a_run_reads_join_its_fingerprint_and_forbidden_reads_fail(reader)
     plan = load_pipeline(reader)
     results = {r.name: r for r in run_batch(plan, reader, progress=False, jobs=1).results}
     assert results["reads"].status == "succeeded"
-    manifest = json.loads((reader.root / "reports" / "manifest.json").read_text())
-    record = manifest["runs"]["reads"]
+    provenance = json.loads((reader.root / "reports" / "provenance.json").read_text())
+    record = provenance["runs"]["reads"]
     assert record["reads"] == ["data/extra.txt", "data/table.parquet"]
     assert set(record["inputs"]) == {"data/extra.txt", "data/table.parquet"}
     # reading the pseudonym key (data/keys) without declaring it fails the run, naming the file

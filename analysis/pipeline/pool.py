@@ -21,7 +21,7 @@ Each run stays isolated:
   kernel started (snapshot taken with :data:`PRELOAD`), and pandas' options at their
   defaults;
 * **its own outputs and provenance** — papermill still writes the run's own executed
-  notebook; figures, tables, the registry and the manifest record are written exactly
+  notebook; figures, tables, the registry and the provenance record are written exactly
   as with a fresh kernel (the batch runner does not know the difference);
 * a kernel that died, or that does not answer the reset (still busy with a cell that
   timed out), is replaced by a fresh one; a kernel is retired after

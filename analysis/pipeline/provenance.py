@@ -1,6 +1,6 @@
 """The batch's provenance record: what ran, on what, with which code, and what it wrote.
 
-``reports/manifest.json`` records per run the notebook, parameters, input and output
+``reports/provenance.json`` records per run the notebook, parameters, input and output
 files with SHA-256, times and status, plus git commit (dirty flag), Python and package
 versions. The batch (:mod:`analysis.pipeline.run`) rewrites it atomically after every run.
 """
@@ -25,14 +25,14 @@ KEY_PACKAGES = (
 )  # fmt: skip
 
 
-def manifest_path(ws: Workspace) -> Path:
+def provenance_path(ws: Workspace) -> Path:
     """Where the batch records its provenance."""
-    return ws.reports / "manifest.json"
+    return ws.reports / "provenance.json"
 
 
-def load_manifest(ws: Workspace) -> dict[str, Any]:
-    """The provenance manifest of earlier runs (empty structure when there is none)."""
-    path = manifest_path(ws)
+def load_provenance(ws: Workspace) -> dict[str, Any]:
+    """The provenance record of earlier runs (empty structure when there is none)."""
+    path = provenance_path(ws)
     if path.is_file():
         try:
             return json.loads(path.read_text(encoding="utf-8"))
@@ -80,5 +80,5 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-__all__ = ["KEY_PACKAGES", "git_state", "load_manifest", "manifest_path", "now", "package_versions",
+__all__ = ["KEY_PACKAGES", "git_state", "load_provenance", "provenance_path", "now", "package_versions",
            "write_json_atomic"]  # fmt: skip

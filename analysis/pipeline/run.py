@@ -9,7 +9,7 @@
   new outputs are removed and the previous ones restored, so a failed run never
   overwrites what an earlier successful run produced (:mod:`analysis.pipeline.outputs`).
   The executed notebook of a failed run is kept at ``reports/notebooks/failed/<run>.ipynb``.
-* ``reports/manifest.json`` records per run the notebook, parameters, input and output
+* ``reports/provenance.json`` records per run the notebook, parameters, input and output
   files with SHA-256, times and status, plus git commit (dirty flag), Python and
   package versions (:mod:`analysis.pipeline.provenance`). It is rewritten atomically
   after every run.
@@ -46,8 +46,8 @@ from analysis.pipeline.plan import (
 )
 from analysis.pipeline.provenance import (
     git_state,
-    load_manifest,
-    manifest_path,
+    load_provenance,
+    provenance_path,
     now,
     package_versions,
     write_json_atomic,
@@ -209,15 +209,15 @@ def explain(pipeline: Pipeline, ws: Workspace, *, force: bool = False, only: lis
     list of PlannedRun
         One per run, in pipeline order; ``action`` is ``"run"``, ``"skip"`` or ``"not selected"``.
     """
-    manifest = load_manifest(ws)
+    provenance = load_provenance(ws)
     rows: list[PlannedRun] = []
     will_run: set[str] = set()
     for run in pipeline.runs:
         if only and run.name not in only:
             rows.append(PlannedRun(run, "not selected", "--only"))
             continue
-        inputs = input_hashes(run, ws, recorded_reads(manifest, run))
-        action, reason = _decide(run, ws, manifest, inputs, force=force or bool(only))
+        inputs = input_hashes(run, ws, recorded_reads(provenance, run))
+        action, reason = _decide(run, ws, provenance, inputs, force=force or bool(only))
         upstream = sorted(will_run & set(run.needs))
         if action == "skip" and upstream:
             action, reason = "run", f"needs {', '.join(upstream)}, which will run"
@@ -227,9 +227,9 @@ def explain(pipeline: Pipeline, ws: Workspace, *, force: bool = False, only: lis
     return rows
 
 
-def recorded_reads(manifest: dict[str, Any], run: Run) -> list[str]:
+def recorded_reads(provenance: dict[str, Any], run: Run) -> list[str]:
     """Files the last successful execution of ``run`` read beyond its declared inputs (auto-declared)."""
-    record = (manifest.get("runs") or {}).get(run.name) or {}
+    record = (provenance.get("runs") or {}).get(run.name) or {}
     return list(record.get("reads") or [])
 
 
@@ -265,10 +265,10 @@ def _settle_reads(
     return SettledReads(dict(sorted(hashes.items())), reads, list(check.problems))
 
 
-def _decide(run: Run, ws: Workspace, manifest: dict[str, Any], inputs: dict[str, str], *, force: bool) -> tuple[str, str]:
+def _decide(run: Run, ws: Workspace, provenance: dict[str, Any], inputs: dict[str, str], *, force: bool) -> tuple[str, str]:
     if force:
         return "run", "forced"
-    record = (manifest.get("runs") or {}).get(run.name)
+    record = (provenance.get("runs") or {}).get(run.name)
     if not record or record.get("status") != "succeeded":
         return "run", "no successful run recorded" if not record else f"last run {record.get('status')}"
     if record.get("fingerprint") == run_fingerprint(run, ws, inputs):
@@ -370,9 +370,9 @@ def run_batch(
     restored = recover_interrupted(pipeline, ws)
     jobs = max(1, jobs or os.cpu_count() or 1)
     kernel_name: str | None = None  # resolved when the first run executes (jupyter_client is slow to import)
-    manifest = load_manifest(ws)
-    manifest.setdefault("runs", {})
-    manifest.update(
+    provenance = load_provenance(ws)
+    provenance.setdefault("runs", {})
+    provenance.update(
         {
             "project": str(ws.project),
             "root": str(ws.root),
@@ -412,8 +412,8 @@ def run_batch(
                 if blocked:
                     finish(RunResult(run.name, "blocked", reason=f"needs {', '.join(blocked)}, which did not succeed"))
                     continue
-                inputs = input_hashes(run, ws, recorded_reads(manifest, run))
-                action, reason = _decide(run, ws, manifest, inputs, force=force or bool(only))
+                inputs = input_hashes(run, ws, recorded_reads(provenance, run))
+                action, reason = _decide(run, ws, provenance, inputs, force=force or bool(only))
                 reran = [n for n in run.needs if status.get(n) == "succeeded"]
                 if action == "skip" and reran:
                     action, reason = "run", f"needs {', '.join(reran)}, which ran"
@@ -457,18 +457,18 @@ def run_batch(
                             outcome = future.result()
                         except Exception as exc:  # noqa: BLE001 - a worker that died
                             outcome = {"status": "failed", "ename": type(exc).__name__, "evalue": str(exc), "seconds": 0.0}
-                        finish(_complete(ws, manifest, executions[name], outcome, others=others))
+                        finish(_complete(ws, provenance, executions[name], outcome, others=others))
             else:
                 for execution in executions.values():
                     outcome = run_notebook(execution.spec)
-                    finish(_complete(ws, manifest, execution, outcome, others=others))
+                    finish(_complete(ws, provenance, execution, outcome, others=others))
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
         bar.close()
         batch.seconds = time.perf_counter() - started_batch
-        manifest["finished"] = now()
-        write_json_atomic(manifest_path(ws), manifest)
+        provenance["finished"] = now()
+        write_json_atomic(provenance_path(ws), provenance)
     if scan:
         batch.checks = check_outputs(ws)
     return batch
@@ -476,7 +476,7 @@ def run_batch(
 
 def _complete(
     ws: Workspace,
-    manifest: dict[str, Any],
+    provenance: dict[str, Any],
     execution: Execution,
     outcome: dict[str, Any],
     *,
@@ -519,8 +519,8 @@ def _complete(
             outputs={label: sha256_file(path) for label, path in outputs.items()},
             executed_notebook=str(final_nb.relative_to(ws.root)),
         )
-        manifest["runs"][run.name] = record
-        write_json_atomic(manifest_path(ws), manifest)
+        provenance["runs"][run.name] = record
+        write_json_atomic(provenance_path(ws), provenance)
         return RunResult(run.name, "succeeded", reason=reason, seconds=seconds,
                          executed_notebook=record["executed_notebook"])  # fmt: skip
     restore(run, ws, backup)
@@ -533,13 +533,13 @@ def _complete(
         f"run '{run.name}' failed in {where}: {outcome.get('ename')}: {outcome.get('evalue')}. "
         f"Executed notebook: {failed_nb.relative_to(ws.root) if failed_nb.exists() else 'not written'}"
     )
-    previous = manifest["runs"].get(run.name)
+    previous = provenance["runs"].get(run.name)
     if previous and previous.get("status") == "succeeded":
         previous["last_failure"] = {"ended": now(), "message": message}
     else:
         record.update(status="failed", error=message, executed_notebook=str(failed_nb.relative_to(ws.root)))
-        manifest["runs"][run.name] = record
-    write_json_atomic(manifest_path(ws), manifest)
+        provenance["runs"][run.name] = record
+    write_json_atomic(provenance_path(ws), provenance)
     return RunResult(run.name, "failed", reason=reason, seconds=seconds, message=message,
                      executed_notebook=str(failed_nb.relative_to(ws.root)))  # fmt: skip
 
@@ -559,12 +559,12 @@ def summary_lines(batch: BatchResult, ws: Workspace) -> list[str]:
         f"Executed notebooks: {ws.reports / 'notebooks'}",
         f"Figures:            {ws.figures}",
         f"Tables:             {ws.reports / 'tables'}",
-        f"Provenance:         {manifest_path(ws)}",
+        f"Provenance:         {provenance_path(ws)}",
     ]
     if batch.checks is not None:
         lines += batch.checks.lines()
     return lines
 
 
-__all__ = ["BatchResult", "PlannedRun", "RunResult", "explain", "load_manifest", "resolve_kernel", "run_batch", "summary_lines",
+__all__ = ["BatchResult", "PlannedRun", "RunResult", "explain", "load_provenance", "resolve_kernel", "run_batch", "summary_lines",
            "write_json_atomic"]  # fmt: skip
