@@ -247,7 +247,6 @@ def input_hashes(run: Run, ws: Workspace, reads: list[str] | tuple[str, ...] = (
     return dict(sorted(hashes.items()))
 
 
-
 def _settle_reads(
     run: Run, ws: Workspace, inputs: dict[str, str], record_file: Path, others: dict[str, list[str]]
 ) -> SettledReads:
