@@ -326,9 +326,9 @@ def bench_scale(scale: int, base: Path, jobs: int = 2) -> ScaleResult:
     step("diary_ingest", "ingest")
     step("diary_run", "run", "--jobs", str(jobs), "--no-progress")
     res.seconds["diary_total"] = round(time.perf_counter() - started, 2)
-    manifest = json.loads((root / "reports" / "manifest.json").read_text(encoding="utf-8"))
+    provenance = json.loads((root / "reports" / "provenance.json").read_text(encoding="utf-8"))
     res.rerun_after_diary = sorted(
-        name for name, rec in manifest["runs"].items()
+        name for name, rec in provenance["runs"].items()
         if rec.get("status") == "succeeded" and rec.get("started", "") >= diary_started
     )  # fmt: skip
     try:

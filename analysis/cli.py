@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
-from analysis.errors import JakalaError, LeakError, PipelineError
+from analysis.errors import JakalaError, LeakError
 from analysis.workspace import Workspace
 
 
@@ -64,19 +64,20 @@ def cmd_list(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     pipeline = load_pipeline(ws, path=args.pipeline, overrides=args.set or [])
     rows = explain(pipeline, ws, force=args.force, only=args.only)
-    if any(p.startswith("data/processed") for run, action, _ in rows if action == "run" for p in run.inputs):
+    if any(p.startswith("data/processed") for row in rows if row.action == "run" for p in row.run.inputs):
         from analysis.ingest import check_ingested
 
         problem = check_ingested(ws)
         if problem:
             print(f"Before the batch can run: {problem}.")
     current = None
-    for run, action, reason in rows:
+    for row in rows:
+        run = row.run
         if run.stage != current:
             current = run.stage
             print(f"[{current}]")
         params = ", ".join(f"{k}={v!r}" for k, v in run.parameters.items())
-        print(f"  {action:<12} {run.name:<28} {run.notebook}  ({reason})")
+        print(f"  {row.action:<12} {run.name:<28} {run.notebook}  ({row.reason})")
         if params:
             print(f"  {'':<12} {'':<28} {params}")
     return 0
@@ -101,88 +102,28 @@ def cmd_run(args: argparse.Namespace) -> int:
             execution_timeout=args.cell_timeout,
             progress=not args.no_progress,
             warm_kernels=args.warm_kernels,
+            scan=not args.no_scan,
         )
-        for line in summary_lines(batch, ws):
+        for line in summary_lines(batch, ws):  # with the reports of the leak gate and the disclosure audit
             print(line)
-        leaks_ok = True
-        if not args.no_scan:
-            leaks_ok = _leak_gate(ws)
-            leaks_ok = _disclosure_audit(ws) and leaks_ok
+    batch.raise_for_status()
     findings = ws.reports / "findings.html"
-    if batch.ok and leaks_ok:
-        if findings.is_file():
-            print(f"\nFindings: {findings}")
-            for other in ("findings.docx", "findings.md", "tables.xlsx"):
-                if (ws.reports / other).is_file():
-                    print(f"          {ws.reports / other}")
-        return 0
-    if not batch.ok:
-        failed = [r.name for r in batch.results if r.status in ("failed", "blocked")]
-        raise PipelineError(f"the batch did not finish: {', '.join(failed)} did not succeed",
-                            hint="See the messages above; earlier outputs were left as they were.")  # fmt: skip
-    raise LeakError("the leak gate or the disclosure audit failed (listed above)",
-                    hint="Fix the redaction (names.yaml, the speaker map) and re-run; do not publish these files.")  # fmt: skip
-
-
-def _leak_gate(ws: Workspace) -> bool:
-    from analysis.privacy.gate import leak_gate
-
-    targets = [p for p in (ws.reports, ws.figures, ws.processed) if p.exists()]
-    found, scanned, skipped = leak_gate(targets, ws.keys, ws.reports / ".cache" / "leak_gate.json")
-    if found:
-        from analysis.privacy import format_findings
-
-        print("\nLeak gate: FAILED")
-        print(format_findings(found))
-        return False
-    print(f"\nLeak gate: passed ({scanned} changed file(s) scanned, {skipped} unchanged since a clean scan; "
-          f"{', '.join(str(t) for t in targets)})")
-    return True
-
-
-def _disclosure_audit(ws: Workspace) -> bool:
-    from analysis.privacy.audit import audit_registries
-
-    audits = audit_registries(ws.root)
-    exposed = [e for a in audits for e in a.result.exposed]
-    cells = sum(a.result.n_cells for a in audits)
-    primary = sum(a.result.n_primary for a in audits)
-    secondary = sum(a.result.n_secondary for a in audits)
-    added = sum(a.n_audit_secondary for a in audits)
-    cost = sum(a.audit_cost for a in audits)
-    if exposed:
-        print("\nDisclosure audit: FAILED")
-        for exposure in exposed:
-            print(f"  {exposure}")
-        return False
-    print(f"Disclosure audit: passed ({cells} count cells of {len(audits)} run(s) checked by linear programming: "
-          f"{primary} '<k' cells keep their whole interval; {secondary} secondary 'x' cells, {added} of them added "
-          f"by the audit, hiding {cost:g} counted units)")
-    unaudited = unaudited_figures(ws.root)
-    if unaudited:  # said every time: a known gap is not a silent one
-        print(f"  Figures whose drawn counts the audit has not seen ({len(unaudited)}): {', '.join(unaudited)}")
-    return True
-
-
-def unaudited_figures(root: Path) -> list[str]:
-    """``run/figure`` of every published figure recorded without its drawn data (``data=``/``no_counts=``)."""
-    import json
-
-    found = []
-    for path in sorted((Path(root) / "reports" / "registry").glob("*.json")):
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        found += [f"{doc.get('run', path.stem)}/{item['id']}" for item in doc.get("items", [])
-                  if item.get("kind") == "figure" and (item.get("data") or {}).get("audited") is False]
-    return found
+    if findings.is_file():
+        print(f"\nFindings: {findings}")
+        for other in ("findings.docx", "findings.md", "tables.xlsx"):
+            if (ws.reports / other).is_file():
+                print(f"          {ws.reports / other}")
+    return 0
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
     """Scan files or folders for identity codes, phone numbers, e-mails and key names."""
+    from analysis.pipeline.checks import scan_targets
     from analysis.privacy import PseudonymKey, format_findings, scan_paths
 
     ws = _workspace(args)
     key = PseudonymKey.load(ws.keys)
-    paths = [Path(p) for p in args.paths] or [p for p in (ws.reports, ws.figures, ws.processed) if p.exists()]
+    paths = [Path(p) for p in args.paths] or scan_targets(ws)
     found = scan_paths(paths, key=key)
     if found:
         print(format_findings(found))

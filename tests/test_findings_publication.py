@@ -67,7 +67,7 @@ def _publication_workspace(root):
     )
     coding.save()
     # the batch's manifest records these runs too (the report reads only recorded runs)
-    manifest_file = root / "reports" / "manifest.json"
+    manifest_file = root / "reports" / "provenance.json"
     manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
     for name, notebook in (("needs", "11_needs"), ("coding_quality", "40_coding_quality")):
         manifest["runs"][name] = dict(manifest["runs"]["survey"], notebook=f"notebooks/{notebook}.ipynb")

@@ -176,7 +176,7 @@ def test_load_registries_orders_by_manifest_and_verifies_hashes(tmp_path):
         reg.save()
     assert [r.run for r in load_registries(tmp_path)] == ["diaries", "survey", "workshops"]
     manifest = {"runs": {"survey": {"status": "succeeded"}, "workshops": {"status": "failed"}, "diaries": {}}}
-    (tmp_path / "reports" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (tmp_path / "reports" / "provenance.json").write_text(json.dumps(manifest), encoding="utf-8")
     runs = load_registries(tmp_path)
     assert [r.run for r in runs] == ["survey", "workshops", "diaries"]
     assert runs[1].status == "failed"

@@ -130,7 +130,7 @@ def make_workspace(root, with_manifest: bool = True):
                 for name, nb in (("survey", "10_survey"), ("workshops", "20_workshops"), ("diaries", "30_diaries"))
             },
         }
-        (root / "reports" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        (root / "reports" / "provenance.json").write_text(json.dumps(manifest), encoding="utf-8")
     return root
 
 
@@ -314,7 +314,7 @@ def test_methods_and_provenance_come_from_what_was_run(written):
 
 def test_failed_run_is_reported_not_published(tmp_path):
     root = make_workspace(tmp_path, with_manifest=True)
-    manifest_path = root / "reports" / "manifest.json"
+    manifest_path = root / "reports" / "provenance.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest["runs"]["workshops"]["status"] = "failed"
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
@@ -328,7 +328,7 @@ def test_report_without_manifest_or_registries(tmp_path):
     paths = write_report(tmp_path, language="fi")
     assert all(p.is_file() for p in paths.values())
     md = paths["md"].read_text(encoding="utf-8")
-    assert "Jäljitettävyystietoja (reports/manifest.json) ei löytynyt" in md
+    assert "Jäljitettävyystietoja (reports/provenance.json) ei löytynyt" in md
     assert openpyxl.load_workbook(paths["xlsx"]).sheetnames == ["Taulukko 1 joint_display"]
 
 

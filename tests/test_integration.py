@@ -1,6 +1,6 @@
 """The whole batch on synthetic data (scale 1) in a temporary workspace.
 
-Checks the outputs and the provenance manifest, the leak gate, small cells in every
+Checks the outputs and the provenance record, the leak gate, small cells in every
 published table, the planted signal, the no-op re-run, byte-identical outputs across two
 runs, the English report, and that a hand-planted identifier fails scan and batch.
 """
@@ -62,19 +62,19 @@ def _texts_of(path: Path) -> str:
 
 
 def test_every_run_succeeds_and_the_report_files_exist(batch):
-    manifest = json.loads((batch / "reports" / "manifest.json").read_text(encoding="utf-8"))
-    assert [name for name in RUNS if manifest["runs"][name]["status"] != "succeeded"] == []
+    provenance = json.loads((batch / "reports" / "provenance.json").read_text(encoding="utf-8"))
+    assert [name for name in RUNS if provenance["runs"][name]["status"] != "succeeded"] == []
     for name in RUNS:
-        record = manifest["runs"][name]
+        record = provenance["runs"][name]
         assert (batch / record["executed_notebook"]).is_file()
         assert record["outputs"], name
         for label, digest in record["outputs"].items():
             assert hashlib.sha256((batch / label).read_bytes()).hexdigest() == digest
         assert set(record) >= {"notebook", "parameters", "inputs", "started", "ended", "status", "fingerprint"}
-    assert manifest["runs"]["survey"]["inputs"]["data/processed/respondents.parquet"]
-    assert "config/instrument_professionals.yaml" in manifest["runs"]["survey"]["inputs"]
-    assert manifest["runs"]["survey-kemi-keminmaa-simo"]["parameters"]["municipalities"] == ["Kemi", "Keminmaa", "Simo"]
-    assert {"commit", "dirty"} <= set(manifest["git"]) and manifest["packages"]["papermill"]
+    assert provenance["runs"]["survey"]["inputs"]["data/processed/respondents.parquet"]
+    assert "config/instrument_professionals.yaml" in provenance["runs"]["survey"]["inputs"]
+    assert provenance["runs"]["survey-kemi-keminmaa-simo"]["parameters"]["municipalities"] == ["Kemi", "Keminmaa", "Simo"]
+    assert {"commit", "dirty"} <= set(provenance["git"]) and provenance["packages"]["papermill"]
     for name in ("findings.html", "findings.md", "findings.docx", "tables.xlsx"):
         assert (batch / "reports" / name).stat().st_size > 1000
     assert list((batch / "figures" / "survey").glob("*.png")) and list((batch / "figures" / "survey").glob("*.svg"))
@@ -145,7 +145,7 @@ def test_every_figure_records_what_it_draws(batch):
     The known gap (README, Data protection): the Likert and missingness figures draw shares of
     answer categories, and are listed by the batch as not audited.
     """
-    from analysis.cli import unaudited_figures
+    from analysis.pipeline.checks import unaudited_figures
 
     figures = [(doc["run"], item) for doc in (json.loads(p.read_text(encoding="utf-8"))
                                               for p in (batch / "reports" / "registry").glob("*.json"))

@@ -143,7 +143,7 @@ def _manifest(root: Path, runs: dict[str, Path]) -> None:
     record = {name: {"status": "succeeded",
                      "outputs": {path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()}}
               for name, path in runs.items()}  # fmt: skip
-    (root / "reports" / "manifest.json").write_text(json.dumps({"runs": record}), encoding="utf-8")
+    (root / "reports" / "provenance.json").write_text(json.dumps({"runs": record}), encoding="utf-8")
 
 
 def test_report_reads_only_what_the_batch_recorded(tmp_path):
@@ -401,8 +401,8 @@ def _outputs(nb, mime: str) -> list:
 @pytest.mark.integration
 def test_lab_runs_show_findings_inline_and_leave_the_batch_untouched(lab_workspace):
     root, before = lab_workspace
-    manifest = json.loads((root / "reports" / "manifest.json").read_text(encoding="utf-8"))
-    assert [manifest["runs"][r]["status"] for r in BATCH_RUNS] == ["succeeded"] * 3
+    provenance = json.loads((root / "reports" / "provenance.json").read_text(encoding="utf-8"))
+    assert [provenance["runs"][r]["status"] for r in BATCH_RUNS] == ["succeeded"] * 3
     batch_nb = nbformat.read(root / "reports" / "notebooks" / "workshops.ipynb", as_version=4)
     assert _outputs(batch_nb, "image/png") == []  # the batch keeps no image previews
     assert not any("Tutki itse" in str(o) for o in _outputs(batch_nb, "text/html"))  # exploration skipped

@@ -94,6 +94,22 @@ def test_overrides_are_typed_and_targeted(project):
         load_pipeline(project, overrides=["ghost.x=1"])
 
 
+def test_explain_names_action_and_reason_of_every_run(project):
+    from analysis.pipeline import PlannedRun
+
+    rows = explain(load_pipeline(project), project, only=["alpha", "after_alpha"])
+    assert all(isinstance(row, PlannedRun) for row in rows)
+    assert [(row.run.name, row.action, row.reason) for row in rows] == [
+        ("alpha", "run", "forced"), ("grid-1", "not selected", "--only"), ("grid-2", "not selected", "--only"),
+        ("broken", "not selected", "--only"), ("after_alpha", "run", "forced"),
+        ("after_broken", "not selected", "--only"),
+    ]  # fmt: skip
+    fresh = {row.run.name: (row.action, row.reason) for row in explain(load_pipeline(project), project)}
+    assert fresh["alpha"] == ("run", "no successful run recorded")
+    with pytest.raises(AttributeError):
+        rows[0].action = "skip"  # frozen
+
+
 def test_bad_parameter_fails_before_anything_runs(project):
     plan = load_pipeline(project, overrides=["alpha.x=not-a-number"])
     with pytest.raises(PipelineError, match=r"parameter 'x' = 'not-a-number' is str"):
@@ -125,11 +141,11 @@ def test_failure_blocks_only_dependants_and_keeps_earlier_outputs(project):
     assert not (project.root / "figures" / "broken").exists()
     assert (project.root / "figures" / "grid-2" / "value.txt").read_text() == "grid-2:2:b"
 
-    manifest = json.loads((project.root / "reports" / "manifest.json").read_text())
-    alpha = manifest["runs"]["alpha"]
+    provenance = json.loads((project.root / "reports" / "provenance.json").read_text())
+    alpha = provenance["runs"]["alpha"]
     assert alpha["status"] == "succeeded" and alpha["inputs"] == {"data/input.txt": alpha["inputs"]["data/input.txt"]}
     assert "figures/alpha/value.txt" in alpha["outputs"]
-    assert set(manifest["git"]) == {"commit", "dirty"} and "pandas" in manifest["packages"]
+    assert set(provenance["git"]) == {"commit", "dirty"} and "pandas" in provenance["packages"]
 
     # a run that succeeded once and then fails keeps its earlier outputs untouched
     before = (project.root / "figures" / "alpha" / "value.txt").read_bytes()
@@ -138,8 +154,8 @@ def test_failure_blocks_only_dependants_and_keeps_earlier_outputs(project):
     second = run_batch(load_pipeline(project), project, progress=False, jobs=1, only=["alpha"])
     assert [r.status for r in second.results] == ["failed"]
     assert (project.root / "figures" / "alpha" / "value.txt").read_bytes() == before
-    manifest = json.loads((project.root / "reports" / "manifest.json").read_text())
-    assert manifest["runs"]["alpha"]["status"] == "succeeded" and "last_failure" in manifest["runs"]["alpha"]
+    provenance = json.loads((project.root / "reports" / "provenance.json").read_text())
+    assert provenance["runs"]["alpha"]["status"] == "succeeded" and "last_failure" in provenance["runs"]["alpha"]
 
 
 @pytest.mark.slow  # runs notebooks in Jupyter kernels
@@ -153,7 +169,7 @@ def test_incremental_runs_skip_what_is_up_to_date(project):
     assert {r.status for r in again.results} == {"skipped"}
 
     (project.root / "data" / "input.txt").write_text("two")
-    rows = {run.name: (action, reason) for run, action, reason in explain(plan, project)}
+    rows = {row.run.name: (row.action, row.reason) for row in explain(plan, project)}
     assert rows["alpha"] == ("run", "input changed: data/input.txt")
     assert rows["grid-1"][0] == "skip"
     # a run re-runs when a run it needs runs: `jakala list` names exactly what the batch executes
@@ -164,7 +180,7 @@ def test_incremental_runs_skip_what_is_up_to_date(project):
     assert ran == listed == ["after_alpha", "alpha"]
 
     (project.root / "figures" / "grid-1" / "value.txt").unlink()
-    rows = {run.name: (action, reason) for run, action, reason in explain(plan, project)}
+    rows = {row.run.name: (row.action, row.reason) for row in explain(plan, project)}
     assert rows["grid-1"] == ("run", "output missing: figures/grid-1/value.txt")
     assert run_fingerprint(plan.run("alpha"), project) != run_fingerprint(plan.run("grid-1"), project)
 
@@ -193,7 +209,7 @@ def test_kernel_start_failure_is_retried_once(monkeypatch, tmp_path):
     import papermill
     from nbclient.exceptions import DeadKernelError
 
-    from analysis.pipeline.run import _execute
+    from analysis.pipeline.execute import run_notebook
 
     calls = []
 
@@ -206,25 +222,25 @@ def test_kernel_start_failure_is_retried_once(monkeypatch, tmp_path):
     monkeypatch.setattr(papermill, "execute_notebook", flaky)
     spec = {"notebook": "a.ipynb", "output": str(tmp_path / "b.ipynb"), "parameters": {}, "kernel": "python3",
             "cwd": str(tmp_path), "start_timeout": 5, "execution_timeout": 5}
-    outcome = _execute(spec)
+    outcome = run_notebook(spec)
     assert outcome["status"] == "succeeded" and outcome["attempts"] == 2 and len(calls) == 2
 
     def always_dead(*args, **kwargs):
         raise DeadKernelError("dead")
 
     monkeypatch.setattr(papermill, "execute_notebook", always_dead)
-    outcome = _execute(spec)
+    outcome = run_notebook(spec)
     assert outcome["status"] == "failed" and outcome["ename"] == "DeadKernelError" and outcome["attempts"] == 2
 
 
 @pytest.mark.slow  # runs notebooks in Jupyter kernels
 def test_outputs_parked_by_an_interrupted_batch_are_restored(project):
-    from analysis.pipeline.run import _stage_aside
+    from analysis.pipeline.outputs import stage_aside
 
     plan = load_pipeline(project, overrides=["broken.fail=false"])
     run_batch(plan, project, progress=False, jobs=1, only=["alpha"])
     original = (project.root / "figures" / "alpha" / "value.txt").read_bytes()
-    _stage_aside(plan.run("alpha"), project)  # as if the batch was killed while alpha ran
+    stage_aside(plan.run("alpha"), project)  # as if the batch was killed while alpha ran
     (project.root / "figures" / "alpha").mkdir(parents=True)
     (project.root / "figures" / "alpha" / "partial.txt").write_text("half-written")
     lines = []
@@ -276,8 +292,8 @@ def test_files_a_run_reads_join_its_fingerprint_and_forbidden_reads_fail(reader)
     plan = load_pipeline(reader)
     results = {r.name: r for r in run_batch(plan, reader, progress=False, jobs=1).results}
     assert results["reads"].status == "succeeded"
-    manifest = json.loads((reader.root / "reports" / "manifest.json").read_text())
-    record = manifest["runs"]["reads"]
+    provenance = json.loads((reader.root / "reports" / "provenance.json").read_text())
+    record = provenance["runs"]["reads"]
     assert record["reads"] == ["data/extra.txt", "data/table.parquet"]
     assert set(record["inputs"]) == {"data/extra.txt", "data/table.parquet"}
     # reading the pseudonym key (data/keys) without declaring it fails the run, naming the file
@@ -285,16 +301,16 @@ def test_files_a_run_reads_join_its_fingerprint_and_forbidden_reads_fail(reader)
     assert "read data/keys/key.txt" in results["sneaky"].message
     assert not (reader.root / "figures" / "sneaky").exists()
 
-    rows = {run.name: (action, reason) for run, action, reason in explain(plan, reader)}
+    rows = {row.run.name: (row.action, row.reason) for row in explain(plan, reader)}
     assert rows["reads"] == ("skip", "up to date")
     (reader.root / "data" / "extra.txt").write_text("two")       # an undeclared file the run read
-    rows = {run.name: (action, reason) for run, action, reason in explain(plan, reader)}
+    rows = {row.run.name: (row.action, row.reason) for row in explain(plan, reader)}
     assert rows["reads"] == ("run", "input changed: data/extra.txt")
     import pandas as pd
 
     (reader.root / "data" / "extra.txt").write_text("one")
     pd.DataFrame({"a": [1, 2, 3]}).to_parquet(reader.root / "data" / "table.parquet")
-    rows = {run.name: (action, reason) for run, action, reason in explain(plan, reader)}
+    rows = {row.run.name: (row.action, row.reason) for row in explain(plan, reader)}
     assert rows["reads"] == ("run", "input changed: data/table.parquet")
 
 
@@ -309,9 +325,100 @@ def test_failing_cell_is_reported_with_the_line_that_failed(project):
 
 
 def test_failing_line_from_a_traceback_inside_the_package():
-    from analysis.pipeline.run import failing_line
+    from analysis.pipeline.execute import failing_line
 
     tb = ["\x1b[0;31mDataError\x1b[0m", "Cell \x1b[0;32mIn[4], line 7\x1b[0m", "----> 7 prevalence(x)",
           "File \x1b[0;32m/work/x/analysis/survey/needs.py:88\x1b[0m, in \x1b[0;36mprevalence\x1b[0m"]
     assert failing_line(tb, 4) == (7, "prevalence(x)", "analysis/survey/needs.py:88")
     assert failing_line([], 4) == (None, None, None)
+
+
+# --------------------------------------------------------------------------- the checks after the batch
+def _audit(run: str, exposed: list) -> "RunAudit":  # noqa: F821
+    from analysis.privacy.audit import AuditResult, RunAudit
+
+    return RunAudit(run, AuditResult(n_cells=12, n_primary=2, n_secondary=1, n_relations=4, exposed=exposed,
+                                     intervals={}), 1, 3.0, 9)  # fmt: skip
+
+
+def test_batch_result_raises_for_failed_runs_first_then_for_failed_checks(tmp_path):
+    from analysis.errors import LeakError
+    from analysis.pipeline import BatchResult, RunResult
+    from analysis.pipeline.checks import DisclosureAuditResult, LeakGateResult, OutputChecks
+    from analysis.privacy.audit import Exposure
+    from analysis.privacy.scan import LeakFinding
+
+    leak = LeakGateResult([LeakFinding("figures/a/value.txt", "line 1", "email", "m****@example.fi")], 1, 0, [tmp_path])
+    clean = LeakGateResult([], 3, 5, [tmp_path / "reports", tmp_path / "figures"])
+    audited = DisclosureAuditResult([_audit("survey", [])], ["survey/missingness"])
+    exposed = DisclosureAuditResult([_audit("survey", [Exposure("survey/t", "Kemi", "n", 2, 2, 5)])])
+
+    batch = BatchResult([RunResult("alpha", "succeeded"), RunResult("beta", "skipped")], checks=OutputChecks(clean, audited))
+    assert batch.ok and batch.runs_ok
+    batch.raise_for_status()
+    assert batch.checks.lines() == [
+        "", f"Leak gate: passed (3 changed file(s) scanned, 5 unchanged since a clean scan; {tmp_path / 'reports'}, "
+            f"{tmp_path / 'figures'})",
+        "Disclosure audit: passed (12 count cells of 1 run(s) checked by linear programming: 2 '<k' cells keep their "
+        "whole interval; 1 secondary 'x' cells, 1 of them added by the audit, hiding 3 counted units)",
+        "  Figures whose drawn counts the audit has not seen (1): survey/missingness",
+    ]  # fmt: skip
+
+    for checks in (OutputChecks(leak, audited), OutputChecks(clean, exposed)):
+        batch = BatchResult([RunResult("alpha", "succeeded")], checks=checks)
+        assert batch.runs_ok and not batch.ok
+        with pytest.raises(LeakError, match=r"the leak gate or the disclosure audit failed \(listed above\)"):
+            batch.raise_for_status()
+    assert OutputChecks(leak, exposed).lines() == [
+        "", "Leak gate: FAILED", "figures/a/value.txt, line 1: email m****@example.fi\n1 possible identifier in 1 file.",
+        "", "Disclosure audit: FAILED",
+        "  table 'survey/t', row Kemi, column 'n': a count below 5 is exactly 2 (interval 2…2, needs one at least as "
+        "wide as 1…4)",
+    ]  # fmt: skip
+
+    failed = BatchResult([RunResult("alpha", "failed"), RunResult("beta", "blocked")], checks=OutputChecks(leak, audited))
+    with pytest.raises(PipelineError, match="the batch did not finish: alpha, beta did not succeed"):
+        failed.raise_for_status()  # a failed run is said before a failed check
+    assert BatchResult([RunResult("alpha", "succeeded")]).ok  # scan=False: no checks
+
+
+def test_check_outputs_scans_reports_figures_and_processed(tmp_path):
+    from analysis.pipeline.checks import check_outputs
+
+    ws = Workspace(root=tmp_path, project=tmp_path)
+    (tmp_path / "figures" / "alpha").mkdir(parents=True)
+    (tmp_path / "figures" / "alpha" / "value.txt").write_text("ok")
+    checks = check_outputs(ws)
+    assert checks.ok and checks.leak_gate.targets == [ws.figures] and checks.leak_gate.scanned == 1
+    assert check_outputs(ws).leak_gate.skipped == 1  # unchanged since its clean scan
+    (tmp_path / "figures" / "alpha" / "value.txt").write_text("yhteys: matti.meikalainen@example.fi")
+    checks = check_outputs(ws)
+    assert not checks.ok and [f.kind for f in checks.leak_gate.findings] == ["email"]
+    assert checks.disclosure.ok and checks.disclosure.audits == []
+
+
+@pytest.mark.slow  # runs a notebook in a Jupyter kernel
+def test_the_batch_from_python_is_gated_as_jakala_run_is(project, capsys):
+    from analysis.errors import LeakError
+
+    leaky = ["alpha.label=matti.meikalainen@example.fi"]
+    batch = run_batch(load_pipeline(project, overrides=leaky), project, progress=False, jobs=1, only=["alpha"])
+    assert batch.runs_ok and not batch.ok and not batch.checks.leak_gate.ok
+    found = {Path(f.file).relative_to(project.root).as_posix() for f in batch.checks.leak_gate.findings}
+    assert {"figures/alpha/value.txt", "reports/notebooks/alpha.ipynb"} <= found  # the output, the parameter
+    from analysis.pipeline import summary_lines
+
+    assert "Leak gate: FAILED" in summary_lines(batch, project)
+    with pytest.raises(LeakError):
+        batch.raise_for_status()
+    unscanned = run_batch(load_pipeline(project, overrides=leaky), project, progress=False, jobs=1, only=["alpha"],
+                          scan=False)  # fmt: skip
+    assert unscanned.ok and unscanned.checks is None
+
+    capsys.readouterr()
+    code = main(["--root", str(project.root), "--project", str(project.project), "run", "--jobs", "1",
+                 "--no-progress", "--only", "alpha", "--set", leaky[0]])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == LeakError.exit_code
+    assert "\nLeak gate: FAILED\n" in captured.out and "Disclosure audit: passed" in captured.out
+    assert "the leak gate or the disclosure audit failed (listed above)" in captured.err

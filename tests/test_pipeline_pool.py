@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from analysis.pipeline import pool
-from analysis.pipeline.run import _execute, resolve_kernel
+from analysis.pipeline.execute import resolve_kernel, run_notebook
 
 pytestmark = pytest.mark.slow  # starts Jupyter kernels
 
@@ -69,12 +69,12 @@ def specs(tmp_path):
 
 def test_a_warm_kernel_is_reused_with_a_fresh_namespace(specs):
     spec, tmp, folder = specs
-    cold = _execute(spec("cold", SECOND, warm=False))
+    cold = run_notebook(spec("cold", SECOND, warm=False))
     assert cold["status"] == "succeeded", cold
     fresh = json.loads((tmp / "cold.json").read_text())
 
-    assert _execute(spec("one", FIRST, warm=True))["status"] == "succeeded"
-    assert _execute(spec("two", SECOND, warm=True))["status"] == "succeeded"
+    assert run_notebook(spec("one", FIRST, warm=True))["status"] == "succeeded"
+    assert run_notebook(spec("two", SECOND, warm=True))["status"] == "succeeded"
     one = json.loads((tmp / "one.json").read_text())
     two = json.loads((tmp / "two.json").read_text())
     assert two["pid"] == one["pid"] != fresh["pid"]          # the same kernel served both runs
@@ -92,16 +92,16 @@ def test_a_warm_kernel_is_reused_with_a_fresh_namespace(specs):
 
 def test_a_failing_run_does_not_leak_into_the_next(specs):
     spec, tmp, _ = specs
-    failed = _execute(spec("bad", ["leaked = 1\nraise ValueError('boom')"], warm=True))
+    failed = run_notebook(spec("bad", ["leaked = 1\nraise ValueError('boom')"], warm=True))
     assert failed["status"] == "failed" and failed["ename"] == "ValueError"
-    assert _execute(spec("after", SECOND, warm=True))["status"] == "succeeded"
+    assert run_notebook(spec("after", SECOND, warm=True))["status"] == "succeeded"
     assert json.loads((tmp / "after.json").read_text())["leaked"] is False
 
 
 def test_a_dead_kernel_is_replaced(specs):
     spec, tmp, _ = specs
-    assert _execute(spec("first", SECOND, warm=True))["status"] == "succeeded"
+    assert run_notebook(spec("first", SECOND, warm=True))["status"] == "succeeded"
     pid = json.loads((tmp / "first.json").read_text())["pid"]
     pool._KERNEL.km.shutdown_kernel(now=True)
-    assert _execute(spec("second", SECOND, warm=True))["status"] == "succeeded"
+    assert run_notebook(spec("second", SECOND, warm=True))["status"] == "succeeded"
     assert json.loads((tmp / "second.json").read_text())["pid"] != pid

@@ -43,8 +43,8 @@ def _ran(root: Path, project: Path, capsys) -> set[str]:
 
 
 def _readers(root: Path, label: str) -> set[str]:
-    manifest = json.loads((root / "reports" / "manifest.json").read_text(encoding="utf-8"))
-    return {name for name, record in manifest["runs"].items() if any(
+    provenance = json.loads((root / "reports" / "provenance.json").read_text(encoding="utf-8"))
+    return {name for name, record in provenance["runs"].items() if any(
         key == label or key.startswith(label.rstrip("/") + "/") for key in record["inputs"])}  # fmt: skip
 
 
@@ -66,8 +66,8 @@ def batch(tmp_path_factory):
 def test_every_config_edit_reaches_exactly_the_runs_that_read_it(batch, capsys, monkeypatch):
     root, project = batch
     monkeypatch.setenv("JAKALA_TEXT_CONFIG", str(project / "config" / "text"))
-    manifest = json.loads((root / "reports" / "manifest.json").read_text(encoding="utf-8"))
-    for name, record in manifest["runs"].items():  # every read is a workspace file, none from the repository
+    provenance = json.loads((root / "reports" / "provenance.json").read_text(encoding="utf-8"))
+    for name, record in provenance["runs"].items():  # every read is a workspace file, none from the repository
         assert all(not Path(label).is_absolute() for label in record["inputs"]), name
     surveys = {"survey", "survey-kemi-keminmaa-simo", "survey-tornio-tervola-ylitornio"}
     expected = {
@@ -127,6 +127,6 @@ def test_user_instruments_from_the_manifest_run_the_whole_batch_green(tmp_path, 
     assert "Työhyvinvointi" in findings and "Tarvekyselyyn vastasi 45 nuorta" in findings
     assert "Roolien selkeys" not in findings and "Jälkihuollon nuorten tarvekysely" not in findings
     assert "vastauksesta 4 alkaen" in findings  # the 1–5 item counts as a need from 4 up, and the methods say so
-    manifest = json.loads((tmp_path / "reports" / "manifest.json").read_text(encoding="utf-8"))
-    assert "instruments/wellbeing.yaml" in manifest["runs"]["survey"]["inputs"]
-    assert "instruments/youth_needs.yaml" in manifest["runs"]["needs"]["inputs"]
+    provenance = json.loads((tmp_path / "reports" / "provenance.json").read_text(encoding="utf-8"))
+    assert "instruments/wellbeing.yaml" in provenance["runs"]["survey"]["inputs"]
+    assert "instruments/youth_needs.yaml" in provenance["runs"]["needs"]["inputs"]

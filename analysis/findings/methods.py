@@ -4,7 +4,7 @@ Nothing here is written by hand: the data sources and their n come from the proc
 tables (``data/processed/*.parquet``), the instruments and scales from the instrument
 files the respondents were read with, the tests and corrections from the methods
 paragraphs the notebooks registered, the text processing from the codebook and the
-software versions from the provenance manifest (``reports/manifest.json``).
+software versions from the provenance record (``reports/provenance.json``).
 
 The result is a list of simple blocks (``heading``, ``paragraph``, ``list``) that the
 report writers render in every format.
@@ -216,11 +216,11 @@ def _survey_titles(workspace: Workspace, language: str) -> dict[str, str]:
     return titles
 
 
-def subset_sentence(findings: RunFindings, language: str, manifest: dict | None) -> str | None:
-    """How a subset run was chosen: its parameters from the provenance manifest."""
+def subset_sentence(findings: RunFindings, language: str, provenance: dict | None) -> str | None:
+    """How a subset run was chosen: its parameters from the provenance record."""
     from analysis.vocabulary import vocabulary
 
-    info = ((manifest or {}).get("runs") or {}).get(findings.run) or {}
+    info = ((provenance or {}).get("runs") or {}).get(findings.run) or {}
     params = info.get("parameters") or {}
     shown = []
     skip = {"project_root", "run_name", "language", "min_cell_size", "out_dir"}
@@ -365,7 +365,7 @@ def _lemmatiser_of_ingestion(workspace: Workspace) -> dict:
     return info if isinstance(info, dict) else {}
 
 
-def text_processing(root: str | Path | None = None, language: str = "fi", manifest: dict | None = None) -> list[str]:
+def text_processing(root: str | Path | None = None, language: str = "fi", provenance: dict | None = None) -> list[str]:
     """Codebook version and size, and the text-processing libraries used."""
     workspace = Workspace.discover(root=root)
     lines = []
@@ -398,7 +398,7 @@ def text_processing(root: str | Path | None = None, language: str = "fi", manife
             if language == "fi"
             else f"Words were lemmatised at ingestion with the {name} backend ({version}; config/text/lemmatiser.yaml)."
         )
-    packages = (manifest or {}).get("packages") or {}
+    packages = (provenance or {}).get("packages") or {}
     tools = [f"{name} {packages[name]}" for name in ("simplemma", "nltk", "libvoikko", "krippendorff") if name in packages]
     if tools:
         lines.append(
@@ -407,17 +407,17 @@ def text_processing(root: str | Path | None = None, language: str = "fi", manife
     return lines
 
 
-def software(manifest: dict | None, language: str = "fi") -> list[str]:
-    """Python and package versions, and the code version, from the manifest."""
-    manifest = manifest or {}
+def software(provenance: dict | None, language: str = "fi") -> list[str]:
+    """Python and package versions, and the code version, from the provenance record."""
+    provenance = provenance or {}
     lines = []
-    packages = manifest.get("packages") or {}
-    python = manifest.get("python")
+    packages = provenance.get("packages") or {}
+    python = provenance.get("python")
     listed = ", ".join(f"{name} {version}" for name, version in sorted(packages.items(), key=lambda kv: kv[0].lower()))
     if python or listed:
         head = f"Python {python}" if python else "Python"
         lines.append(f"{head}; {listed}." if listed else f"{head}.")
-    git = manifest.get("git") or {}
+    git = provenance.get("git") or {}
     if git:
         commit = git.get("commit") or ("ei tiedossa" if language == "fi" else "unknown")
         dirty = git.get("dirty")
@@ -432,7 +432,7 @@ def build_methods(
     runs: list[RunFindings],
     root: str | Path | None = None,
     language: str = "fi",
-    manifest: dict | None = None,
+    provenance: dict | None = None,
     skip: list[str] | None = None,
     description: str | None = None,
     subset: bool = False,
@@ -446,8 +446,8 @@ def build_methods(
     root : str or Path, optional
         Workspace root.
     language : {"fi", "en"}
-    manifest : dict, optional
-        The provenance manifest (``reports/manifest.json``).
+    provenance : dict, optional
+        The provenance record of the batch (``reports/provenance.json``).
     skip : list of str, optional
         ``"run/id"`` patterns of methods paragraphs that state results (shown in the
         Results instead).
@@ -476,7 +476,7 @@ def build_methods(
 
     k_values = sorted({f.min_cell_size for f in runs}) or [5]
     if subset:
-        lines = [subset_sentence(f, language, manifest) for f in runs]
+        lines = [subset_sentence(f, language, provenance) for f in runs]
         section(T["data"], [line for line in lines if line] or [T["none"][language]], name="data")
     else:
         section(T["data"], data_sources(root, language, k=k_values[0]) or [T["none"][language]], name="data")
@@ -504,8 +504,8 @@ def build_methods(
     if analysis_blocks:
         blocks.append({"type": "heading", "level": 3, "text": T["analyses"][language], "section": "analyses"})
         blocks.extend(analysis_blocks)
-    section(T["text"], text_processing(root, language, manifest), name="text")
+    section(T["text"], text_processing(root, language, provenance), name="text")
     blocks.append({"type": "heading", "level": 3, "text": T["privacy"][language], "section": "privacy"})
     blocks.append({"type": "paragraph", "text": privacy_text})
-    section(T["software"], software(manifest, language), name="software")
+    section(T["software"], software(provenance, language), name="software")
     return blocks

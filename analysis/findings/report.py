@@ -5,7 +5,7 @@ numbers figures and tables consecutively across runs (``Kuvio 1.``, ``Taulukko 1
 quotes the key numbers in text, adds the quotations, a methods section generated from
 what was run (:mod:`analysis.findings.methods`), the joint displays
 (:mod:`analysis.findings.joint`) and a provenance appendix from
-``reports/manifest.json``. The writers turn that one document into
+``reports/provenance.json``. The writers turn that one document into
 
 * ``findings.html`` – self-contained: images as base64 data URIs, inline CSS;
 * ``findings.md`` – figures referenced by relative path;
@@ -45,7 +45,7 @@ from analysis.findings._files import atomic_write_bytes, normalise_zip
 from analysis.findings.joint import TEXT as JOINT_TEXT
 from analysis.findings.joint import build_joint_display, load_joint_config
 from analysis.findings.methods import build_methods
-from analysis.findings.registry import RunFindings, load_registries, read_manifest, read_published_table
+from analysis.findings.registry import RunFindings, load_registries, read_provenance, read_published_table
 from analysis.workspace import Workspace
 
 #: Date written into the docx/xlsx properties (no run timestamps: reproducible files).
@@ -95,8 +95,8 @@ DEFAULTS: dict = {
 #: Texts of the provenance appendix.
 APPENDIX = {
     "no_manifest": {
-        "fi": "Jäljitettävyystietoja (reports/manifest.json) ei löytynyt: raportti on koottu ilman eräajoa.",
-        "en": "No provenance manifest (reports/manifest.json) was found: the report was assembled outside the batch.",
+        "fi": "Jäljitettävyystietoja (reports/provenance.json) ei löytynyt: raportti on koottu ilman eräajoa.",
+        "en": "No provenance record (reports/provenance.json) was found: the report was assembled outside the batch.",
     },
     "commit": {"fi": "Koodin versio (git)", "en": "Code version (git)"},
     "dirty": {"fi": "sisältää tallentamattomia muutoksia", "en": "with uncommitted changes"},
@@ -594,11 +594,11 @@ def build_report(
             )
     else:
         runs = [r for r in runs if not _run_excluded(r.run, config["exclude_runs"])]
-    manifest = read_manifest(workspace.root)
+    manifest = read_provenance(workspace.root)
     _EXTRA_LABELS.clear()
     _EXTRA_LABELS.update(_load_extra_labels(workspace))
     if not manifest.get("runs"):
-        # No batch manifest: use the order of the runs in report.yaml, then the file order.
+        # No provenance record: use the order of the runs in report.yaml, then the file order.
         order = {name: i for i, name in enumerate(config["runs"])}
         runs = sorted(runs, key=lambda r: order.get(r.run, len(order)))
     labels = {k: v[language] if isinstance(v, dict) else v for k, v in config["labels"].items()}

@@ -1,11 +1,12 @@
 """The batch: plan runs from ``pipeline.yaml`` and execute them with papermill."""
 
 from analysis.pipeline.plan import Pipeline, Run, load_pipeline, validate_parameters
-from analysis.pipeline.run import BatchResult, RunResult, explain, run_batch, summary_lines
+from analysis.pipeline.run import BatchResult, PlannedRun, RunResult, explain, run_batch, summary_lines
 
 __all__ = [
     "BatchResult",
     "Pipeline",
+    "PlannedRun",
     "Run",
     "RunResult",
     "explain",

@@ -21,7 +21,7 @@ Each run stays isolated:
   kernel started (snapshot taken with :data:`PRELOAD`), and pandas' options at their
   defaults;
 * **its own outputs and provenance** — papermill still writes the run's own executed
-  notebook; figures, tables, the registry and the manifest record are written exactly
+  notebook; figures, tables, the registry and the provenance record are written exactly
   as with a fresh kernel (the batch runner does not know the difference);
 * a kernel that died, or that does not answer the reset (still busy with a cell that
   timed out), is replaced by a fresh one; a kernel is retired after
@@ -165,7 +165,7 @@ _KERNEL: WarmKernel | None = None
 def warm_kernel(spec: dict[str, Any]) -> Any:
     """The kernel manager of this process's warm kernel, reset for the run in ``spec``.
 
-    Called by the batch runner (``analysis.pipeline.run._execute``) when
+    Called by the batch runner (``analysis.pipeline.execute.run_notebook``) when
     ``spec["warm_kernels"]`` is set; the returned manager goes to papermill as ``km=``.
 
     Parameters

@@ -688,7 +688,7 @@ _RUN_ONLY_PARAMETERS = frozenset({"run_name", "project_root", "out_dir"})
 def subset_filter(subset: dict, main: dict) -> tuple[str, ...] | None:
     """The parameters by which run ``subset`` is a declared filter of run ``main``, or None.
 
-    Both are parameter dicts of the same notebook (as in ``reports/manifest.json``). The
+    Both are parameter dicts of the same notebook (as in ``reports/provenance.json``). The
     subset filters the main population when every parameter is equal except list-valued
     ones (``municipalities``, ``roles``, ``waves``…) that the subset narrows: the main
     run's list is empty (all) or a strict superset of the subset's.
@@ -723,7 +723,7 @@ def subset_families(runs: dict[str, dict]) -> list[tuple[str, list[str], bool]]:
     ----------
     runs : dict
         Run name → ``{"notebook": ..., "parameters": {...}}`` (the ``runs`` of
-        ``reports/manifest.json``).
+        ``reports/provenance.json``).
 
     Returns
     -------
@@ -944,7 +944,7 @@ def audit_registries(root, exclude: tuple[str, ...] = ("findings",),
         Runs that publish no tables of their own.
     runs : dict, optional
         Run name → ``{"notebook": ..., "parameters": {...}}``; default: the ``runs`` of
-        ``reports/manifest.json`` (without it, no joint audit).
+        ``reports/provenance.json`` (without it, no joint audit).
     methods : list of dict, optional
         The numbers the methods text prints from the data
         (:func:`analysis.findings.methods.methods_numbers`; default: computed from
@@ -1003,9 +1003,9 @@ def audit_registries(root, exclude: tuple[str, ...] = ("findings",),
                                                       exposed=methods_exposed, intervals={}), 0, 0.0,
                                sum(1 for m in methods if isinstance(m.get("published"), (int, float)))))
     if runs is None:
-        manifest = Path(root) / "reports" / "manifest.json"
+        provenance = Path(root) / "reports" / "provenance.json"
         try:
-            runs = (json.loads(manifest.read_text(encoding="utf-8")).get("runs") or {}) if manifest.is_file() else {}
+            runs = (json.loads(provenance.read_text(encoding="utf-8")).get("runs") or {}) if provenance.is_file() else {}
         except (OSError, ValueError):
             runs = {}
     by_run = {a.run: a for a in audits}

@@ -10,14 +10,14 @@ record file. After the run, :func:`classify_reads` sorts the recorded paths:
 
 * **derivable** reads are ignored: the run's own outputs, the ``analysis`` package
   (its source is in the fingerprint already), the notebook folder, caches,
-  version-control or environment folders, and ``reports/manifest.json`` (a run re-runs
+  version-control or environment folders, and ``reports/provenance.json`` (a run re-runs
   whenever a run it needs ran, so the records it reads there are never stale);
 * reads of **data/raw/** or **data/keys/** that the run did not declare are
   **errors** (notebooks read processed, pseudonymised data only);
 * reads of another run's outputs are errors unless the run ``needs`` that run (or the
   order of the batch would decide the result);
 * every other read is **auto-declared**: it joins the run's inputs in
-  ``reports/manifest.json`` (``reads``) and in the fingerprint, so the next
+  ``reports/provenance.json`` (``reads``) and in the fingerprint, so the next
   ``jakala list`` / ``jakala run`` re-runs the run when any of these files changes.
 
 Auto-declaring is sound: a run's result depends only on its code, parameters and the
@@ -47,8 +47,8 @@ IGNORED_PARTS = frozenset({".git", ".venv", "venv", ".ipynb_checkpoints", "__pyc
                            ".pytest_cache", ".mypy_cache", ".ruff_cache"})  # fmt: skip
 
 #: Files the runner itself keeps: caches, executed notebooks, parked outputs, and the provenance
-#: manifest (a run reads only the records of runs it needs, and re-runs whenever one of them ran).
-DERIVED = ("reports/.cache", "reports/notebooks", "reports/.previous", "reports/manifest.json")
+#: record (a run reads only the records of runs it needs, and re-runs whenever one of them ran).
+DERIVED = ("reports/.cache", "reports/notebooks", "reports/.previous", "reports/provenance.json")
 
 #: Workspace folders (relative to the root) a notebook must not read unless it declares them.
 FORBIDDEN = ("data/raw", "data/keys")

@@ -59,7 +59,7 @@ from analysis.findings.registry.read import (
     RunFindings,
     UnrecordedRunWarning,
     load_registries,
-    read_manifest,
+    read_provenance,
     read_published_table,
     read_registry,
 )
@@ -97,7 +97,7 @@ __all__ = [
     "in_interactive_kernel",
     "is_scratch_run",
     "load_registries",
-    "read_manifest",
+    "read_provenance",
     "read_published_table",
     "read_registry",
     "scratch_dir",

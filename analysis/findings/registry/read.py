@@ -16,7 +16,7 @@ from analysis.workspace import Workspace
 
 
 class UnrecordedRunWarning(UserWarning):
-    """A registry in ``reports/registry/`` that the batch's manifest does not record."""
+    """A registry in ``reports/registry/`` that the batch's provenance record does not record."""
 
 @dataclass
 class RunFindings:
@@ -31,7 +31,7 @@ class RunFindings:
         Findings in registration order (each with ``kind`` and ``id``).
     min_cell_size : int
     status : str or None
-        The run's status in ``reports/manifest.json`` (``"succeeded"``, ``"failed"``…).
+        The run's status in ``reports/provenance.json`` (``"succeeded"``, ``"failed"``…).
     """
 
     run: str
@@ -106,17 +106,17 @@ def read_registry(path: str | Path, root: str | Path | None = None, verify: bool
     )
 
 
-def read_manifest(root: str | Path) -> dict:
-    """Read ``reports/manifest.json`` of the workspace, or ``{}`` when there is none."""
-    path = Path(root) / "reports" / "manifest.json"
+def read_provenance(root: str | Path) -> dict:
+    """Read ``reports/provenance.json`` of the workspace, or ``{}`` when there is none."""
+    path = Path(root) / "reports" / "provenance.json"
     if not path.is_file():
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise DataError(f"cannot read the provenance manifest ({exc})", file=path, hint="Re-run the batch.") from None
+        raise DataError(f"cannot read the provenance record ({exc})", file=path, hint="Re-run the batch.") from None
     if not isinstance(data, dict):
-        raise DataError("the provenance manifest is not a JSON object", file=path, hint="Re-run the batch.")
+        raise DataError("the provenance record is not a JSON object", file=path, hint="Re-run the batch.")
     return data
 
 
@@ -128,14 +128,14 @@ def load_registries(
 ) -> list[RunFindings]:
     """Read the registries the batch published, in pipeline order.
 
-    With a batch manifest (``reports/manifest.json``) only the registries of runs it
-    records are read, in its order; each carries the run's manifest status. A registry
-    the manifest does not know (written outside ``jakala run``, e.g. from JupyterLab with
+    With the batch's provenance record (``reports/provenance.json``) only the registries
+    of runs it records are read, in its order; each carries the run's recorded status. A
+    registry the record does not know (written outside ``jakala run``, e.g. from JupyterLab with
     a hand-set ``run_name``, or left by a run no longer in ``pipeline.yaml``) is left
     out with an :class:`UnrecordedRunWarning`. A registry whose bytes differ from the
     hash the batch recorded was overwritten after the batch: that stops the assembly,
     because the draft would mix two analyses (e.g. "7 työpajaa" and "1 työpajaa").
-    Without a manifest every registry is read, by file name, with a warning. Scratch
+    Without a provenance record every registry is read, by file name, with a warning. Scratch
     runs (``scratch/``) are never read.
 
     Parameters
@@ -148,7 +148,7 @@ def load_registries(
         Check file hashes (see :func:`read_registry`).
     recorded_only : bool
         ``False`` reads every registry in ``reports/registry/`` (the old behaviour,
-        for inspecting a workspace by hand); nothing is checked against the manifest.
+        for inspecting a workspace by hand); nothing is checked against the provenance record.
 
     Returns
     -------
@@ -162,11 +162,11 @@ def load_registries(
     root = Workspace.discover(root=root).root
     folder = root / "reports" / "registry"
     files = sorted(folder.glob("*.json")) if folder.is_dir() else []
-    manifest_runs = read_manifest(root).get("runs") or {}
-    order = {name: i for i, name in enumerate(manifest_runs)}
-    if recorded_only and not manifest_runs and files:
+    recorded_runs = read_provenance(root).get("runs") or {}
+    order = {name: i for i, name in enumerate(recorded_runs)}
+    if recorded_only and not recorded_runs and files:
         warnings.warn(
-            "no batch manifest (reports/manifest.json): using every registry in reports/registry/ as it is; "
+            "no provenance record of the batch (reports/provenance.json): using every registry in reports/registry/ as it is; "
             "run `jakala run` for a draft the batch vouches for.",
             UnrecordedRunWarning,
             stacklevel=2,
@@ -175,10 +175,10 @@ def load_registries(
     for file in files:
         if file.stem in exclude:
             continue
-        if recorded_only and manifest_runs and file.stem not in manifest_runs:
+        if recorded_only and recorded_runs and file.stem not in recorded_runs:
             unrecorded.append(file.name)
             continue
-        run_info = manifest_runs.get(file.stem) or {}
+        run_info = recorded_runs.get(file.stem) or {}
         run_info = run_info if isinstance(run_info, dict) else {}
         label = file.relative_to(root).as_posix()
         recorded = (run_info.get("outputs") or {}).get(label)

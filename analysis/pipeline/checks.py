@@ -1,0 +1,162 @@
+"""The checks at the end of every batch: the leak gate and the disclosure audit.
+
+:func:`run_batch <analysis.pipeline.run.run_batch>` runs both after its last run (unless
+``scan=False``, ``jakala run --no-scan``), so the batch called from Python is gated
+exactly as ``jakala run`` is:
+
+* the **leak gate** (:func:`analysis.privacy.gate.leak_gate`) scans what changed in
+  ``reports/``, ``figures/`` and ``data/processed/`` for identity codes, phone numbers,
+  e-mail addresses and the key's names;
+* the **disclosure audit** (:func:`analysis.privacy.audit.audit_registries`) checks by
+  linear programming that no suppressed count cell can be recovered from everything the
+  registries published, and lists the figures whose drawn counts it has not seen.
+
+Both always run (a failed gate does not hide the audit). The result is an
+:class:`OutputChecks`; its :meth:`~OutputChecks.lines` are what ``jakala run`` prints.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analysis.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class LeakGateResult:
+    """What the leak gate found.
+
+    Attributes
+    ----------
+    findings : list of LeakFinding
+        Possible identifiers (masked when printed); empty when the gate passed.
+    scanned, skipped : int
+        Files scanned, and files skipped as unchanged since a clean scan.
+    targets : list of Path
+        The folders scanned.
+    """
+
+    findings: list[Any]
+    scanned: int
+    skipped: int
+    targets: list[Path]
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def lines(self) -> list[str]:
+        """The report of the gate, as ``jakala run`` prints it (a blank line first)."""
+        if self.findings:
+            from analysis.privacy import format_findings
+
+            return ["", "Leak gate: FAILED", format_findings(self.findings)]
+        return ["", f"Leak gate: passed ({self.scanned} changed file(s) scanned, {self.skipped} unchanged since a "
+                    f"clean scan; {', '.join(str(t) for t in self.targets)})"]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DisclosureAuditResult:
+    """What the disclosure audit found.
+
+    Attributes
+    ----------
+    audits : list of RunAudit
+        One per run's registry (:func:`analysis.privacy.audit.audit_registries`).
+    unaudited : list of str
+        ``run/figure`` of each published figure whose drawn counts the audit has not seen
+        (:func:`unaudited_figures`; a known gap, said every time).
+    """
+
+    audits: list[Any]
+    unaudited: list[str] = field(default_factory=list)
+
+    @property
+    def exposed(self) -> list[Any]:
+        """Every suppressed cell a reader could recover, over all runs."""
+        return [e for a in self.audits for e in a.result.exposed]
+
+    @property
+    def ok(self) -> bool:
+        return not self.exposed
+
+    def lines(self) -> list[str]:
+        """The report of the audit, as ``jakala run`` prints it."""
+        exposed = self.exposed
+        if exposed:
+            return ["", "Disclosure audit: FAILED", *(f"  {exposure}" for exposure in exposed)]
+        audits = self.audits
+        cells = sum(a.result.n_cells for a in audits)
+        primary = sum(a.result.n_primary for a in audits)
+        secondary = sum(a.result.n_secondary for a in audits)
+        added = sum(a.n_audit_secondary for a in audits)
+        cost = sum(a.audit_cost for a in audits)
+        lines = [f"Disclosure audit: passed ({cells} count cells of {len(audits)} run(s) checked by linear programming: "
+                 f"{primary} '<k' cells keep their whole interval; {secondary} secondary 'x' cells, {added} of them "
+                 f"added by the audit, hiding {cost:g} counted units)"]  # fmt: skip
+        if self.unaudited:  # said every time: a known gap is not a silent one
+            lines.append(f"  Figures whose drawn counts the audit has not seen ({len(self.unaudited)}): "
+                         f"{', '.join(self.unaudited)}")  # fmt: skip
+        return lines
+
+
+@dataclass(frozen=True)
+class OutputChecks:
+    """The leak gate and the disclosure audit of one batch."""
+
+    leak_gate: LeakGateResult
+    disclosure: DisclosureAuditResult
+
+    @property
+    def ok(self) -> bool:
+        return self.leak_gate.ok and self.disclosure.ok
+
+    def lines(self) -> list[str]:
+        """Both reports, gate first, as ``jakala run`` prints them."""
+        return self.leak_gate.lines() + self.disclosure.lines()
+
+
+def scan_targets(ws: Workspace) -> list[Path]:
+    """The folders the leak gate scans: ``reports/``, ``figures/`` and ``data/processed/`` that exist."""
+    return [p for p in (ws.reports, ws.figures, ws.processed) if p.exists()]
+
+
+def leak_gate(ws: Workspace) -> LeakGateResult:
+    """Scan the workspace's outputs that changed since their last clean scan (:func:`analysis.privacy.gate.leak_gate`)."""
+    from analysis.privacy.gate import leak_gate as scan_changed
+
+    targets = scan_targets(ws)
+    found, scanned, skipped = scan_changed(targets, ws.keys, ws.reports / ".cache" / "leak_gate.json")
+    return LeakGateResult(list(found), scanned, skipped, targets)
+
+
+def disclosure_audit(ws: Workspace) -> DisclosureAuditResult:
+    """Audit every saved registry of the workspace (:func:`analysis.privacy.audit.audit_registries`)."""
+    from analysis.privacy.audit import audit_registries
+
+    audits = audit_registries(ws.root)
+    if any(a.result.exposed for a in audits):
+        return DisclosureAuditResult(audits)
+    return DisclosureAuditResult(audits, unaudited_figures(ws.root))
+
+
+def check_outputs(ws: Workspace) -> OutputChecks:
+    """Run the leak gate and the disclosure audit (both, whatever the first finds)."""
+    return OutputChecks(leak_gate(ws), disclosure_audit(ws))
+
+
+def unaudited_figures(root: str | Path) -> list[str]:
+    """``run/figure`` of every published figure recorded without its drawn data (``data=``/``no_counts=``)."""
+    found = []
+    for path in sorted((Path(root) / "reports" / "registry").glob("*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        found += [f"{doc.get('run', path.stem)}/{item['id']}" for item in doc.get("items", [])
+                  if item.get("kind") == "figure" and (item.get("data") or {}).get("audited") is False]
+    return found
+
+
+__all__ = ["DisclosureAuditResult", "LeakGateResult", "OutputChecks", "check_outputs", "disclosure_audit",
+           "leak_gate", "scan_targets", "unaudited_figures"]  # fmt: skip
