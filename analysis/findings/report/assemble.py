@@ -1,0 +1,477 @@
+"""Assemble the publication draft (a :class:`~analysis.findings.report.document.ReportDocument`) from every run's registry.
+
+:func:`build_report` reads the registries (:func:`analysis.findings.load_registries`),
+numbers figures and tables consecutively across runs (``Kuvio 1.``, ``Taulukko 1.``),
+quotes the key numbers in text, adds the quotations, a methods section generated from
+what was run (:mod:`analysis.findings.methods`), the joint displays
+(:mod:`analysis.findings.joint`) and a provenance appendix from ``reports/manifest.json``
+(:mod:`~analysis.findings.report.provenance`). Titles, texts and the layout rules come
+from ``config/report.yaml`` (:mod:`~analysis.findings.report.config`).
+
+Examples
+--------
+>>> doc = build_report("/path/to/workspace", "en")   # doctest: +SKIP
+>>> doc.summary().head(2)                             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from pathlib import Path
+
+from analysis.errors import ConfigError
+from analysis.findings import style
+from analysis.findings.joint import TEXT as JOINT_TEXT
+from analysis.findings.joint import build_joint_display, load_joint_config
+from analysis.findings.methods import build_methods
+from analysis.findings.registry import RunFindings, load_registries, read_manifest, read_published_table
+from analysis.findings.report.cells import (
+    EXTRA_LABELS,
+    display_columns,
+    header_text,
+    load_extra_labels,
+    project_vocabulary,
+    table_block,
+    translate_value,
+    translate_words,
+    typed_cell,
+)
+from analysis.findings.report.config import DEFAULTS, _merge, load_report_config
+from analysis.findings.report.document import ReportDocument, quoted
+from analysis.findings.report.provenance import provenance_blocks, provenance_sheets
+from analysis.workspace import Workspace
+
+
+def _run_excluded(run: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatchcase(run, str(p)) for p in patterns)
+
+
+def _quote_attribution(item: dict, language: str) -> str:
+    return f"{item['speaker']} ({style.role_label(item['role'], language)}), {item['source']}"
+
+
+def _matches(key: str, patterns) -> bool:
+    return any(fnmatch.fnmatchcase(key, str(p)) for p in (patterns or []))
+
+
+def _pattern_value(key: str, mapping: dict):
+    for pattern, value in (mapping or {}).items():
+        if fnmatch.fnmatchcase(key, str(pattern)):
+            return value
+    return None
+
+
+def _numbers_text(numbers: list[int], language: str, and_word: str) -> str:
+    """``[1, 2, 3, 5]`` → ``"1–3 ja 5"``."""
+    spans, start = [], None
+    for i, n in enumerate(numbers):
+        if start is None:
+            start = n
+        if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
+            spans.append(f"{start}–{n}" if n > start + 1 else (f"{start}, {n}" if n == start + 1 else str(n)))
+            start = None
+    return spans[0] if len(spans) == 1 else ", ".join(spans[:-1]) + f" {and_word} " + spans[-1]
+
+
+def _number_headings(blocks: list[dict]) -> list[dict]:
+    """Number the headings of levels 2–4 (``1``, ``1.2``, ``1.2.3``); appendix headings keep their names."""
+    counters = [0, 0, 0]
+    toc = []
+    numbering = True
+    for block in blocks:
+        if block["type"] != "heading":
+            continue
+        if block.get("appendix"):
+            numbering = False
+        level = block["level"]
+        if numbering and 2 <= level <= 4 and not block.get("unnumbered"):
+            i = level - 2
+            counters[i] += 1
+            for j in range(i + 1, 3):
+                counters[j] = 0
+            block["number"] = ".".join(str(c) for c in counters[: i + 1])
+            block["text"] = f"{block['number']} {block['text']}"
+        block.setdefault("anchor", f"s{len(toc) + 1}")
+        if level <= 3:
+            toc.append({"level": level, "text": block["text"], "anchor": block["anchor"]})
+    return toc
+
+
+def build_report(
+    root: str | Path | None = None,
+    language: str | None = None,
+    report_config: str | Path | dict | None = None,
+    joint_config: str | Path | dict | None = None,
+    runs: list[RunFindings] | None = None,
+    include_runs: list[str] | None = None,
+) -> ReportDocument:
+    """Assemble the publication draft from every run's registry.
+
+    The draft has a title page, a table of contents and numbered sections: the Methods
+    (data, instruments, data quality, analyses, text processing, coding reliability,
+    data protection, software), the Results ordered by the publication's questions
+    (``results`` in ``config/report.yaml``), the joint displays and the appendices
+    (detailed tables, provenance). Headers and coded values are shown in words from
+    ``config/vocabulary.yaml``.
+
+    Parameters
+    ----------
+    root : str or Path, optional
+        Workspace root (default: discovered).
+    language : {"fi", "en"}, optional
+        Default: ``language`` of the report config.
+    report_config, joint_config : path or dict, optional
+        Default ``config/report.yaml`` and ``config/joint_displays.yaml`` of the project.
+    runs : list of RunFindings, optional
+        Already loaded registries (default: :func:`load_registries`).
+    include_runs : list of str, optional
+        A subset draft (e.g. a thesis on one municipality's survey run): only the runs
+        matching these patterns, with their own methods text and no joint displays.
+        ``exclude_runs`` of the config does not apply to them.
+
+    Returns
+    -------
+    ReportDocument
+    """
+    workspace = Workspace.discover(root=root)
+    if not isinstance(report_config, dict):
+        path = workspace.resolve_config(report_config or "config/report.yaml")
+        config = load_report_config(path if (report_config or path.is_file()) else None)
+    else:
+        config = _merge(json.loads(json.dumps(DEFAULTS)), report_config)
+    language = language or config["language"]
+    if language not in style.LANGUAGES:
+        raise ConfigError(f"unknown language {language!r}", location="language", hint="Use fi or en.")
+    subset = bool(include_runs)
+    if subset:
+        joint_config = None
+    elif not isinstance(joint_config, dict):
+        joint_path = workspace.resolve_config(joint_config or "config/joint_displays.yaml")
+        joint_config = load_joint_config(joint_path) if (joint_config or joint_path.is_file()) else None
+    if runs is None:
+        runs = load_registries(workspace.root)
+    if subset:
+        runs = [r for r in runs if _run_excluded(r.run, include_runs)]
+        if not runs:
+            raise ConfigError(
+                f"no run matches {include_runs}", location="--runs",
+                hint="Name runs that have a registry in reports/registry/ (see `jakala list`).",
+            )
+    else:
+        runs = [r for r in runs if not _run_excluded(r.run, config["exclude_runs"])]
+    manifest = read_manifest(workspace.root)
+    EXTRA_LABELS.clear()
+    EXTRA_LABELS.update(load_extra_labels(workspace))
+    if not manifest.get("runs"):
+        # No batch manifest: use the order of the runs in report.yaml, then the file order.
+        order = {name: i for i, name in enumerate(config["runs"])}
+        runs = sorted(runs, key=lambda r: order.get(r.run, len(order)))
+    labels = {k: v[language] if isinstance(v, dict) else v for k, v in config["labels"].items()}
+    sections = {k: v[language] for k, v in config["sections"].items()}
+    run_titles = {name: text[language] for name, text in config["runs"].items()}
+    subtitle = (config.get("subtitle") or {}).get(language) if isinstance(config.get("subtitle"), dict) else config.get("subtitle")
+    if subset:
+        names = ", ".join(run_titles.get(r.run, r.run) if r.run in run_titles else r.run for r in runs)
+        subtitle = labels.get("draft_of_subset", "{runs}").format(runs=names)
+    doc = ReportDocument(
+        language=language,
+        title=config["title"][language],
+        subtitle=subtitle,
+        authors=[a.get(language, next(iter(a.values()))) if isinstance(a, dict) else str(a)
+                 for a in list(config["authors"]) + list(config["organisations"])],
+    )
+    verbatim_columns = set(config.get("verbatim_columns") or [])
+    if config.get("word_template"):
+        template = workspace.resolve_config(config["word_template"])
+        if not template.is_file():
+            raise ConfigError("the Word template is missing", file=template, location="word_template",
+                              hint="Point word_template at a .docx whose styles the draft should use, or remove the key.")
+        doc.word_template = template
+    project = project_vocabulary().project
+    if project.get("start") and project.get("end"):
+        doc.period = f"{labels.get('period', '')}: {_month(project['start'], language)}–{_month(project['end'], language)}"
+    counters = {"figure": 0, "table": 0, "appendix": 0}
+    appendix_blocks: list[dict] = []
+    xlsx_blocks: list[dict] = []
+
+    def numbered(kind: str) -> tuple[int, str]:
+        counters[kind] += 1
+        word = labels["appendix_table"] if kind == "appendix" else labels[kind]
+        return counters[kind], f"{word} {counters[kind]}."
+
+    # Joint displays first (in memory), so their quotations are not repeated in the results.
+    joint = None
+    claimed: set[tuple[str, str]] = set()
+    if joint_config is not None:
+        joint = build_joint_display(runs, workspace.root, joint_config)
+        for quotes in joint["quotes"]:
+            claimed.update(quotes)
+
+    results_patterns = config.get("results_paragraphs") or []
+    xlsx_only = config.get("xlsx_only") or []
+    body = config.get("body") or {}
+    max_rows, max_columns = int(body.get("max_rows", 12)), int(body.get("max_columns", 7))
+    appendix_max_rows = int(body.get("appendix_max_rows", 10**9))
+    quotes_per_theme = config.get("quotes_per_theme")
+    quotes_by_key: dict[tuple[str, str], dict] = {}
+
+    def run_blocks(findings: RunFindings) -> list[dict]:
+        """The blocks of one run's findings, with tables split into body and appendix."""
+        out: list[dict] = []
+        if findings.status == "failed":
+            out.append({"type": "paragraph", "style": "note", "text": labels["failed_run"].format(run=run_titles.get(findings.run, findings.run))})
+            return out
+        shown_quotes: dict[str, int] = {}
+        for item in findings.items:
+            key = (findings.run, item["kind"], item["id"])
+            kind = item["kind"]
+            item_key = f"{findings.run}/{item['id']}"
+            if kind == "figure":
+                if _matches(item_key, xlsx_only):
+                    continue
+                number, label = numbered("figure")
+                source = item.get("source")
+                caption = item["caption"][language]
+                out.append(
+                    {
+                        "type": "figure", "number": number, "label": label, "word": labels["figure"],
+                        "caption": caption, "alt": f"{label} {caption}",
+                        "source": f"{labels['source']}: {source[language]}" if source else None,
+                        "png": workspace.root / _figure_file(item, language), "width": item.get("width", "full"),
+                        "key": key,
+                    }
+                )
+            elif kind == "table":
+                df = read_published_table(workspace.root, item)
+                notes = [item["notes"][language]] if item.get("notes") else []
+                if item.get("suppressed") and any((item.get("n_suppressed") or {"primary": 1}).values()):
+                    note = (item.get("suppression_note") or {}).get(language)
+                    notes.append(note or labels["suppressed"].format(k=item.get("min_cell_size", findings.min_cell_size)))
+                elif item.get("count_columns") and not item.get("suppressed"):  # suppression found nothing to hide: no note
+                    notes.append(labels["not_suppressed"])
+                caption = item["caption"][language]
+                base = {"caption": caption, "key": key, "sheet_id": item["id"], "notes": " ".join(notes) or None}
+                for column in verbatim_columns & set(df.columns):
+                    doc.verbatim.update(str(v) for v in df[column].dropna())
+                full_header, full_rows, full_values = table_block(df, item, config, language, item_key)
+                if len(full_header) > max_columns:  # wide detailed tables: the statistics without the sentence columns
+                    slim = [c for c in display_columns(df, config, language, None) if not re.match(r"^apa_(fi|en)$", c)]
+                    full_header, full_rows, full_values = table_block(df, item, config, language, item_key, columns=slim)
+                xlsx_header = [header_text(c, item_key, item, config, language, False) for c in df.columns]
+                xlsx_values = [[typed_cell(c) if isinstance(typed_cell(c), (int, float)) else
+                                (translate_value(str(c), language) if c is not None and str(c) != "" else None) for c in row]
+                               for row in df.itertuples(index=False, name=None)]
+                if _matches(item_key, xlsx_only):
+                    xlsx_blocks.append({**base, "type": "table", "header": xlsx_header, "rows": xlsx_values, "values": xlsx_values})
+                    continue
+                compact = _pattern_value(item_key, body.get("columns") or {})
+                fits = len(full_rows) <= max_rows and len(full_header) <= max_columns
+                appendix_number = None
+                if not fits and not compact and len(full_rows) > appendix_max_rows:
+                    xlsx_blocks.append({**base, "type": "table", "header": xlsx_header, "rows": xlsx_values, "values": xlsx_values})
+                    out.append({"type": "xlsx_ref", "caption": caption})
+                    continue
+                if compact or not fits:
+                    appendix_number, appendix_label = numbered("appendix")
+                    appendix_blocks.append(
+                        {**base, "type": "table", "number": appendix_number, "label": appendix_label,
+                         "word": labels["appendix_table"], "appendix_table": True, "header": full_header, "rows": full_rows, "values": full_values,
+                         "xlsx_header": xlsx_header, "xlsx_values": xlsx_values, "key": key if not compact else None,
+                         "wide": len(full_header) > max_columns, "small": len(full_header) > max_columns}
+                    )
+                if compact and len(full_rows) <= 4 * max_rows:
+                    header, rows, values = table_block(df, item, config, language, item_key, columns=list(compact))
+                    number, label = numbered("table")
+                    body_notes = " ".join(n for n in [base["notes"], labels["full_table"].format(n=appendix_number)] if n)
+                    out.append(
+                        {**base, "type": "table", "number": number, "label": label, "word": labels["table"],
+                         "header": header, "rows": rows, "values": values, "notes": body_notes,
+                         "xlsx_header": xlsx_header, "xlsx_values": xlsx_values}
+                    )
+                elif fits:
+                    number, label = numbered("table")
+                    out.append(
+                        {**base, "type": "table", "number": number, "label": label, "word": labels["table"],
+                         "header": full_header, "rows": full_rows, "values": full_values,
+                         "xlsx_header": xlsx_header, "xlsx_values": xlsx_values}
+                    )
+                else:
+                    out.append({"type": "appendix_ref", "number": appendix_number})
+            elif kind == "number":
+                out.append({"type": "paragraph", "text": item["text"][language], "key": key})
+            elif kind == "quote":
+                quotes_by_key[(findings.run, item["id"])] = item
+                if (findings.run, item["id"]) in claimed:
+                    continue
+                theme = item.get("code") or item["id"].rsplit("_", 1)[0]
+                shown_quotes[theme] = shown_quotes.get(theme, 0) + 1
+                if quotes_per_theme is not None and shown_quotes[theme] > int(quotes_per_theme):
+                    continue
+                out.append({"type": "quote", "text": item["text"], "attribution": _quote_attribution(item, language), "key": key})
+            elif kind == "note":
+                out.append({"type": "paragraph", "style": "note", "text": item["text"][language], "key": key})
+            elif kind == "methods" and _matches(f"{findings.run}/{item['id']}", results_patterns):
+                out.append({"type": "paragraph", "text": item["text"][language], "key": (findings.run, "methods", item["id"])})
+        return _with_references(out, labels, language)
+
+    # --- methods (data quality and coding reliability are part of them)
+    method_runs = [] if subset else [r for r in runs if _run_excluded(r.run, config.get("methods_runs") or [])]
+    result_runs = [r for r in runs if r not in method_runs]
+    doc.blocks.append({"type": "heading", "level": 2, "text": sections["methods"]})
+    methods_blocks = build_methods(runs, workspace.root, language, manifest, skip=results_patterns,
+                                   description=_data_description(workspace, language), subset=subset)
+    # the data-quality run after the data, the coding reliability after the text processing
+    for findings in method_runs:
+        blocks = [{"type": "heading", "level": 3, "text": run_titles.get(findings.run, findings.run)}] + run_blocks(findings)
+        anchor = "instruments" if findings.run.startswith("data_quality") else "text"
+        at = next((i for i, b in enumerate(methods_blocks) if b.get("section") == anchor), None)
+        if at is None:
+            methods_blocks.extend(blocks)
+        else:
+            end = next((j for j in range(at + 1, len(methods_blocks)) if methods_blocks[j]["type"] == "heading"), len(methods_blocks))
+            methods_blocks[end:end] = blocks
+    doc.blocks.extend(methods_blocks)
+
+    # --- results, by the publication's questions
+    doc.blocks.append({"type": "heading", "level": 2, "text": sections["results"]})
+    placed: set[str] = set()
+    for spec in ([] if subset else config.get("results") or []):
+        members = [r for r in result_runs if r.run not in placed and _run_excluded(r.run, spec.get("runs") or [])]
+        if not members:
+            continue
+        doc.blocks.append({"type": "heading", "level": 3, "text": spec["title"][language]})
+        for findings in members:
+            placed.add(findings.run)
+            doc.blocks.extend(run_blocks(findings))
+    for findings in result_runs:
+        if findings.run in placed:
+            continue
+        doc.blocks.append({"type": "heading", "level": 3, "text": run_titles.get(findings.run, findings.run)})
+        doc.blocks.extend(run_blocks(findings))
+
+    # --- joint displays (a landscape page with its heading)
+    if joint is not None:
+        doc.blocks.append({"type": "heading", "level": 2, "text": sections["joint"], "landscape": True})
+        t = {k: v[language] for k, v in JOINT_TEXT.items()}
+        header = [t["theme"], t["work_package"], t["survey"], t["prevalence"], t["trend"], t["quotes"]]
+        rows = []
+        for row in joint.itertuples(index=False):
+            quote_texts = []
+            for run, quote_id in list(row.quotes)[:1]:  # one quotation per theme keeps the table readable
+                item = quotes_by_key.get((run, quote_id))
+                if item is not None:
+                    quote_texts.append(f"{quoted(item['text'], language)} — {_quote_attribution(item, language)}")
+            package = row.work_package
+            rows.append(
+                [
+                    getattr(row, f"label_{language}"),
+                    project_vocabulary().label(package, language) if isinstance(package, str) and package else "–",
+                    translate_words(getattr(row, f"survey_{language}"), language),
+                    getattr(row, f"prevalence_{language}"),
+                    translate_words(getattr(row, f"trend_{language}"), language),
+                    "\n".join(quote_texts) or labels["no_data"],
+                ]
+            )
+        number, label = numbered("table")
+        doc.blocks.append(
+            {"type": "paragraph", "text": labels["refer_only_table"].format(numbers=number) + ".", "landscape": True}
+        )
+        doc.blocks.append(
+            {
+                "type": "table", "number": number, "label": label, "word": labels["table"],
+                "caption": joint_config["caption"][language], "header": header, "rows": rows, "values": rows,
+                "notes": (joint_config.get("notes") or {}).get(language), "key": ("joint", "table", "joint_display"),
+                "sheet_id": "joint_display", "wide": True,
+            }
+        )
+
+    # --- appendices (in landscape: the detailed tables are wide)
+    first_appendix_block = len(doc.blocks)
+    doc.blocks.append({"type": "heading", "level": 2, "text": sections["appendices"], "appendix": True})
+    if appendix_blocks:
+        doc.blocks.append({"type": "heading", "level": 3, "text": sections["appendix_tables"], "appendix": True})
+        doc.blocks.extend(appendix_blocks)
+    doc.blocks.append({"type": "heading", "level": 3, "text": sections["appendix"], "appendix": True})
+    doc.blocks.extend(provenance_blocks(manifest, language, run_titles))
+    for block in doc.blocks[first_appendix_block:]:
+        block["landscape"] = True
+    for block in doc.blocks:
+        for field_name in ("text", "caption", "alt", "notes"):
+            if isinstance(block.get(field_name), str) and block["type"] != "quote":
+                block[field_name] = translate_words(block[field_name], language)
+        if block["type"] == "list":
+            block["items"] = [translate_words(t, language) for t in block["items"]]
+        if block["type"] == "table" and block.get("key") != ("joint", "table", "joint_display"):
+            block["rows"] = [[translate_words(c, language) if isinstance(c, str) else c for c in row] for row in block["rows"]]
+    doc.xlsx_only = xlsx_blocks + provenance_sheets(manifest, language)
+    doc.toc_title = sections.get("contents", "Sisällys" if language == "fi" else "Contents")
+    doc.toc = _number_headings(doc.blocks)
+    return doc
+
+
+def _with_references(blocks: list[dict], labels: dict, language: str) -> list[dict]:
+    """Open a run's blocks with a sentence that names its figures and tables (the text refers to each)."""
+    figures = [b["number"] for b in blocks if b["type"] == "figure"]
+    tables = [b["number"] for b in blocks if b["type"] == "table" and b.get("number")]
+    appendix = [b["number"] for b in blocks if b["type"] == "appendix_ref"]
+    in_xlsx = [b["caption"] for b in blocks if b["type"] == "xlsx_ref"]
+    blocks = [b for b in blocks if b["type"] not in ("appendix_ref", "xlsx_ref")]
+    and_word = labels.get("and", "ja")
+    parts = []
+    if figures:
+        parts.append(labels["refer_figures" if len(figures) > 1 else "refer_figure"].format(numbers=_numbers_text(figures, language, and_word)))
+        if tables:
+            parts.append(labels["refer_tables" if len(tables) > 1 else "refer_table"].format(numbers=_numbers_text(tables, language, and_word)))
+        sentence = f" {and_word} ".join(parts) + "."
+    elif tables:
+        sentence = labels["refer_only_tables" if len(tables) > 1 else "refer_only_table"].format(numbers=_numbers_text(tables, language, and_word)) + "."
+    else:
+        sentence = ""
+    if appendix:
+        sentence = (sentence + " " if sentence else "") + labels["in_appendix"].format(numbers=_numbers_text(appendix, language, and_word))
+    if in_xlsx:
+        captions = "; ".join(c[0].lower() + c[1:] if c[:2] != c[:2].upper() else c for c in in_xlsx)
+        sentence = (sentence + " " if sentence else "") + labels["in_xlsx"].format(captions=captions)
+    if sentence:
+        blocks.insert(0, {"type": "paragraph", "text": sentence})
+    return blocks
+
+
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December")
+
+
+def _month(date: str, language: str) -> str:
+    year, month = str(date)[:4], int(str(date)[5:7])
+    return f"{month}/{year}" if language == "fi" else f"{_MONTHS_EN[month - 1]} {year}"
+
+
+def _figure_file(item: dict, language: str) -> str:
+    """The figure drawn in ``language`` when the run saved one (``files_en``), else the run's figure."""
+    files = item["files"]
+    return files.get(f"png_{language}") or files["png"]
+
+
+def _data_description(workspace: Workspace, language: str) -> str | None:
+    """The data description of the manifest (``description:`` and ``synthetic: true``)."""
+    from analysis.findings.methods import data_description
+
+    if not (workspace.processed / "ingest_report.json").is_file():
+        return None
+    data = data_description(workspace.root)
+    description = data["description"]
+    if isinstance(description, dict):
+        description = description.get(language) or next(iter(description.values()), None)
+    synthetic = data["synthetic"]
+    parts = []
+    if isinstance(description, str) and description.strip():
+        parts.append(description.strip().rstrip(".") + ".")
+    if synthetic:
+        parts.append(
+            "Aineisto on synteettistä: se on tuotettu ohjelmallisesti, eikä se koske todellisia henkilöitä."
+            if language == "fi"
+            else "The data are synthetic: generated by a program, about no real persons."
+        )
+    return " ".join(parts) or None

@@ -1,0 +1,106 @@
+"""The provenance appendix: code version, runs and input files from ``reports/manifest.json``.
+
+In the draft, :func:`provenance_blocks` gives the git commit and one row per run (notebook,
+status, fingerprint); the full record (every run's parameters, every input file with its
+SHA-256) goes to ``tables.xlsx`` (:func:`provenance_sheets`). The assembling run
+(``findings*``) is left out: its own record is being written while the report is built.
+
+Examples
+--------
+>>> provenance_blocks({}, "en")[0]["text"]
+'No provenance manifest (reports/manifest.json) was found: the report was assembled outside the batch.'
+>>> manifest = {"git": {"commit": "0123abc", "dirty": True}, "runs": {"survey": {"notebook": "notebooks/10_survey.ipynb",
+...             "status": "succeeded", "inputs": {"data/processed/survey.parquet": "ab" * 32}}}}
+>>> [b["type"] for b in provenance_blocks(manifest, "en")]
+['paragraph', 'heading', 'table', 'paragraph']
+>>> provenance_blocks(manifest, "en")[0]["text"]
+'Code version (git): 0123abc (with uncommitted changes).'
+>>> [sheet["sheet_id"] for sheet in provenance_sheets(manifest, "en")]
+['runs', 'inputs']
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+
+from analysis.findings.report.cells import project_vocabulary
+
+#: Texts of the provenance appendix.
+APPENDIX = {
+    "no_manifest": {
+        "fi": "Jäljitettävyystietoja (reports/manifest.json) ei löytynyt: raportti on koottu ilman eräajoa.",
+        "en": "No provenance manifest (reports/manifest.json) was found: the report was assembled outside the batch.",
+    },
+    "commit": {"fi": "Koodin versio (git)", "en": "Code version (git)"},
+    "dirty": {"fi": "sisältää tallentamattomia muutoksia", "en": "with uncommitted changes"},
+    "runs": {"fi": "Ajot", "en": "Runs"},
+    "inputs": {"fi": "Syötetiedostot", "en": "Input files"},
+    "run": {"fi": "Ajo", "en": "Run"},
+    "notebook": {"fi": "Muistikirja", "en": "Notebook"},
+    "status": {"fi": "Tila", "en": "Status"},
+    "parameters": {"fi": "Parametrit", "en": "Parameters"},
+    "fingerprint": {"fi": "Tunniste (SHA-256)", "en": "Fingerprint (SHA-256)"},
+    "file": {"fi": "Tiedosto", "en": "File"},
+    "sha256": {"fi": "SHA-256", "en": "SHA-256"},
+    "inputs_in_xlsx": {
+        "fi": "Ajojen parametrit ja kaikki {n} syötetiedostoa SHA-256-tarkisteineen ovat tiedostossa tables.xlsx.",
+        "en": "The runs' parameters and all {n} input files with their SHA-256 are in the file tables.xlsx.",
+    },
+}
+
+
+def provenance_blocks(manifest: dict, language: str, run_titles: dict | None = None) -> list[dict]:
+    t = {k: v[language] for k, v in APPENDIX.items()}
+    run_titles = run_titles or {}
+    if not manifest:
+        return [{"type": "paragraph", "text": t["no_manifest"]}]
+    blocks = []
+    git = manifest.get("git") or {}
+    commit = git.get("commit") or "–"
+    blocks.append({"type": "paragraph", "text": f"{t['commit']}: {commit}" + (f" ({t['dirty']})." if git.get("dirty") else ".")})
+    runs = manifest.get("runs") or {}
+    run_rows, input_rows, seen = [], [], set()
+    for name, info in runs.items():
+        if not isinstance(info, dict) or fnmatch.fnmatchcase(name, "findings*"):
+            continue  # the assembling run itself: its record is being written (and would make the files differ)
+        status = str(info.get("status", ""))
+        fingerprint = str(info.get("fingerprint") or "")
+        title = run_titles.get(name, name)
+        run_rows.append([title, str(info.get("notebook", "")), project_vocabulary().label(status, language) if status else "–",
+                         fingerprint[:12] + ("…" if len(fingerprint) > 12 else "")])
+        for path, digest in sorted((info.get("inputs") or {}).items()):
+            if (path, digest) not in seen:
+                seen.add((path, digest))
+                input_rows.append([path, str(digest)])
+    if run_rows:
+        blocks.append({"type": "heading", "level": 4, "text": t["runs"]})
+        header = [t["run"], t["notebook"], t["status"], t["fingerprint"]]
+        blocks.append({"type": "table", "number": None, "label": None, "caption": None, "header": header,
+                       "rows": run_rows, "values": run_rows, "notes": None, "key": None, "small": True})
+    if input_rows:
+        blocks.append({"type": "paragraph", "text": t["inputs_in_xlsx"].format(n=len(input_rows))})
+    return blocks
+
+
+def provenance_sheets(manifest: dict, language: str) -> list[dict]:
+    """The full provenance (parameters, every input file with its SHA-256) for tables.xlsx."""
+    t = {k: v[language] for k, v in APPENDIX.items()}
+    runs = (manifest or {}).get("runs") or {}
+    run_rows, input_rows, seen = [], [], set()
+    for name, info in runs.items():
+        if not isinstance(info, dict) or fnmatch.fnmatchcase(name, "findings*"):
+            continue  # the assembling run itself: its record is being written (and would make the files differ)
+        params = json.dumps(info.get("parameters") or {}, ensure_ascii=False, sort_keys=True)
+        run_rows.append([name, str(info.get("notebook", "")), str(info.get("status", "")), params, str(info.get("fingerprint") or "")])
+        for path, digest in sorted((info.get("inputs") or {}).items()):
+            if (path, digest) not in seen:
+                seen.add((path, digest))
+                input_rows.append([path, str(digest)])
+    sheets = []
+    if run_rows:
+        sheets.append({"caption": t["runs"], "sheet_id": "runs", "header": [t["run"], t["notebook"], t["status"], t["parameters"], t["fingerprint"]],
+                       "rows": run_rows, "values": run_rows})
+    if input_rows:
+        sheets.append({"caption": t["inputs"], "sheet_id": "inputs", "header": [t["file"], t["sha256"]], "rows": input_rows, "values": input_rows})
+    return sheets
