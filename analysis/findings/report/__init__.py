@@ -43,7 +43,7 @@ Examples
 from __future__ import annotations
 
 from analysis.findings.report.assemble import build_report
-from analysis.findings.report.config import DEFAULTS, load_report_config
+from analysis.findings.report.config import check_report_config, load_report_config
 from analysis.findings.report.document import FIXED_DATE, ReportDocument
 from analysis.findings.report.provenance import APPENDIX
 from analysis.findings.report.to_docx import DOCX_LANGUAGES, NOTE_STYLE, SOURCE_STYLE, TABLE_STYLE, render_docx
@@ -61,7 +61,7 @@ __all__ = [
     "APPENDIX",
     "ReportDocument",
     "load_report_config",
-    "DEFAULTS",
+    "check_report_config",
     "build_report",
     "render_markdown",
     "render_html",

@@ -17,7 +17,6 @@ Examples
 from __future__ import annotations
 
 import fnmatch
-import json
 import re
 from pathlib import Path
 
@@ -38,7 +37,7 @@ from analysis.findings.report.cells import (
     translate_words,
     typed_cell,
 )
-from analysis.findings.report.config import DEFAULTS, _merge, load_report_config
+from analysis.findings.report.config import resolve_report_config
 from analysis.findings.report.document import ReportDocument, quoted
 from analysis.findings.report.provenance import provenance_blocks, provenance_sheets
 from analysis.workspace import Workspace
@@ -124,6 +123,8 @@ def build_report(
         Default: ``language`` of the report config.
     report_config, joint_config : path or dict, optional
         Default ``config/report.yaml`` and ``config/joint_displays.yaml`` of the project.
+        A report configuration given as a mapping is validated like the file
+        (:func:`~analysis.findings.report.config.check_report_config`): every key is required.
     runs : list of RunFindings, optional
         Already loaded registries (default: :func:`load_registries`).
     include_runs : list of str, optional
@@ -136,11 +137,7 @@ def build_report(
     ReportDocument
     """
     workspace = Workspace.discover(root=root)
-    if not isinstance(report_config, dict):
-        path = workspace.resolve_config(report_config or "config/report.yaml")
-        config = load_report_config(path if (report_config or path.is_file()) else None)
-    else:
-        config = _merge(json.loads(json.dumps(DEFAULTS)), report_config)
+    config = resolve_report_config(workspace, report_config)
     language = language or config["language"]
     if language not in style.LANGUAGES:
         raise ConfigError(f"unknown language {language!r}", location="language", hint="Use fi or en.")
@@ -168,13 +165,13 @@ def build_report(
         # No batch manifest: use the order of the runs in report.yaml, then the file order.
         order = {name: i for i, name in enumerate(config["runs"])}
         runs = sorted(runs, key=lambda r: order.get(r.run, len(order)))
-    labels = {k: v[language] if isinstance(v, dict) else v for k, v in config["labels"].items()}
+    labels = {k: v[language] for k, v in config["labels"].items()}
     sections = {k: v[language] for k, v in config["sections"].items()}
     run_titles = {name: text[language] for name, text in config["runs"].items()}
-    subtitle = (config.get("subtitle") or {}).get(language) if isinstance(config.get("subtitle"), dict) else config.get("subtitle")
+    subtitle = config["subtitle"][language] if isinstance(config["subtitle"], dict) else config["subtitle"]
     if subset:
         names = ", ".join(run_titles.get(r.run, r.run) if r.run in run_titles else r.run for r in runs)
-        subtitle = labels.get("draft_of_subset", "{runs}").format(runs=names)
+        subtitle = labels["draft_of_subset"].format(runs=names)
     doc = ReportDocument(
         language=language,
         title=config["title"][language],
@@ -182,8 +179,8 @@ def build_report(
         authors=[a.get(language, next(iter(a.values()))) if isinstance(a, dict) else str(a)
                  for a in list(config["authors"]) + list(config["organisations"])],
     )
-    verbatim_columns = set(config.get("verbatim_columns") or [])
-    if config.get("word_template"):
+    verbatim_columns = set(config["verbatim_columns"])
+    if config["word_template"]:
         template = workspace.resolve_config(config["word_template"])
         if not template.is_file():
             raise ConfigError("the Word template is missing", file=template, location="word_template",
@@ -191,7 +188,7 @@ def build_report(
         doc.word_template = template
     project = project_vocabulary().project
     if project.get("start") and project.get("end"):
-        doc.period = f"{labels.get('period', '')}: {_month(project['start'], language)}–{_month(project['end'], language)}"
+        doc.period = f"{labels['period']}: {_month(project['start'], language)}–{_month(project['end'], language)}"
     counters = {"figure": 0, "table": 0, "appendix": 0}
     appendix_blocks: list[dict] = []
     xlsx_blocks: list[dict] = []
@@ -209,12 +206,11 @@ def build_report(
         for quotes in joint["quotes"]:
             claimed.update(quotes)
 
-    results_patterns = config.get("results_paragraphs") or []
-    xlsx_only = config.get("xlsx_only") or []
-    body = config.get("body") or {}
-    max_rows, max_columns = int(body.get("max_rows", 12)), int(body.get("max_columns", 7))
-    appendix_max_rows = int(body.get("appendix_max_rows", 10**9))
-    quotes_per_theme = config.get("quotes_per_theme")
+    results_patterns = config["results_paragraphs"]
+    xlsx_only = config["xlsx_only"]
+    body = config["body"]
+    max_rows, max_columns, appendix_max_rows = body["max_rows"], body["max_columns"], body["appendix_max_rows"]
+    quotes_per_theme = config["quotes_per_theme"]
     quotes_by_key: dict[tuple[str, str], dict] = {}
 
     def run_blocks(findings: RunFindings) -> list[dict]:
@@ -266,7 +262,7 @@ def build_report(
                 if _matches(item_key, xlsx_only):
                     xlsx_blocks.append({**base, "type": "table", "header": xlsx_header, "rows": xlsx_values, "values": xlsx_values})
                     continue
-                compact = _pattern_value(item_key, body.get("columns") or {})
+                compact = _pattern_value(item_key, body["columns"])
                 fits = len(full_rows) <= max_rows and len(full_header) <= max_columns
                 appendix_number = None
                 if not fits and not compact and len(full_rows) > appendix_max_rows:
@@ -307,7 +303,7 @@ def build_report(
                     continue
                 theme = item.get("code") or item["id"].rsplit("_", 1)[0]
                 shown_quotes[theme] = shown_quotes.get(theme, 0) + 1
-                if quotes_per_theme is not None and shown_quotes[theme] > int(quotes_per_theme):
+                if quotes_per_theme is not None and shown_quotes[theme] > quotes_per_theme:
                     continue
                 out.append({"type": "quote", "text": item["text"], "attribution": _quote_attribution(item, language), "key": key})
             elif kind == "note":
@@ -317,7 +313,7 @@ def build_report(
         return _with_references(out, labels, language)
 
     # --- methods (data quality and coding reliability are part of them)
-    method_runs = [] if subset else [r for r in runs if _run_excluded(r.run, config.get("methods_runs") or [])]
+    method_runs = [] if subset else [r for r in runs if _run_excluded(r.run, config["methods_runs"])]
     result_runs = [r for r in runs if r not in method_runs]
     doc.blocks.append({"type": "heading", "level": 2, "text": sections["methods"]})
     methods_blocks = build_methods(runs, workspace.root, language, manifest, skip=results_patterns,
@@ -337,8 +333,8 @@ def build_report(
     # --- results, by the publication's questions
     doc.blocks.append({"type": "heading", "level": 2, "text": sections["results"]})
     placed: set[str] = set()
-    for spec in ([] if subset else config.get("results") or []):
-        members = [r for r in result_runs if r.run not in placed and _run_excluded(r.run, spec.get("runs") or [])]
+    for spec in ([] if subset else config["results"]):
+        members = [r for r in result_runs if r.run not in placed and _run_excluded(r.run, spec["runs"])]
         if not members:
             continue
         doc.blocks.append({"type": "heading", "level": 3, "text": spec["title"][language]})
@@ -406,7 +402,7 @@ def build_report(
         if block["type"] == "table" and block.get("key") != ("joint", "table", "joint_display"):
             block["rows"] = [[translate_words(c, language) if isinstance(c, str) else c for c in row] for row in block["rows"]]
     doc.xlsx_only = xlsx_blocks + provenance_sheets(manifest, language)
-    doc.toc_title = sections.get("contents", "Sisällys" if language == "fi" else "Contents")
+    doc.toc_title = sections["contents"]
     doc.toc = _number_headings(doc.blocks)
     return doc
 
@@ -418,7 +414,7 @@ def _with_references(blocks: list[dict], labels: dict, language: str) -> list[di
     appendix = [b["number"] for b in blocks if b["type"] == "appendix_ref"]
     in_xlsx = [b["caption"] for b in blocks if b["type"] == "xlsx_ref"]
     blocks = [b for b in blocks if b["type"] not in ("appendix_ref", "xlsx_ref")]
-    and_word = labels.get("and", "ja")
+    and_word = labels["and"]
     parts = []
     if figures:
         parts.append(labels["refer_figures" if len(figures) > 1 else "refer_figure"].format(numbers=_numbers_text(figures, language, and_word)))

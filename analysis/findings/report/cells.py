@@ -151,7 +151,7 @@ def header_text(column: str, table_key: str, item: dict, config: dict, language:
     labels = item.get("column_labels") or {}
     if column in labels:
         return labels[column][language]
-    if column in (config.get("columns") or {}):
+    if column in config["columns"]:
         return config["columns"][column][language]
     vocab = project_vocabulary()
     base = re.sub(r"_(fi|en)$", "", column)
@@ -169,12 +169,12 @@ def header_text(column: str, table_key: str, item: dict, config: dict, language:
 
 def display_columns(df: pd.DataFrame, config: dict, language: str, wanted: list[str] | None) -> list[str]:
     columns = list(df.columns)
-    if config.get("hide_other_language_columns", True):
+    if config["hide_other_language_columns"]:
         other = "en" if language == "fi" else "fi"
         columns = [c for c in columns if not (c.endswith(f"_{other}") and f"{c[: -len(other)]}{language}" in df.columns)]
     # an id column is shown through its label column (scale -> label_fi)
     replaced: dict[str, str] = {}
-    for id_column, prefix in (config.get("label_columns") or {}).items():
+    for id_column, prefix in config["label_columns"].items():
         label = f"{prefix}_{language}"
         if id_column in columns and label in columns:
             replaced[id_column] = label
@@ -185,7 +185,7 @@ def display_columns(df: pd.DataFrame, config: dict, language: str, wanted: list[
             if c in df.columns and c not in chosen:
                 chosen.append(c)
         return chosen
-    hidden = set(config.get("hide_columns") or [])
+    hidden = set(config["hide_columns"])
     out = []
     for c in columns:
         if c in hidden:
@@ -205,7 +205,7 @@ def table_block(df: pd.DataFrame, item: dict, config: dict, language: str, table
     columns = display_columns(df, config, language, columns)
     share_table = any(_SHARE_COLUMNS.search(c) for c in columns)
     # a label column shown for its id column keeps the id column's header (label_fi for scale: "Summamuuttuja")
-    header_of = {f"{prefix}_{language}": id_column for id_column, prefix in (config.get("label_columns") or {}).items()
+    header_of = {f"{prefix}_{language}": id_column for id_column, prefix in config["label_columns"].items()
                  if id_column in df.columns}
     header = [header_text(header_of.get(c, c), table_key, item, config, language, share_table) for c in columns]
     rows, values = [], []

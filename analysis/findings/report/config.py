@@ -1,83 +1,93 @@
-"""``config/report.yaml``: titles, texts and layout rules of the report."""
+"""``config/report.yaml``: the one source of the report's titles, texts and layout rules.
+
+The file is read with :func:`analysis.config.load_config` and validated against
+``analysis/schemas/report.schema.yaml``. Every key is required and the code holds no
+fallback values: what the file says is what the draft shows, and a missing or misspelt
+key is a :class:`~analysis.errors.ConfigError` naming the file, the line and the key. A
+workspace without its own ``config/report.yaml`` uses the one the package ships
+(:meth:`analysis.workspace.Workspace.config_path`).
+
+Examples
+--------
+>>> config = load_report_config()
+>>> config["language"], config["labels"]["figure"]["en"]
+('fi', 'Figure')
+>>> del config["body"]["max_rows"]
+>>> check_report_config(config, file="config/report.yaml")
+Traceback (most recent call last):
+...
+analysis.errors.ConfigError: config/report.yaml, body: missing required key 'max_rows'. Add 'max_rows:' there.
+"""
 
 from __future__ import annotations
 
-import json
+import copy
 from pathlib import Path
 
-from analysis.config import load_yaml
-from analysis.errors import ConfigError
-from analysis.findings import style
+from analysis.config import load_config, validate
+from analysis.workspace import Workspace
 
-#: Fallback texts when ``config/report.yaml`` lacks a key.
-DEFAULTS: dict = {
-    "title": {"fi": "Tulokset", "en": "Findings"},
-    "subtitle": None,
-    "authors": [],
-    "organisations": [],
-    "language": "fi",
-    "labels": {
-        "figure": {"fi": "Kuvio", "en": "Figure"},
-        "table": {"fi": "Taulukko", "en": "Table"},
-        "source": {"fi": "Lähde", "en": "Source"},
-        "notes": {"fi": "Huom.", "en": "Note"},
-        "no_data": {"fi": "ei aineistoa", "en": "no data"},
-        "failed_run": {
-            "fi": "Ajo {run} epäonnistui; sen tuloksia ei ole otettu mukaan.",
-            "en": "Run {run} failed; its findings are not included.",
-        },
-        "suppressed": {"fi": "Peitetyt solut: alle {k} havaintoa (<{k}).", "en": "Suppressed cells: fewer than {k} observations (<{k})."},
-        "not_suppressed": {"fi": "Lukuja ei ole peitetty.", "en": "Counts are not suppressed."},
-    },
-    "sections": {
-        "methods": {"fi": "Menetelmät", "en": "Methods"},
-        "results": {"fi": "Tulokset", "en": "Findings"},
-        "joint": {"fi": "Yhdistetty tarkastelu", "en": "Joint displays"},
-        "appendix": {"fi": "Liite: jäljitettävyys", "en": "Appendix: provenance"},
-    },
-    "exclude_runs": ["findings*"],
-    "runs": {},
-    "columns": {},
-    "value_columns": ["role", "speaker_role", "writer_role", "wave"],
-    "hide_other_language_columns": True,
-}
-
-
-def _merge(default: object, value: object) -> object:
-    if isinstance(default, dict) and isinstance(value, dict):
-        return {**default, **{k: _merge(default.get(k), v) for k, v in value.items()}}
-    return default if value is None else value
+#: The schema of ``config/report.yaml`` (``analysis/schemas/report.schema.yaml``).
+SCHEMA = "report"
 
 
 def load_report_config(path: str | Path | None = None) -> dict:
-    """Read ``config/report.yaml`` merged over :data:`DEFAULTS`.
+    """Read and validate ``config/report.yaml``.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The file; default ``config/report.yaml`` of the discovered workspace (the shipped
+        one when the workspace has none).
+
+    Returns
+    -------
+    dict
+        The configuration, every key present.
 
     Raises
     ------
     ConfigError
-        When the file is not a mapping, the language is unknown or a text lacks fi/en.
+        When the file is missing, is not YAML or does not match the schema: names the
+        file, the line and the key.
     """
     if path is None:
-        return json.loads(json.dumps(DEFAULTS))
-    path = Path(path)
-    data = load_yaml(path)
-    if not isinstance(data, dict):
-        raise ConfigError("expected a mapping at the top level", file=path, hint="See the comments in the file.")
-    config = _merge(json.loads(json.dumps(DEFAULTS)), data)
-    if config["language"] not in style.LANGUAGES:
-        raise ConfigError(f"unknown language {config['language']!r}", file=path, location="language", hint="Use fi or en.")
-    for group in ("labels", "sections", "runs", "columns"):
-        if not isinstance(config[group], dict):
-            raise ConfigError(f"'{group}' must be a mapping", file=path, location=group)
-        for key, text in config[group].items():
-            if not isinstance(text, dict) or not all(isinstance(text.get(l), str) for l in style.LANGUAGES):
-                raise ConfigError(
-                    "expected Finnish and English texts", file=path, location=f"{group}.{key}", hint="Write {fi: ..., en: ...}."
-                )
-    for key in ("title",):
-        if not isinstance(config[key], dict) or not all(isinstance(config[key].get(l), str) for l in style.LANGUAGES):
-            raise ConfigError("expected Finnish and English texts", file=path, location=key, hint="Write {fi: ..., en: ...}.")
-    for key in ("authors", "organisations", "exclude_runs", "value_columns"):
-        if not isinstance(config[key], list):
-            raise ConfigError(f"'{key}' must be a list", file=path, location=key)
-    return config
+        path = Workspace.discover().config_path("report.yaml")
+    return load_config(path, SCHEMA)
+
+
+def check_report_config(config: object, file: str | Path = "report_config") -> dict:
+    """Validate a report configuration given as a mapping (e.g. read and edited in a notebook).
+
+    Parameters
+    ----------
+    config : dict
+        The contents of a ``config/report.yaml``.
+    file : str or Path
+        Where it came from, for the messages.
+
+    Returns
+    -------
+    dict
+        A copy of ``config`` (the caller's mapping is never changed).
+
+    Raises
+    ------
+    ConfigError
+        Naming the key that is missing or wrong.
+    """
+    validate(config, SCHEMA, file=file)
+    return copy.deepcopy(config)
+
+
+def resolve_report_config(workspace: Workspace, report_config: str | Path | dict | None) -> dict:
+    """The configuration :func:`~analysis.findings.report.assemble.build_report` uses.
+
+    ``None`` reads ``config/report.yaml`` of ``workspace``, a path is resolved as
+    :meth:`~analysis.workspace.Workspace.resolve_config` does, a mapping is validated as it is.
+    """
+    if isinstance(report_config, dict):
+        return check_report_config(report_config)
+    if report_config is None:
+        return load_report_config(workspace.config_path("report.yaml"))
+    return load_report_config(workspace.resolve_config(report_config))
