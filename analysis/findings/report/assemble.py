@@ -63,7 +63,13 @@ def _pattern_value(key: str, mapping: dict):
 
 
 def _numbers_text(numbers: list[int], language: str, and_word: str) -> str:
-    """``[1, 2, 3, 5]`` → ``"1–3 ja 5"``."""
+    """``[1, 2, 3, 5]`` → ``"1–3 ja 5"``.
+
+    Examples
+    --------
+    >>> _numbers_text([1, 2, 3, 5], "fi", "ja"), _numbers_text([4, 5], "en", "and"), _numbers_text([7], "fi", "ja")
+    ('1–3 ja 5', '4, 5', '7')
+    """
     spans, start = [], None
     for i, n in enumerate(numbers):
         if start is None:
@@ -75,7 +81,17 @@ def _numbers_text(numbers: list[int], language: str, and_word: str) -> str:
 
 
 def _number_headings(blocks: list[dict]) -> list[dict]:
-    """Number the headings of levels 2–4 (``1``, ``1.2``, ``1.2.3``); appendix headings keep their names."""
+    """Number the headings of levels 2–4 (``1``, ``1.2``, ``1.2.3``); appendix headings keep their names.
+
+    Changes the headings in place and returns the table of contents (levels 2–3).
+
+    Examples
+    --------
+    >>> blocks = [{"type": "heading", "level": 2, "text": "Menetelmät"}, {"type": "heading", "level": 3, "text": "Aineistot"},
+    ...           {"type": "paragraph", "text": "..."}, {"type": "heading", "level": 2, "text": "Liitteet", "appendix": True}]
+    >>> [entry["text"] for entry in _number_headings(blocks)]
+    ['1 Menetelmät', '1.1 Aineistot', 'Liitteet']
+    """
     counters = [0, 0, 0]
     toc = []
     numbering = True
@@ -408,7 +424,16 @@ def build_report(
 
 
 def _with_references(blocks: list[dict], labels: dict, language: str) -> list[dict]:
-    """Open a run's blocks with a sentence that names its figures and tables (the text refers to each)."""
+    """Open a run's blocks with a sentence that names its figures and tables (the text refers to each).
+
+    Examples
+    --------
+    >>> from analysis.findings.report.config import load_report_config
+    >>> labels = {key: text["en"] for key, text in load_report_config()["labels"].items()}
+    >>> blocks = [{"type": "figure", "number": 2}, {"type": "table", "number": 3}, {"type": "table", "number": 4}]
+    >>> _with_references(blocks, labels, "en")[0]["text"]
+    'The results are shown in Figure 2 and Tables 3, 4.'
+    """
     figures = [b["number"] for b in blocks if b["type"] == "figure"]
     tables = [b["number"] for b in blocks if b["type"] == "table" and b.get("number")]
     appendix = [b["number"] for b in blocks if b["type"] == "appendix_ref"]
@@ -440,6 +465,13 @@ _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "A
 
 
 def _month(date: str, language: str) -> str:
+    """A month as the title page shows it: ``3/2024`` in Finnish, ``March 2024`` in English.
+
+    Examples
+    --------
+    >>> _month("2024-03-01", "fi"), _month("2024-03-01", "en")
+    ('3/2024', 'March 2024')
+    """
     year, month = str(date)[:4], int(str(date)[5:7])
     return f"{month}/{year}" if language == "fi" else f"{_MONTHS_EN[month - 1]} {year}"
 
