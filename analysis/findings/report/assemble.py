@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.errors import ConfigError
@@ -114,6 +115,252 @@ def _number_headings(blocks: list[dict]) -> list[dict]:
     return toc
 
 
+@dataclass
+class _Assembly:
+    """What the blocks of every run share while one draft is assembled.
+
+    The texts in the report's language, the running numbers of figures, tables and
+    appendix tables, and what goes elsewhere: the detailed tables of Appendix 1, the
+    tables published only in ``tables.xlsx`` and the quotations (for the joint display).
+    """
+
+    workspace: Workspace
+    config: dict
+    language: str
+    doc: ReportDocument
+    claimed: set[tuple[str, str]] = field(default_factory=set)
+    counters: dict[str, int] = field(default_factory=lambda: {"figure": 0, "table": 0, "appendix": 0})
+    appendix_blocks: list[dict] = field(default_factory=list)
+    xlsx_blocks: list[dict] = field(default_factory=list)
+    quotes_by_key: dict[tuple[str, str], dict] = field(default_factory=dict)
+    labels: dict[str, str] = field(init=False)
+    run_titles: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.labels = {k: v[self.language] for k, v in self.config["labels"].items()}
+        self.run_titles = {name: text[self.language] for name, text in self.config["runs"].items()}
+
+    def numbered(self, kind: str) -> tuple[int, str]:
+        """The next number of a ``"figure"``, ``"table"`` or ``"appendix"`` table, and its label."""
+        self.counters[kind] += 1
+        word = self.labels["appendix_table"] if kind == "appendix" else self.labels[kind]
+        return self.counters[kind], f"{word} {self.counters[kind]}."
+
+    def run_blocks(self, findings: RunFindings) -> list[dict]:
+        """The blocks of one run's findings, with tables split into body and appendix."""
+        labels, language = self.labels, self.language
+        out: list[dict] = []
+        if findings.status == "failed":
+            out.append({"type": "paragraph", "style": "note", "text": labels["failed_run"].format(run=self.run_titles.get(findings.run, findings.run))})
+            return out
+        shown_quotes: dict[str, int] = {}
+        for item in findings.items:
+            key = (findings.run, item["kind"], item["id"])
+            kind = item["kind"]
+            item_key = f"{findings.run}/{item['id']}"
+            if kind == "figure":
+                if _matches(item_key, self.config["xlsx_only"]):
+                    continue
+                out.append(self._figure_block(item, key))
+            elif kind == "table":
+                out.extend(self._table_blocks(findings, item, key))
+            elif kind == "number":
+                out.append({"type": "paragraph", "text": item["text"][language], "key": key})
+            elif kind == "quote":
+                self.quotes_by_key[(findings.run, item["id"])] = item
+                if (findings.run, item["id"]) in self.claimed:
+                    continue
+                theme = item.get("code") or item["id"].rsplit("_", 1)[0]
+                shown_quotes[theme] = shown_quotes.get(theme, 0) + 1
+                quotes_per_theme = self.config["quotes_per_theme"]
+                if quotes_per_theme is not None and shown_quotes[theme] > quotes_per_theme:
+                    continue
+                out.append({"type": "quote", "text": item["text"], "attribution": _quote_attribution(item, language), "key": key})
+            elif kind == "note":
+                out.append({"type": "paragraph", "style": "note", "text": item["text"][language], "key": key})
+            elif kind == "methods" and _matches(f"{findings.run}/{item['id']}", self.config["results_paragraphs"]):
+                out.append({"type": "paragraph", "text": item["text"][language], "key": (findings.run, "methods", item["id"])})
+        return _with_references(out, labels, language)
+
+    def _figure_block(self, item: dict, key: tuple[str, str, str]) -> dict:
+        labels, language = self.labels, self.language
+        number, label = self.numbered("figure")
+        source = item.get("source")
+        caption = item["caption"][language]
+        return {
+            "type": "figure", "number": number, "label": label, "word": labels["figure"],
+            "caption": caption, "alt": f"{label} {caption}",
+            "source": f"{labels['source']}: {source[language]}" if source else None,
+            "png": self.workspace.root / _figure_file(item, language), "width": item.get("width", "full"),
+            "key": key,
+        }
+
+    def _table_blocks(self, findings: RunFindings, item: dict, key: tuple[str, str, str]) -> list[dict]:
+        """A published table: in the body (compact or whole), in Appendix 1 or only in ``tables.xlsx``.
+
+        Returns the blocks for the run's text; the appendix and workbook copies are
+        collected in :attr:`appendix_blocks` and :attr:`xlsx_blocks`.
+        """
+        config, labels, language = self.config, self.labels, self.language
+        body = config["body"]
+        max_rows, max_columns, appendix_max_rows = body["max_rows"], body["max_columns"], body["appendix_max_rows"]
+        item_key = f"{findings.run}/{item['id']}"
+        df = read_published_table(self.workspace.root, item)
+        notes = [item["notes"][language]] if item.get("notes") else []
+        if item.get("suppressed") and any((item.get("n_suppressed") or {"primary": 1}).values()):
+            note = (item.get("suppression_note") or {}).get(language)
+            notes.append(note or labels["suppressed"].format(k=item.get("min_cell_size", findings.min_cell_size)))
+        elif item.get("count_columns") and not item.get("suppressed"):  # suppression found nothing to hide: no note
+            notes.append(labels["not_suppressed"])
+        caption = item["caption"][language]
+        base = {"caption": caption, "key": key, "sheet_id": item["id"], "notes": " ".join(notes) or None}
+        for column in set(config["verbatim_columns"]) & set(df.columns):
+            self.doc.verbatim.update(str(v) for v in df[column].dropna())
+        full_header, full_rows, full_values = table_block(df, item, config, language, item_key)
+        if len(full_header) > max_columns:  # wide detailed tables: the statistics without the sentence columns
+            slim = [c for c in display_columns(df, config, language, None) if not re.match(r"^apa_(fi|en)$", c)]
+            full_header, full_rows, full_values = table_block(df, item, config, language, item_key, columns=slim)
+        xlsx_header = [header_text(c, item_key, item, config, language, False) for c in df.columns]
+        xlsx_values = [[typed_cell(c) if isinstance(typed_cell(c), (int, float)) else
+                        (translate_value(str(c), language) if c is not None and str(c) != "" else None) for c in row]
+                       for row in df.itertuples(index=False, name=None)]
+        if _matches(item_key, config["xlsx_only"]):
+            self.xlsx_blocks.append({**base, "type": "table", "header": xlsx_header, "rows": xlsx_values, "values": xlsx_values})
+            return []
+        compact = _pattern_value(item_key, body["columns"])
+        fits = len(full_rows) <= max_rows and len(full_header) <= max_columns
+        appendix_number = None
+        if not fits and not compact and len(full_rows) > appendix_max_rows:
+            self.xlsx_blocks.append({**base, "type": "table", "header": xlsx_header, "rows": xlsx_values, "values": xlsx_values})
+            return [{"type": "xlsx_ref", "caption": caption}]
+        if compact or not fits:
+            appendix_number, appendix_label = self.numbered("appendix")
+            self.appendix_blocks.append(
+                {**base, "type": "table", "number": appendix_number, "label": appendix_label,
+                 "word": labels["appendix_table"], "appendix_table": True, "header": full_header, "rows": full_rows, "values": full_values,
+                 "xlsx_header": xlsx_header, "xlsx_values": xlsx_values, "key": key if not compact else None,
+                 "wide": len(full_header) > max_columns, "small": len(full_header) > max_columns}
+            )
+        if compact and len(full_rows) <= 4 * max_rows:
+            header, rows, values = table_block(df, item, config, language, item_key, columns=list(compact))
+            number, label = self.numbered("table")
+            body_notes = " ".join(n for n in [base["notes"], labels["full_table"].format(n=appendix_number)] if n)
+            return [
+                {**base, "type": "table", "number": number, "label": label, "word": labels["table"],
+                 "header": header, "rows": rows, "values": values, "notes": body_notes,
+                 "xlsx_header": xlsx_header, "xlsx_values": xlsx_values}
+            ]
+        if fits:
+            number, label = self.numbered("table")
+            return [
+                {**base, "type": "table", "number": number, "label": label, "word": labels["table"],
+                 "header": full_header, "rows": full_rows, "values": full_values,
+                 "xlsx_header": xlsx_header, "xlsx_values": xlsx_values}
+            ]
+        return [{"type": "appendix_ref", "number": appendix_number}]
+
+
+def _methods_blocks(assembly: _Assembly, runs: list[RunFindings], method_runs: list[RunFindings], manifest: dict,
+                    subset: bool) -> list[dict]:
+    """The Methods: generated from what was run, with the data-quality and coding-reliability runs inside."""
+    workspace, language = assembly.workspace, assembly.language
+    methods_blocks = build_methods(runs, workspace.root, language, manifest, skip=assembly.config["results_paragraphs"],
+                                   description=_data_description(workspace, language), subset=subset)
+    # the data-quality run after the data, the coding reliability after the text processing
+    for findings in method_runs:
+        blocks = [{"type": "heading", "level": 3, "text": assembly.run_titles.get(findings.run, findings.run)}] + assembly.run_blocks(findings)
+        anchor = "instruments" if findings.run.startswith("data_quality") else "text"
+        at = next((i for i, b in enumerate(methods_blocks) if b.get("section") == anchor), None)
+        if at is None:
+            methods_blocks.extend(blocks)
+        else:
+            end = next((j for j in range(at + 1, len(methods_blocks)) if methods_blocks[j]["type"] == "heading"), len(methods_blocks))
+            methods_blocks[end:end] = blocks
+    return methods_blocks
+
+
+def _results_blocks(assembly: _Assembly, result_runs: list[RunFindings], subset: bool) -> list[dict]:
+    """The Results, by the publication's questions (``results`` of the config); other runs after them."""
+    out: list[dict] = []
+    placed: set[str] = set()
+    for spec in ([] if subset else assembly.config["results"]):
+        members = [r for r in result_runs if r.run not in placed and _run_excluded(r.run, spec["runs"])]
+        if not members:
+            continue
+        out.append({"type": "heading", "level": 3, "text": spec["title"][assembly.language]})
+        for findings in members:
+            placed.add(findings.run)
+            out.extend(assembly.run_blocks(findings))
+    for findings in result_runs:
+        if findings.run in placed:
+            continue
+        out.append({"type": "heading", "level": 3, "text": assembly.run_titles.get(findings.run, findings.run)})
+        out.extend(assembly.run_blocks(findings))
+    return out
+
+
+def _joint_blocks(assembly: _Assembly, joint, joint_config: dict, heading: str) -> list[dict]:
+    """The joint display: a landscape page with its heading, a sentence and one wide table."""
+    labels, language = assembly.labels, assembly.language
+    out: list[dict] = [{"type": "heading", "level": 2, "text": heading, "landscape": True}]
+    t = {k: v[language] for k, v in JOINT_TEXT.items()}
+    header = [t["theme"], t["work_package"], t["survey"], t["prevalence"], t["trend"], t["quotes"]]
+    rows = []
+    for row in joint.itertuples(index=False):
+        quote_texts = []
+        for run, quote_id in list(row.quotes)[:1]:  # one quotation per theme keeps the table readable
+            item = assembly.quotes_by_key.get((run, quote_id))
+            if item is not None:
+                quote_texts.append(f"{quoted(item['text'], language)} — {_quote_attribution(item, language)}")
+        package = row.work_package
+        rows.append(
+            [
+                getattr(row, f"label_{language}"),
+                project_vocabulary().label(package, language) if isinstance(package, str) and package else "–",
+                translate_words(getattr(row, f"survey_{language}"), language),
+                getattr(row, f"prevalence_{language}"),
+                translate_words(getattr(row, f"trend_{language}"), language),
+                "\n".join(quote_texts) or labels["no_data"],
+            ]
+        )
+    number, label = assembly.numbered("table")
+    out.append({"type": "paragraph", "text": labels["refer_only_table"].format(numbers=number) + ".", "landscape": True})
+    out.append(
+        {
+            "type": "table", "number": number, "label": label, "word": labels["table"],
+            "caption": joint_config["caption"][language], "header": header, "rows": rows, "values": rows,
+            "notes": (joint_config.get("notes") or {}).get(language), "key": ("joint", "table", "joint_display"),
+            "sheet_id": "joint_display", "wide": True,
+        }
+    )
+    return out
+
+
+def _appendix_blocks(assembly: _Assembly, sections: dict, manifest: dict) -> list[dict]:
+    """The appendices, in landscape (the detailed tables are wide): Appendix 1 tables, Appendix 2 provenance."""
+    out: list[dict] = [{"type": "heading", "level": 2, "text": sections["appendices"], "appendix": True}]
+    if assembly.appendix_blocks:
+        out.append({"type": "heading", "level": 3, "text": sections["appendix_tables"], "appendix": True})
+        out.extend(assembly.appendix_blocks)
+    out.append({"type": "heading", "level": 3, "text": sections["appendix"], "appendix": True})
+    out.extend(provenance_blocks(manifest, assembly.language, assembly.run_titles))
+    for block in out:
+        block["landscape"] = True
+    return out
+
+
+def _translate_blocks(blocks: list[dict], language: str) -> None:
+    """Coded words left in the texts and table cells in the vocabulary's words (quotations stay as said)."""
+    for block in blocks:
+        for field_name in ("text", "caption", "alt", "notes"):
+            if isinstance(block.get(field_name), str) and block["type"] != "quote":
+                block[field_name] = translate_words(block[field_name], language)
+        if block["type"] == "list":
+            block["items"] = [translate_words(t, language) for t in block["items"]]
+        if block["type"] == "table" and block.get("key") != ("joint", "table", "joint_display"):
+            block["rows"] = [[translate_words(c, language) if isinstance(c, str) else c for c in row] for row in block["rows"]]
+
+
 def build_report(
     root: str | Path | None = None,
     language: str | None = None,
@@ -195,7 +442,6 @@ def build_report(
         authors=[a.get(language, next(iter(a.values()))) if isinstance(a, dict) else str(a)
                  for a in list(config["authors"]) + list(config["organisations"])],
     )
-    verbatim_columns = set(config["verbatim_columns"])
     if config["word_template"]:
         template = workspace.resolve_config(config["word_template"])
         if not template.is_file():
@@ -205,14 +451,6 @@ def build_report(
     project = project_vocabulary().project
     if project.get("start") and project.get("end"):
         doc.period = f"{labels['period']}: {_month(project['start'], language)}–{_month(project['end'], language)}"
-    counters = {"figure": 0, "table": 0, "appendix": 0}
-    appendix_blocks: list[dict] = []
-    xlsx_blocks: list[dict] = []
-
-    def numbered(kind: str) -> tuple[int, str]:
-        counters[kind] += 1
-        word = labels["appendix_table"] if kind == "appendix" else labels[kind]
-        return counters[kind], f"{word} {counters[kind]}."
 
     # Joint displays first (in memory), so their quotations are not repeated in the results.
     joint = None
@@ -221,203 +459,23 @@ def build_report(
         joint = build_joint_display(runs, workspace.root, joint_config)
         for quotes in joint["quotes"]:
             claimed.update(quotes)
-
-    results_patterns = config["results_paragraphs"]
-    xlsx_only = config["xlsx_only"]
-    body = config["body"]
-    max_rows, max_columns, appendix_max_rows = body["max_rows"], body["max_columns"], body["appendix_max_rows"]
-    quotes_per_theme = config["quotes_per_theme"]
-    quotes_by_key: dict[tuple[str, str], dict] = {}
-
-    def run_blocks(findings: RunFindings) -> list[dict]:
-        """The blocks of one run's findings, with tables split into body and appendix."""
-        out: list[dict] = []
-        if findings.status == "failed":
-            out.append({"type": "paragraph", "style": "note", "text": labels["failed_run"].format(run=run_titles.get(findings.run, findings.run))})
-            return out
-        shown_quotes: dict[str, int] = {}
-        for item in findings.items:
-            key = (findings.run, item["kind"], item["id"])
-            kind = item["kind"]
-            item_key = f"{findings.run}/{item['id']}"
-            if kind == "figure":
-                if _matches(item_key, xlsx_only):
-                    continue
-                number, label = numbered("figure")
-                source = item.get("source")
-                caption = item["caption"][language]
-                out.append(
-                    {
-                        "type": "figure", "number": number, "label": label, "word": labels["figure"],
-                        "caption": caption, "alt": f"{label} {caption}",
-                        "source": f"{labels['source']}: {source[language]}" if source else None,
-                        "png": workspace.root / _figure_file(item, language), "width": item.get("width", "full"),
-                        "key": key,
-                    }
-                )
-            elif kind == "table":
-                df = read_published_table(workspace.root, item)
-                notes = [item["notes"][language]] if item.get("notes") else []
-                if item.get("suppressed") and any((item.get("n_suppressed") or {"primary": 1}).values()):
-                    note = (item.get("suppression_note") or {}).get(language)
-                    notes.append(note or labels["suppressed"].format(k=item.get("min_cell_size", findings.min_cell_size)))
-                elif item.get("count_columns") and not item.get("suppressed"):  # suppression found nothing to hide: no note
-                    notes.append(labels["not_suppressed"])
-                caption = item["caption"][language]
-                base = {"caption": caption, "key": key, "sheet_id": item["id"], "notes": " ".join(notes) or None}
-                for column in verbatim_columns & set(df.columns):
-                    doc.verbatim.update(str(v) for v in df[column].dropna())
-                full_header, full_rows, full_values = table_block(df, item, config, language, item_key)
-                if len(full_header) > max_columns:  # wide detailed tables: the statistics without the sentence columns
-                    slim = [c for c in display_columns(df, config, language, None) if not re.match(r"^apa_(fi|en)$", c)]
-                    full_header, full_rows, full_values = table_block(df, item, config, language, item_key, columns=slim)
-                xlsx_header = [header_text(c, item_key, item, config, language, False) for c in df.columns]
-                xlsx_values = [[typed_cell(c) if isinstance(typed_cell(c), (int, float)) else
-                                (translate_value(str(c), language) if c is not None and str(c) != "" else None) for c in row]
-                               for row in df.itertuples(index=False, name=None)]
-                if _matches(item_key, xlsx_only):
-                    xlsx_blocks.append({**base, "type": "table", "header": xlsx_header, "rows": xlsx_values, "values": xlsx_values})
-                    continue
-                compact = _pattern_value(item_key, body["columns"])
-                fits = len(full_rows) <= max_rows and len(full_header) <= max_columns
-                appendix_number = None
-                if not fits and not compact and len(full_rows) > appendix_max_rows:
-                    xlsx_blocks.append({**base, "type": "table", "header": xlsx_header, "rows": xlsx_values, "values": xlsx_values})
-                    out.append({"type": "xlsx_ref", "caption": caption})
-                    continue
-                if compact or not fits:
-                    appendix_number, appendix_label = numbered("appendix")
-                    appendix_blocks.append(
-                        {**base, "type": "table", "number": appendix_number, "label": appendix_label,
-                         "word": labels["appendix_table"], "appendix_table": True, "header": full_header, "rows": full_rows, "values": full_values,
-                         "xlsx_header": xlsx_header, "xlsx_values": xlsx_values, "key": key if not compact else None,
-                         "wide": len(full_header) > max_columns, "small": len(full_header) > max_columns}
-                    )
-                if compact and len(full_rows) <= 4 * max_rows:
-                    header, rows, values = table_block(df, item, config, language, item_key, columns=list(compact))
-                    number, label = numbered("table")
-                    body_notes = " ".join(n for n in [base["notes"], labels["full_table"].format(n=appendix_number)] if n)
-                    out.append(
-                        {**base, "type": "table", "number": number, "label": label, "word": labels["table"],
-                         "header": header, "rows": rows, "values": values, "notes": body_notes,
-                         "xlsx_header": xlsx_header, "xlsx_values": xlsx_values}
-                    )
-                elif fits:
-                    number, label = numbered("table")
-                    out.append(
-                        {**base, "type": "table", "number": number, "label": label, "word": labels["table"],
-                         "header": full_header, "rows": full_rows, "values": full_values,
-                         "xlsx_header": xlsx_header, "xlsx_values": xlsx_values}
-                    )
-                else:
-                    out.append({"type": "appendix_ref", "number": appendix_number})
-            elif kind == "number":
-                out.append({"type": "paragraph", "text": item["text"][language], "key": key})
-            elif kind == "quote":
-                quotes_by_key[(findings.run, item["id"])] = item
-                if (findings.run, item["id"]) in claimed:
-                    continue
-                theme = item.get("code") or item["id"].rsplit("_", 1)[0]
-                shown_quotes[theme] = shown_quotes.get(theme, 0) + 1
-                if quotes_per_theme is not None and shown_quotes[theme] > quotes_per_theme:
-                    continue
-                out.append({"type": "quote", "text": item["text"], "attribution": _quote_attribution(item, language), "key": key})
-            elif kind == "note":
-                out.append({"type": "paragraph", "style": "note", "text": item["text"][language], "key": key})
-            elif kind == "methods" and _matches(f"{findings.run}/{item['id']}", results_patterns):
-                out.append({"type": "paragraph", "text": item["text"][language], "key": (findings.run, "methods", item["id"])})
-        return _with_references(out, labels, language)
+    assembly = _Assembly(workspace, config, language, doc, claimed)
 
     # --- methods (data quality and coding reliability are part of them)
     method_runs = [] if subset else [r for r in runs if _run_excluded(r.run, config["methods_runs"])]
     result_runs = [r for r in runs if r not in method_runs]
     doc.blocks.append({"type": "heading", "level": 2, "text": sections["methods"]})
-    methods_blocks = build_methods(runs, workspace.root, language, manifest, skip=results_patterns,
-                                   description=_data_description(workspace, language), subset=subset)
-    # the data-quality run after the data, the coding reliability after the text processing
-    for findings in method_runs:
-        blocks = [{"type": "heading", "level": 3, "text": run_titles.get(findings.run, findings.run)}] + run_blocks(findings)
-        anchor = "instruments" if findings.run.startswith("data_quality") else "text"
-        at = next((i for i, b in enumerate(methods_blocks) if b.get("section") == anchor), None)
-        if at is None:
-            methods_blocks.extend(blocks)
-        else:
-            end = next((j for j in range(at + 1, len(methods_blocks)) if methods_blocks[j]["type"] == "heading"), len(methods_blocks))
-            methods_blocks[end:end] = blocks
-    doc.blocks.extend(methods_blocks)
-
+    doc.blocks.extend(_methods_blocks(assembly, runs, method_runs, manifest, subset))
     # --- results, by the publication's questions
     doc.blocks.append({"type": "heading", "level": 2, "text": sections["results"]})
-    placed: set[str] = set()
-    for spec in ([] if subset else config["results"]):
-        members = [r for r in result_runs if r.run not in placed and _run_excluded(r.run, spec["runs"])]
-        if not members:
-            continue
-        doc.blocks.append({"type": "heading", "level": 3, "text": spec["title"][language]})
-        for findings in members:
-            placed.add(findings.run)
-            doc.blocks.extend(run_blocks(findings))
-    for findings in result_runs:
-        if findings.run in placed:
-            continue
-        doc.blocks.append({"type": "heading", "level": 3, "text": run_titles.get(findings.run, findings.run)})
-        doc.blocks.extend(run_blocks(findings))
-
+    doc.blocks.extend(_results_blocks(assembly, result_runs, subset))
     # --- joint displays (a landscape page with its heading)
     if joint is not None:
-        doc.blocks.append({"type": "heading", "level": 2, "text": sections["joint"], "landscape": True})
-        t = {k: v[language] for k, v in JOINT_TEXT.items()}
-        header = [t["theme"], t["work_package"], t["survey"], t["prevalence"], t["trend"], t["quotes"]]
-        rows = []
-        for row in joint.itertuples(index=False):
-            quote_texts = []
-            for run, quote_id in list(row.quotes)[:1]:  # one quotation per theme keeps the table readable
-                item = quotes_by_key.get((run, quote_id))
-                if item is not None:
-                    quote_texts.append(f"{quoted(item['text'], language)} — {_quote_attribution(item, language)}")
-            package = row.work_package
-            rows.append(
-                [
-                    getattr(row, f"label_{language}"),
-                    project_vocabulary().label(package, language) if isinstance(package, str) and package else "–",
-                    translate_words(getattr(row, f"survey_{language}"), language),
-                    getattr(row, f"prevalence_{language}"),
-                    translate_words(getattr(row, f"trend_{language}"), language),
-                    "\n".join(quote_texts) or labels["no_data"],
-                ]
-            )
-        number, label = numbered("table")
-        doc.blocks.append(
-            {"type": "paragraph", "text": labels["refer_only_table"].format(numbers=number) + ".", "landscape": True}
-        )
-        doc.blocks.append(
-            {
-                "type": "table", "number": number, "label": label, "word": labels["table"],
-                "caption": joint_config["caption"][language], "header": header, "rows": rows, "values": rows,
-                "notes": (joint_config.get("notes") or {}).get(language), "key": ("joint", "table", "joint_display"),
-                "sheet_id": "joint_display", "wide": True,
-            }
-        )
-
-    # --- appendices (in landscape: the detailed tables are wide)
-    first_appendix_block = len(doc.blocks)
-    doc.blocks.append({"type": "heading", "level": 2, "text": sections["appendices"], "appendix": True})
-    if appendix_blocks:
-        doc.blocks.append({"type": "heading", "level": 3, "text": sections["appendix_tables"], "appendix": True})
-        doc.blocks.extend(appendix_blocks)
-    doc.blocks.append({"type": "heading", "level": 3, "text": sections["appendix"], "appendix": True})
-    doc.blocks.extend(provenance_blocks(manifest, language, run_titles))
-    for block in doc.blocks[first_appendix_block:]:
-        block["landscape"] = True
-    for block in doc.blocks:
-        for field_name in ("text", "caption", "alt", "notes"):
-            if isinstance(block.get(field_name), str) and block["type"] != "quote":
-                block[field_name] = translate_words(block[field_name], language)
-        if block["type"] == "list":
-            block["items"] = [translate_words(t, language) for t in block["items"]]
-        if block["type"] == "table" and block.get("key") != ("joint", "table", "joint_display"):
-            block["rows"] = [[translate_words(c, language) if isinstance(c, str) else c for c in row] for row in block["rows"]]
-    doc.xlsx_only = xlsx_blocks + provenance_sheets(manifest, language)
+        doc.blocks.extend(_joint_blocks(assembly, joint, joint_config, sections["joint"]))
+    # --- appendices
+    doc.blocks.extend(_appendix_blocks(assembly, sections, manifest))
+    _translate_blocks(doc.blocks, language)
+    doc.xlsx_only = assembly.xlsx_blocks + provenance_sheets(manifest, language)
     doc.toc_title = sections["contents"]
     doc.toc = _number_headings(doc.blocks)
     return doc
