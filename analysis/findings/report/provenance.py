@@ -50,7 +50,28 @@ APPENDIX = {
 }
 
 
+def _recorded_runs(manifest: dict | None) -> list[tuple[str, dict]]:
+    """The runs of the manifest in its order, without the assembling run (``findings*``).
+
+    Its own record is being written while the report is built (and would make the files differ).
+    """
+    runs = (manifest or {}).get("runs") or {}
+    return [(name, info) for name, info in runs.items() if isinstance(info, dict) and not fnmatch.fnmatchcase(name, "findings*")]
+
+
+def _input_rows(runs: list[tuple[str, dict]]) -> list[list[str]]:
+    """``[file, SHA-256]`` of every input of the runs, each once, in the order first read."""
+    rows, seen = [], set()
+    for _name, info in runs:
+        for path, digest in sorted((info.get("inputs") or {}).items()):
+            if (path, digest) not in seen:
+                seen.add((path, digest))
+                rows.append([path, str(digest)])
+    return rows
+
+
 def provenance_blocks(manifest: dict, language: str, run_titles: dict | None = None) -> list[dict]:
+    """The provenance appendix of the draft: the code version, a table of the runs, where the inputs are listed."""
     t = {k: v[language] for k, v in APPENDIX.items()}
     run_titles = run_titles or {}
     if not manifest:
@@ -59,20 +80,15 @@ def provenance_blocks(manifest: dict, language: str, run_titles: dict | None = N
     git = manifest.get("git") or {}
     commit = git.get("commit") or "–"
     blocks.append({"type": "paragraph", "text": f"{t['commit']}: {commit}" + (f" ({t['dirty']})." if git.get("dirty") else ".")})
-    runs = manifest.get("runs") or {}
-    run_rows, input_rows, seen = [], [], set()
-    for name, info in runs.items():
-        if not isinstance(info, dict) or fnmatch.fnmatchcase(name, "findings*"):
-            continue  # the assembling run itself: its record is being written (and would make the files differ)
+    runs = _recorded_runs(manifest)
+    run_rows = []
+    for name, info in runs:
         status = str(info.get("status", ""))
         fingerprint = str(info.get("fingerprint") or "")
         title = run_titles.get(name, name)
         run_rows.append([title, str(info.get("notebook", "")), project_vocabulary().label(status, language) if status else "–",
                          fingerprint[:12] + ("…" if len(fingerprint) > 12 else "")])
-        for path, digest in sorted((info.get("inputs") or {}).items()):
-            if (path, digest) not in seen:
-                seen.add((path, digest))
-                input_rows.append([path, str(digest)])
+    input_rows = _input_rows(runs)
     if run_rows:
         blocks.append({"type": "heading", "level": 4, "text": t["runs"]})
         header = [t["run"], t["notebook"], t["status"], t["fingerprint"]]
@@ -86,17 +102,12 @@ def provenance_blocks(manifest: dict, language: str, run_titles: dict | None = N
 def provenance_sheets(manifest: dict, language: str) -> list[dict]:
     """The full provenance (parameters, every input file with its SHA-256) for tables.xlsx."""
     t = {k: v[language] for k, v in APPENDIX.items()}
-    runs = (manifest or {}).get("runs") or {}
-    run_rows, input_rows, seen = [], [], set()
-    for name, info in runs.items():
-        if not isinstance(info, dict) or fnmatch.fnmatchcase(name, "findings*"):
-            continue  # the assembling run itself: its record is being written (and would make the files differ)
+    runs = _recorded_runs(manifest)
+    run_rows = []
+    for name, info in runs:
         params = json.dumps(info.get("parameters") or {}, ensure_ascii=False, sort_keys=True)
         run_rows.append([name, str(info.get("notebook", "")), str(info.get("status", "")), params, str(info.get("fingerprint") or "")])
-        for path, digest in sorted((info.get("inputs") or {}).items()):
-            if (path, digest) not in seen:
-                seen.add((path, digest))
-                input_rows.append([path, str(digest)])
+    input_rows = _input_rows(runs)
     sheets = []
     if run_rows:
         sheets.append({"caption": t["runs"], "sheet_id": "runs", "header": [t["run"], t["notebook"], t["status"], t["parameters"], t["fingerprint"]],
