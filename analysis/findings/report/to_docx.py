@@ -56,6 +56,21 @@ def _mark_header_row(row) -> None:
     tr_pr.append(header)
 
 
+def _child(parent, tag: str, first: bool):
+    """The child element ``tag`` of ``parent``; created (as the first or the last child) when missing."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    element = parent.find(qn(tag))
+    if element is None:
+        element = OxmlElement(tag)
+        if first:
+            parent.insert(0, element)
+        else:
+            parent.append(element)
+    return element
+
+
 def _set_language(document, language: str) -> None:
     """Set the proofing language of the whole document (fi-FI or en-GB) in the style defaults."""
     from docx.oxml import OxmlElement
@@ -63,18 +78,9 @@ def _set_language(document, language: str) -> None:
 
     tag = DOCX_LANGUAGES[language]
     styles = document.styles.element
-    doc_defaults = styles.find(qn("w:docDefaults"))
-    if doc_defaults is None:
-        doc_defaults = OxmlElement("w:docDefaults")
-        styles.insert(0, doc_defaults)
-    rpr_default = doc_defaults.find(qn("w:rPrDefault"))
-    if rpr_default is None:
-        rpr_default = OxmlElement("w:rPrDefault")
-        doc_defaults.insert(0, rpr_default)
-    rpr = rpr_default.find(qn("w:rPr"))
-    if rpr is None:
-        rpr = OxmlElement("w:rPr")
-        rpr_default.append(rpr)
+    doc_defaults = _child(styles, "w:docDefaults", first=True)
+    rpr_default = _child(doc_defaults, "w:rPrDefault", first=True)
+    rpr = _child(rpr_default, "w:rPr", first=False)
     for old in rpr.findall(qn("w:lang")):
         rpr.remove(old)
     lang = OxmlElement("w:lang")
