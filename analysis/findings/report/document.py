@@ -56,9 +56,23 @@ class ReportDocument:
     language : {"fi", "en"}
     title, subtitle : str
     authors : list of str
+        Authors and organisations, in the report's language.
     blocks : list of dict
         ``heading``, ``paragraph``, ``list``, ``figure``, ``table`` and ``quote``
-        blocks in document order; findings carry ``key = (run, kind, id)``.
+        blocks in document order (see the module docstring); findings carry
+        ``key = (run, kind, id)``.
+    period : str, optional
+        The project period shown on the title page.
+    toc, toc_title : list of dict, str
+        The table of contents (``level``, ``text``, ``anchor`` of the headings of levels
+        2–3) and its title (``sections.contents`` of ``config/report.yaml``).
+    xlsx_only : list of dict
+        Table blocks published only in ``tables.xlsx`` (long tables, the full provenance).
+    verbatim : set of str
+        Cell values that are the data's own words (``verbatim_columns``): the language
+        check of a rendered report leaves them alone.
+    word_template : Path, optional
+        A publisher's reference ``.docx`` whose styles the Word file takes.
     """
 
     language: str
@@ -68,7 +82,7 @@ class ReportDocument:
     blocks: list[dict] = field(default_factory=list)
     period: str | None = None
     toc: list[dict] = field(default_factory=list)
-    toc_title: str = "Sisällys"
+    toc_title: str = ""
     xlsx_only: list[dict] = field(default_factory=list)
     verbatim: set = field(default_factory=set)
     word_template: Path | None = None
