@@ -24,6 +24,7 @@ SHIPPED = {
     "config/instrument_needs.yaml": "instrument",
     "config/instrument_professionals.yaml": "instrument",
     "config/joint_displays.yaml": "joint_displays",
+    "config/report.yaml": "report",
     "config/vocabulary.yaml": "vocabulary",
     "tests/data/instrument_wellbeing.yaml": "instrument",
     "tests/data/instrument_needs_user.yaml": "instrument",

@@ -56,7 +56,7 @@ def _scale_change() -> pd.DataFrame:
     )
 
 
-def make_workspace(root, with_manifest: bool = True):
+def make_workspace(root, with_provenance: bool = True):
     """Three small runs publishing figures, tables, numbers, quotes, methods and a note."""
     survey = Registry.for_run("survey", root=root)
     fig, ax = style.new_figure("half", height_cm=4)
@@ -110,8 +110,8 @@ def make_workspace(root, with_manifest: bool = True):
     )
     diaries.save()
 
-    if with_manifest:
-        manifest = {
+    if with_provenance:
+        provenance = {
             "project": "jakala",
             "created": "2026-02-01T10:00:00",
             "git": {"commit": "0123456789abcdef0123456789abcdef01234567", "dirty": False},
@@ -130,7 +130,7 @@ def make_workspace(root, with_manifest: bool = True):
                 for name, nb in (("survey", "10_survey"), ("workshops", "20_workshops"), ("diaries", "30_diaries"))
             },
         }
-        (root / "reports" / "provenance.json").write_text(json.dumps(manifest), encoding="utf-8")
+        (root / "reports" / "provenance.json").write_text(json.dumps(provenance), encoding="utf-8")
     return root
 
 
@@ -203,7 +203,7 @@ def test_numbering_is_consecutive_across_runs(written, workspace):
     md = written["fi"]["md"].read_text(encoding="utf-8")
     assert re.findall(r"\*\*Taulukko (\d+)\.\*\*", md) == ["1", "2", "3", "4", "5"]
     assert re.findall(r"\*\*Kuvio (\d+)\.\*\*", md) == ["1"]
-    # runs in manifest (pipeline) order: survey, workshops, diaries
+    # runs in provenance (pipeline) order: survey, workshops, diaries
     assert md.index(TAB_CAPTION["fi"]) < md.index(FREQ_CAPTION["fi"]) < md.index(TIMELINE_CAPTION["fi"])
     summary = document.summary()
     assert list(summary.columns) == ["label", "kind", "run", "id", "text"]
@@ -313,18 +313,18 @@ def test_methods_and_provenance_come_from_what_was_run(written):
 
 
 def test_failed_run_is_reported_not_published(tmp_path):
-    root = make_workspace(tmp_path, with_manifest=True)
-    manifest_path = root / "reports" / "provenance.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest["runs"]["workshops"]["status"] = "failed"
-    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    root = make_workspace(tmp_path, with_provenance=True)
+    provenance_file = root / "reports" / "provenance.json"
+    provenance = json.loads(provenance_file.read_text(encoding="utf-8"))
+    provenance["runs"]["workshops"]["status"] = "failed"
+    provenance_file.write_text(json.dumps(provenance), encoding="utf-8")
     paths = write_report(root, language="en")
     md = paths["md"].read_text(encoding="utf-8")
     assert "Run Workshops failed" in md and FREQ_CAPTION["en"] not in md
     assert re.findall(r"\*\*Table (\d+)\.\*\*", md) == ["1", "2", "3", "4"]
 
 
-def test_report_without_manifest_or_registries(tmp_path):
+def test_report_without_provenance_or_registries(tmp_path):
     paths = write_report(tmp_path, language="fi")
     assert all(p.is_file() for p in paths.values())
     md = paths["md"].read_text(encoding="utf-8")

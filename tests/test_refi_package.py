@@ -3,13 +3,8 @@ modules import each other without cycles, and the shared base imports no sibling
 
 from __future__ import annotations
 
-import ast
-import importlib
-from pathlib import Path
-
 import analysis.coding.refi as refi
-
-PACKAGE = Path(refi.__file__).parent
+from tests.package_layout import check_public_api, import_order, sibling_imports
 
 #: The public names of ``analysis/coding/refi.py`` before the split (notebooks, the CLI and
 #: coding_sheet import them from the package).
@@ -23,53 +18,18 @@ PUBLIC = {
 
 def _sibling_imports() -> dict[str, set[str]]:
     """Module name → the sibling modules of the package it imports (``from analysis.coding.refi.X``)."""
-    graph = {}
-    for file in sorted(PACKAGE.glob("*.py")):
-        if file.stem == "__init__":
-            continue
-        found = set()
-        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("analysis.coding.refi."):
-                found.add(node.module.rsplit(".", 1)[1])
-            elif isinstance(node, ast.ImportFrom) and node.level:
-                raise AssertionError(f"{file.name}: use absolute imports (from analysis.coding.refi.X import ...)")
-        graph[file.stem] = found
-    return graph
+    return sibling_imports(refi)
 
 
 def test_public_api_is_unchanged():
     assert set(refi.__all__) == PUBLIC
-    for name in PUBLIC:
-        assert getattr(refi, name) is not None
-
-
-def test_every_public_function_lives_in_one_submodule():
-    for name in PUBLIC:
-        obj = getattr(refi, name)
-        module = getattr(obj, "__module__", None)
-        if module is None or not callable(obj):
-            continue
-        assert module.startswith("analysis.coding.refi."), (name, module)
-        assert getattr(importlib.import_module(module), name) is obj
+    check_public_api(refi, PUBLIC)
 
 
 def test_modules_import_each_other_without_cycles():
     graph = _sibling_imports()
     assert {"_common", "coders", "export", "import_", "offsets", "mapping", "workspace"} <= set(graph)
-    for module, deps in graph.items():
-        assert deps <= set(graph), (module, deps - set(graph))
-    done: set[str] = set()
-
-    def visit(module: str, path: tuple[str, ...]) -> None:
-        assert module not in path, f"import cycle: {' -> '.join((*path, module))}"
-        if module in done:
-            return
-        for dep in sorted(graph[module]):
-            visit(dep, (*path, module))
-        done.add(module)
-
-    for module in graph:
-        visit(module, ())
+    import_order(graph)
 
 
 def test_the_shared_base_and_the_offsets_import_no_sibling():
