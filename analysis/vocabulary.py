@@ -30,12 +30,16 @@ from pathlib import Path
 from analysis.config import load_config
 from analysis.errors import ConfigError
 
-__all__ = ["Vocabulary", "vocabulary", "vocabulary_path", "GROUPS"]
+__all__ = ["Vocabulary", "vocabulary", "vocabulary_path", "GROUPS", "WORK_PACKAGES"]
 
 LANGUAGES = ("fi", "en")
 
 #: Groups of coded values, in the order a value is looked up by :meth:`Vocabulary.label`.
 GROUPS = ("roles", "waves", "work_packages", "municipalities", "categories")
+
+#: The project's work packages: the codes a source, a diary entry or a theme may name. The
+#: shipped ``config/vocabulary.yaml`` labels exactly these (a test checks).
+WORK_PACKAGES = ("TP1", "TP2A", "TP2B", "TP2C", "TP3", "TP4")
 
 
 def vocabulary_path() -> Path:

@@ -131,3 +131,14 @@ def test_workspace_finds_config_files_in_the_workspace_first(tmp_path):
     assert ws.config_path("vocabulary.yaml") == PROJECT / "config" / "vocabulary.yaml"  # the shipped copy
     (tmp_path / "config" / "vocabulary.yaml").write_text("{}\n", encoding="utf-8")
     assert ws.config_path("vocabulary.yaml") == tmp_path / "config" / "vocabulary.yaml"
+
+
+def test_the_work_packages_constant_is_the_shipped_vocabulary():
+    """The manifest, the diaries and the codebook check work packages against one tuple."""
+    from analysis.coding import codebook
+    from analysis.ingest import manifest
+    from analysis.vocabulary import WORK_PACKAGES
+
+    doc = yaml.safe_load((PROJECT / "config" / "vocabulary.yaml").read_text(encoding="utf-8"))
+    assert tuple(doc["work_packages"]) == WORK_PACKAGES
+    assert manifest.WORK_PACKAGES is WORK_PACKAGES and codebook.WORK_PACKAGES is WORK_PACKAGES

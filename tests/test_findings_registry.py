@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 
 from analysis.errors import DataError  # noqa: E402
 from analysis.findings import Registry, load_registries, read_registry, style  # noqa: E402
-from analysis.findings._files import sha256_file  # noqa: E402
+from analysis.provenance.hashes import sha256_file  # noqa: E402
 
 CAPTION = {"fi": "Vastaajat ammattinimikkeittäin", "en": "Respondents by role"}
 

@@ -55,9 +55,8 @@ import pandas as pd
 
 from analysis.config import load_config, located, schema, validate
 from analysis.errors import ConfigError
+from analysis.vocabulary import WORK_PACKAGES  # the work packages a theme may be tied to
 
-#: Work packages a theme may be tied to.
-WORK_PACKAGES = ("TP1", "TP2A", "TP2B", "TP2C", "TP3", "TP4")
 
 CODE_COLUMNS = [
     "code", "parent", "name_fi", "name_en", "colour", "definition", "include", "exclude",

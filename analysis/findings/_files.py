@@ -1,4 +1,4 @@
-"""Small file helpers shared by the findings modules: atomic writes, hashes, zips."""
+"""Small file helpers shared by the findings modules: atomic writes, byte hashes, zips."""
 
 from __future__ import annotations
 
@@ -16,15 +16,6 @@ ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 def sha256_bytes(data: bytes) -> str:
     """Return the hex SHA-256 of ``data``."""
     return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: str | Path) -> str:
-    """Return the hex SHA-256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:

@@ -22,9 +22,9 @@ from typing import Any
 from analysis.config import load_config
 from analysis.errors import ConfigError, DataError
 from analysis.privacy.keys import ROLE_PREFIXES
+from analysis.vocabulary import WORK_PACKAGES
 from analysis.workspace import Workspace
 
-WORK_PACKAGES = ("TP1", "TP2A", "TP2B", "TP2C", "TP3", "TP4")
 SPEAKER_ROLES = tuple(ROLE_PREFIXES)  # the roles the pseudonym key knows
 WAVES = ("baseline", "followup", "single")
 

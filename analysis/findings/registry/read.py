@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import DataError
-from analysis.findings._files import sha256_file
+from analysis.provenance.hashes import sha256_file
 from analysis.findings.registry._common import KINDS, SCRATCH_DIR, SCRATCH_PREFIX
 from analysis.workspace import Workspace
 
