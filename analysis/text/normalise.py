@@ -158,10 +158,12 @@ def spoken_candidates(word: str) -> list[str]:
     out: list[str] = []
     add = out.append
     # clitics: onks -> onko, pärjääks -> pärjääkö; ainaki -> ainakin; -ks as a shortened -ksi
+    # (-ksi first: a noun or adverb + -ksi is known as such, a verb + -ksi almost never is:
+    # lopuks -> lopuksi, not lopu; miks -> miksi; onks -> onko)
     if w.endswith("ks") and len(w) > 3:
+        add(w + "i")
         add(w[:-2] + "k" + o)
         add(w[:-2])
-        add(w + "i")
     if w.endswith("ki") and len(w) > 4:
         add(w + "n")
     # conditional: tehtäis -> tehtäisiin (passive), pitäis -> pitäisi
@@ -169,8 +171,9 @@ def spoken_candidates(word: str) -> list[str]:
         add(w + "iin")
     if w.endswith("is") and len(w) > 3:
         add(w + "i")
-    # passive and other final-n loss: mentii -> mentiin, mennää -> mennään
-    if w[-1:] in _VOWELS:
+    # passive and illative final-n loss, after a long vowel only: mentii -> mentiin,
+    # mennää -> mennään, kotii -> kotiin (tehä is tehdä, not te + -hän)
+    if len(w) > 2 and w[-1] in _VOWELS and w[-2] == w[-1]:
         add(w + "n")
     # -nu/-ny (-lu, -ssy ...) participles: tullu -> tullut
     if w[-1:] in "uy" and len(w) > 3:
@@ -254,6 +257,9 @@ def normalise_word(word: str, table: SpokenForms, known: Callable[[str], bool]) 
                 return (cand,)
     if known(word):
         return (word,)
+    clitic = _with_clitic(word, table, known)  # before the weak rules: mäkin is minäkin, not mäkinä
+    if clitic is not None:
+        return clitic
     for cand in first:
         if cand in table.forms:
             return table.forms[cand]
@@ -266,6 +272,25 @@ def normalise_word(word: str, table: SpokenForms, known: Callable[[str], bool]) 
             if known(cand):
                 return (cand,)
     return (word,)
+
+
+_CLITICS = ("kin", "kaan", "kään", "han", "hän")
+
+
+def _with_clitic(word: str, table: SpokenForms, known: Callable[[str], bool]) -> tuple[str, ...] | None:
+    """A spoken word with a clitic: the rest normalised (table, then one rule), the clitic put
+    back, kept when the whole is known (kotonkin -> kotonakin, mullakin -> minullakin)."""
+    for clitic in _CLITICS:
+        if word.endswith(clitic) and len(word) >= len(clitic) + 2:
+            rest = word[: -len(clitic)]
+            standard = table.forms.get(rest)
+            options = [standard[0]] if standard is not None and len(standard) == 1 else []
+            options += spoken_candidates(rest) if standard is None else []
+            for cand in options:
+                if known(cand + clitic):
+                    return (cand + clitic,)
+            return None
+    return None
 
 
 @lru_cache(maxsize=200_000)
