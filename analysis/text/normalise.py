@@ -226,7 +226,8 @@ def spoken_candidates(word: str) -> list[str]:
     return list(dict.fromkeys(c for c in out if c != w))
 
 
-def normalise_word(word: str, table: SpokenForms, known: Callable[[str], bool]) -> tuple[str, ...]:
+def normalise_word(word: str, table: SpokenForms, known: Callable[[str], bool],
+                   verb: Callable[[str], bool] | None = None) -> tuple[str, ...]:
     """Standard form(s) of one lower-case word without context: the table, then the rules.
 
     Parameters
@@ -237,6 +238,11 @@ def normalise_word(word: str, table: SpokenForms, known: Callable[[str], bool]) 
     known : callable
         word -> bool: whether the lemmatiser's analyser knows the form
         (e.g. :func:`analysis.text.lemmatise.is_known`).
+    verb : callable, optional
+        word -> bool: whether the analyser reads the form as a verb
+        (:func:`analysis.text.lemmatise.is_verb_form`). A word in ``-ks`` whose rest is a
+        verb form is a question first (``tuliks`` -> ``tuliko``, not the translative
+        ``tuliksi``); otherwise ``-ksi`` comes first (``lopuks`` -> ``lopuksi``).
 
     Returns
     -------
@@ -251,6 +257,9 @@ def normalise_word(word: str, table: SpokenForms, known: Callable[[str], bool]) 
     if len(word) < 3 or not word.isalpha():
         return (word,)
     first = spoken_candidates(word)
+    if word.endswith("ks") and verb is not None and len(word) > 3 and verb(word[:-2]):
+        question = word[:-2] + "k" + _harmony(word, "o", "ö")
+        first = [question] + [c for c in first if c != question]
     if word.startswith(_SUCH_PREFIXES):  # semmoinen is in the dictionary, but it is sellainen
         for cand in first:
             if cand.startswith(_SUCH_STANDARD) and known(cand):
@@ -297,15 +306,21 @@ def _with_clitic(word: str, table: SpokenForms, known: Callable[[str], bool]) ->
 def normalise_cached(word: str, table: SpokenForms, backend: str) -> tuple[str, ...]:
     """:func:`normalise_word` with the lemmatiser ``backend``'s analyser as ``known``, memoised
     (the tokens table calls this once per distinct word type)."""
-    from analysis.text.lemmatise import is_known
+    from analysis.text.lemmatise import is_known, is_verb_form
 
-    return normalise_word(word, table, lambda w: is_known(w, backend))
+    return normalise_word(word, table, lambda w: is_known(w, backend), lambda w: is_verb_form(w, backend))
 
 
 def _default_known(word: str) -> bool:
     from analysis.text.lemmatise import is_known
 
     return is_known(word)
+
+
+def _default_verb(word: str) -> bool:
+    from analysis.text.lemmatise import is_verb_form
+
+    return is_verb_form(word)
 
 
 def normalise_token(token: str, previous: str | None = None, *, table: SpokenForms | None = None) -> tuple[str, ...]:
@@ -336,7 +351,7 @@ def normalise_token(token: str, previous: str | None = None, *, table: SpokenFor
     low = token.lower()
     if low in table.forms:
         return table.lookup(low, previous)
-    return normalise_word(low, table, _default_known)
+    return normalise_word(low, table, _default_known, _default_verb)
 
 
 def normalise_tokens(tokens: list[str], *, table: SpokenForms | None = None) -> list[str]:
@@ -358,7 +373,10 @@ def normalise_tokens(tokens: list[str], *, table: SpokenForms | None = None) -> 
     previous: str | None = None
     for token in tokens:
         low = token.lower()
-        standard = table.lookup(low, previous) if low in table.forms else normalise_word(low, table, _default_known)
+        if low in table.forms:
+            standard = table.lookup(low, previous)
+        else:
+            standard = normalise_word(low, table, _default_known, _default_verb)
         out.extend(standard)
         previous = low
     return out
