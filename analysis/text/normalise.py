@@ -131,6 +131,7 @@ _SUCH = (("semmo", "sellai"), ("tämmö", "tällai"), ("tommo", "tuollai"), ("mi
          ("tällane", "tällaine"), ("millane", "millaine"))
 _TO_BACK = str.maketrans("äöy", "aou")
 _NEN = re.compile(r"^(.{2,}[aäoöuy])(nen|s(?:ta|tä|en|et|ia|iä|ten|een|eksi|ella|ellä|elle|essa|essä))$")
+_DIPHTHONG_D = (("iiä", "iedä"), ("iia", "ieda"), ("iie", "iede"), ("uua", "uoda"), ("yyä", "yödä"))
 _SUCH_PREFIXES = ("semmo", "tämmö", "tommo", "mimmo")
 _SUCH_STANDARD = ("sellai", "tällai", "tuollai", "millai")
 
@@ -207,7 +208,7 @@ def spoken_candidates(word: str) -> list[str]:
         i = w.rfind(pair)
         if i > 0:
             add(w[:i] + repl + w[i + 2:])
-    if w[-2:] in ("ui", "yi", "oi", "öi"):
+    if w[-2:] in ("ui", "yi", "oi", "öi", "ei"):  # tyyppei -> tyyppejä
         add(w[:-1] + "j" + a)
     # d-loss: tehä -> tehdä, yhen -> yhden, tieän -> tiedän, voijaan -> voidaan
     for i in range(1, len(w)):
@@ -219,6 +220,9 @@ def spoken_candidates(word: str) -> list[str]:
             add(w[:i] + "d" + w[i + 1:])
     if "uue" in w:  # vuuen -> vuoden
         add(w.replace("uue", "uode", 1))
+    for spoken, standard in _DIPHTHONG_D:  # a diphthong made long by d-loss: tiiät -> tiedät, viiään -> viedään
+        if spoken in w:
+            add(w.replace(spoken, standard, 1))
     # final vowel drop (last: the weakest rule): asioit -> asioita
     if w[-1:] not in _VOWELS:
         add(w + a)
