@@ -27,7 +27,7 @@ from pathlib import Path
 
 from analysis.text import evaluate as ev
 from analysis.text import lemmatise as lem
-from analysis.text.normalise import normalise_token
+from analysis.text.normalise import load_spoken_forms, normalise_cached
 
 REPO = Path(__file__).resolve().parents[2]
 SPOKEN = {"tuning": REPO / "tests" / "data" / "spoken_tuning.tsv",
@@ -44,8 +44,11 @@ def read_spoken(path: Path) -> list[tuple[str, str, str]]:
 
 
 def spoken_lemma(form: str, backend: str | None = None) -> str:
-    """Normalise (table, then rules) and lemmatise one spoken form."""
-    return " ".join(lem.lemmatise(p, backend=backend) for p in normalise_token(form))
+    """Normalise (table, then rules, with ``backend``'s analyser deciding what is known, as the
+    tokens table does) and lemmatise one spoken form."""
+    backend = backend or lem.default_backend()
+    parts = normalise_cached(form.strip().lower(), load_spoken_forms(), backend)
+    return " ".join(lem.lemmatise(p, backend=backend) for p in parts)
 
 
 def spoken_accuracy(path: Path, backend: str | None = None) -> tuple[int, int, dict, list]:
