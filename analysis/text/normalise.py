@@ -12,9 +12,13 @@ Finnish (:func:`spoken_candidates`): d-loss (``tehä``, ``yhen``), ``-nu/-ny`` p
 ``pärjääks``), passive ``-ii`` (``mentii``), conditional ``-is`` (``pitäis``, ``tehtäis``) and
 shortened cases (``meil``, ``siel``, ``töis``). A rewrite is accepted only when the word as
 written is unknown to the lemmatiser's analyser and the rewrite is known
-(:func:`analysis.text.lemmatise.is_known`), so standard words are never changed. The
-token as written is always kept beside its normalised form (``token`` and ``normalised``
-columns of the tokens table).
+(:func:`analysis.text.lemmatise.is_known`), so standard words are never changed. Competing
+rules are ordered by grammar: final-n loss only after a long vowel (``tehä`` is ``tehdä``, not
+``te`` + ``-hän``); ``-ks`` is the question clitic after a verb form (``tuliks`` -> ``tuliko``,
+:func:`analysis.text.lemmatise.is_verb_form`) and ``-ksi`` otherwise (``lopuks``); a clitic
+``-kin/-kaan/-han`` is split off and the rest normalised before the weak rules (``mäkin`` ->
+``minäkin``). The token as written is always kept beside its normalised form (``token`` and
+``normalised`` columns of the tokens table).
 
 Examples
 --------
