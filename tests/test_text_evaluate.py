@@ -79,3 +79,26 @@ def test_heldout_sample_accuracy_floor(name, capsys):
     with capsys.disabled():
         print(f"\n[ud sample] {name} held-out first 2000: {res.accuracy:.2%}")
     assert res.accuracy >= 0.92, ev.format_result(res)
+
+
+def _w(sid, form, lemma, upos="ADV"):
+    return ev.Word(sid, form, lemma, upos, "_")
+
+
+def test_context_rules_are_learned_and_applied():
+    """A form seen with two lemmas gets the lemma its neighbour predicts; unambiguous forms,
+    excluded forms and unseen contexts keep their lemma."""
+    sents = []
+    for k in range(3):
+        sents.append([_w(f"a{k}", "tässä", "tämä", "PRON"), _w(f"a{k}", "talossa", "talo", "NOUN")])
+        sents.append([_w(f"b{k}", "olen", "olla", "AUX"), _w(f"b{k}", "tässä", "tässä")])
+        sents.append([_w(f"c{k}", "et", "ei", "AUX"), _w(f"c{k}", "tule", "tulla", "VERB")])
+        sents.append([_w(f"d{k}", "sanoi", "sanoa", "VERB"), _w(f"d{k}", "et", "että", "SCONJ")])
+    rules = ev.learn_context(sents, exclude={"et"})
+    assert rules[("tässä", ("next", "talossa"))] == "tämä"
+    assert rules[("tässä", ("prev", "olen"))] == "tässä"
+    assert not any(form == "et" for form, _ in rules)
+    assert ev.apply_context(["tässä", "talossa"], ["tässä", "talo"], rules) == ["tämä", "talo"]
+    assert ev.apply_context(["olen", "tässä"], ["olla", "tämä"], rules) == ["olla", "tässä"]
+    assert ev.apply_context(["sinä", "et"], ["sinä", "ei"], rules) == ["sinä", "ei"]
+    assert [len(s) for s in ev.sentences_of([_w("x", "a", "a"), _w("x", ".", ".", "PUNCT"), _w("y", "b", "b")])] == [1, 1]

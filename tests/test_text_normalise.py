@@ -6,7 +6,7 @@ import pytest
 
 from analysis.errors import ConfigError
 from analysis.text.normalise import spoken_candidates
-from analysis.text.normalise import load_spoken_forms, normalise_token, normalise_tokens
+from analysis.text.normalise import load_spoken_forms, normalise_token, normalise_tokens, normalise_word
 from analysis.text.stopwords import fillers, is_stopword, load_word_list, stopword_set
 
 
@@ -104,3 +104,29 @@ def test_original_form_kept_in_tokens_table():
     assert row["normalised"] == "meillä" and (row["start"], row["end"]) == (0, 4)
     assert table.set_index("token").loc["kahella", "lemma"] == "kaksi"
     assert table.set_index("token").loc["Meil", "lemma"] == "me"
+
+
+@pytest.mark.parametrize("spoken, standard", [
+    ("nähä", "nähdä"),            # final-n loss only after a long vowel: not nähä + n
+    ("mullakin", "minullakin"),   # clitic split off, the rest from the table
+    ("mäkin", "minäkin"),         # ... before the weak final-vowel rule (mäkinä)
+    ("lopuks", "lopuksi"),        # -ks is -ksi when the rest is no verb form
+    ("ensiks", "ensiksi"),
+])
+def test_spoken_rule_order(spoken, standard):
+    assert normalise_token(spoken) == (standard,)
+
+
+def test_ks_is_a_question_after_a_verb_form():
+    """tuliks = tuliko (tuli is a verb form), though tuliksi (translative of tuli, fire) exists."""
+    from analysis.text import lemmatise as lem
+
+    if "pyvoikko" not in lem.available_backends():
+        pytest.skip("needs the pyvoikko analyser (POS of the rest)")
+    table = load_spoken_forms()
+    known = lambda w: lem.is_known(w, "pyvoikko")  # noqa: E731
+    verb = lambda w: lem.is_verb_form(w, "pyvoikko")  # noqa: E731
+    assert normalise_word("tuliks", table, known, verb) == ("tuliko",)
+    assert normalise_word("jäiks", table, known, verb) == ("jäikö",)
+    assert normalise_word("lopuks", table, known, verb) == ("lopuksi",)
+    assert lem.is_verb_form("tuli", "pyvoikko") and not lem.is_verb_form("talo", "pyvoikko")

@@ -31,9 +31,12 @@ looked at while tuning.
 Command line
 ------------
 ``python -m analysis.text.evaluate [FILE.conllu ...] [--backend NAME] [--split all|tune|heldout]
-[--lemmatiser-only]`` scores the workspace path (spoken-form normaliser, then lemmatiser,
+[--lemmatiser-only] [--context]`` scores the workspace path (spoken-form normaliser, then lemmatiser,
 :func:`workspace_lemmas`; with ``--lemmatiser-only`` the lemmatiser alone) and prints overall and per-UPOS accuracy, the top error types, and words/s (cold and warm).
-Without files it evaluates ``<repo>/../shared/ud-finnish/*-dev.conllu``.
+Without files it evaluates ``<repo>/../shared/ud-finnish/*-dev.conllu``. ``--context`` runs
+the sentence-context experiment (:func:`context_experiment`): previous/next-word preferences
+learned on the tune halves, held-out accuracy without and with them. They are not used by the
+tokens table, because they did not help (README, "Finnish text").
 
 Examples
 --------
@@ -74,6 +77,10 @@ __all__ = [
     "prior_rows",
     "write_prior",
     "source_of",
+    "sentences_of",
+    "learn_context",
+    "apply_context",
+    "context_experiment",
     "main",
 ]
 
@@ -368,6 +375,110 @@ def write_prior(files: Iterable[str | Path], out: str | Path) -> int:
     return len(lines) - 1
 
 
+# --------------------------------------------------------------------------- context experiment
+def sentences_of(words: Iterable[Word]) -> list[list[Word]]:
+    """Scored words grouped by sentence, in order (the neighbours the tokens table would see:
+    PUNCT/SYM left out, as the tokeniser keeps no punctuation tokens)."""
+    out: list[list[Word]] = []
+    sid = None
+    for w in words:
+        if w.sent_id != sid:
+            out.append([])
+            sid = w.sent_id
+        if w.upos not in SKIP_UPOS:
+            out[-1].append(w)
+    return [s for s in out if s]
+
+
+def _context_keys(tokens: list[str], i: int) -> list[tuple[str, str]]:
+    prev = tokens[i - 1] if i else "<s>"
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else "</s>"
+    return [("prev", prev), ("next", nxt), ("prev3", prev[-3:]), ("next3", nxt[-3:]),
+            ("prev2", prev[-2:]), ("next2", nxt[-2:])]
+
+
+def learn_context(sentences: Iterable[list[Word]], exclude: Iterable[str] = (), min_count: int = 2,
+                  min_ratio: float = 3.0) -> dict[tuple[str, tuple[str, str]], str]:
+    """A decision list of sentence-context preferences (the experiment of :func:`context_experiment`).
+
+    For every form seen with two or more gold lemmas in ``sentences``: for each neighbour
+    feature (previous/next word, their last two or three letters), the lemma seen with it at
+    least ``min_count`` times and ``min_ratio`` times as often as all others together.
+
+    Returns
+    -------
+    dict
+        (form, (feature, value)) -> lemma.
+    """
+    sentences = list(sentences)
+    skip = set(exclude)
+    by_form: dict[str, Counter] = defaultdict(Counter)
+    for sent in sentences:
+        for w in sent:
+            by_form[w.form.lower()][gold_lemma(w)] += 1
+    ambiguous = {f for f, c in by_form.items() if len(c) > 1 and f not in skip}
+    seen: dict[tuple[str, tuple[str, str]], Counter] = defaultdict(Counter)
+    for sent in sentences:
+        tokens = [w.form.lower() for w in sent]
+        for i, w in enumerate(sent):
+            if tokens[i] in ambiguous:
+                for key in _context_keys(tokens, i):
+                    seen[(tokens[i], key)][gold_lemma(w)] += 1
+    rules = {}
+    for key, counts in sorted(seen.items()):
+        (lemma, k), total = min(counts.items(), key=lambda kv: (-kv[1], kv[0])), sum(counts.values())
+        if k >= min_count and k >= min_ratio * (total - k):
+            rules[key] = lemma
+    return rules
+
+
+def apply_context(tokens: list[str], lemmas: list[str], rules: dict) -> list[str]:
+    """Lemmas with the first matching context rule of :func:`learn_context` applied."""
+    out = list(lemmas)
+    for i, low in enumerate(tokens):
+        for key in _context_keys(tokens, i):
+            lemma = rules.get((low, key))
+            if lemma is not None:
+                out[i] = lemma
+                break
+    return out
+
+
+def context_experiment(files: Iterable[str | Path], backend: str | None = None) -> dict[str, tuple[int, int, int]]:
+    """Does sentence context help? Learned on the tune halves, scored on the held-out halves.
+
+    The decision list of :func:`learn_context` (forms the spoken-form table rewrites, such as
+    *et*, left out: in workshop speech they mean something else than in written text) is
+    applied on top of the workspace lemmas (:func:`workspace_lemmas`).
+
+    Returns
+    -------
+    dict
+        file name -> (correct without context, correct with context, words) on its held-out half.
+    """
+    from analysis.text.normalise import load_spoken_forms
+
+    files = list(files)
+    all_words = {Path(f).name: read_conllu(f) for f in files}
+    tune = [s for words in all_words.values() for s in sentences_of(iter_split(words, "tune"))]
+    rules = learn_context(tune, exclude=load_spoken_forms().forms)
+    out = {}
+    for name, words in all_words.items():
+        held = sentences_of(iter_split(words, "heldout"))
+        base_of = workspace_lemmas([w.form for s in held for w in s], backend)
+        before = after = n = 0
+        for sent in held:
+            base = [base_of[w.form] for w in sent]
+            new = apply_context([w.form.lower() for w in sent], base, rules)
+            for w, b, c in zip(sent, base, new):
+                gold = gold_lemma(w)
+                before += _plain(b) == gold
+                after += _plain(c) == gold
+                n += 1
+        out[name] = (before, after, n)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: see the module docstring."""
     from analysis.text import lemmatise as lem
@@ -379,6 +490,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=12)
     parser.add_argument("--lemmatiser-only", action="store_true",
                         help="score lemmatise_many alone, without the spoken-form normaliser in front")
+    parser.add_argument("--context", action="store_true",
+                        help="the sentence-context experiment: rules learned on the tune halves, "
+                             "held-out accuracy without and with them")
     parser.add_argument("--write-prior", action="store_true",
                         help="rebuild analysis/text/data/ud_fi_prior.tsv from the tune halves and stop")
     args = parser.parse_args(argv)
@@ -391,6 +505,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {write_prior(files, lem.PRIOR_FILE)} rows to {lem.PRIOR_FILE}")
         return 0
     backends = args.backend or [lem.default_backend()]
+    if args.context:
+        for backend in backends:
+            for name, (before, after, n) in context_experiment(files, backend).items():
+                print(f"== context experiment, {name} [heldout] backend={backend}: {before}/{n} = {before / n:.2%} "
+                      f"without, {after}/{n} = {after / n:.2%} with the context rules ({after - before:+d} words)")
+        return 0
     splits = ("tune", "heldout") if args.split == "both" else (args.split,)
     for backend in backends:
         info = lem.backend_info(backend)

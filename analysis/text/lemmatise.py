@@ -77,6 +77,7 @@ __all__ = [
     "configured_backend",
     "default_backend",
     "is_known",
+    "is_verb_form",
     "lemmatise",
     "lemmatise_many",
     "load_lexicon",
@@ -547,6 +548,22 @@ def _is_known_cached(word: str, backend: str, lexicon: Lexicon) -> bool:
     if backend in _ANALYSERS:
         return bool(_analyses(word, backend))
     return _is_known(word)
+
+
+def is_verb_form(word: str, backend: str | None = None) -> bool:
+    """Whether the backend's analyser reads a lower-case word form as a verb (any reading).
+
+    Used by the spoken-Finnish rules to tell the question clitic from the translative
+    (``tuliks`` = tuliko, ``lopuks`` = lopuksi). Backends without an analyser
+    (``simplemma``, ``snowball``) say False.
+
+    Examples
+    --------
+    >>> is_verb_form("tuli", backend="simplemma")
+    False
+    """
+    name, _ = _current(backend)
+    return name in _ANALYSERS and any(a.get("CLASS") == "teonsana" for a in _analyses(word, name))
 
 
 def _surface(segment: str) -> str:

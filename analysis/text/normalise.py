@@ -12,9 +12,13 @@ Finnish (:func:`spoken_candidates`): d-loss (``tehä``, ``yhen``), ``-nu/-ny`` p
 ``pärjääks``), passive ``-ii`` (``mentii``), conditional ``-is`` (``pitäis``, ``tehtäis``) and
 shortened cases (``meil``, ``siel``, ``töis``). A rewrite is accepted only when the word as
 written is unknown to the lemmatiser's analyser and the rewrite is known
-(:func:`analysis.text.lemmatise.is_known`), so standard words are never changed. The
-token as written is always kept beside its normalised form (``token`` and ``normalised``
-columns of the tokens table).
+(:func:`analysis.text.lemmatise.is_known`), so standard words are never changed. Competing
+rules are ordered by grammar: final-n loss only after a long vowel (``tehä`` is ``tehdä``, not
+``te`` + ``-hän``); ``-ks`` is the question clitic after a verb form (``tuliks`` -> ``tuliko``,
+:func:`analysis.text.lemmatise.is_verb_form`) and ``-ksi`` otherwise (``lopuks``); a clitic
+``-kin/-kaan/-han`` is split off and the rest normalised before the weak rules (``mäkin`` ->
+``minäkin``). The token as written is always kept beside its normalised form (``token`` and
+``normalised`` columns of the tokens table).
 
 Examples
 --------
@@ -131,6 +135,7 @@ _SUCH = (("semmo", "sellai"), ("tämmö", "tällai"), ("tommo", "tuollai"), ("mi
          ("tällane", "tällaine"), ("millane", "millaine"))
 _TO_BACK = str.maketrans("äöy", "aou")
 _NEN = re.compile(r"^(.{2,}[aäoöuy])(nen|s(?:ta|tä|en|et|ia|iä|ten|een|eksi|ella|ellä|elle|essa|essä))$")
+_DIPHTHONG_D = (("iiä", "iedä"), ("iia", "ieda"), ("iie", "iede"), ("uua", "uoda"), ("yyä", "yödä"))
 _SUCH_PREFIXES = ("semmo", "tämmö", "tommo", "mimmo")
 _SUCH_STANDARD = ("sellai", "tällai", "tuollai", "millai")
 
@@ -158,10 +163,12 @@ def spoken_candidates(word: str) -> list[str]:
     out: list[str] = []
     add = out.append
     # clitics: onks -> onko, pärjääks -> pärjääkö; ainaki -> ainakin; -ks as a shortened -ksi
+    # (-ksi first: a noun or adverb + -ksi is known as such, a verb + -ksi almost never is:
+    # lopuks -> lopuksi, not lopu; miks -> miksi; onks -> onko)
     if w.endswith("ks") and len(w) > 3:
+        add(w + "i")
         add(w[:-2] + "k" + o)
         add(w[:-2])
-        add(w + "i")
     if w.endswith("ki") and len(w) > 4:
         add(w + "n")
     # conditional: tehtäis -> tehtäisiin (passive), pitäis -> pitäisi
@@ -169,8 +176,9 @@ def spoken_candidates(word: str) -> list[str]:
         add(w + "iin")
     if w.endswith("is") and len(w) > 3:
         add(w + "i")
-    # passive and other final-n loss: mentii -> mentiin, mennää -> mennään
-    if w[-1:] in _VOWELS:
+    # passive and illative final-n loss, after a long vowel only: mentii -> mentiin,
+    # mennää -> mennään, kotii -> kotiin (tehä is tehdä, not te + -hän)
+    if len(w) > 2 and w[-1] in _VOWELS and w[-2] == w[-1]:
         add(w + "n")
     # -nu/-ny (-lu, -ssy ...) participles: tullu -> tullut
     if w[-1:] in "uy" and len(w) > 3:
@@ -204,7 +212,7 @@ def spoken_candidates(word: str) -> list[str]:
         i = w.rfind(pair)
         if i > 0:
             add(w[:i] + repl + w[i + 2:])
-    if w[-2:] in ("ui", "yi", "oi", "öi"):
+    if w[-2:] in ("ui", "yi", "oi", "öi", "ei"):  # tyyppei -> tyyppejä
         add(w[:-1] + "j" + a)
     # d-loss: tehä -> tehdä, yhen -> yhden, tieän -> tiedän, voijaan -> voidaan
     for i in range(1, len(w)):
@@ -216,6 +224,9 @@ def spoken_candidates(word: str) -> list[str]:
             add(w[:i] + "d" + w[i + 1:])
     if "uue" in w:  # vuuen -> vuoden
         add(w.replace("uue", "uode", 1))
+    for spoken, standard in _DIPHTHONG_D:  # a diphthong made long by d-loss: tiiät -> tiedät, viiään -> viedään
+        if spoken in w:
+            add(w.replace(spoken, standard, 1))
     # final vowel drop (last: the weakest rule): asioit -> asioita
     if w[-1:] not in _VOWELS:
         add(w + a)
@@ -223,7 +234,8 @@ def spoken_candidates(word: str) -> list[str]:
     return list(dict.fromkeys(c for c in out if c != w))
 
 
-def normalise_word(word: str, table: SpokenForms, known: Callable[[str], bool]) -> tuple[str, ...]:
+def normalise_word(word: str, table: SpokenForms, known: Callable[[str], bool],
+                   verb: Callable[[str], bool] | None = None) -> tuple[str, ...]:
     """Standard form(s) of one lower-case word without context: the table, then the rules.
 
     Parameters
@@ -234,6 +246,11 @@ def normalise_word(word: str, table: SpokenForms, known: Callable[[str], bool]) 
     known : callable
         word -> bool: whether the lemmatiser's analyser knows the form
         (e.g. :func:`analysis.text.lemmatise.is_known`).
+    verb : callable, optional
+        word -> bool: whether the analyser reads the form as a verb
+        (:func:`analysis.text.lemmatise.is_verb_form`). A word in ``-ks`` whose rest is a
+        verb form is a question first (``tuliks`` -> ``tuliko``, not the translative
+        ``tuliksi``); otherwise ``-ksi`` comes first (``lopuks`` -> ``lopuksi``).
 
     Returns
     -------
@@ -248,12 +265,18 @@ def normalise_word(word: str, table: SpokenForms, known: Callable[[str], bool]) 
     if len(word) < 3 or not word.isalpha():
         return (word,)
     first = spoken_candidates(word)
+    if word.endswith("ks") and verb is not None and len(word) > 3 and verb(word[:-2]):
+        question = word[:-2] + "k" + _harmony(word, "o", "ö")
+        first = [question] + [c for c in first if c != question]
     if word.startswith(_SUCH_PREFIXES):  # semmoinen is in the dictionary, but it is sellainen
         for cand in first:
             if cand.startswith(_SUCH_STANDARD) and known(cand):
                 return (cand,)
     if known(word):
         return (word,)
+    clitic = _with_clitic(word, table, known)  # before the weak rules: mäkin is minäkin, not mäkinä
+    if clitic is not None:
+        return clitic
     for cand in first:
         if cand in table.forms:
             return table.forms[cand]
@@ -268,19 +291,44 @@ def normalise_word(word: str, table: SpokenForms, known: Callable[[str], bool]) 
     return (word,)
 
 
+_CLITICS = ("kin", "kaan", "kään", "han", "hän")
+
+
+def _with_clitic(word: str, table: SpokenForms, known: Callable[[str], bool]) -> tuple[str, ...] | None:
+    """A spoken word with a clitic: the rest normalised (table, then one rule), the clitic put
+    back, kept when the whole is known (kotonkin -> kotonakin, mullakin -> minullakin)."""
+    for clitic in _CLITICS:
+        if word.endswith(clitic) and len(word) >= len(clitic) + 2:
+            rest = word[: -len(clitic)]
+            standard = table.forms.get(rest)
+            options = [standard[0]] if standard is not None and len(standard) == 1 else []
+            options += spoken_candidates(rest) if standard is None else []
+            for cand in options:
+                if known(cand + clitic):
+                    return (cand + clitic,)
+            return None
+    return None
+
+
 @lru_cache(maxsize=200_000)
 def normalise_cached(word: str, table: SpokenForms, backend: str) -> tuple[str, ...]:
     """:func:`normalise_word` with the lemmatiser ``backend``'s analyser as ``known``, memoised
     (the tokens table calls this once per distinct word type)."""
-    from analysis.text.lemmatise import is_known
+    from analysis.text.lemmatise import is_known, is_verb_form
 
-    return normalise_word(word, table, lambda w: is_known(w, backend))
+    return normalise_word(word, table, lambda w: is_known(w, backend), lambda w: is_verb_form(w, backend))
 
 
 def _default_known(word: str) -> bool:
     from analysis.text.lemmatise import is_known
 
     return is_known(word)
+
+
+def _default_verb(word: str) -> bool:
+    from analysis.text.lemmatise import is_verb_form
+
+    return is_verb_form(word)
 
 
 def normalise_token(token: str, previous: str | None = None, *, table: SpokenForms | None = None) -> tuple[str, ...]:
@@ -311,7 +359,7 @@ def normalise_token(token: str, previous: str | None = None, *, table: SpokenFor
     low = token.lower()
     if low in table.forms:
         return table.lookup(low, previous)
-    return normalise_word(low, table, _default_known)
+    return normalise_word(low, table, _default_known, _default_verb)
 
 
 def normalise_tokens(tokens: list[str], *, table: SpokenForms | None = None) -> list[str]:
@@ -333,7 +381,10 @@ def normalise_tokens(tokens: list[str], *, table: SpokenForms | None = None) -> 
     previous: str | None = None
     for token in tokens:
         low = token.lower()
-        standard = table.lookup(low, previous) if low in table.forms else normalise_word(low, table, _default_known)
+        if low in table.forms:
+            standard = table.lookup(low, previous)
+        else:
+            standard = normalise_word(low, table, _default_known, _default_verb)
         out.extend(standard)
         previous = low
     return out
