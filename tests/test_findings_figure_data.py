@@ -75,8 +75,8 @@ def test_heatmap_data_hides_what_the_heatmap_does_not_draw():
                           "share": [0.075, 0.3, 0.0]})
     drawn = cplots.heatmap_data(freqs, min_cell_size=5)
     assert drawn["n_segments"].tolist() == ["<5", 12, 0]
-    fig = cplots.code_heatmap(freqs, min_cell_size=5)
-    texts = [t.get_text() for t in fig.axes[0].texts]
+    ax = cplots.code_heatmap(freqs, min_cell_size=5)
+    texts = [t.get_text() for t in ax.texts]
     assert not any("(3)" in t for t in texts)
 
 
