@@ -40,8 +40,8 @@ FALLBACK_COLOURS = {
 #: Words used in the figures, fi/en.
 TEXT = {
     "share": {"fi": "Osuus vastauksista (%)", "en": "Share of answers (%)"},
-    "share_drawn": {"fi": "Osuus piirretyistä vastauksista (%); vaihtoehtoja, joissa alle {k} vastausta, ei piirretty",
-                    "en": "Share of the answers drawn (%); answer values of fewer than {k} answers are not drawn"},
+    "share_drawn": {"fi": "Osuus piirretyistä vastauksista (%)\nvaihtoehtoja, joissa alle {k} vastausta, ei piirretty",
+                    "en": "Share of the answers drawn (%)\nanswer values of fewer than {k} answers are not drawn"},
     "score": {"fi": "Summamuuttujan keskiarvo (1–5)", "en": "Scale score (1–5)"},
     "effect": {"fi": "Vaikutuskoko (95 %:n luottamusväli)", "en": "Effect size (95% CI)"},
     "prevalence": {"fi": "Osuus vastaajista (%) ja 95 %:n luottamusväli", "en": "Share of respondents (%) with 95% CI"},
