@@ -175,3 +175,14 @@ def test_likert_counts_are_what_the_bars_draw(data):
     plain = likert_counts(responses, inst, "role_clarity", respondents=respondents, by="role")
     assert pd.to_numeric(plain["n"]).sum() == raw.sum()
     plt.close("all")
+
+
+def test_a_limit_that_hides_nothing_draws_the_same_bytes(data):
+    """The limit changes a Likert figure only where it hides something."""
+    from analysis.findings.style import render_figure
+
+    inst, responses, respondents = data
+    figures = [likert_diverging(responses, inst, "role_clarity", respondents=respondents, min_n=k).figure
+               for k in (0, 1)]
+    assert render_figure(figures[0]) == render_figure(figures[1])
+    plt.close("all")

@@ -347,8 +347,8 @@ def likert_diverging(
         if g is None:
             continue
         share = shares.loc[(item, g)].to_numpy()
-        if hidden:
-            share = np.nan_to_num(share)  # values not drawn take no room
+        if min_n:
+            share = np.nan_to_num(share)  # values not drawn (and zeros) take no room
         neg = share[: int(np.floor(mid))].sum() + (share[int(mid)] / 2 if mid.is_integer() else 0)
         left = -neg
         for k, value in enumerate(share):
