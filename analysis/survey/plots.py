@@ -142,8 +142,9 @@ def likert_counts(
     ``min_n`` (the small-cell limit k):
 
     - a group with fewer than ``min_n`` valid answers to an item in any wave is not drawn
-      for that item; it keeps one row with no value and ``n = "x"`` (its answers count in
-      the item's total, but nothing of them is shown);
+      (in no item: the report names the groups left out); it keeps one row per item with
+      no value and ``n = "x"`` (its answers count in the item's total, nothing of them is
+      shown);
     - a count of 1…k-1 is not drawn and appears as ``"<k"``;
     - when an item has such a count and no left-out group, its smallest drawn count
       above zero is not drawn either (``"x"``): the item's valid answers (``n_valid`` of
@@ -189,8 +190,9 @@ def likert_counts(
                 shown = part.loc[~small, "n"]
                 if len(shown):
                     part.loc[shown.astype(int).sort_values(kind="stable").index[0], "n"] = "x"
-            part = pd.concat([part, pd.DataFrame({"item": item, group_column: left_out, "value": np.nan, "n": "x"})],
-                             ignore_index=True)
+            if left_out:
+                part = pd.concat([part, pd.DataFrame({"item": item, group_column: left_out, "value": np.nan,
+                                                      "n": "x"})], ignore_index=True)
         rows.append(part)
     out = pd.concat(rows, ignore_index=True) if rows else long
     return out[["item", group_column, "value", "n"]].reset_index(drop=True)
