@@ -1,7 +1,8 @@
 """Data quality: what was ingested, what is missing, what was quarantined and why.
 
 Functions take the processed tables (and ``ingest_report.json``) and return tidy
-DataFrames; :func:`plot_missingness` returns a matplotlib Figure.
+DataFrames; :func:`plot_missingness` draws into ``ax=`` (a new figure without it) and
+returns the Axes, and :func:`missingness_figure_data` gives the counts it draws.
 """
 
 from __future__ import annotations
@@ -118,23 +119,93 @@ def quarantine_summary(quarantine: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def plot_missingness(table: pd.DataFrame, *, language: str = "fi", survey_id: str | None = None) -> plt.Figure:
-    """Horizontal bars: share of missing answers per item, one colour per wave."""
+def missingness_figure_data(table: pd.DataFrame, *, survey_id: str | None = None, min_n: int = 0) -> pd.DataFrame:
+    """The counts :func:`plot_missingness` draws, for the disclosure audit (``reg.figure(data=...)``).
+
+    A bar is the share of missing answers of an item in a wave; with the number of
+    respondents of the wave (``n``, published with the sources) it is a count. Counts of
+    1…``min_n``-1 missing answers are not drawn and appear as ``"<k"``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`missingness`.
+    survey_id : str, optional
+        Only this survey (as :func:`plot_missingness`).
+    min_n : int, default 0
+        The small-cell limit k.
+
+    Returns
+    -------
+    DataFrame
+        ``survey_id, wave, item, n, n_missing``.
+
+    Examples
+    --------
+    >>> miss = pd.DataFrame({"survey_id": "s", "wave": "baseline", "item": ["a", "b"], "n": [40, 40],
+    ...                      "missing": [2, 9], "dont_know": [0, 1], "missing_share": [5.0, 22.5]})
+    >>> missingness_figure_data(miss, min_n=5)["n_missing"].tolist()
+    ['<5', 9]
+    """
+    data = table if survey_id is None else table[table["survey_id"] == survey_id]
+    out = data[["survey_id", "wave", "item", "n", "missing"]].rename(columns={"missing": "n_missing"})
+    out = out.reset_index(drop=True).astype({"n_missing": object})
+    if min_n:
+        small = out["n_missing"].map(lambda v: 0 < v < min_n)
+        out.loc[small, "n_missing"] = f"<{min_n}"
+    return out
+
+
+def plot_missingness(table: pd.DataFrame, *, language: str = "fi", survey_id: str | None = None, min_n: int = 0,
+                     ax: plt.Axes | None = None) -> plt.Axes:
+    """Horizontal bars: share of missing answers per item, one colour per wave.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`missingness`.
+    language : {"fi", "en"}
+    survey_id : str, optional
+        Only this survey.
+    min_n : int, default 0
+        The small-cell limit k: an item with 1…k-1 missing answers in a wave has no bar
+        there; ``"<k"`` is printed in its place (:func:`missingness_figure_data` gives
+        what is drawn).
+    ax : matplotlib Axes, optional
+        Draw into this Axes. Default: a new figure of print width whose height fits the
+        items, in the report style.
+
+    Returns
+    -------
+    Axes
+    """
     from analysis.findings.style import apply_style, palette_for
 
-    apply_style()
     lab = labels(language)
     data = table if survey_id is None else table[table["survey_id"] == survey_id]
+    if min_n:
+        drawn = missingness_figure_data(data, min_n=min_n)["n_missing"]
+        data = data.assign(missing_share=data["missing_share"].where(~drawn.map(lambda v: isinstance(v, str)).to_numpy()),
+                           _marker=drawn.where(drawn.map(lambda v: isinstance(v, str)), "").to_numpy())
     waves = list(dict.fromkeys(data["wave"]))
     items = sorted(data["item"].unique())
     colours = palette_for(waves)
     height = max(2.5, 0.28 * len(items) * max(1, len(waves)) + 1.0)
-    fig, ax = plt.subplots(figsize=(16 / 2.54, min(height, 22 / 2.54)))
+    own = ax is None
+    if own:
+        apply_style()
+        fig, ax = plt.subplots(figsize=(16 / 2.54, min(height, 22 / 2.54)))
     bar_h = 0.8 / max(1, len(waves))
     for j, wave in enumerate(waves):
         sub = data[data["wave"] == wave].set_index("item").reindex(items)
-        ax.barh([i + j * bar_h for i in range(len(items))], sub["missing_share"].fillna(0), height=bar_h,
+        ys = [i + j * bar_h for i in range(len(items))]
+        ax.barh(ys, sub["missing_share"].fillna(0), height=bar_h,
                 color=colours[wave], label=lab.get(wave, wave))  # fmt: skip
+        if min_n:  # a small count is not drawn: its marker stands in its place
+            for y, marker in zip(ys, sub["_marker"].fillna("")):
+                if marker:
+                    ax.annotate(marker, (0, y), xytext=(2, 0), textcoords="offset points", va="center", ha="left",
+                                fontsize=6, color="#555555")
     from analysis.vocabulary import vocabulary  # item ids in words where the vocabulary has them (need_housing)
 
     ax.set_yticks([i + bar_h * (len(waves) - 1) / 2 for i in range(len(items))],
@@ -142,5 +213,6 @@ def plot_missingness(table: pd.DataFrame, *, language: str = "fi", survey_id: st
     ax.invert_yaxis()
     ax.set_xlabel(lab["xlabel"])
     ax.legend(frameon=False, loc="lower right")
-    fig.tight_layout()
-    return fig
+    if own:
+        fig.tight_layout()
+    return ax

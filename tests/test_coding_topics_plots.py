@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 
 import pandas as pd
 import pytest
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from analysis.coding import plots
@@ -70,17 +71,16 @@ COD = pd.DataFrame({"segment_id": list("abde"), "code": ["housing", "money", "ho
                                                    ("en", "young person", "Supported housing")])
 def test_heatmaps_use_labels_of_the_language(language, role, theme):
     freqs = code_frequencies(COD, SEG, CB, by="speaker_role")
-    fig = plots.code_heatmap(freqs, by="speaker_role", codebook=CB, language=language, min_cell_size=2)
-    assert isinstance(fig, Figure)
-    ax = fig.axes[0]
+    ax = plots.code_heatmap(freqs, by="speaker_role", codebook=CB, language=language, min_cell_size=2)
+    assert isinstance(ax, Axes) and len(ax.figure.axes) == 2  # the heatmap and its colour bar
     assert role in [t.get_text() for t in ax.get_xticklabels()]
     assert [t.get_text() for t in ax.get_yticklabels()][0] == theme
     texts = [t.get_text() for t in ax.texts]
     assert any("(2)" in t for t in texts)  # housing among social workers: 2 of 3
     assert not any("(1)" in t for t in texts)  # 1 < min_cell_size: greyed, not labelled
     cooc = code_cooccurrence(COD, SEG, CB)
-    fig2 = plots.cooccurrence_heatmap(cooc, codebook=CB, language=language)
-    assert theme in [t.get_text() for t in fig2.axes[0].get_yticklabels()]
+    ax2 = plots.cooccurrence_heatmap(cooc, codebook=CB, language=language)
+    assert theme in [t.get_text() for t in ax2.get_yticklabels()]
     matplotlib.pyplot.close("all")
 
 
@@ -103,4 +103,23 @@ def test_topic_terms_plot():
     _, tokens = corpus()
     fig = plots.topic_terms_plot(fit_topics(tokens, n_topics=2, min_df=2, max_df=0.9).terms, language="fi")
     assert sum(ax.get_visible() for ax in fig.axes) == 2
+    matplotlib.pyplot.close("all")
+
+
+def test_coding_plots_draw_into_given_axes():
+    """The heatmaps draw into ``ax=`` and return it; the timeline and the topics into ``axes=``."""
+    freqs = code_frequencies(COD, SEG, CB, by="speaker_role")
+    fig, (left, right) = matplotlib.pyplot.subplots(1, 2, figsize=(8, 3))
+    assert plots.code_heatmap(freqs, by="speaker_role", codebook=CB, ax=left) is left
+    assert plots.cooccurrence_heatmap(code_cooccurrence(COD, SEG, CB), codebook=CB, ax=right) is right
+    assert len(fig.axes) == 4 and tuple(fig.get_size_inches()) == (8.0, 3.0)  # two heatmaps, two colour bars
+    fig2, (top, bottom) = matplotlib.pyplot.subplots(2, 1)
+    assert plots.theme_timeline(code_timeline(COD, SEG, CB), codebook=CB, axes=(top, bottom)) is fig2
+    assert [round(p.get_height()) for p in top.patches] == [1, 1, 1, 0, 2, 1] and bottom.get_legend() is not None
+    _, tokens = corpus()
+    terms = fit_topics(tokens, n_topics=2, min_df=2, max_df=0.9).terms
+    fig3, panels = matplotlib.pyplot.subplots(1, 2)
+    assert plots.topic_terms_plot(terms, axes=panels) is fig3 and [a.get_title() for a in panels] == ["T1", "T2"]
+    with pytest.raises(ValueError, match="2 topics need 2 Axes"):
+        plots.topic_terms_plot(terms, axes=panels[:1])
     matplotlib.pyplot.close("all")

@@ -75,8 +75,8 @@ def test_heatmap_data_hides_what_the_heatmap_does_not_draw():
                           "share": [0.075, 0.3, 0.0]})
     drawn = cplots.heatmap_data(freqs, min_cell_size=5)
     assert drawn["n_segments"].tolist() == ["<5", 12, 0]
-    fig = cplots.code_heatmap(freqs, min_cell_size=5)
-    texts = [t.get_text() for t in fig.axes[0].texts]
+    ax = cplots.code_heatmap(freqs, min_cell_size=5)
+    texts = [t.get_text() for t in ax.texts]
     assert not any("(3)" in t for t in texts)
 
 
@@ -88,3 +88,67 @@ def test_theme_timeline_draws_a_published_table_without_its_hidden_cells():
     heights = [bar.get_height() for bar in top.patches]
     assert heights == [0.0, 12.0]
     assert [t.get_text() for t in top.texts][:2] == ["x", "12"]
+
+
+def _survey():
+    from analysis.survey import apply_instrument, load_instrument
+    from analysis.survey.examples import example_export
+    from analysis.workspace import PACKAGE_PROJECT_DIR
+
+    inst = load_instrument(PACKAGE_PROJECT_DIR / "config" / "instrument_professionals.yaml")
+    waves = [apply_instrument(example_export(inst, 24, seed=seed), inst, source_id=wave, source_file=f"{wave}.xlsx",
+                              wave=wave) for seed, wave in ((1, "baseline"), (2, "followup"))]
+    return (inst, pd.concat([w.responses for w in waves], ignore_index=True),
+            pd.concat([w.respondents for w in waves], ignore_index=True))
+
+
+def test_likert_bars_are_audited_with_the_item_totals(tmp_path):
+    """The Likert bars register their counts; one hidden count per item would be its valid answers minus the rest."""
+    from analysis.survey import plots as splots
+    from analysis.survey.summary import missingness
+
+    inst, responses, _ = _survey()
+    reg = Registry.for_run("survey", root=tmp_path, min_cell_size=5)
+    items = inst.scale("role_clarity").items
+    valid = [{"column": "n_valid", "by": ["item"], "total": "valid/{item}"}]
+    answers = missingness(responses, items)[["wave", "item", "n_valid"]]  # the valid answers of each wave, shown
+    assert answers["n_valid"].min() >= 5
+    reg.table("valid_answers", answers, caption=CAPTION, count_columns=["n_valid"], sums=valid)
+    drawn = splots.likert_counts(responses, inst, "role_clarity", by=None, min_n=5)  # one group: none left out
+    assert drawn["n"].eq("<5").any() and drawn["n"].eq("x").any()
+    sums = [{"column": "n", "by": ["item"], "total": "valid/{item}"}]
+
+    def draw(lang):
+        return splots.likert_diverging(responses, inst, "role_clarity", by=None, language=lang, min_n=5).figure
+
+    # the "x" cells drawn after all: the item's valid answers minus the drawn ones give a "<5" away
+    true = splots.likert_counts(responses, inst, "role_clarity", by=None)
+    planted = drawn.merge(true, on=["item", "group", "value"], how="left", suffixes=("", "_true"))
+    planted = planted.assign(n=planted["n"].where(planted["n"].ne("x"), planted["n_true"]))[list(drawn.columns)]
+    with pytest.raises(PipelineError, match=r"figure 'likert'.*recover"):
+        reg.figure("likert", draw, caption=CAPTION, data=planted, count_columns=["n"], sums=sums)
+    reg.figure("likert", draw, caption=CAPTION, data=drawn, count_columns=["n"], sums=sums)
+    item = reg.items[-1]
+    assert item["data"] == {"audited": True, "count_columns": ["n"]}
+    assert (tmp_path / "figures" / "survey" / "likert.png").is_file()
+
+
+def test_the_missingness_figure_registers_what_it_draws(tmp_path):
+    """Shares of missing answers with the wave's n are counts: 1…k-1 are not drawn, and a drawn one fails."""
+    from analysis import quality
+
+    _, responses, _ = _survey()
+    miss = quality.missingness(responses.assign(survey_id="professionals"))
+    assert ((miss["missing"] > 0) & (miss["missing"] < 5)).any()
+    reg = Registry.for_run("data_quality", root=tmp_path, min_cell_size=5)
+    with pytest.raises(DataError, match="below the small-cell limit 5 in column 'n_missing'"):
+        reg.figure("missingness", quality.plot_missingness(miss).figure, caption=CAPTION,
+                   data=quality.missingness_figure_data(miss), count_columns=["n", "n_missing"])
+    drawn = quality.missingness_figure_data(miss, min_n=5)
+    ax = quality.plot_missingness(miss, min_n=5)
+    small = drawn["n_missing"].eq("<5")
+    assert sum(t.get_text() == "<5" for t in ax.texts) == int(small.sum())  # the marker stands in for the bar
+    widths = [p.get_width() for p in ax.patches]
+    assert sum(w > 0 for w in widths) == int((pd.to_numeric(drawn["n_missing"], errors="coerce") > 0).sum())
+    reg.figure("missingness", ax.figure, caption=CAPTION, data=drawn, count_columns=["n", "n_missing"])
+    assert reg.items[-1]["data"]["audited"] is True

@@ -350,7 +350,8 @@ def test_batch_result_raises_for_failed_runs_first_then_for_failed_checks(tmp_pa
 
     leak = LeakGateResult([LeakFinding("figures/a/value.txt", "line 1", "email", "m****@example.fi")], 1, 0, [tmp_path])
     clean = LeakGateResult([], 3, 5, [tmp_path / "reports", tmp_path / "figures"])
-    audited = DisclosureAuditResult([_audit("survey", [])], ["survey/missingness"])
+    audited = DisclosureAuditResult([_audit("survey", [])])
+    unaudited = DisclosureAuditResult([_audit("survey", [])], ["survey/missingness"])
     exposed = DisclosureAuditResult([_audit("survey", [Exposure("survey/t", "Kemi", "n", 2, 2, 5)])])
 
     batch = BatchResult([RunResult("alpha", "succeeded"), RunResult("beta", "skipped")], checks=OutputChecks(clean, audited))
@@ -361,10 +362,14 @@ def test_batch_result_raises_for_failed_runs_first_then_for_failed_checks(tmp_pa
             f"{tmp_path / 'figures'})",
         "Disclosure audit: passed (12 count cells of 1 run(s) checked by linear programming: 2 '<k' cells keep their "
         "whole interval; 1 secondary 'x' cells, 1 of them added by the audit, hiding 3 counted units)",
-        "  Figures whose drawn counts the audit has not seen (1): survey/missingness",
+    ]  # fmt: skip
+    assert unaudited.lines() == [
+        "", "Disclosure audit: FAILED", "  Figures registered without what they draw (1): survey/missingness",
+        "  Pass Registry.figure(..., data=<the counts it draws, or the id of the table it draws>) "
+        "or no_counts=\"<why it draws no counts>\".",
     ]  # fmt: skip
 
-    for checks in (OutputChecks(leak, audited), OutputChecks(clean, exposed)):
+    for checks in (OutputChecks(leak, audited), OutputChecks(clean, exposed), OutputChecks(clean, unaudited)):
         batch = BatchResult([RunResult("alpha", "succeeded")], checks=checks)
         assert batch.runs_ok and not batch.ok
         with pytest.raises(LeakError, match=r"the leak gate or the disclosure audit failed \(listed above\)"):

@@ -1,4 +1,4 @@
-"""Survey figures return matplotlib Figures with Finnish (default) or English labels."""
+"""Survey figures: Axes (one panel, ``ax=``) or Figures (panels), Finnish (default) or English labels."""
 
 import matplotlib
 
@@ -7,13 +7,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from analysis.survey import apply_instrument, load_instrument, scale_scores  # noqa: E402
 from analysis.survey.compare import compare_waves  # noqa: E402
 from analysis.survey.examples import example_export  # noqa: E402
 from analysis.survey.needs import prevalence  # noqa: E402
-from analysis.survey.plots import forest_plot, likert_diverging, prevalence_plot, scale_scores_plot  # noqa: E402
+from analysis.survey.plots import (forest_plot, likert_counts, likert_diverging, likert_omitted_groups,  # noqa: E402
+                                   prevalence_plot, scale_scores_omitted, scale_scores_plot)
 from analysis.workspace import PACKAGE_PROJECT_DIR  # noqa: E402
 
 CONFIG = PACKAGE_PROJECT_DIR / "config"
@@ -32,6 +34,7 @@ def data():
 
 
 def _texts(fig):
+    fig = fig.figure if isinstance(fig, Axes) else fig
     out = []
     for ax in fig.axes:
         out += [t.get_text() for t in ax.get_yticklabels() + ax.get_xticklabels() + ax.texts]
@@ -45,13 +48,13 @@ def _texts(fig):
 
 def test_likert_diverging_fi_and_en(data):
     inst, responses, respondents = data
-    fig = likert_diverging(responses, inst, "role_clarity", respondents=respondents, by="role")
+    fig = likert_diverging(responses, inst, "role_clarity", respondents=respondents, by="role").figure
     assert isinstance(fig, Figure)
     text = _texts(fig)
     assert "Roolien selkeys" in text and "Täysin samaa mieltä" in text and "(käänteinen)" in text
     assert "sosiaalityöntekijä" in text
     plt.close(fig)
-    fig = likert_diverging(responses, inst, "role_clarity", respondents=respondents, by="role", language="en")
+    fig = likert_diverging(responses, inst, "role_clarity", respondents=respondents, by="role", language="en").figure
     text = _texts(fig)
     assert "Role clarity" in text and "Strongly agree" in text and "social worker" in text
     plt.close(fig)
@@ -74,17 +77,18 @@ def test_scale_scores_plot_has_paired_lines(data):
 def test_forest_and_prevalence_plots(data):
     inst, responses, _ = data
     paired, _ = compare_waves(scale_scores(responses, inst).rename(columns={}), instrument=inst)
-    fig = forest_plot(paired)
-    assert "Roolien selkeys" in _texts(fig)
-    plt.close(fig)
+    ax = forest_plot(paired)
+    assert isinstance(ax, Axes) and len(ax.figure.axes) == 2  # the estimates and, at the right, the annotations
+    assert "Roolien selkeys" in _texts(ax)
+    plt.close(ax.figure)
     needs = load_instrument(CONFIG / "instrument_needs.yaml")
     long = pd.DataFrame({"wave": "single", "respondent": [f"N{i}" for i in range(10) for _ in needs.item_ids],
                          "item": needs.item_ids * 10,
                          "value": [float((i + j) % 3 == 0) for i in range(10) for j in range(len(needs.item_ids))]})
     prev = prevalence(long, needs)
-    fig = prevalence_plot(prev, language="en")
-    assert "Housing" in _texts(fig)
-    plt.close(fig)
+    ax = prevalence_plot(prev, language="en")
+    assert isinstance(ax, Axes) and "Housing" in _texts(ax)
+    plt.close(ax.figure)
 
 
 def test_groups_below_the_small_cell_limit_are_not_drawn(data):
@@ -94,18 +98,91 @@ def test_groups_below_the_small_cell_limit_are_not_drawn(data):
     k = int(sizes.min()) + 1  # the smallest role × wave group falls below the limit
     scores = scale_scores(responses.rename(columns={"respondent_code": "respondent"}), inst)
     fig = scale_scores_plot(scores, respondents, instrument=inst, language="en", min_n=k)
-    assert fig.omitted_groups == sorted(key for key, n in sizes.items() if n < k)
-    assert scale_scores_plot(scores, respondents, instrument=inst).omitted_groups == []
+    assert not hasattr(fig, "omitted_groups")  # results are returned by their own function, not attached
+    assert scale_scores_omitted(scores, respondents, min_n=k) == sorted(key for key, n in sizes.items() if n < k)
+    assert scale_scores_omitted(scores, respondents) == []
     answers = responses[responses["item"] == "rc1"].dropna(subset=["value"]).merge(
         respondents.rename(columns={"respondent": "respondent_code"})[["respondent_code", "wave", "role"]])
     per_wave = answers.groupby(["role", "wave"]).size()
     k_items = int(per_wave.min()) + 1  # k applies to each wave, not to both waves pooled
-    likert = likert_diverging(responses, inst, "role_clarity", language="en", min_n=k_items,
-                              respondents=respondents.rename(columns={"respondent": "respondent_code"}))
-    assert likert.omitted_groups == sorted({role for (role, _), n in per_wave.items() if n < k_items})
+    by_role = {"respondents": respondents.rename(columns={"respondent": "respondent_code"}), "min_n": k_items}
+    likert = likert_diverging(responses, inst, "role_clarity", language="en", **by_role)
+    counts = likert_counts(responses, inst, "role_clarity", **by_role)
+    omitted = likert_omitted_groups(counts)
+    assert omitted == sorted({role for (role, _), n in per_wave.items() if n < k_items})
+    left_out = counts[counts["role"].isin(omitted)]  # one row per item: counted in the item's total, not drawn
+    assert len(left_out) == len(inst.scale("role_clarity").items) and left_out["n"].eq("x").all()
     pooled = answers.groupby("role").size()
-    assert any(pooled[role] >= k_items for role in likert.omitted_groups)  # pooled it would have been drawn
-    drawn = {t.get_text() for t in likert.axes[0].get_yticklabels()}
-    for role in likert.omitted_groups:
+    assert any(pooled[role] >= k_items for role in omitted)  # pooled it would have been drawn
+    drawn = {t.get_text() for t in likert.get_yticklabels()}
+    for role in omitted:
         assert all(role.replace("_", " ") not in label for label in drawn)
+    plt.close("all")
+
+
+def test_one_panel_plots_draw_into_a_given_axes(data):
+    """``ax=`` is drawn into and returned, the figure keeps its size; the panels go into ``axes=``."""
+    inst, responses, respondents = data
+    scores = scale_scores(responses, inst)
+    paired, _ = compare_waves(scores, instrument=inst)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    assert likert_diverging(responses, inst, "role_clarity", respondents=respondents, ax=left) is left
+    assert forest_plot(paired, ax=right) is right
+    assert len(fig.axes) == 2 and tuple(fig.get_size_inches()) == (10.0, 4.0)
+    assert left.get_legend() is not None and not fig.legends  # the legend below the given Axes
+    assert any("W = " in t.get_text() or "r = " in t.get_text() for t in right.texts)  # annotations at its right
+    panels = plt.subplots(1, 6)[1]
+    out = scale_scores_plot(scores, respondents.rename(columns={"respondent_code": "respondent"}), instrument=inst,
+                            language="en", axes=panels)
+    assert out is panels[0].figure and panels[5].get_legend() is not None
+    with pytest.raises(ValueError, match="5 scales need 5 Axes"):
+        scale_scores_plot(scores, axes=panels[:2])
+    plt.close("all")
+
+
+def test_likert_counts_are_what_the_bars_draw(data):
+    """Answer values of 1…k-1 answers are not drawn ("<k"), nor one more of the item ("x"), nor small groups."""
+    inst, responses, respondents = data
+    k = 4
+    counts = likert_counts(responses, inst, "role_clarity", respondents=respondents, by="role", min_n=k)
+    assert list(counts.columns) == ["item", "role", "value", "n"]
+    numbers = pd.to_numeric(counts["n"], errors="coerce")
+    assert not ((numbers > 0) & (numbers < k)).any()  # nothing drawn is a small count
+    raw = (responses[responses["item"].isin(inst.scale("role_clarity").items)].dropna(subset=["value"])
+           .merge(respondents[["respondent_code", "wave", "role"]]).groupby(["item", "role", "value"]).size())
+    drawn = counts[counts["value"].notna()].set_index(["item", "role", "value"])["n"]
+    for key, n in drawn.items():
+        assert n == (f"<{k}" if 0 < raw[key] < k else "x") if isinstance(n, str) else n == raw[key]
+    for item, part in counts.groupby("item"):  # a hidden count never stands alone: the item total is published
+        assert part["n"].eq(f"<{k}").sum() == 0 or part["n"].eq("x").any()
+    omitted = likert_omitted_groups(counts)
+    # the bars: the shares of the drawn answers of each group, hidden values take no room
+    ax = likert_diverging(responses, inst, "role_clarity", respondents=respondents, by="role", min_n=k)
+    assert "not drawn" in likert_diverging(responses, inst, "role_clarity", respondents=respondents, by="role",
+                                           min_n=k, language="en").get_xlabel()
+    n_levels = len(inst.answer_set_of(inst.scale("role_clarity").items[0]).allowed_values)
+    widths = [p.get_width() for p in ax.patches]
+    bars = [widths[i:i + n_levels] for i in range(0, len(widths), n_levels)]
+    rows = [(item, role) for item in inst.scale("role_clarity").items
+            for role in sorted(set(counts["role"]) - set(omitted)) if (item, role) in drawn.index.droplevel(2)]
+    assert len(bars) == len(rows)
+    for (item, role), bar in zip(rows, bars):
+        shown = pd.to_numeric(drawn.loc[(item, role)], errors="coerce")
+        assert sum(bar) == pytest.approx(100.0)
+        expected = (shown.reindex(inst.answer_set_of(item).allowed_values).fillna(0) / shown.sum() * 100).tolist()
+        assert bar == pytest.approx(expected)
+    # without the limit everything is drawn, as before
+    plain = likert_counts(responses, inst, "role_clarity", respondents=respondents, by="role")
+    assert pd.to_numeric(plain["n"]).sum() == raw.sum()
+    plt.close("all")
+
+
+def test_a_limit_that_hides_nothing_draws_the_same_bytes(data):
+    """The limit changes a Likert figure only where it hides something."""
+    from analysis.findings.style import render_figure
+
+    inst, responses, respondents = data
+    figures = [likert_diverging(responses, inst, "role_clarity", respondents=respondents, min_n=k).figure
+               for k in (0, 1)]
+    assert render_figure(figures[0]) == render_figure(figures[1])
     plt.close("all")

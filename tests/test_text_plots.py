@@ -1,4 +1,4 @@
-"""Figures of the text analysis: return Figures with fi/en labels, never show."""
+"""Figures of the text analysis: Axes (``ax=``) or Figures of panels (``axes=``), fi/en labels, never shown."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from analysis.errors import DataError
@@ -28,16 +30,15 @@ def part():
 def test_talk_share_plot(part):
     shares = pd.DataFrame({"workshop_id": ["W01", "W02"], "share": [0.1, 0.3], "ci_low": [0.05, 0.2],
                            "ci_high": [0.15, 0.4], "date": pd.to_datetime(["2024-05-01", "2024-10-01"])})
-    fig = plot_talk_share(part, shares)
-    assert isinstance(fig, Figure)
-    ax = fig.axes[0]
+    ax = plot_talk_share(part, shares)
+    assert isinstance(ax, Axes)
     assert ax.get_ylabel() == "Osuus puheen sanoista"
     assert "nuori" in [t.get_text() for t in ax.get_legend().get_texts()]
-    fig_en = plot_talk_share(part, language="en")
-    assert fig_en.axes[0].get_xlabel() == "Workshop"
-    assert "young person" in [t.get_text() for t in fig_en.axes[0].get_legend().get_texts()]
+    ax_en = plot_talk_share(part, language="en")
+    assert ax_en.get_xlabel() == "Workshop"
+    assert "young person" in [t.get_text() for t in ax_en.get_legend().get_texts()]
     trend = plot_share_trend(shares, language="en")
-    assert trend.axes[0].get_ylabel() == "Young people's share of words"
+    assert trend.get_ylabel() == "Young people's share of words"
     with pytest.raises(ValueError):
         plot_talk_share(part, language="sv")
     with pytest.raises(DataError):
@@ -49,8 +50,7 @@ def test_keyness_and_top_lemma_plots():
                        "log_ratio": [2.0, 1.0, -1.5, -0.5], "p": [1e-5, 0.03, 1e-4, 0.3],
                        "direction": ["target", "target", "reference", "reference"],
                        "target": "young_person", "reference": "other"})
-    fig = plot_keyness(kd, top=2)
-    ax = fig.axes[0]
+    ax = plot_keyness(kd, top=2)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["yhteistyö", "kunta", "vuokra", "asunto"]
     widths = sorted(p.get_width() for p in ax.patches)
     assert widths == [-15.0, -1.0, 5.0, 20.0]
@@ -62,3 +62,25 @@ def test_keyness_and_top_lemma_plots():
     assert titles == ["social worker", "young person"]
     young_ax = [a for a in fig2.axes if a.get_title() == "young person"][0]
     assert [t.get_text() for t in young_ax.get_yticklabels()] == ["vuokra", "asunto"]
+
+
+def test_axes_level_plots_draw_into_a_given_axes(part):
+    """``ax=`` is drawn into and returned; its figure keeps its size; panels go into ``axes=``."""
+    shares = pd.DataFrame({"workshop_id": ["W01", "W02"], "share": [0.1, 0.3], "ci_low": [0.05, 0.2],
+                           "ci_high": [0.15, 0.4], "date": pd.to_datetime(["2024-05-01", "2024-10-01"])})
+    kd = pd.DataFrame({"lemma": ["asunto", "kunta"], "g2": [20.0, 4.0], "log_ratio": [2.0, -0.5], "p": [1e-5, 0.01],
+                       "direction": ["target", "reference"]})
+    fig, axes = plt.subplots(1, 3, figsize=(9, 3))
+    assert plot_talk_share(part, shares, ax=axes[0]) is axes[0]
+    assert plot_share_trend(shares, ax=axes[1]) is axes[1]
+    assert plot_keyness(kd, ax=axes[2]) is axes[2]
+    assert len(fig.axes) == 3 and tuple(fig.get_size_inches()) == (9.0, 3.0)
+    assert axes[0].get_ylabel() == "Osuus puheen sanoista" and len(axes[2].patches) == 2
+    freq = pd.DataFrame({"speaker_role": ["young_person", "social_worker"], "lemma": ["asunto", "kunta"],
+                         "per_1000": [5.0, 4.0], "count": [5, 4]})
+    fig2, panels = plt.subplots(2, 1)
+    assert plot_top_lemmas(freq, "speaker_role", language="en", axes=panels) is fig2
+    assert [a.get_title() for a in panels] == ["social worker", "young person"]
+    with pytest.raises(ValueError, match="2 groups need 2 Axes"):
+        plot_top_lemmas(freq, "speaker_role", axes=panels[:1])
+    plt.close("all")

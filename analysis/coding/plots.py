@@ -1,10 +1,14 @@
 """Figures of the qualitative coding: code × group heatmap, co-occurrence heatmap, theme timeline.
 
-Each function takes the tidy table of :mod:`analysis.coding.matrices` and returns a
-matplotlib :class:`~matplotlib.figure.Figure` in the report style
-(:mod:`analysis.findings.style`), with Finnish or English labels (``language``). Code
-names and colours come from the codebook. Nothing is shown or saved here: publish the
-figure with the findings registry.
+Each function takes the tidy table of :mod:`analysis.coding.matrices` and draws in the
+report style (:mod:`analysis.findings.style`), with Finnish or English labels
+(``language``), the seaborn way: the heatmaps take ``ax=`` and return their
+:class:`~matplotlib.axes.Axes` (a new figure of print width without it); the figures of
+several panels (:func:`theme_timeline`, :func:`topic_terms_plot`) take ``axes=`` and return
+the :class:`~matplotlib.figure.Figure`. What a figure draws, for the disclosure audit, comes
+from :func:`heatmap_data` and :func:`cooccurrence_data`. Code names and colours come from
+the codebook. Nothing is shown or saved here: publish ``ax.figure`` with the findings
+registry.
 
 Examples
 --------
@@ -13,8 +17,8 @@ Examples
 >>> import pandas as pd
 >>> freqs = pd.DataFrame({"speaker_role": ["young_person", "social_worker"], "code": ["housing"] * 2,
 ...                       "n_segments": [4, 1], "n_total": [10, 10], "share": [0.4, 0.1]})
->>> fig = code_heatmap(freqs, by="speaker_role", language="en")
->>> fig.axes[0].get_xticklabels()[0].get_text()
+>>> ax = code_heatmap(freqs, by="speaker_role", language="en")
+>>> ax.get_xticklabels()[0].get_text()
 'social worker'
 """
 
@@ -25,6 +29,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
@@ -114,7 +119,8 @@ def code_heatmap(
     language: str = "fi",
     min_cell_size: int | None = None,
     title: str | None = None,
-) -> Figure:
+    ax: Axes | None = None,
+) -> Axes:
     """Heatmap of codes (rows) by group (columns): code × role or code × work package.
 
     Parameters
@@ -134,10 +140,13 @@ def code_heatmap(
     min_cell_size : int, optional
         Cells with 1…k−1 segments are greyed out and unlabelled, as in published tables.
     title : str, optional
+    ax : matplotlib Axes, optional
+        Draw into this Axes (the colour bar takes room from it). Default: a new figure
+        of print width whose height fits the codes.
 
     Returns
     -------
-    Figure
+    Axes
     """
     missing = [c for c in (by, "code", "n_segments", value) if c not in freqs.columns]
     if missing:
@@ -157,16 +166,17 @@ def code_heatmap(
         small = (counts > 0) & (counts < min_cell_size)
         values = np.where(small, np.nan, values)
     annot = _annotations(values, counts, value, language)
-    fig, ax = style.new_figure("full", height_cm=max(6.0, 1.0 + 0.75 * len(codes)))
+    if ax is None:
+        _, ax = style.new_figure("full", height_cm=max(6.0, 1.0 + 0.75 * len(codes)))
     _heatmap(ax, values, annot, [_group_label(g, by, language) for g in groups],
-             _code_labels(codes, cb, language), 1.0 if value == "share" else None, _t(value, language), fig)
+             _code_labels(codes, cb, language), 1.0 if value == "share" else None, _t(value, language), ax.figure)
     ax.set_xlabel(_t(by, language))
     if min_cell_size:
         ax.text(0, 1.01, _t("suppressed", language).format(k=min_cell_size), transform=ax.transAxes,
                 ha="left", va="bottom", fontsize=6, color="#555555")  # above the plot, clear of the labels
     if title:
         ax.set_title(title)
-    return fig
+    return ax
 
 
 def cooccurrence_heatmap(
@@ -178,13 +188,14 @@ def cooccurrence_heatmap(
     language: str = "fi",
     min_cell_size: int | None = None,
     title: str | None = None,
-) -> Figure:
+    ax: Axes | None = None,
+) -> Axes:
     """Lower-triangle heatmap of code co-occurrence.
 
     Parameters
     ----------
     cooc : DataFrame
-        Output of :func:`analysis.coding.matrices.cooccurrence`
+        Output of :func:`analysis.coding.matrices.code_cooccurrence`
         (``code_a, code_b, n_both, jaccard``).
     value : {"jaccard", "n_both"}
         Jaccard index (annotated with two decimals) or the number of shared segments.
@@ -196,15 +207,18 @@ def cooccurrence_heatmap(
     min_cell_size : int, optional
         Pairs of 1…k−1 segments are greyed out and unlabelled, as in published tables.
     title : str, optional
+    ax : matplotlib Axes, optional
+        Draw into this Axes (the colour bar takes room from it). Default: a new figure
+        of print width whose height fits the codes.
 
     Returns
     -------
-    Figure
+    Axes
     """
     missing = [c for c in ("code_a", "code_b", value, "n_both") if c not in cooc.columns]
     if missing:
         raise DataError(f"missing column(s) {', '.join(missing)}", file="co-occurrence",
-                        hint="Pass the output of cooccurrence().")
+                        hint="Pass the output of analysis.coding.matrices.code_cooccurrence().")
     cb = as_codebook(codebook) if codebook is not None else None
     codes = codes or list(dict.fromkeys(cooc["code_a"]))
     values = cooc.pivot(index="code_a", columns="code_b", values=value).reindex(index=codes, columns=codes)
@@ -218,18 +232,19 @@ def cooccurrence_heatmap(
     annot = _annotations(values, counts, value, language)
     annot = np.where(upper, "", annot)
     labels = _code_labels(codes, cb, language)
-    fig, ax = style.new_figure("full", height_cm=max(7.0, 1.5 + 0.7 * len(codes)))
+    if ax is None:
+        _, ax = style.new_figure("full", height_cm=max(7.0, 1.5 + 0.7 * len(codes)))
     vmax = None
     if value == "jaccard":
         finite = values[np.isfinite(values)]
         vmax = max(float(finite.max()), 0.05) if finite.size else 1.0
-    _heatmap(ax, values, annot, labels, labels, vmax, _t(value, language), fig, fontsize=6)
+    _heatmap(ax, values, annot, labels, labels, vmax, _t(value, language), ax.figure, fontsize=6)
     if min_cell_size:
         ax.text(0, 1.01, _t("suppressed", language).format(k=min_cell_size), transform=ax.transAxes,
                 ha="left", va="bottom", fontsize=6, color="#555555")
     if title:
         ax.set_title(title)
-    return fig
+    return ax
 
 
 def theme_timeline(
@@ -240,6 +255,7 @@ def theme_timeline(
     codes: list[str] | None = None,
     language: str = "fi",
     title: str | None = None,
+    axes: tuple[Axes, Axes] | None = None,
 ) -> Figure:
     """Diary theme timeline: entries per quarter (bars) and each theme per quarter (lines).
 
@@ -258,6 +274,10 @@ def theme_timeline(
         Themes to draw (default all in ``timeline``).
     language : {"fi", "en"}
     title : str, optional
+    axes : (Axes, Axes), optional
+        The two panels to draw into: entries per quarter, then the themes. Default: a
+        new figure of print width, the upper panel a third of the lower, sharing the
+        quarter axis.
 
     Returns
     -------
@@ -277,8 +297,12 @@ def theme_timeline(
     # a published (suppressed) table: "<k" and "x" cells are not drawn, their marker is printed
     entries = pd.to_numeric(shown, errors="coerce").to_numpy(dtype=float)
     markers_shown = ["" if pd.isna(v) else str(v) for v in shown.tolist()]
-    fig, (top, bottom) = style.new_figure("full", height_cm=10.0, nrows=2, sharex=True,
-                                          gridspec_kw={"height_ratios": [1, 3]})
+    if axes is None:
+        fig, (top, bottom) = style.new_figure("full", height_cm=10.0, nrows=2, sharex=True,
+                                              gridspec_kw={"height_ratios": [1, 3]})
+    else:
+        top, bottom = axes
+        fig = top.figure
     top.bar(x, np.nan_to_num(entries), color="#BBBBBB", width=0.7)
     for xi, n, text in zip(x, entries, markers_shown):
         top.text(xi, 0 if np.isnan(n) else n, text if np.isnan(n) else f"{int(n)}", ha="center", va="bottom",
@@ -315,7 +339,8 @@ def theme_timeline(
     return fig
 
 
-def topic_terms_plot(terms: pd.DataFrame, *, n_terms: int = 8, language: str = "fi") -> Figure:
+def topic_terms_plot(terms: pd.DataFrame, *, n_terms: int = 8, language: str = "fi",
+                     axes: list[Axes] | None = None) -> Figure:
     """Small multiples of the top lemmas per exploratory topic.
 
     Parameters
@@ -325,15 +350,25 @@ def topic_terms_plot(terms: pd.DataFrame, *, n_terms: int = 8, language: str = "
     n_terms : int
         Lemmas per topic.
     language : {"fi", "en"}
+    axes : list of Axes, optional
+        One per topic, in topic order. Default: a new figure of print width, up to three
+        panels a row.
 
     Returns
     -------
     Figure
+        One panel per topic.
     """
     topics = sorted(terms["topic"].unique())
-    ncols = min(3, max(1, len(topics)))
-    nrows = int(np.ceil(len(topics) / ncols))
-    fig, axes = style.new_figure("full", height_cm=4.2 * nrows, nrows=nrows, ncols=ncols, squeeze=False)
+    if axes is None:
+        ncols = min(3, max(1, len(topics)))
+        nrows = int(np.ceil(len(topics) / ncols))
+        fig, axes = style.new_figure("full", height_cm=4.2 * nrows, nrows=nrows, ncols=ncols, squeeze=False)
+    else:
+        axes = np.asarray(list(axes), dtype=object)
+        if axes.size < len(topics):
+            raise ValueError(f"axes: {len(topics)} topics need {len(topics)} Axes, got {axes.size}")
+        fig = axes.flat[0].figure
     for ax, topic in zip(axes.flat, topics):
         group = terms[(terms["topic"] == topic) & (terms["rank"] <= n_terms)].sort_values("rank", ascending=False)
         ax.barh(group["term"], group["weight"], color=style.PALETTE[0])

@@ -1,7 +1,14 @@
 """Survey figures: diverging Likert bars, scale scores by role and wave, forest plot, needs.
 
-Every function takes tidy DataFrames and returns a matplotlib :class:`~matplotlib.figure.Figure`
-(never shows it). Labels are Finnish by default, English with ``language="en"``.
+Every function takes tidy DataFrames and draws in the seaborn way: a one-panel figure
+(:func:`likert_diverging`, :func:`forest_plot`, :func:`prevalence_plot`) takes ``ax=`` and
+returns its :class:`~matplotlib.axes.Axes` (``ax.figure`` is what ``Registry.figure``
+publishes); without ``ax`` it makes a new figure of print width. The figure of several
+panels (:func:`scale_scores_plot`) takes ``axes=`` and returns the
+:class:`~matplotlib.figure.Figure`. Nothing is shown, nothing is attached to the figure:
+what a figure leaves out comes from its own function (:func:`likert_counts`,
+:func:`likert_omitted_groups`, :func:`scale_scores_omitted`). Labels are Finnish by
+default, English with ``language="en"``.
 The report style and group colours come from :mod:`analysis.findings.style`
 (``apply_style``, ``palette_for``, ``role_label``), which read the labels and colours of
 ``config/vocabulary.yaml``; :data:`FALLBACK_COLOURS` only holds the neutral line colours.
@@ -14,13 +21,15 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from analysis.errors import DataError
 from analysis.survey.instrument import Instrument
 from analysis.survey.scores import respondent_column
 
-__all__ = ["likert_diverging", "scale_scores_plot", "forest_plot", "prevalence_plot", "TEXT", "FALLBACK_COLOURS"]
+__all__ = ["likert_diverging", "likert_counts", "likert_omitted_groups", "scale_scores_plot", "scale_scores_omitted",
+           "forest_plot", "prevalence_plot", "TEXT", "FALLBACK_COLOURS"]
 
 #: Colours used only when analysis.findings.style is missing (Okabe–Ito).
 FALLBACK_COLOURS = {
@@ -31,6 +40,8 @@ FALLBACK_COLOURS = {
 #: Words used in the figures, fi/en.
 TEXT = {
     "share": {"fi": "Osuus vastauksista (%)", "en": "Share of answers (%)"},
+    "share_drawn": {"fi": "Osuus piirretyistä vastauksista (%)\nvaihtoehtoja, joissa alle {k} vastausta, ei piirretty",
+                    "en": "Share of the answers drawn (%)\nanswer values of fewer than {k} answers are not drawn"},
     "score": {"fi": "Summamuuttujan keskiarvo (1–5)", "en": "Scale score (1–5)"},
     "effect": {"fi": "Vaikutuskoko (95 %:n luottamusväli)", "en": "Effect size (95% CI)"},
     "prevalence": {"fi": "Osuus vastaajista (%) ja 95 %:n luottamusväli", "en": "Share of respondents (%) with 95% CI"},
@@ -115,6 +126,126 @@ def _wrap(text: str, width: int = 45) -> str:
 
 
 # --------------------------------------------------------------------------- Likert
+def likert_counts(
+    responses: pd.DataFrame,
+    instrument: Instrument,
+    scale: str,
+    *,
+    respondents: pd.DataFrame | None = None,
+    by: str | None = "role",
+    wave: str | None = None,
+    min_n: int = 0,
+) -> pd.DataFrame:
+    """The answer counts :func:`likert_diverging` draws, for the disclosure audit (``reg.figure(data=...)``).
+
+    One row per item, group and answer value with the number of valid answers. With
+    ``min_n`` (the small-cell limit k):
+
+    - a group with fewer than ``min_n`` valid answers to an item in any wave is not drawn
+      (in no item: the report names the groups left out); it keeps one row per item with
+      no value and ``n = "x"`` (its answers count in the item's total, nothing of them is
+      shown);
+    - a count of 1…k-1 is not drawn and appears as ``"<k"``;
+    - when an item has such a count and no left-out group, its smallest drawn count
+      above zero is not drawn either (``"x"``): the item's valid answers (``n_valid`` of
+      the item missingness table) are published, so one hidden count would be their
+      total minus the drawn ones.
+
+    The bars draw the shares of the drawn counts of their group.
+
+    Parameters
+    ----------
+    responses, instrument, scale, respondents, by, wave, min_n
+        As for :func:`likert_diverging`.
+
+    Returns
+    -------
+    DataFrame
+        ``item, <by> (or group), value, n``, items in the instrument's order, groups and
+        values sorted.
+
+    Examples
+    --------
+    >>> from analysis.survey import load_instrument
+    >>> from analysis.workspace import PACKAGE_PROJECT_DIR
+    >>> inst = load_instrument(PACKAGE_PROJECT_DIR / "config" / "instrument_professionals.yaml")
+    >>> answers = pd.DataFrame({"respondent": [f"R{i}" for i in range(18)], "wave": "baseline", "item": "rc1",
+    ...                         "value": [2.0] * 2 + [3.0] * 6 + [4.0] * 10})
+    >>> likert_counts(answers, inst, "role_clarity", by=None, min_n=5).query("item == 'rc1'")["n"].tolist()
+    ['<5', 'x', 10]
+    """
+    counts, omitted = _likert_counts(responses, instrument, scale, respondents=respondents, by=by, wave=wave,
+                                     min_n=min_n, location="likert_counts")
+    group_column = by or "group"
+    long = counts.stack().rename("n").reset_index().rename(columns={"_group": group_column})
+    long = long[long["n"] > 0] if min_n else long
+    rows = []
+    for item in instrument.scale(scale).items:
+        part = long[long["item"] == item].astype({"n": object})
+        if min_n:
+            small = part["n"].map(lambda v: 0 < v < min_n)
+            part.loc[small, "n"] = f"<{min_n}"
+            left_out = sorted({g for (i, g) in omitted if i == item}, key=str)
+            if small.any() and not left_out:
+                shown = part.loc[~small, "n"]
+                if len(shown):
+                    part.loc[shown.astype(int).sort_values(kind="stable").index[0], "n"] = "x"
+            if left_out:
+                part = pd.concat([part, pd.DataFrame({"item": item, group_column: left_out, "value": np.nan,
+                                                      "n": "x"})], ignore_index=True)
+        rows.append(part)
+    out = pd.concat(rows, ignore_index=True) if rows else long
+    return out[["item", group_column, "value", "n"]].reset_index(drop=True)
+
+
+def likert_omitted_groups(counts: pd.DataFrame) -> list:
+    """The groups :func:`likert_diverging` leaves out of at least one item (from :func:`likert_counts`).
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"item": ["a", "a", "b"], "role": ["other", "social_worker", "social_worker"],
+    ...                        "value": [np.nan, 3.0, 3.0], "n": ["x", 12, 12]})
+    >>> likert_omitted_groups(counts)
+    ['other']
+    """
+    group_column = counts.columns[1]
+    return sorted(counts.loc[counts["value"].isna(), group_column].unique(), key=str)
+
+
+def _likert_counts(responses, instrument, scale, *, respondents, by, wave, min_n, location):
+    """Counts (item, group) × answer value of the drawn groups, and the (item, group) pairs left out."""
+    sc = instrument.scale(scale)
+    answers = instrument.answer_set_of(sc.items[0])
+    levels = [v for v in answers.allowed_values]
+    data = responses[responses["item"].isin(sc.items) & responses["value"].notna()]
+    if wave is not None:
+        data = data[data["wave"] == wave]
+    if data.empty:
+        raise DataError(f"no answers to plot for scale '{scale}'", location=location)
+    if by is not None:
+        if respondents is None or by not in respondents.columns:
+            raise DataError(f"grouping by {by!r} needs the respondents table with that column", location=location)
+        rcol, rr = respondent_column(data), respondent_column(respondents)
+        groups = respondents[[rr, "wave", by]].rename(columns={rr: rcol})
+        data = data.merge(groups, on=[rcol, "wave"], how="left")
+        data["_group"] = data[by].astype(object).where(data[by].notna(), "missing")
+    else:
+        data = data.assign(_group="all")
+    counts = data.groupby(["item", "_group", "value"]).size().unstack("value", fill_value=0)
+    counts = counts.reindex(columns=levels, fill_value=0)
+    omitted_pairs = {key for key, n in counts.sum(axis=1).items() if n < min_n}
+    if min_n and "wave" in data.columns:  # k per wave: a pooled bar must not hide a wave of 2 people
+        per_wave = data.groupby(["item", "_group", "wave"]).size()
+        omitted_pairs |= {(i, g) for (i, g, _), n in per_wave.items() if n < min_n}
+    omitted = {g for _, g in omitted_pairs}
+    # a group left out of one item is left out of every item (the report names the groups not drawn)
+    pairs = {(i, g) for i, g in counts.index if g in omitted}
+    counts = counts[~counts.index.get_level_values("_group").isin(omitted)]
+    if counts.empty:
+        raise DataError(f"every group has fewer than {min_n} answers", location=location)
+    return counts, sorted(pairs, key=str)
+
+
 def likert_diverging(
     responses: pd.DataFrame,
     instrument: Instrument,
@@ -125,7 +256,8 @@ def likert_diverging(
     wave: str | None = None,
     language: str = "fi",
     min_n: int = 0,
-) -> Figure:
+    ax: Axes | None = None,
+) -> Axes:
     """Diverging stacked bars of the items of one scale, by group.
 
     Each bar shows the distribution of valid answers of one item in one group;
@@ -148,45 +280,38 @@ def likert_diverging(
         Only this wave (default: all waves pooled).
     language : {"fi", "en"}
     min_n : int, default 0
-        Groups with fewer valid answers than this to an item (the small-cell limit)
-        are not drawn. When waves are pooled (``wave=None``) the limit applies to
-        each wave on its own: a group with 3 answers at baseline and 2 at follow-up is
-        not drawn, although 3 + 2 reaches 5.
+        The small-cell limit k. Groups with fewer valid answers than this to an item
+        are not drawn. When waves are pooled (``wave=None``) the limit applies to each
+        wave on its own: a group with 3 answers at baseline and 2 at follow-up is not
+        drawn, although 3 + 2 reaches 5. Answer values of 1…k-1 answers in a drawn group
+        (and, where one such count could be recovered from the item's published total,
+        one more) are left out of the bar, which shows the shares of the answers drawn;
+        the axis label says so. :func:`likert_counts` gives the counts drawn and
+        :func:`likert_omitted_groups` the groups left out.
+    ax : matplotlib Axes, optional
+        Draw into this Axes (its figure keeps its size and layout; the legend goes
+        below the Axes). Default: a new figure of print width whose height fits the
+        items, in the report style, with the legend below.
 
     Returns
     -------
-    Figure
-        ``fig.omitted_groups`` lists the groups left out by ``min_n``.
+    Axes
     """
     _check_language(language)
     sc = instrument.scale(scale)
     answers = instrument.answer_set_of(sc.items[0])
     levels = [v for v in answers.allowed_values]
-    data = responses[responses["item"].isin(sc.items) & responses["value"].notna()]
-    if wave is not None:
-        data = data[data["wave"] == wave]
-    if data.empty:
-        raise DataError(f"no answers to plot for scale '{scale}'", location="likert_diverging")
-    if by is not None:
-        if respondents is None or by not in respondents.columns:
-            raise DataError(f"grouping by {by!r} needs the respondents table with that column",
-                            location="likert_diverging")
-        rcol, rr = respondent_column(data), respondent_column(respondents)
-        groups = respondents[[rr, "wave", by]].rename(columns={rr: rcol})
-        data = data.merge(groups, on=[rcol, "wave"], how="left")
-        data["_group"] = data[by].astype(object).where(data[by].notna(), "missing")
-    else:
-        data = data.assign(_group="all")
-    counts = data.groupby(["item", "_group", "value"]).size().unstack("value", fill_value=0)
-    counts = counts.reindex(columns=levels, fill_value=0)
-    omitted = {g for (_, g), n in counts.sum(axis=1).items() if n < min_n}
-    if min_n and "wave" in data.columns:  # k per wave: a pooled bar must not hide a wave of 2 people
-        per_wave = data.groupby(["item", "_group", "wave"]).size()
-        omitted |= {g for (_, g, _), n in per_wave.items() if n < min_n}
-    omitted = sorted(omitted, key=str)
-    counts = counts[~counts.index.get_level_values("_group").isin(omitted)]
-    if counts.empty:
-        raise DataError(f"every group has fewer than {min_n} answers", location="likert_diverging")
+    counts, _ = _likert_counts(responses, instrument, scale, respondents=respondents, by=by, wave=wave, min_n=min_n,
+                               location="likert_diverging")
+    hidden = False
+    if min_n:
+        drawn = likert_counts(responses, instrument, scale, respondents=respondents, by=by, wave=wave, min_n=min_n)
+        drawn = drawn[drawn["value"].notna()].rename(columns={by or "group": "_group"})
+        hidden = bool(drawn["n"].map(lambda v: isinstance(v, str)).any())
+        numbers = pd.to_numeric(drawn["n"], errors="coerce")
+        counts = (drawn.assign(n=numbers).pivot_table(index=["item", "_group"], columns="value", values="n",
+                                                      aggfunc="first")
+                  .reindex(index=counts.index, columns=levels))  # a hidden value is not drawn: NaN
     group_ids = sorted(counts.index.get_level_values("_group").unique(), key=str)
     shares = counts.div(counts.sum(axis=1), axis=0) * 100
     # one header line per item (its text), then one bar per group below it
@@ -209,9 +334,13 @@ def likert_diverging(
             layout.append((y, item, "all", _wrap(text, 45)))
             y += 1.0 + 0.3 * _wrap(text, 45).count("\n")
         y += 0.4
-    _apply_style()
     height = max(2.5, 0.19 * y + 1.8)
-    fig, ax = plt.subplots(figsize=(16 / 2.54, height))
+    own = ax is None
+    if own:
+        _apply_style()
+        fig, ax = plt.subplots(figsize=(16 / 2.54, height))
+    else:
+        fig = ax.figure
     import seaborn as sns
 
     colours = sns.color_palette("RdBu", len(levels))
@@ -220,6 +349,8 @@ def likert_diverging(
         if g is None:
             continue
         share = shares.loc[(item, g)].to_numpy()
+        if min_n:
+            share = np.nan_to_num(share)  # values not drawn (and zeros) take no room
         neg = share[: int(np.floor(mid))].sum() + (share[int(mid)] / 2 if mid.is_integer() else 0)
         left = -neg
         for k, value in enumerate(share):
@@ -238,16 +369,19 @@ def likert_diverging(
     ax.set_ylim(y - 0.2, -0.8)
     ax.set_xlim(-100, 100)
     ax.set_xticks([-100, -50, 0, 50, 100], ["100", "50", "0", "50", "100"])
-    ax.set_xlabel(TEXT["share"][language])
+    ax.set_xlabel(TEXT["share_drawn"][language].format(k=min_n) if hidden else TEXT["share"][language])
     ax.set_title(sc.label.get(language, scale))
     handles, names = ax.get_legend_handles_labels()
     seen = dict(zip(names, handles))
+    if not own:
+        ax.legend(seen.values(), [str(n) for n in seen.keys()], loc="upper center", bbox_to_anchor=(0.5, -0.12),
+                  ncol=min(len(seen), 3), frameon=False, fontsize="small")
+        return ax
     outside = fig.get_layout_engine() is not None  # constrained layout keeps room for an outside legend
     fig.legend(seen.values(), [str(n) for n in seen.keys()], loc="outside lower center" if outside else "lower center",
                ncol=min(len(seen), 3), frameon=False, fontsize="small")
     _finish(fig, rect=(0, min(0.3, (0.25 + 0.22 * -(-len(seen) // 3)) / height), 1, 1))
-    fig.omitted_groups = omitted
-    return fig
+    return ax
 
 
 # --------------------------------------------------------------------------- scale scores
@@ -261,8 +395,9 @@ def scale_scores_plot(
     waves: Sequence[str] = ("baseline", "followup"),
     language: str = "fi",
     min_n: int = 0,
+    axes: Sequence[Axes] | None = None,
 ) -> Figure:
-    """Scale scores by group and wave, with lines joining linked respondents.
+    """Scale scores by group and wave, with lines joining linked respondents (a figure of panels).
 
     One panel per scale; within a panel one pair of columns (waves) per group. Each
     respondent is a dot; a grey line joins the two scores of a respondent present in
@@ -283,40 +418,34 @@ def scale_scores_plot(
     language : {"fi", "en"}
     min_n : int, default 0
         Groups with fewer respondents than this in a wave (the small-cell limit) are
-        not drawn in that wave.
+        not drawn in that wave; :func:`scale_scores_omitted` lists them.
+    axes : sequence of Axes, optional
+        Draw into these: one per scale, in order; one more holds the legend (else the
+        legend goes below the figure). Default: a new figure of print width with up to
+        three panels a row, in the report style.
 
     Returns
     -------
     Figure
-        ``fig.omitted_groups`` lists ``(group, wave)`` pairs left out by ``min_n``.
+        One panel per scale (``fig.axes``).
     """
     _check_language(language)
-    data = scores.dropna(subset=["score"])
-    data = data[data["wave"].isin(waves)]
-    if data.empty:
-        raise DataError("no scale scores to plot", location="scale_scores_plot")
-    if respondents is not None:
-        rr = respondent_column(respondents)
-        groups = respondents[[rr, "wave", by]].rename(columns={rr: "respondent"})
-        data = data.merge(groups, on=["respondent", "wave"], how="left")
-        data["_group"] = data[by].astype(object).where(data[by].notna(), "missing")
-    else:
-        data = data.assign(_group="all")
-    sizes = data.groupby(["_group", "wave"])["respondent"].nunique()
-    omitted = sorted(key for key, n in sizes.items() if n < min_n)
-    if omitted:
-        keep = ~pd.MultiIndex.from_frame(data[["_group", "wave"]]).isin(omitted)
-        data = data[keep]
-    if data.empty:
-        raise DataError(f"every group has fewer than {min_n} respondents", location="scale_scores_plot")
+    data, omitted = _scale_score_groups(scores, respondents, by=by, waves=waves, min_n=min_n)
     scale_ids = list(scales) if scales is not None else list(dict.fromkeys(data["scale"]))
     group_ids = sorted(data["_group"].unique(), key=str)
     colours = _palette(group_ids)
-    _apply_style()
-    ncols = min(3, len(scale_ids))
-    nrows = int(np.ceil(len(scale_ids) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(16 / 2.54, 5.5 / 2.54 * nrows + 1.2), squeeze=False,
-                             sharey=True)
+    own = axes is None
+    if own:
+        _apply_style()
+        ncols = min(3, len(scale_ids))
+        nrows = int(np.ceil(len(scale_ids) / ncols))
+        fig, axes = plt.subplots(nrows, ncols, figsize=(16 / 2.54, 5.5 / 2.54 * nrows + 1.2), squeeze=False,
+                                 sharey=True)
+    else:
+        axes = np.asarray(list(axes), dtype=object).reshape(1, -1)
+        if axes.size < len(scale_ids):
+            raise ValueError(f"axes: {len(scale_ids)} scales need {len(scale_ids)} Axes, got {axes.size}")
+        fig = axes.flat[0].figure
     rng = np.random.default_rng(0)
     width = 0.8 / max(len(group_ids), 1)
     for ax, scale_id in zip(axes.flat, scale_ids):
@@ -357,12 +486,60 @@ def scale_scores_plot(
         spare[0].set_visible(True)
         spare[0].axis("off")
         spare[0].legend(handles=handles, loc="center", frameon=False)
-        _finish(fig)
+        if own:
+            _finish(fig)
     else:
         fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False)
-        _finish(fig, rect=(0, 0.08, 1, 1))
-    fig.omitted_groups = omitted
+        if own:
+            _finish(fig, rect=(0, 0.08, 1, 1))
     return fig
+
+
+def scale_scores_omitted(
+    scores: pd.DataFrame,
+    respondents: pd.DataFrame | None = None,
+    *,
+    by: str = "role",
+    waves: Sequence[str] = ("baseline", "followup"),
+    min_n: int = 0,
+) -> list[tuple]:
+    """The ``(group, wave)`` pairs :func:`scale_scores_plot` leaves out: fewer than ``min_n`` respondents.
+
+    Parameters are those of :func:`scale_scores_plot`.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"respondent": ["a", "b", "c"], "wave": "baseline", "scale": "s",
+    ...                        "score": [3.0, 4.0, 2.0]})
+    >>> groups = pd.DataFrame({"respondent": ["a", "b", "c"], "wave": "baseline",
+    ...                        "role": ["social_worker", "social_worker", "other"]})
+    >>> scale_scores_omitted(scores, groups, min_n=2)
+    [('other', 'baseline')]
+    """
+    return _scale_score_groups(scores, respondents, by=by, waves=waves, min_n=min_n, location="scale_scores_omitted")[1]
+
+
+def _scale_score_groups(scores, respondents, *, by, waves, min_n, location="scale_scores_plot"):
+    """Scores of the drawn groups (``_group`` column) and the ``(group, wave)`` pairs left out."""
+    data = scores.dropna(subset=["score"])
+    data = data[data["wave"].isin(waves)]
+    if data.empty:
+        raise DataError("no scale scores to plot", location=location)
+    if respondents is not None:
+        rr = respondent_column(respondents)
+        groups = respondents[[rr, "wave", by]].rename(columns={rr: "respondent"})
+        data = data.merge(groups, on=["respondent", "wave"], how="left")
+        data["_group"] = data[by].astype(object).where(data[by].notna(), "missing")
+    else:
+        data = data.assign(_group="all")
+    sizes = data.groupby(["_group", "wave"])["respondent"].nunique()
+    omitted = sorted(key for key, n in sizes.items() if n < min_n)
+    if omitted:
+        keep = ~pd.MultiIndex.from_frame(data[["_group", "wave"]]).isin(omitted)
+        data = data[keep]
+    if data.empty:
+        raise DataError(f"every group has fewer than {min_n} respondents", location=location)
+    return data, omitted
 
 
 # --------------------------------------------------------------------------- forest
@@ -379,7 +556,8 @@ def forest_plot(
     language: str = "fi",
     min_n: int = 5,
     n_column: str | None = None,
-) -> Figure:
+    ax: Axes | None = None,
+) -> Axes:
     """Forest plot: one row per result with its effect size and confidence interval.
 
     Results computed from fewer than ``min_n`` persons (``n_pairs``, or the smallest of
@@ -399,10 +577,19 @@ def forest_plot(
     xlim : (float, float), default (-1, 1)
     xlabel : str, optional
     language : {"fi", "en"}
+    min_n : int, default 5
+        The small-cell limit k.
+    n_column : str, optional
+        The column with the number of persons (default: found by name).
+    ax : matplotlib Axes, optional
+        Draw the estimates into this Axes; the annotations are written to the right
+        of it. Default: a new figure of print width, in the report style, with the
+        annotations in a second panel at the right.
 
     Returns
     -------
-    Figure
+    Axes
+        The Axes of the estimates.
     """
     _check_language(language)
     if label is None:
@@ -417,14 +604,18 @@ def forest_plot(
     from analysis.privacy.suppress import suppress_small_statistics
 
     results = suppress_small_statistics(results, min_n, n_columns=[n_column] if n_column else None)
-    _apply_style()
     n = len(results)
-    size = (16 / 2.54, max(2.0, 0.35 * n + 1.2))
-    if annotate:
-        fig, (ax, text_ax) = plt.subplots(1, 2, figsize=size, sharey=True, gridspec_kw={"width_ratios": [3, 2]})
+    own = ax is None
+    text_ax = None
+    if own:
+        _apply_style()
+        size = (16 / 2.54, max(2.0, 0.35 * n + 1.2))
+        if annotate:
+            fig, (ax, text_ax) = plt.subplots(1, 2, figsize=size, sharey=True, gridspec_kw={"width_ratios": [3, 2]})
+        else:
+            fig, ax = plt.subplots(figsize=size)
     else:
-        fig, ax = plt.subplots(figsize=size)
-        text_ax = None
+        fig = ax.figure
     ys = np.arange(n)
     est = results[effect].to_numpy(float)
     lo, hi = results[ci_low].to_numpy(float), results[ci_high].to_numpy(float)
@@ -441,13 +632,21 @@ def forest_plot(
         text_ax.set_xlim(0, 1)
         for y, text in zip(ys, results[annotate].astype(str)):
             text_ax.text(0.0, y, _wrap(_in_words(text, language), 34), va="center", ha="left", fontsize="x-small")
+    elif annotate:  # a given Axes: the annotations at its right, in line with the rows
+        from matplotlib.transforms import blended_transform_factory
+
+        right = blended_transform_factory(ax.transAxes, ax.transData)
+        for y, text in zip(ys, results[annotate].astype(str)):
+            ax.text(1.03, y, _wrap(_in_words(text, language), 34), va="center", ha="left", fontsize="x-small",
+                    transform=right, clip_on=False)
     _comma(ax, "x", language)
-    _finish(fig)
-    return fig
+    if own:
+        _finish(fig)
+    return ax
 
 
 # --------------------------------------------------------------------------- needs
-def prevalence_plot(prevalence: pd.DataFrame, *, language: str = "fi") -> Figure:
+def prevalence_plot(prevalence: pd.DataFrame, *, language: str = "fi", ax: Axes | None = None) -> Axes:
     """Horizontal bars of need prevalence (%) with Wilson 95 % CIs.
 
     Parameters
@@ -456,18 +655,23 @@ def prevalence_plot(prevalence: pd.DataFrame, *, language: str = "fi") -> Figure
         From :func:`~analysis.survey.needs.prevalence` (``label_fi/label_en, share,
         ci_low, ci_high``), plotted in its row order.
     language : {"fi", "en"}
+    ax : matplotlib Axes, optional
+        Draw into this Axes. Default: a new figure of print width whose height fits
+        the rows, in the report style.
 
     Returns
     -------
-    Figure
+    Axes
     """
     _check_language(language)
     for column in (f"label_{language}", "share", "ci_low", "ci_high"):
         if column not in prevalence.columns:
             raise DataError(f"the prevalence table has no column {column!r}", location="prevalence_plot")
-    _apply_style()
     n = len(prevalence)
-    fig, ax = plt.subplots(figsize=(16 / 2.54, max(2.0, 0.4 * n + 1.0)))
+    own = ax is None
+    if own:
+        _apply_style()
+        fig, ax = plt.subplots(figsize=(16 / 2.54, max(2.0, 0.4 * n + 1.0)))
     share = prevalence["share"].to_numpy(float) * 100
     lo = prevalence["ci_low"].to_numpy(float) * 100
     hi = prevalence["ci_high"].to_numpy(float) * 100
@@ -480,5 +684,6 @@ def prevalence_plot(prevalence: pd.DataFrame, *, language: str = "fi") -> Figure
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel(TEXT["prevalence"][language])
-    _finish(fig)
-    return fig
+    if own:
+        _finish(fig)
+    return ax

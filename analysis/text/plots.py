@@ -1,8 +1,11 @@
 """Figures of the lexical and participation analyses (Finnish labels by default).
 
 Every function takes a tidy DataFrame from :mod:`analysis.text.participation` or
-:mod:`analysis.text.lexical` and returns a matplotlib :class:`~matplotlib.figure.Figure`
-drawn in the report style (:mod:`analysis.findings.style`); nothing is shown or saved.
+:mod:`analysis.text.lexical` and draws in the report style (:mod:`analysis.findings.style`),
+the seaborn way: a one-panel figure takes ``ax=`` and returns its
+:class:`~matplotlib.axes.Axes` (a new figure of print width without it);
+:func:`plot_top_lemmas`, one panel per group, takes ``axes=`` and returns the
+:class:`~matplotlib.figure.Figure`. Nothing is shown or saved: publish ``ax.figure``.
 
 Examples
 --------
@@ -11,8 +14,8 @@ Examples
 >>> import pandas as pd
 >>> kd = pd.DataFrame({"lemma": ["asunto", "ryhmä"], "g2": [12.0, 8.0], "log_ratio": [2.0, -1.5],
 ...                    "direction": ["target", "reference"], "p": [0.001, 0.004]})
->>> fig = plot_keyness(kd, language="en")
->>> fig.axes[0].get_xlabel()
+>>> ax = plot_keyness(kd, language="en")
+>>> ax.get_xlabel()
 'Keyness (log-likelihood G², signed)'
 """
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from analysis.errors import DataError
@@ -58,7 +62,7 @@ def _require(df: pd.DataFrame, columns, what: str) -> None:
 
 
 def plot_talk_share(participation: pd.DataFrame, shares: pd.DataFrame | None = None, *, value: str = "share_words",
-                    language: str = "fi", role_order: list[str] | None = None) -> Figure:
+                    language: str = "fi", role_order: list[str] | None = None, ax: Axes | None = None) -> Axes:
     """Stacked bars: each role's share of talk per workshop (+ the young people's CI).
 
     Parameters
@@ -72,10 +76,12 @@ def plot_talk_share(participation: pd.DataFrame, shares: pd.DataFrame | None = N
     language : {"fi", "en"}
     role_order : list of str, optional
         Stacking order from the bottom; young people first by default.
+    ax : matplotlib Axes, optional
+        Draw into this Axes. Default: a new figure of print width.
 
     Returns
     -------
-    Figure
+    Axes
     """
     _require(participation, ["workshop_id", "speaker_role", value], "participation")
     wide = participation.pivot_table(index="workshop_id", columns="speaker_role", values=value, aggfunc="sum", fill_value=0.0)
@@ -86,7 +92,8 @@ def plot_talk_share(participation: pd.DataFrame, shares: pd.DataFrame | None = N
 
     roles = role_order or vocabulary().order(list(wide.columns), "roles")  # config/vocabulary.yaml: young people first
     colours = style.palette_for(roles)
-    fig, ax = style.new_figure("full", height_cm=8.0)
+    if ax is None:
+        _, ax = style.new_figure("full", height_cm=8.0)
     x = np.arange(len(wide))
     bottom = np.zeros(len(wide))
     for role in roles:
@@ -107,11 +114,11 @@ def plot_talk_share(participation: pd.DataFrame, shares: pd.DataFrame | None = N
     ax.set_ylim(0, 1.0)
     style.use_decimal_comma(ax, axis="y", language=language)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    return fig
+    return ax
 
 
 def plot_keyness(keyness: pd.DataFrame, *, top: int = 15, value: str = "g2", alpha: float = 0.05,
-                 language: str = "fi", labels: dict[str, str] | None = None) -> Figure:
+                 language: str = "fi", labels: dict[str, str] | None = None, ax: Axes | None = None) -> Axes:
     """Horizontal bars of the strongest keywords of each group.
 
     Parameters
@@ -128,10 +135,13 @@ def plot_keyness(keyness: pd.DataFrame, *, top: int = 15, value: str = "g2", alp
     language : {"fi", "en"}
     labels : dict, optional
         Legend names of the two groups: ``{"target": ..., "reference": ...}``.
+    ax : matplotlib Axes, optional
+        Draw into this Axes. Default: a new figure of print width whose height fits
+        the keywords.
 
     Returns
     -------
-    Figure
+    Axes
     """
     _require(keyness, ["lemma", "g2", "log_ratio", "direction"], "keyness")
     if value not in ("g2", "log_ratio"):
@@ -148,8 +158,8 @@ def plot_keyness(keyness: pd.DataFrame, *, top: int = 15, value: str = "g2", alp
         "reference": (labels or {}).get("reference", str(data["reference"].iloc[0]) if "reference" in data else _label("reference", language)),
     }
     colours = style.palette_for(["target", "reference"])
-    height = max(6.0, 0.45 * len(data) + 2.0)
-    fig, ax = style.new_figure("full", height_cm=height)
+    if ax is None:
+        _, ax = style.new_figure("full", height_cm=max(6.0, 0.45 * len(data) + 2.0))
     y = np.arange(len(data))
     significant = data["p"].to_numpy() < alpha if "p" in data else np.ones(len(data), bool)
     for direction in ("target", "reference"):
@@ -164,11 +174,11 @@ def plot_keyness(keyness: pd.DataFrame, *, top: int = 15, value: str = "g2", alp
     ax.set_xlabel(_label(value, language))
     style.use_decimal_comma(ax, axis="x", language=language)
     ax.legend(loc="lower right", frameon=False)
-    return fig
+    return ax
 
 
 def plot_top_lemmas(frequencies: pd.DataFrame, by: str, *, top: int = 10, value: str = "per_1000",
-                    language: str = "fi", ncols: int = 2) -> Figure:
+                    language: str = "fi", ncols: int = 2, axes: list[Axes] | None = None) -> Figure:
     """One panel per group with its most frequent lemmas.
 
     Parameters
@@ -182,17 +192,27 @@ def plot_top_lemmas(frequencies: pd.DataFrame, by: str, *, top: int = 10, value:
     value : {"per_1000", "count"}
     language : {"fi", "en"}
     ncols : int, default 2
+    axes : list of Axes, optional
+        One per group, in sorted order of the groups. Default: a new figure of print
+        width with ``ncols`` panels a row.
 
     Returns
     -------
     Figure
+        One panel per group.
     """
     _require(frequencies, [by, "lemma", value], "frequencies")
     groups = sorted(frequencies[by].dropna().astype(str).unique())
-    nrows = int(np.ceil(len(groups) / ncols))
-    ncols_used = min(ncols, len(groups))
-    fig, axes = style.new_figure("full", height_cm=max(6.0, 0.42 * top * nrows + 2.5), nrows=nrows, ncols=ncols_used,
-                                 squeeze=False)
+    if axes is None:
+        nrows = int(np.ceil(len(groups) / ncols))
+        ncols_used = min(ncols, len(groups))
+        fig, axes = style.new_figure("full", height_cm=max(6.0, 0.42 * top * nrows + 2.5), nrows=nrows,
+                                     ncols=ncols_used, squeeze=False)
+    else:
+        axes = np.asarray(list(axes), dtype=object)
+        if axes.size < len(groups):
+            raise ValueError(f"axes: {len(groups)} groups need {len(groups)} Axes, got {axes.size}")
+        fig = axes.flat[0].figure
     colours = style.palette_for(groups)
     for ax, group in zip(axes.flat, groups):
         part = (frequencies[frequencies[by].astype(str) == group]
@@ -207,7 +227,7 @@ def plot_top_lemmas(frequencies: pd.DataFrame, by: str, *, top: int = 10, value:
     return fig
 
 
-def plot_share_trend(shares: pd.DataFrame, *, language: str = "fi") -> Figure:
+def plot_share_trend(shares: pd.DataFrame, *, language: str = "fi", ax: Axes | None = None) -> Axes:
     """Young people's (or another role's) share of words per workshop over time, with CIs.
 
     Parameters
@@ -215,14 +235,17 @@ def plot_share_trend(shares: pd.DataFrame, *, language: str = "fi") -> Figure:
     shares : DataFrame
         Output of :func:`analysis.text.participation.talk_share` with a ``date`` column.
     language : {"fi", "en"}
+    ax : matplotlib Axes, optional
+        Draw into this Axes. Default: a new figure of print width.
 
     Returns
     -------
-    Figure
+    Axes
     """
     _require(shares, ["workshop_id", "date", "share", "ci_low", "ci_high"], "shares")
     data = shares.assign(date=pd.to_datetime(shares["date"])).sort_values("date")
-    fig, ax = style.new_figure("full", height_cm=7.0)
+    if ax is None:
+        _, ax = style.new_figure("full", height_cm=7.0)
     colour = style.palette_for(["young_person"])["young_person"]
     err = np.vstack([data["share"] - data["ci_low"], data["ci_high"] - data["share"]]).clip(0, None)
     ax.errorbar(data["date"], data["share"], yerr=err, fmt="o-", color=colour, capsize=3, linewidth=1.0,
@@ -242,4 +265,4 @@ def plot_share_trend(shares: pd.DataFrame, *, language: str = "fi") -> Figure:
     for label in ax.get_xticklabels():
         label.set_rotation(30)
         label.set_horizontalalignment("right")
-    return fig
+    return ax
