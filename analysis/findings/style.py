@@ -35,6 +35,7 @@ import numbers
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -315,7 +316,12 @@ def use_decimal_comma(ax, axis: str = "both", decimals: int | None = None, langu
 
 
 def render_figure(fig: Figure) -> dict[str, bytes]:
-    """Render ``fig`` to reproducible PNG (300 dpi) and SVG bytes.
+    """Render ``fig`` to reproducible PNG (300 dpi) and SVG bytes (:func:`render_and_check` without the check)."""
+    return render_and_check(fig)[0]
+
+
+def render_and_check(fig: Figure, language: str | None = None) -> tuple[dict[str, bytes], list[str]]:
+    """Render ``fig`` to reproducible PNG (300 dpi) and SVG bytes; with ``language``, check its texts too.
 
     The figure is drawn once at 300 dpi on an Agg canvas; that draw computes the layout
     (constrained or tight), which is then frozen for the SVG. ``savefig`` on its own
@@ -326,20 +332,31 @@ def render_figure(fig: Figure) -> dict[str, bytes]:
     resolution and face colour are restored afterwards. No dates, no creator, fixed SVG
     ids: the bytes are the same in every run.
 
+    With ``language`` the checks of :func:`figure_problems` run on the 300-dpi draw (the
+    layout as published), with its tolerances scaled to 300 dpi, so the figure is not
+    laid out and drawn once more for them.
+
     Returns
     -------
-    dict
-        ``{"png": bytes, "svg": bytes}``.
+    tuple
+        ``({"png": bytes, "svg": bytes}, problems)``; ``problems`` as from
+        :func:`figure_problems`, empty without ``language``.
 
     Examples
     --------
     >>> fig, ax = plt.subplots(layout="constrained")
     >>> _ = ax.plot([1, 2], [0.5, 1.5])
-    >>> first, second = render_figure(fig), render_figure(fig)
+    >>> (first, problems), second = render_and_check(fig, "fi"), render_figure(fig)
     >>> first == second, first["png"][:4] == b"\\x89PNG", fig.get_layout_engine() is not None
     (True, True, True)
+    >>> problems[0]  # no finnish_numbers(fig) here
+    "decimal point in a Finnish figure: '1.0'"
+    >>> render_and_check(fig, "en")[1]
+    []
     >>> plt.close(fig)
     """
+    if language is not None:
+        _check_language(language)
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
@@ -347,6 +364,7 @@ def render_figure(fig: Figure) -> dict[str, bytes]:
     if not isinstance(fig, Figure):
         raise TypeError(f"expected a matplotlib Figure, got {type(fig).__name__}")
     out: dict[str, bytes] = {}
+    problems: list[str] = []
     engine = fig.get_layout_engine()
     dpi = fig.dpi
     canvas = fig.canvas
@@ -357,6 +375,11 @@ def render_figure(fig: Figure) -> dict[str, bytes]:
             fig.set_facecolor("white")
             fig.set_dpi(DPI)
             agg.draw()  # the layout at 300 dpi, as savefig computes it for the PNG, and the pixels
+            if language is not None:
+                try:
+                    problems = _text_problems(fig, agg.get_renderer(), language, px=DPI / dpi)
+                except Exception as exc:  # the check must never stop a run, but it says that it could not look
+                    problems = [f"layout not checked: {type(exc).__name__}: {exc}"]
             if engine is not None:
                 fig.set_layout_engine("none")
             rgba = np.asarray(agg.buffer_rgba())
@@ -378,7 +401,7 @@ def render_figure(fig: Figure) -> dict[str, bytes]:
             fig.set_dpi(dpi)
             if engine is not None:
                 fig.set_layout_engine(engine)
-    return out
+    return out, problems
 
 
 def save_figure(fig: Figure, path_stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> dict[str, Path]:
@@ -464,10 +487,6 @@ def figure_problems(fig: Figure, language: str = "fi") -> list[str]:
     list of str
         One line per problem; empty when the figure reads clean.
     """
-    import re
-
-    from matplotlib.text import Text
-
     if not hasattr(fig.canvas, "get_renderer"):  # a Figure made without pyplot has no drawing canvas yet
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -477,6 +496,20 @@ def figure_problems(fig: Figure, language: str = "fi") -> list[str]:
         renderer = fig.canvas.get_renderer()
     except Exception as exc:  # the check must never stop a run, but it says that it could not look
         return [f"layout not checked: {type(exc).__name__}: {exc}"]
+    return _text_problems(fig, renderer, language)
+
+
+def _text_problems(fig: Figure, renderer: Any, language: str, px: float = 1.0) -> list[str]:
+    """The checks of :func:`figure_problems` on a figure drawn (or laid out) with ``renderer``.
+
+    ``px`` is the renderer's pixel size in pixels at the figure's own resolution (3 at
+    300 dpi for a 100-dpi figure): the tolerances (1 and 1.5 pixels at 100 dpi) are the
+    same lengths on paper at any resolution.
+    """
+    import re
+
+    from matplotlib.text import Text
+
     box = fig.bbox
     # tick labels that matplotlib draws (those outside the view limits exist but are not drawn)
     drawn_ticks, all_ticks = set(), set()
@@ -507,7 +540,8 @@ def figure_problems(fig: Figure, language: str = "fi") -> list[str]:
             problems.append(f"internal id in the figure: {token!r}")
         if language == "fi" and decimal_point.search(text.replace("\u2212", "-")):
             problems.append(f"decimal point in a Finnish figure: {text!r}")
-        if extent.x0 < box.x0 - 1 or extent.y0 < box.y0 - 1 or extent.x1 > box.x1 + 1 or extent.y1 > box.y1 + 1:
+        if (extent.x0 < box.x0 - px or extent.y0 < box.y0 - px or extent.x1 > box.x1 + px
+                or extent.y1 > box.y1 + px):
             problems.append(f"text cut off at the edge: {text!r}")
     def rotated(artist, extent):
         """Centre and half-sizes of a rotated one-line text in its own (rotated) frame."""
@@ -521,13 +555,13 @@ def figure_problems(fig: Figure, language: str = "fi") -> list[str]:
         for b, eb in texts[i + 1:]:
             w = min(ea.x1, eb.x1) - max(ea.x0, eb.x0)
             h = min(ea.y1, eb.y1) - max(ea.y0, eb.y0)
-            if w <= 1.5 or h <= 1.5:
+            if w <= 1.5 * px or h <= 1.5 * px:
                 continue
             angle = a.get_rotation() % 180
             if angle and angle == b.get_rotation() % 180 and "\n" not in a.get_text() + b.get_text():
                 # two texts turned by the same angle (tick labels): compare their true, turned boxes
                 (xa, ya, wa, ha), (xb, yb, wb, hb) = rotated(a, ea), rotated(b, eb)
-                if abs(xa - xb) >= wa + wb - 1.5 or abs(ya - yb) >= ha + hb - 1.5:
+                if abs(xa - xb) >= wa + wb - 1.5 * px or abs(ya - yb) >= ha + hb - 1.5 * px:
                     continue
             problems.append(f"texts overlap: {a.get_text()!r} and {b.get_text()!r}")
     return problems
