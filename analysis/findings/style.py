@@ -324,9 +324,9 @@ def render_and_check(fig: Figure, language: str | None = None) -> tuple[dict[str
     """Render ``fig`` to reproducible PNG (300 dpi) and SVG bytes; with ``language``, check its texts too.
 
     The figure is drawn once at 300 dpi on an Agg canvas; that draw computes the layout
-    (constrained or tight), which is then frozen for the SVG. ``savefig`` on its own
-    runs a layout-only pass before every real draw (two layouts and one extra pass per
-    format). The PNG is written from the drawn pixels with Pillow: RGB when every pixel
+    (constrained or tight), which is then frozen for the SVG (the engine removed, so
+    ``savefig`` skips the layout-only pass it runs before every real draw while a figure
+    has one). The PNG is written from the drawn pixels with Pillow: RGB when every pixel
     is opaque (always, on the white background), zlib level 1 (about half the time of
     the default level, files about a quarter larger). The engine and the figure's canvas,
     resolution and face colour are restored afterwards. No dates, no creator, fixed SVG
@@ -380,8 +380,9 @@ def render_and_check(fig: Figure, language: str | None = None) -> tuple[dict[str
                     problems = _text_problems(fig, agg.get_renderer(), language, px=DPI / dpi)
                 except Exception as exc:  # the check must never stop a run, but it says that it could not look
                     problems = [f"layout not checked: {type(exc).__name__}: {exc}"]
-            if engine is not None:
-                fig.set_layout_engine("none")
+            if engine is not None:  # frozen; no engine at all (not "none"), so savefig skips its layout-only pass
+                with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+                    fig.set_layout_engine(None)
             rgba = np.asarray(agg.buffer_rgba())
             image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1)
             if bool((rgba[..., 3] == 255).all()):
