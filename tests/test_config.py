@@ -130,3 +130,14 @@ def test_workspace_finds_config_files_in_the_workspace_first(tmp_path):
     assert ws.config_path("vocabulary.yaml") == PROJECT / "config" / "vocabulary.yaml"  # the shipped copy
     (tmp_path / "config" / "vocabulary.yaml").write_text("{}\n", encoding="utf-8")
     assert ws.config_path("vocabulary.yaml") == tmp_path / "config" / "vocabulary.yaml"
+
+
+def test_loading_the_config_module_skips_the_iri_grammars_of_jsonschema():
+    """rfc3987_syntax (installed with Jupyter) compiles grammars at import: 1.3 s per kernel; no schema needs it."""
+    import subprocess
+    import sys
+
+    code = ("import sys, analysis.config, jsonschema; "
+            "print(sys.modules.get('rfc3987_syntax', 'absent') in (None, 'absent'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
