@@ -315,6 +315,33 @@ def use_decimal_comma(ax, axis: str = "both", decimals: int | None = None, langu
     return ax
 
 
+class _PngWriter:
+    """Compress one Pillow image to PNG bytes (300 dpi, zlib level 1) in a thread of its own."""
+
+    def __init__(self, image: Any) -> None:
+        import threading
+
+        self.image, self.data, self.error = image, b"", None
+        self.thread = threading.Thread(target=self._run, name="png-writer", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            buffer = io.BytesIO()
+            self.image.save(buffer, format="png", dpi=(DPI, DPI), compress_level=1)
+            self.data = buffer.getvalue()
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            self.error = exc
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def result(self) -> bytes:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.data
+
+
 def render_figure(fig: Figure) -> dict[str, bytes]:
     """Render ``fig`` to reproducible PNG (300 dpi) and SVG bytes (:func:`render_and_check` without the check)."""
     return render_and_check(fig)[0]
@@ -385,16 +412,20 @@ def render_and_check(fig: Figure, language: str | None = None) -> tuple[dict[str
                     fig.set_layout_engine(None)
             rgba = np.asarray(agg.buffer_rgba())
             image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1)
-            if bool((rgba[..., 3] == 255).all()):
-                image = image.convert("RGB")
-            buffer = io.BytesIO()
-            image.save(buffer, format="png", dpi=(DPI, DPI), compress_level=1)
-            out["png"] = buffer.getvalue()
+            image = image.convert("RGB") if bool((rgba[..., 3] == 255).all()) else image.copy()
+            # the PNG is compressed in a thread while the SVG is drawn (Pillow releases the GIL
+            # while it compresses); the bytes do not depend on it
+            png = _PngWriter(image)
+            png.start()
             fig.set_canvas(canvas)
             fig.set_facecolor(facecolor)
             fig.set_dpi(dpi)
             buffer = io.BytesIO()
-            fig.savefig(buffer, format="svg", dpi=DPI, metadata={"Date": None, "Creator": None}, facecolor="white")
+            try:
+                fig.savefig(buffer, format="svg", dpi=DPI, metadata={"Date": None, "Creator": None},
+                            facecolor="white")
+            finally:
+                out["png"] = png.result()
             out["svg"] = buffer.getvalue()
         finally:
             fig.set_canvas(canvas)
