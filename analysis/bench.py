@@ -430,13 +430,17 @@ def run_benchmark(scales: list[int], out: Path, jobs: int = 2, keep: bool = Fals
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     results = []
+    command = f"jakala bench --scales {' '.join(str(s) for s in scales)} --jobs {jobs}"
+    table = ""
     for scale in scales:
         results.append(bench_scale(scale, out, jobs))
         if not keep:
             shutil.rmtree(out / f"scale-{scale}", ignore_errors=True)
-    table = format_table(results, jobs)
-    command = f"jakala bench --scales {' '.join(str(s) for s in scales)} --jobs {jobs}"
-    (out / "benchmark.md").write_text(f"Command: `{command}`\n\n{table}\n", encoding="utf-8")
+        # written after every scale: a benchmark stopped at a large scale keeps the smaller ones
+        table = format_table(results, jobs)
+        done = "" if len(results) == len(scales) else (
+            f" (scales done so far: {', '.join(str(r.scale) for r in results)})")
+        (out / "benchmark.md").write_text(f"Command: `{command}`{done}\n\n{table}\n", encoding="utf-8")
     return table
 
 

@@ -42,8 +42,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import sys
+
 import yaml
-from jsonschema.exceptions import best_match
+
+# jsonschema imports rfc3987_syntax when it is installed (Jupyter's jsonschema[format-nongpl] brings
+# it) only to check the "iri" formats, and that import compiles its grammars: about 1.3 s of CPU in
+# every kernel and CLI call. The schemas here use no "format", so it is not imported.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)
+from jsonschema.exceptions import best_match  # noqa: E402
 
 from analysis.errors import ConfigError
 

@@ -68,3 +68,21 @@ def test_table_reports_the_warm_kernel_batch_and_whether_its_outputs_match():
     assert "| batch cold, --jobs 2 --warm-kernels | 33.0 s | 44.0 s |" in table
     assert "|   warm-kernel batch / kernel floor | 1.10× | 1.10× |" in table
     assert "|   figures and tables identical to the cold batch | yes | no: 1 differ |" in table
+
+
+def test_the_table_is_written_after_every_scale(tmp_path, monkeypatch):
+    import pytest
+
+    import analysis.bench as bench
+
+    def fake(scale, base, jobs=2):
+        if scale == 100:
+            raise RuntimeError("stopped")  # e.g. by a timeout at the largest scale
+        return ScaleResult(scale, seconds={"batch_cold_jobs1": 2.0 * scale, "batch_cold_jobs2": float(scale),
+                                           "kernel_floor": 1.0})
+
+    monkeypatch.setattr(bench, "bench_scale", fake)
+    with pytest.raises(RuntimeError):
+        bench.run_benchmark([1, 10, 100], tmp_path)
+    written = (tmp_path / "benchmark.md").read_text(encoding="utf-8")
+    assert "(scales done so far: 1, 10)" in written and "| batch cold, --jobs 2 | 1.0 s | 10.0 s |" in written

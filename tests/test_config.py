@@ -142,3 +142,14 @@ def test_the_work_packages_constant_is_the_shipped_vocabulary():
     doc = yaml.safe_load((PROJECT / "config" / "vocabulary.yaml").read_text(encoding="utf-8"))
     assert tuple(doc["work_packages"]) == WORK_PACKAGES
     assert manifest.WORK_PACKAGES is WORK_PACKAGES and codebook.WORK_PACKAGES is WORK_PACKAGES
+
+
+def test_loading_the_config_module_skips_the_iri_grammars_of_jsonschema():
+    """rfc3987_syntax (installed with Jupyter) compiles grammars at import: 1.3 s per kernel; no schema needs it."""
+    import subprocess
+    import sys
+
+    code = ("import sys, analysis.config, jsonschema; "
+            "print(sys.modules.get('rfc3987_syntax', 'absent') in (None, 'absent'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"

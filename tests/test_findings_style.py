@@ -178,3 +178,47 @@ def test_turned_tick_labels_side_by_side_do_not_count_as_overlap():
     assert style.figure_problems(fig, "fi") == []
     ax.set_xticks(range(len(quarters)), labels=[q * 3 for q in quarters], rotation=0)
     assert any("overlap" in p for p in style.figure_problems(fig, "fi"))
+
+
+def test_render_and_check_finds_what_figure_problems_finds_and_draws_the_same_files():
+    def problem_figure():
+        fig, ax = style.new_figure("half")
+        ax.plot([0, 1], [0, 1])
+        ax.text(0.5, 0.5, "päällekkäin", transform=ax.transAxes)
+        ax.text(0.5, 0.5, "toinen teksti", transform=ax.transAxes)
+        ax.text(1.4, 0.5, "0.5 reunan yli", transform=ax.transAxes)
+        ax.set_xlabel("need_housing")
+        return fig
+
+    quarters = [f"{y}/Q{q}" for y in (2024, 2025, 2026) for q in (1, 2, 3, 4)]
+
+    def turned(rotation, labels):
+        fig, ax = style.new_figure("full", height_cm=6)
+        ax.plot(range(len(quarters)), range(len(quarters)))
+        ax.set_xticks(range(len(quarters)), labels=labels, rotation=rotation, ha="right" if rotation else "center")
+        return fig
+
+    makers = [problem_figure, lambda: turned(45, quarters), lambda: turned(0, [q * 3 for q in quarters]), _figure]
+    for make in makers:
+        for language in ("fi", "en"):
+            expected = style.figure_problems(make(), language)
+            rendered, found = style.render_and_check(make(), language)
+            assert found == expected, (make, language)
+            assert rendered == style.render_figure(make())
+            plt.close("all")
+    assert any("overlap" in p for p in style.render_and_check(problem_figure(), "fi")[1])
+    plt.close("all")
+
+
+def test_png_is_rgb_and_the_figure_is_restored_after_rendering():
+    from io import BytesIO
+
+    from PIL import Image
+
+    fig = _figure()
+    canvas, dpi, face, engine = fig.canvas, fig.dpi, fig.get_facecolor(), fig.get_layout_engine()
+    png = style.render_figure(fig)["png"]
+    assert (fig.canvas, fig.dpi, fig.get_facecolor(), fig.get_layout_engine()) == (canvas, dpi, face, engine)
+    with Image.open(BytesIO(png)) as image:
+        assert image.mode == "RGB" and image.getpixel((0, 0)) == (255, 255, 255)
+    plt.close(fig)

@@ -151,6 +151,12 @@ class AuditResult:
         return not self.exposed
 
 
+#: Feasible intervals already solved, by linear programme (the same equations, bounds and
+#: cell give the same interval; HiGHS is deterministic). Bounded: cleared when full.
+_INTERVALS: dict[tuple, tuple[float, float]] = {}
+_INTERVALS_MAX = 100_000
+
+
 class AuditProblem:
     """The published counts of one run and the linear relations between them.
 
@@ -290,15 +296,22 @@ class AuditProblem:
                     bounds = [(self.cells[unknown[m]].low, self.cells[unknown[m]].high) for m in members]
                     c = np.zeros(len(members))
                     c[local[index[cid]]] = 1.0
-                    found = []
-                    for sign in (1.0, -1.0):
-                        res = linprog(sign * c, A_eq=a, b_eq=b, bounds=bounds, method="highs")
-                        if res.status != 0:
-                            raise DataError(f"the published values of cell '{cid}' and its relations are "
-                                            f"inconsistent ({res.message})", location="disclosure audit",
-                                            hint="Check the additive structure declared for the table.")
-                        found.append(sign * res.fun)
-                    intervals[cid] = (found[0], found[1])
+                    # the same component is audited again with every table the run adds: solved once
+                    key = (a.shape, a.tobytes(), b.tobytes(), tuple(bounds), local[index[cid]])
+                    found = _INTERVALS.get(key)
+                    if found is None:
+                        found = []
+                        for sign in (1.0, -1.0):
+                            res = linprog(sign * c, A_eq=a, b_eq=b, bounds=bounds, method="highs")
+                            if res.status != 0:
+                                raise DataError(f"the published values of cell '{cid}' and its relations are "
+                                                f"inconsistent ({res.message})", location="disclosure audit",
+                                                hint="Check the additive structure declared for the table.")
+                            found.append(sign * res.fun)
+                        if len(_INTERVALS) >= _INTERVALS_MAX:
+                            _INTERVALS.clear()
+                        _INTERVALS[key] = found = (found[0], found[1])
+                    intervals[cid] = found
             low, high = intervals[cid]
             if high - low < self.k - 2 - 1e-6:  # narrower than the 1…k-1 that "<k" says
                 for table, row, column in cell.where:
@@ -424,10 +437,11 @@ def infer_share_columns(raw, count_columns: list[str], other_columns: list[str])
 
 def _row_label(published, position: int, count_columns: list[str]) -> str:
     parts = []
+    row = published.iloc[position]
     for column in published.columns:
         if column in count_columns:
             continue
-        value = published.iloc[position][column]
+        value = row[column]
         if isinstance(value, str) and value and len(parts) < 3:
             parts.append(value)
     return f"{position + 1}" + (f" ({', '.join(parts)})" if parts else "")
@@ -505,7 +519,8 @@ def table_structure(table_id: str, raw, published, count_columns: list[str], *,
     ids: list[dict[str, str]] = []
     cells = []
     for position in range(len(published)):
-        row_values = {str(c): published.iloc[position][c] for c in published.columns}
+        published_row, raw_row = published.iloc[position], raw.iloc[position]
+        row_values = {str(c): published_row[c] for c in published.columns}
         label = _row_label(published, position, count_columns)
         row_ids = {}
         for column in count_columns:
@@ -520,9 +535,9 @@ def table_structure(table_id: str, raw, published, count_columns: list[str], *,
             else:
                 cid = f"{table_id}[{position}].{column}"
             row_ids[column] = cid
-            true = raw.iloc[position][column]
+            true = raw_row[column]
             true = float(true) if _is_number(true) else None
-            published_value = published.iloc[position][column]
+            published_value = published_row[column]
             if _is_number(published_value):
                 published_value = float(published_value)
             elif published_value is None or (isinstance(published_value, float) and math.isnan(published_value)):

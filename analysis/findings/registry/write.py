@@ -416,8 +416,10 @@ class Registry:
     ) -> dict[str, Path]:
         """Publish a figure: ``figures/<run>/<id>.png`` (300 dpi) and ``.svg``.
 
-        The figure is saved with :func:`analysis.findings.style.save_figure` and then
-        closed.
+        The figure is drawn once per language at 300 dpi
+        (:func:`analysis.findings.style.render_and_check`: the PNG, the SVG and the layout
+        check of :func:`~analysis.findings.style.figure_problems` from that one draw) and
+        then closed.
 
         Parameters
         ----------
@@ -472,8 +474,8 @@ class Registry:
         preview = None
         try:
             style.finnish_numbers(fig, self.language)
-            problems = {self.language: style.figure_problems(fig, self.language)}
-            rendered = style.render_figure(fig)
+            rendered, found = style.render_and_check(fig, self.language)  # one draw: files and layout check
+            problems = {self.language: found}
             if self.preview:
                 buffer = io.BytesIO()
                 fig.savefig(buffer, format="png", dpi=PREVIEW_DPI, facecolor="white")
@@ -492,8 +494,7 @@ class Registry:
             other_fig = draw(other)
             try:
                 style.finnish_numbers(other_fig, other)
-                problems[other] = style.figure_problems(other_fig, other)
-                other_rendered = style.render_figure(other_fig)
+                other_rendered, problems[other] = style.render_and_check(other_fig, other)
             finally:
                 import matplotlib.pyplot as plt
 
