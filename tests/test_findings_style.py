@@ -119,13 +119,19 @@ def test_finnish_numbers_reach_every_axis_and_colour_bar():
     assert style.figure_problems(fig, "fi") == []
 
 
-def test_figure_problems_finds_overlaps_decimal_points_and_cut_text():
+def _problem_figure():
+    """Overlapping texts, a decimal point in Finnish, text cut at the edge, an internal id."""
     fig, ax = style.new_figure("half")
     ax.plot([0, 1], [0, 1])
     ax.text(0.5, 0.5, "päällekkäin", transform=ax.transAxes)
     ax.text(0.5, 0.5, "toinen teksti", transform=ax.transAxes)
     ax.text(1.4, 0.5, "0.5 reunan yli", transform=ax.transAxes)
     ax.set_xlabel("need_housing")
+    return fig
+
+
+def test_figure_problems_finds_overlaps_decimal_points_and_cut_text():
+    fig = _problem_figure()
     found = style.figure_problems(fig, "fi")
     assert any("internal id" in p and "need_housing" in p for p in found)
     assert any("overlap" in p and "päällekkäin" in p for p in found)
@@ -181,15 +187,6 @@ def test_turned_tick_labels_side_by_side_do_not_count_as_overlap():
 
 
 def test_render_and_check_finds_what_figure_problems_finds_and_draws_the_same_files():
-    def problem_figure():
-        fig, ax = style.new_figure("half")
-        ax.plot([0, 1], [0, 1])
-        ax.text(0.5, 0.5, "päällekkäin", transform=ax.transAxes)
-        ax.text(0.5, 0.5, "toinen teksti", transform=ax.transAxes)
-        ax.text(1.4, 0.5, "0.5 reunan yli", transform=ax.transAxes)
-        ax.set_xlabel("need_housing")
-        return fig
-
     quarters = [f"{y}/Q{q}" for y in (2024, 2025, 2026) for q in (1, 2, 3, 4)]
 
     def turned(rotation, labels):
@@ -198,7 +195,7 @@ def test_render_and_check_finds_what_figure_problems_finds_and_draws_the_same_fi
         ax.set_xticks(range(len(quarters)), labels=labels, rotation=rotation, ha="right" if rotation else "center")
         return fig
 
-    makers = [problem_figure, lambda: turned(45, quarters), lambda: turned(0, [q * 3 for q in quarters]), _figure]
+    makers = [_problem_figure, lambda: turned(45, quarters), lambda: turned(0, [q * 3 for q in quarters]), _figure]
     for make in makers:
         for language in ("fi", "en"):
             expected = style.figure_problems(make(), language)
@@ -206,7 +203,7 @@ def test_render_and_check_finds_what_figure_problems_finds_and_draws_the_same_fi
             assert found == expected, (make, language)
             assert rendered == style.render_figure(make())
             plt.close("all")
-    assert any("overlap" in p for p in style.render_and_check(problem_figure(), "fi")[1])
+    assert any("overlap" in p for p in style.render_and_check(_problem_figure(), "fi")[1])
     plt.close("all")
 
 
