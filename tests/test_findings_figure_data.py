@@ -138,7 +138,7 @@ def test_the_missingness_figure_registers_what_it_draws(tmp_path):
     from analysis import quality
 
     _, responses, _ = _survey()
-    miss = quality.missingness(responses.assign(survey_id="professionals"))
+    miss = quality.missingness_by_survey(responses.assign(survey_id="professionals"))
     assert ((miss["missing"] > 0) & (miss["missing"] < 5)).any()
     reg = Registry.for_run("data_quality", root=tmp_path, min_cell_size=5)
     with pytest.raises(DataError, match="below the small-cell limit 5 in column 'n_missing'"):
