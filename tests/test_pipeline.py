@@ -402,6 +402,36 @@ def test_check_outputs_scans_reports_figures_and_processed(tmp_path):
     assert checks.disclosure.ok and checks.disclosure.audits == []
 
 
+def test_a_passed_audit_is_kept_until_anything_it_read_changes(tmp_path, monkeypatch):
+    from analysis.pipeline import checks
+    from analysis.privacy import audit
+    from analysis.privacy.audit import Exposure
+
+    ws = Workspace(root=tmp_path, project=tmp_path)
+    (tmp_path / "reports" / "registry").mkdir(parents=True)
+    (tmp_path / "data" / "processed").mkdir(parents=True)
+    registry, table = tmp_path / "reports" / "registry" / "survey.json", tmp_path / "data" / "processed" / "r.parquet"
+    registry.write_text('{"run": "survey", "items": []}')
+    table.write_bytes(b"one")
+    calls, found = [], [[]]
+    monkeypatch.setattr(audit, "audit_registries", lambda root: calls.append(root) or [_audit("survey", found[0])])
+
+    first = checks.disclosure_audit(ws)
+    assert len(calls) == 1 and checks.disclosure_audit(ws).lines() == first.lines() and len(calls) == 1
+    registry.write_text('{"run": "survey", "items": [], "min_cell_size": 5}')
+    checks.disclosure_audit(ws)
+    assert len(calls) == 2  # a registry changed
+    table.write_bytes(b"two")
+    checks.disclosure_audit(ws)
+    assert len(calls) == 3  # the processed data changed (the methods numbers)
+    checks.disclosure_audit(ws)
+    assert len(calls) == 3
+    found[0] = [Exposure("survey/t", "Kemi", "n", 2, 2, 5)]
+    registry.write_text('{"run": "survey", "items": [], "min_cell_size": 3}')
+    assert not checks.disclosure_audit(ws).ok and not checks.disclosure_audit(ws).ok
+    assert len(calls) == 5  # a failed audit is never kept
+
+
 @pytest.mark.slow  # runs a notebook in a Jupyter kernel
 def test_the_batch_from_python_is_gated_as_jakala_run_is(project, capsys):
     from analysis.errors import LeakError

@@ -17,7 +17,9 @@ Both always run (a failed gate does not hide the audit). The result is an
 
 from __future__ import annotations
 
+import hashlib
 import json
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,11 +138,58 @@ def leak_gate(ws: Workspace) -> LeakGateResult:
     return LeakGateResult(list(found), scanned, skipped, targets)
 
 
+#: Where a passed audit is kept with the hash of everything it read (``reports/.cache/``).
+AUDIT_CACHE = "disclosure_audit.pickle"
+
+
+def audit_inputs_hash(ws: Workspace) -> str:
+    """SHA-256 of everything the disclosure audit reads.
+
+    The registries (``reports/registry/*.json``), the runs' notebooks and parameters in the
+    provenance record (which runs are subsets of which), the tables of ``data/processed``
+    (the numbers of the methods text) and the source of the ``analysis`` package (the
+    audit itself). Equal hashes mean the audit would find exactly what it found before.
+    """
+    from analysis.provenance.hashes import package_source_hash, sha256_file
+    from analysis.provenance.record import load_provenance
+
+    digest = hashlib.sha256(package_source_hash().encode())
+    folders = [(ws.reports / "registry", "*.json"), (ws.processed, "*")]
+    for folder, pattern in folders:
+        for path in sorted(folder.glob(pattern)) if folder.is_dir() else []:
+            if path.is_file():
+                digest.update(f"{path.relative_to(ws.root)}={sha256_file(path)};".encode())
+    runs = {name: [record.get("notebook"), record.get("parameters")]
+            for name, record in sorted((load_provenance(ws).get("runs") or {}).items())}
+    digest.update(json.dumps(runs, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
 def disclosure_audit(ws: Workspace) -> DisclosureAuditResult:
-    """Audit every saved registry of the workspace (:func:`analysis.privacy.audit.audit_registries`)."""
+    """Audit every saved registry of the workspace (:func:`analysis.privacy.audit.audit_registries`).
+
+    A passed audit is kept in ``reports/.cache/disclosure_audit.pickle`` with
+    :func:`audit_inputs_hash`; while that hash is unchanged (a batch that re-ran nothing)
+    the kept result is returned instead of solving the same linear programmes again. A
+    failed audit is never kept.
+    """
     from analysis.privacy.audit import audit_registries
 
-    return DisclosureAuditResult(audit_registries(ws.root), unaudited_figures(ws.root))
+    cache = ws.reports / ".cache" / AUDIT_CACHE
+    key = audit_inputs_hash(ws)
+    try:
+        kept_key, audits = pickle.loads(cache.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        kept_key, audits = None, None
+    if kept_key != key:
+        audits = audit_registries(ws.root)
+    result = DisclosureAuditResult(audits, unaudited_figures(ws.root))
+    if kept_key != key and not result.exposed:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps((key, audits)))
+        tmp.replace(cache)
+    return result
 
 
 def check_outputs(ws: Workspace) -> OutputChecks:
