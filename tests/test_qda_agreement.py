@@ -260,12 +260,13 @@ def test_auto_vs_human_only_counts_segments_the_human_judged():
 
 
 @pytest.mark.parametrize("language", ["fi", "en"])
-def test_plot_precision_recall_returns_figure(language):
+def test_plot_precision_recall_returns_its_axes(language):
     codings, units, _ = _auto_and_humans()
     scores = auto_vs_human(codings, units=units)
-    fig = plot_precision_recall(scores, language=language)
-    assert isinstance(fig, Figure)
-    ax = fig.axes[0]
+    ax = plot_precision_recall(scores, language=language)
+    assert isinstance(ax.figure, Figure) and ax.figure.axes == [ax]
+    given = Figure().subplots(1, 2)[1]
+    assert plot_precision_recall(scores, language=language, ax=given) is given  # seaborn style: draws where told
     labels = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}
     pooled = "Kaikki koodit yhdessä" if language == "fi" else "All codes pooled"
     assert set(labels) == {"housing", "money", "roles", pooled}

@@ -669,8 +669,9 @@ def disagreements(
 # ----------------------------------------------------------------------------- figure
 
 
-def plot_precision_recall(scores: pd.DataFrame, *, language: str = "fi", include_overall: bool = True):
-    """Dot plot of precision and recall per code (one panel row per code, colours per human coder).
+def plot_precision_recall(scores: pd.DataFrame, *, language: str = "fi", include_overall: bool = True,
+                          ax=None):
+    """Dot plot of precision and recall per code (one row per code, colours per human coder).
 
     Parameters
     ----------
@@ -680,10 +681,13 @@ def plot_precision_recall(scores: pd.DataFrame, *, language: str = "fi", include
         Language of the labels (code names from ``name_fi``/``name_en``).
     include_overall : bool
         Show the pooled ``overall`` row at the bottom.
+    ax : matplotlib Axes, optional
+        Where to draw; by default a new figure sized to the number of codes.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.axes.Axes
+        The Axes drawn on (its figure is ``ax.figure``).
     """
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -696,8 +700,9 @@ def plot_precision_recall(scores: pd.DataFrame, *, language: str = "fi", include
     name_col = f"name_{language}" if f"name_{language}" in data.columns else "code"
     names = dict(zip(data["code"], data[name_col]))
     coders = list(dict.fromkeys(data["coder"]))
-    fig = Figure(figsize=(7.5, 0.45 * len(codes) + 1.6))
-    ax = fig.add_subplot()
+    own = ax is None
+    if own:
+        ax = Figure(figsize=(7.5, 0.45 * len(codes) + 1.6)).add_subplot()
     palette = ["#1B9E77", "#D95F02", "#7570B3", "#E7298A", "#66A61E", "#E6AB02"]
     y_of = {code: len(codes) - 1 - i for i, code in enumerate(codes)}
     offset = np.linspace(0.18, -0.18, len(coders)) if len(coders) > 1 else [0.0]
@@ -720,6 +725,6 @@ def plot_precision_recall(scores: pd.DataFrame, *, language: str = "fi", include
                 for k, c in enumerate(coders)]
     ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=min(len(handles), 5),
               frameon=False, fontsize="small")
-    if fig.get_layout_engine() is None:  # the house style already uses constrained layout
-        fig.tight_layout()
-    return fig
+    if own and ax.figure.get_layout_engine() is None:  # the house style already uses constrained layout
+        ax.figure.tight_layout()
+    return ax
