@@ -330,3 +330,23 @@ def test_methods_name_the_lemmatiser_and_its_version(tmp_path):
     en = " ".join(text_processing(tmp_path, "en"))
     assert "menetelmällä pyvoikko (pyvoikko 0.6, simplemma 2.0.0" in fi
     assert "with the pyvoikko backend (pyvoikko 0.6, simplemma 2.0.0" in en
+
+
+def test_docx_columns_are_wide_enough_for_every_body_word_and_headers_wrap_first():
+    """Measured on the rendered draft: with 8 columns, "105" broke into "10/5"; now headers give way."""
+    from docx.shared import Cm
+
+    from analysis.findings.report.to_docx import _docx_table
+
+    header = ["Summamuuttuja", "Mittauskerta", "n", "Väittämiä", "Cronbachin α", "α, LV alaraja", "α, LV yläraja",
+              "McDonaldin ω"]
+    rows = [["Palvelupolkujen toimivuus", "kaikki", "105", "3", "0,83", "0,76", "0,88", "0,83"]]
+    document = docx.Document()
+    _docx_table(document, {"header": header, "rows": rows}, 16.0)
+    widths = [column.width for column in document.tables[0].columns]
+    char_cm = 0.19 * 1.05
+    for j, cell in enumerate(rows[0]):
+        longest = max(len(w) for w in cell.split())
+        assert widths[j] >= Cm(longest * char_cm + 0.5), (header[j], widths[j].cm)
+    assert abs(sum(w.cm for w in widths) - 16.0) < 0.01
+    assert widths[0] > widths[2]  # a long row label gets more than a count column

@@ -166,19 +166,30 @@ def _docx_table(document, block: dict, width_cm: float) -> None:
     # column widths in proportion to the longest word / cell, within the text width
     # Every column is at least as wide as its longest word (so no word breaks letter by letter);
     # the rest of the text width goes to the columns with long texts (quotations, sentences).
+    # A character is about 0.2 cm at 9 pt (digits 0.64 em), a bold header's about 15 % more; a
+    # cell's side margins take 0.4 cm. Measured on the rendered draft: with less, "105" and
+    # "Summamuuttuja" broke inside the word.
     char_cm = (0.155 if block.get("small") else 0.19) * 1.05
-    minimum, extra = [], []
+    # The body's words come first (a number never breaks); a header's longest word gets its
+    # width when the text width allows, else its share of what is left (headers wrap first).
+    body_cm, header_cm, extra = [], [], []
     for j, head in enumerate(block["header"]):
         cells = [str(r[j]) for r in block["rows"]]
-        longest = max([len(w) for c in cells + [str(head)] for w in c.split()] or [1])
+        body = max([len(w) for c in cells for w in c.split()] or [1])
+        head_word = max([len(w) for w in str(head).split()] or [1])
+        longest = max(body, head_word)
         mean = sum(len(c) for c in cells) / max(len(cells), 1)
-        minimum.append(longest * char_cm + 0.35)
+        body_cm.append(body * char_cm + 0.5)
+        header_cm.append(max(body * char_cm, head_word * char_cm * 1.15) + 0.5)
         extra.append(max(min(mean, 200) - longest, 0) + 1)
-    if sum(minimum) >= width_cm:
-        widths = [Cm(width_cm * m / sum(minimum)) for m in minimum]
+    if sum(header_cm) < width_cm:
+        spare = width_cm - sum(header_cm)
+        widths = [Cm(m + spare * e / sum(extra)) for m, e in zip(header_cm, extra)]
+    elif sum(body_cm) < width_cm:
+        spare, wanted = width_cm - sum(body_cm), [h - b for h, b in zip(header_cm, body_cm)]
+        widths = [Cm(b + spare * w / sum(wanted)) for b, w in zip(body_cm, wanted)]
     else:
-        spare = width_cm - sum(minimum)
-        widths = [Cm(m + spare * e / sum(extra)) for m, e in zip(minimum, extra)]
+        widths = [Cm(width_cm * m / sum(body_cm)) for m in body_cm]
     table.autofit = False
     for j, column in enumerate(table.columns):  # the grid (LibreOffice reads it) and every cell (Word reads those)
         column.width = widths[j]
