@@ -232,7 +232,8 @@ def test_docx_tables_fit_their_page(drafts):
 def test_docx_renders_in_libreoffice(drafts, tmp_path):
     _, out = drafts
     path = out["fi"][1]["docx"]
-    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+    profile = f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}"  # its own: another soffice may be running
+    subprocess.run(["soffice", profile, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
                    check=True, capture_output=True, timeout=240)
     pdf = (tmp_path / "findings.pdf").read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
