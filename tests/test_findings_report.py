@@ -384,3 +384,19 @@ def test_notebook_runs(workspace, tmp_path, run_notebook):
     assert (tmp_path / "en" / "findings.docx").is_file() and (tmp_path / "en" / "tables.xlsx").is_file()
     md = (tmp_path / "en" / "findings.md").read_text(encoding="utf-8")
     assert "**Figure 1.**" in md and FIG_CAPTION["en"] in md
+
+
+def test_a_broken_codebook_stops_the_report_naming_the_file(tmp_path):
+    """Theme names come through the checked loader: a broken file is not skipped silently."""
+    from analysis.errors import ConfigError
+    from analysis.findings.report.cells import load_extra_labels
+    from analysis.workspace import Workspace
+
+    workspace = Workspace(root=tmp_path, project=tmp_path)
+    (tmp_path / "config").mkdir()
+    assert load_extra_labels(workspace) == {}
+    (tmp_path / "config" / "codebook.yaml").write_text("themes:\n  - id: asuminen\n    name: [", encoding="utf-8")
+    with pytest.raises(ConfigError, match="codebook.yaml"):
+        load_extra_labels(workspace)
+    shipped = load_extra_labels(Workspace.discover(root=tmp_path))  # the shipped codebook and instruments, named
+    assert shipped["roles"] == {"fi": "Työnjako ja roolit", "en": "Division of work and roles"}

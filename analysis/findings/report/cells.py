@@ -25,8 +25,7 @@ import re
 
 import pandas as pd
 
-from analysis.config import load_yaml
-from analysis.errors import ConfigError
+from analysis.config import load_config
 from analysis.findings import style
 from analysis.workspace import Workspace
 
@@ -64,7 +63,14 @@ EXTRA_LABELS: dict[str, dict[str, str]] = {}
 
 
 def load_extra_labels(workspace: Workspace) -> dict[str, dict[str, str]]:
-    """Theme ids of the codebook and scale ids of the instruments → their fi/en names."""
+    """Theme ids of the codebook and scale ids of the instruments → their fi/en names.
+
+    Read with the checked loaders (:func:`analysis.coding.codebook.load_codebook`, the
+    instrument schema), so a broken file stops the report naming file, line and key
+    instead of leaving its ids untranslated.
+    """
+    from analysis.coding.codebook import load_codebook
+
     labels: dict[str, dict[str, str]] = {}
 
     def add(key, text):
@@ -72,24 +78,12 @@ def load_extra_labels(workspace: Workspace) -> dict[str, dict[str, str]]:
             labels.setdefault(key, {l: text[l] for l in style.LANGUAGES})
 
     path = workspace.resolve_config("config/codebook.yaml")
-    try:
-        codebook = load_yaml(path) if path.is_file() else {}
-    except ConfigError:
-        codebook = {}
-    stack = list((codebook or {}).get("themes") or []) if isinstance(codebook, dict) else []
-    while stack:
-        theme = stack.pop(0)
-        if isinstance(theme, dict):
-            add(theme.get("id"), theme.get("name") or theme.get("label"))
-            stack.extend(theme.get("children") or [])
+    if path.is_file():
+        for row in load_codebook(path).codes.itertuples(index=False):
+            add(row.code, {l: getattr(row, f"name_{l}") for l in style.LANGUAGES})
     for path in sorted(workspace.config.glob("instrument_*.yaml")):
-        try:
-            spec = load_yaml(path)
-        except ConfigError:
-            continue
-        for scale in (spec.get("scales") or []) if isinstance(spec, dict) else []:
-            if isinstance(scale, dict):
-                add(scale.get("id"), scale.get("label"))
+        for scale in load_config(path, "instrument").get("scales") or []:
+            add(scale.get("id"), scale.get("label"))
     return labels
 
 
