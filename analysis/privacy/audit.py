@@ -170,6 +170,10 @@ class AuditProblem:
         self.k = int(k)
         self.cells: dict[str, AuditCell] = {}
         self.relations: list[tuple[dict[str, float], float, str]] = []  # (coefficients, rhs, origin)
+        # cell id → the relations naming it, for :meth:`equations` with ``only`` (kept up to date
+        # with the relations appended since; relations are only ever appended)
+        self._naming: dict[str, list[int]] = {}
+        self._named = 0
 
     # -------------------------------------------------------------- building
     def cell(self, cell_id: str, published: Any, *, table: str, row: Any, column: str,
@@ -236,8 +240,113 @@ class AuditProblem:
         self.relations.append((coefficients, float(rhs), origin))
 
     # -------------------------------------------------------------- solving
-    def audit(self, only: Iterable[str] | None = None) -> AuditResult:
+    def equations(self, only: Iterable[str] | None = None) -> tuple[list[str], list[dict[int, float]], list[float]]:
+        """The relations as sparse equations over the cells not yet known.
+
+        Parameters
+        ----------
+        only : iterable of str, optional
+            Cell ids: only the relations of their connected components (through cells
+            not yet known) are read; the others cannot change their intervals. Their
+            consistency is then not checked (the full problem, ``only=None``, checks it).
+
+        Returns
+        -------
+        unknown : list of str
+            Ids of the cells whose value is not fixed (``low < high``), in insertion order
+            (with ``only``: those of the components read).
+        rows : list of dict
+            One per relation that involves an unknown cell, in the order declared:
+            unknown index → coefficient (no zero coefficients).
+        rhs : list of float
+            Its right-hand side, with the known cells moved over.
+
+        Raises
+        ------
+        DataError
+            When a relation names a cell nobody published, or the published values
+            contradict a relation of known cells only.
+        """
+        cells = self.cells
+        if only is None:
+            unknown = [cid for cid, c in cells.items() if c.low < c.high]
+            relations = range(len(self.relations))
+        else:
+            unknown, relations = self._reachable(only)
+        index = {cid: i for i, cid in enumerate(unknown)}
+        rows: list[dict[int, float]] = []
+        rhs: list[float] = []
+        for r in relations:
+            coefficients, constant, origin = self.relations[r]
+            row: dict[int, float] = {}
+            value = constant
+            for cid, coef in coefficients.items():
+                i = index.get(cid)
+                if i is not None:
+                    row[i] = row.get(i, 0.0) + coef
+                    continue
+                cell = cells.get(cid)
+                if cell is None:
+                    missing = [c for c in coefficients if c not in cells]
+                    raise DataError(f"relation {origin or ''} refers to cells that were not published: "
+                                    f"{', '.join(missing[:3])}", location="disclosure audit")
+                value -= coef * cell.low
+            row = {i: coef for i, coef in row.items() if coef != 0}
+            if row:
+                rows.append(row)
+                rhs.append(value)
+            elif abs(value) > 1e-6:
+                raise DataError(f"published values contradict the relation {origin}",
+                                location="disclosure audit",
+                                hint="Check the additive structure declared for the table.")
+        return unknown, rows, rhs
+
+    def _reachable(self, only: Iterable[str]) -> tuple[list[str], list[int]]:
+        """Unknown cells (insertion order) and relations (declared order) of the components of ``only``."""
+        naming = self._naming
+        for r in range(self._named, len(self.relations)):
+            for cid in self.relations[r][0]:
+                naming.setdefault(cid, []).append(r)
+        self._named = len(self.relations)
+        cells = self.cells
+
+        def unknown(cid: str) -> bool:
+            cell = cells.get(cid)
+            return cell is not None and cell.low < cell.high
+
+        frontier = [cid for cid in dict.fromkeys(only) if unknown(cid)]
+        seen, relations = set(frontier), set()
+        while frontier:
+            cid = frontier.pop()
+            for r in naming.get(cid, ()):
+                if r in relations:
+                    continue
+                relations.add(r)
+                for other in self.relations[r][0]:
+                    if other not in seen and unknown(other):
+                        seen.add(other)
+                        frontier.append(other)
+        return [cid for cid in cells if cid in seen], sorted(relations)
+
+    def audit(self, only: Iterable[str] | None = None,
+              within: dict[str, tuple[float, float]] | None = None) -> AuditResult:
         """Compute the feasible interval of every ``"<k"`` cell (or of the cells ``only``).
+
+        Each cell is solved in its connected component of the relations (the cells it
+        shares an equation with, and theirs…): cells of other components cannot change
+        its interval. A side of the interval that a feasible point already found for the
+        component reaches (the cell at its own bound) needs no programme of its own; a
+        component with several cells to audit first looks for such points with one
+        programme for all of them (the sum of their values, smallest and largest).
+
+        Parameters
+        ----------
+        only : iterable of str, optional
+            The ``"<k"`` cells to audit (default: all).
+        within : dict, optional
+            Cell id → an interval the cell is known to reach in a problem that this one
+            relaxes (the same relations, every bound at least as wide): a side of it at
+            the cell's bound is that side here too, with no programme.
 
         Returns
         -------
@@ -248,31 +357,8 @@ class AuditProblem:
         DataError
             When the relations contradict the published values (a wrong declaration).
         """
-        from scipy.optimize import linprog
-
-        unknown = [cid for cid, c in self.cells.items() if c.low < c.high]
+        unknown, rows, rhs = self.equations(only)
         index = {cid: i for i, cid in enumerate(unknown)}
-        rows, rhs = [], []
-        for coefficients, constant, origin in self.relations:
-            missing = [cid for cid in coefficients if cid not in self.cells]
-            if missing:
-                raise DataError(f"relation {origin or ''} refers to cells that were not published: "
-                                f"{', '.join(missing[:3])}", location="disclosure audit")
-            row = np.zeros(len(unknown))
-            value = constant
-            for cid, coef in coefficients.items():
-                cell = self.cells[cid]
-                if cid in index:
-                    row[index[cid]] += coef
-                else:
-                    value -= coef * cell.low
-            if np.any(row != 0):
-                rows.append(row)
-                rhs.append(value)
-            elif abs(value) > 1e-6:
-                raise DataError(f"published values contradict the relation {origin}",
-                                location="disclosure audit",
-                                hint="Check the additive structure declared for the table.")
         primary = [cid for cid, c in self.cells.items() if c.state == "primary"]
         if only is not None:
             wanted = set(only)
@@ -280,38 +366,26 @@ class AuditProblem:
         intervals: dict[str, tuple[float, float]] = {}
         exposed: list[Exposure] = []
         # connected components: a cell is only constrained by relations it shares
-        components = _components(unknown, rows)
+        components = _components(len(unknown), rows)
+        programmes: dict[int, _Component] = {}  # component root → its programme, built once
+        todo: dict[int, list[tuple[int, str]]] = {}  # component root → (column, cell id) to audit
+        for cid in primary:
+            i = index.get(cid)
+            if i is not None and components[i][2]:
+                root, members, eqs = components[i]
+                if root not in programmes:
+                    programmes[root] = _Component.build(members, eqs, rows, rhs, unknown, self.cells)
+                todo.setdefault(root, []).append((programmes[root].local[i], cid))
+        for root, columns in todo.items():
+            programmes[root].prepare(columns, within or {})
         for cid in primary:
             cell = self.cells[cid]
-            if cid not in index:
+            i = index.get(cid)
+            if i is None or not components[i][2]:
                 intervals[cid] = (cell.low, cell.high)
             else:
-                members, eqs = components[index[cid]]
-                if not eqs:
-                    intervals[cid] = (cell.low, cell.high)
-                else:
-                    local = {m: j for j, m in enumerate(members)}
-                    a = np.array([[rows[e][m] for m in members] for e in eqs])
-                    b = np.array([rhs[e] for e in eqs])
-                    bounds = [(self.cells[unknown[m]].low, self.cells[unknown[m]].high) for m in members]
-                    c = np.zeros(len(members))
-                    c[local[index[cid]]] = 1.0
-                    # the same component is audited again with every table the run adds: solved once
-                    key = (a.shape, a.tobytes(), b.tobytes(), tuple(bounds), local[index[cid]])
-                    found = _INTERVALS.get(key)
-                    if found is None:
-                        found = []
-                        for sign in (1.0, -1.0):
-                            res = linprog(sign * c, A_eq=a, b_eq=b, bounds=bounds, method="highs")
-                            if res.status != 0:
-                                raise DataError(f"the published values of cell '{cid}' and its relations are "
-                                                f"inconsistent ({res.message})", location="disclosure audit",
-                                                hint="Check the additive structure declared for the table.")
-                            found.append(sign * res.fun)
-                        if len(_INTERVALS) >= _INTERVALS_MAX:
-                            _INTERVALS.clear()
-                        _INTERVALS[key] = found = (found[0], found[1])
-                    intervals[cid] = found
+                programme = programmes[components[i][0]]
+                intervals[cid] = programme.interval(programme.local[i], cid, (within or {}).get(cid))
             low, high = intervals[cid]
             if high - low < self.k - 2 - 1e-6:  # narrower than the 1…k-1 that "<k" says
                 for table, row, column in cell.where:
@@ -321,9 +395,115 @@ class AuditProblem:
                            n_relations=len(self.relations), exposed=exposed, intervals=intervals)
 
 
-def _components(unknown: list[str], rows: list[np.ndarray]) -> dict[int, tuple[list[int], list[int]]]:
-    """Variable index → (variables of its component, equations of its component)."""
-    parent = list(range(len(unknown)))
+#: Feasible points found for a component's programme (key → list of points), reused as
+#: witnesses: a cell that one of them puts at its lower (upper) bound has that bound as
+#: its minimum (maximum). Cleared with :data:`_INTERVALS`.
+_POINTS: dict[tuple, list[np.ndarray]] = {}
+
+#: A witness counts as reaching a bound when within this of it (HiGHS' feasibility
+#: tolerance is 1e-7; the protection test allows 1e-6).
+_AT_BOUND = 1e-9
+
+
+@dataclass
+class _Component:
+    """The linear programme of one connected component: ``A x = b``, ``low ≤ x ≤ high``."""
+
+    a: np.ndarray
+    b: np.ndarray
+    bounds: list[tuple[float, float]]
+    local: dict[int, int]  # unknown index → column of a
+    key: tuple
+
+    @classmethod
+    def build(cls, members: list[int], eqs: list[int], rows: list[dict[int, float]], rhs: list[float],
+              unknown: list[str], cells: dict[str, AuditCell]) -> "_Component":
+        local = {m: j for j, m in enumerate(members)}
+        a = np.zeros((len(eqs), len(members)))
+        for r, e in enumerate(eqs):
+            for m, coef in rows[e].items():
+                a[r, local[m]] = coef
+        b = np.array([rhs[e] for e in eqs], dtype=float)
+        bounds = [(cells[unknown[m]].low, cells[unknown[m]].high) for m in members]
+        return cls(a, b, bounds, local, (a.shape, a.tobytes(), b.tobytes(), tuple(bounds)))
+
+    def _reached(self, j: int, sign: float, points: list[np.ndarray],
+                 known: tuple[float, float] | None = None) -> bool:
+        """Whether a witness puts column ``j`` at its lower (``sign`` 1) or upper (-1) bound."""
+        bound = self.bounds[j][0 if sign > 0 else 1]
+        if known is not None and sign * (known[0 if sign > 0 else 1] - bound) <= _AT_BOUND:
+            return True
+        return any(sign * (point[j] - bound) <= _AT_BOUND for point in points)
+
+    def prepare(self, columns: list[tuple[int, str]], within: dict[str, tuple[float, float]]) -> None:
+        """Look for feasible points that put the ``columns`` (column, cell id) at their bounds.
+
+        While two or more of them lack a witness for a side, one programme optimises the
+        sum of those: each it puts at its bound needs no programme of its own. Stops when
+        a round finds no new witness (the rest are solved one by one).
+        """
+        columns = [(j, cid) for j, cid in columns if (*self.key, j) not in _INTERVALS]
+        if len(columns) < 2:
+            return
+        points = _POINTS.setdefault(self.key, [])
+        for sign in (1.0, -1.0):
+            while True:
+                need = [(j, cid) for j, cid in columns if not self._reached(j, sign, points, within.get(cid))]
+                if len(need) < 2:
+                    break
+                c = np.zeros(self.a.shape[1])
+                c[[j for j, _ in need]] = 1.0
+                _, point = self._solve(sign * c, need[0][1])
+                points.append(point)
+                if not any(self._reached(j, sign, [point]) for j, _ in need):
+                    break
+
+    def interval(self, j: int, cid: str, within: tuple[float, float] | None = None) -> tuple[float, float]:
+        """Smallest and largest value of column ``j`` (cell ``cid``, for messages) over the programme.
+
+        ``within``: an interval the cell is known to reach (see :meth:`AuditProblem.audit`).
+        """
+        # the same component is audited again with every table the run adds: solved once
+        key = (*self.key, j)
+        found = _INTERVALS.get(key)
+        if found is not None:
+            return found
+        points = _POINTS.setdefault(self.key, [])
+        ends = []
+        for sign, bound in ((1.0, self.bounds[j][0]), (-1.0, self.bounds[j][1])):
+            if self._reached(j, sign, points, within):
+                ends.append(bound)  # a feasible point sits at the bound: it is the optimum
+                continue
+            c = np.zeros(self.a.shape[1])
+            c[j] = sign
+            value, point = self._solve(c, cid)
+            points.append(point)
+            ends.append(sign * value)
+        if len(_INTERVALS) >= _INTERVALS_MAX:
+            _INTERVALS.clear()
+            _POINTS.clear()
+            _POINTS[self.key] = points
+        _INTERVALS[key] = found = (ends[0], ends[1])
+        return found
+
+    def _solve(self, c: np.ndarray, cid: str) -> tuple[float, np.ndarray]:
+        """Minimise ``c · x``: the optimum and the point (HiGHS, deterministic)."""
+        from scipy.optimize import linprog
+
+        res = linprog(c, A_eq=self.a, b_eq=self.b, bounds=self.bounds, method="highs")
+        if res.status != 0:
+            raise DataError(f"the published values of cell '{cid}' and its relations are "
+                            f"inconsistent ({res.message})", location="disclosure audit",
+                            hint="Check the additive structure declared for the table.")
+        return float(res.fun), np.asarray(res.x, dtype=float)
+
+
+def _components(n: int, rows: list[dict[int, float]]) -> dict[int, tuple[int, list[int], list[int]]]:
+    """Variable index → (component root, variables of its component, equations of its component).
+
+    Variables and equations are listed in index order.
+    """
+    parent = list(range(n))
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -332,20 +512,20 @@ def _components(unknown: list[str], rows: list[np.ndarray]) -> dict[int, tuple[l
         return i
 
     for row in rows:
-        nz = np.flatnonzero(row)
-        for j in nz[1:]:
-            a, b = find(int(nz[0])), find(int(j))
-            if a != b:
-                parent[a] = b
+        nz = iter(row)
+        first = find(next(nz))
+        for j in nz:
+            other = find(j)
+            if other != first:
+                parent[first] = other
+                first = other
     members: dict[int, list[int]] = {}
-    for i in range(len(unknown)):
+    for i in range(n):
         members.setdefault(find(i), []).append(i)
     eqs: dict[int, list[int]] = {}
     for e, row in enumerate(rows):
-        nz = np.flatnonzero(row)
-        if len(nz):
-            eqs.setdefault(find(int(nz[0])), []).append(e)
-    return {i: (members[find(i)], eqs.get(find(i), [])) for i in range(len(unknown))}
+        eqs.setdefault(find(next(iter(row))), []).append(e)
+    return {i: (root, members[root], eqs.get(root, [])) for root, group in members.items() for i in group}
 
 
 # ------------------------------------------------------------------ tables → audit
@@ -638,24 +818,34 @@ def related_candidates(problem: AuditProblem, exposures: list[Exposure], candida
     return sorted(usable, key=lambda cid: (candidates[cid], cid))
 
 
-def choose_secondary(problem: AuditProblem, exposures: list[Exposure], candidates: dict[str, float]) -> str | None:
+def choose_secondary(problem: AuditProblem, exposures: list[Exposure], candidates: dict[str, float],
+                     intervals: dict[str, tuple[float, float]] | None = None) -> str | None:
     """The shown cell to hide next: the one that leaves the fewest exposed cells, then the cheapest.
 
     Candidates are shown cells of the table being published (id → true value; the value
     is the information lost by hiding it). Only cells in a relation with an exposed cell
-    are tried; each is hidden in a copy of the problem and the audit re-run. Returns
-    None when no candidate can help.
+    are tried; each is hidden in the problem and the exposed cells audited again (in
+    their components only). Returns None when no candidate can help.
+
+    ``intervals`` may give the exposed cells' intervals in ``problem`` as it is
+    (:attr:`AuditResult.intervals`; else they are computed): hiding a cell only widens
+    them, so a side already at the cell's bound needs no programme in a trial.
     """
     exposed_where = {(e.table, e.row, e.column) for e in exposures}
     exposed_ids = {cid for cid, c in problem.cells.items() if c.state == "primary"
                    and any(w in exposed_where for w in c.where)}
+    if intervals is None or not exposed_ids <= set(intervals):
+        intervals = problem.audit(only=exposed_ids).intervals
+    base = {cid: intervals[cid] for cid in exposed_ids}
     best: tuple[int, float, str] | None = None
     for cid in related_candidates(problem, exposures, candidates):
         cell = problem.cells[cid]
         saved = (cell.state, cell.low, cell.high)
         cell.state, cell.low, cell.high = "secondary", 0.0, float(INFINITE)
+        # hiding the cell relaxes the problem when its bounds only widen: the base intervals are reached
+        relaxes = saved[1] >= 0.0 and saved[2] <= float(INFINITE)
         try:
-            left = len(problem.audit(only=exposed_ids).exposed)
+            left = len(problem.audit(only=exposed_ids, within=base if relaxes else None).exposed)
         finally:
             cell.state, cell.low, cell.high = saved
         key = (left, candidates[cid], cid)
