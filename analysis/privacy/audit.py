@@ -52,7 +52,7 @@ from analysis.errors import DataError
 
 __all__ = ["AuditCell", "Exposure", "AuditResult", "AuditProblem", "cell_state", "INFINITE",
            "infer_row_relations", "infer_share_columns", "table_structure", "problem_from_structures",
-           "related_candidates", "choose_secondary", "audit_registries"]
+           "related_candidates", "choose_secondary", "recheck_exposure", "audit_registries", "record_cells"]
 
 #: Upper bound of a secondary ``"x"`` cell (no count in this project comes near it).
 INFINITE = 10**7
@@ -240,7 +240,8 @@ class AuditProblem:
         self.relations.append((coefficients, float(rhs), origin))
 
     # -------------------------------------------------------------- solving
-    def equations(self, only: Iterable[str] | None = None) -> tuple[list[str], list[dict[int, float]], list[float]]:
+    def equations(self, only: Iterable[str] | None = None,
+                  around: Iterable[str] | None = None) -> tuple[list[str], list[dict[int, float]], list[float]]:
         """The relations as sparse equations over the cells not yet known.
 
         Parameters
@@ -249,6 +250,10 @@ class AuditProblem:
             Cell ids: only the relations of their connected components (through cells
             not yet known) are read; the others cannot change their intervals. Their
             consistency is then not checked (the full problem, ``only=None``, checks it).
+        around : iterable of str, optional
+            Cell ids, known or not: like ``only``, with the components of the unknown
+            cells that share a relation with a known one too (the components whose
+            equations a published value of these cells enters).
 
         Returns
         -------
@@ -268,11 +273,11 @@ class AuditProblem:
             contradict a relation of known cells only.
         """
         cells = self.cells
-        if only is None:
+        if only is None and around is None:
             unknown = [cid for cid, c in cells.items() if c.low < c.high]
             relations = range(len(self.relations))
         else:
-            unknown, relations = self._reachable(only)
+            unknown, relations = self._reachable([*(only or ()), *(around or ())], set(around or ()))
         index = {cid: i for i, cid in enumerate(unknown)}
         rows: list[dict[int, float]] = []
         rhs: list[float] = []
@@ -301,13 +306,28 @@ class AuditProblem:
                                 hint="Check the additive structure declared for the table.")
         return unknown, rows, rhs
 
-    def _reachable(self, only: Iterable[str]) -> tuple[list[str], list[int]]:
-        """Unknown cells (insertion order) and relations (declared order) of the components of ``only``."""
+    def _positions(self) -> dict[str, int]:
+        """Cell id → its position among the cells (cells are only ever added)."""
+        position = self.__dict__.get("_position")
+        if position is None or len(position) != len(self.cells):
+            position = self.__dict__["_position"] = {cid: i for i, cid in enumerate(self.cells)}
+        return position
+
+    def _relations_naming(self) -> dict[str, list[int]]:
+        """Cell id → the positions of the relations naming it (kept up to date as relations are added)."""
         naming = self._naming
         for r in range(self._named, len(self.relations)):
             for cid in self.relations[r][0]:
                 naming.setdefault(cid, []).append(r)
         self._named = len(self.relations)
+        return naming
+
+    def _reachable(self, only: Iterable[str], known: set[str] = frozenset()) -> tuple[list[str], list[int]]:
+        """Unknown cells (insertion order) and relations (declared order) of the components of ``only``.
+
+        A known cell of ``known`` adds the components of the unknown cells it shares a relation with.
+        """
+        naming = self._relations_naming()
         cells = self.cells
 
         def unknown(cid: str) -> bool:
@@ -316,6 +336,14 @@ class AuditProblem:
 
         frontier = [cid for cid in dict.fromkeys(only) if unknown(cid)]
         seen, relations = set(frontier), set()
+        for cid in known:
+            if not unknown(cid):  # a published value: the unknown cells of its relations
+                for r in naming.get(cid, ()):
+                    relations.add(r)
+                    for other in self.relations[r][0]:
+                        if other not in seen and unknown(other):
+                            seen.add(other)
+                            frontier.append(other)
         while frontier:
             cid = frontier.pop()
             for r in naming.get(cid, ()):
@@ -329,15 +357,16 @@ class AuditProblem:
         return [cid for cid in cells if cid in seen], sorted(relations)
 
     def audit(self, only: Iterable[str] | None = None,
-              within: dict[str, tuple[float, float]] | None = None) -> AuditResult:
+              within: dict[str, tuple[float, float]] | None = None,
+              around: Iterable[str] | None = None) -> AuditResult:
         """Compute the feasible interval of every ``"<k"`` cell (or of the cells ``only``).
 
         Each cell is solved in its connected component of the relations (the cells it
         shares an equation with, and theirs…): cells of other components cannot change
         its interval. A side of the interval that a feasible point already found for the
-        component reaches (the cell at its own bound) needs no programme of its own; a
-        component with several cells to audit first looks for such points with one
-        programme for all of them (the sum of their values, smallest and largest).
+        component reaches (the cell at its own bound) needs no programme of its own; the
+        others are solved together, as one programme of independent blocks (one block
+        per cell and side: each block's optimum is that side).
 
         Parameters
         ----------
@@ -347,6 +376,12 @@ class AuditProblem:
             Cell id → an interval the cell is known to reach in a problem that this one
             relaxes (the same relations, every bound at least as wide): a side of it at
             the cell's bound is that side here too, with no programme.
+        around : iterable of str, optional
+            Audit only the ``"<k"`` cells whose intervals these cells (published or not)
+            can change: those of the connected components of their relations. Adding a
+            table to an audited problem, these are its cells; every other component is
+            the same as before, with the same intervals. Only the relations read are
+            checked for consistency (see :meth:`equations`).
 
         Returns
         -------
@@ -357,52 +392,102 @@ class AuditProblem:
         DataError
             When the relations contradict the published values (a wrong declaration).
         """
-        unknown, rows, rhs = self.equations(only)
+        pending = self.plan(only, within, around)
+        return pending.finish(_solve_sides(pending.sides))
+
+    def plan(self, only: Iterable[str] | None = None, within: dict[str, tuple[float, float]] | None = None,
+             around: Iterable[str] | None = None) -> "_Pending":
+        """The programmes :meth:`audit` needs, to solve with those of other audits (:func:`_solve_sides`).
+
+        Everything that depends on the cells' current bounds and states is taken now: the
+        problem may change before :meth:`_Pending.finish`.
+        """
+        if around is not None:
+            around = set(around)
+        within = within or {}
+        unknown, rows, rhs = self.equations(only, around)
         index = {cid: i for i, cid in enumerate(unknown)}
-        primary = [cid for cid, c in self.cells.items() if c.state == "primary"]
-        if only is not None:
-            wanted = set(only)
-            primary = [cid for cid in primary if cid in wanted]
-        intervals: dict[str, tuple[float, float]] = {}
-        exposed: list[Exposure] = []
+        if only is not None:  # in the order of the cells
+            position = self._positions()
+            primary = sorted((cid for cid in set(only) if cid in position and self.cells[cid].state == "primary"),
+                             key=position.__getitem__)
+        else:
+            primary = [cid for cid, c in self.cells.items() if c.state == "primary"]
+        if around is not None:
+            primary = [cid for cid in primary if cid in index or cid in around]
         # connected components: a cell is only constrained by relations it shares
         components = _components(len(unknown), rows)
         programmes: dict[int, _Component] = {}  # component root → its programme, built once
-        todo: dict[int, list[tuple[int, str]]] = {}  # component root → (column, cell id) to audit
-        for cid in primary:
-            i = index.get(cid)
-            if i is not None and components[i][2]:
-                root, members, eqs = components[i]
-                if root not in programmes:
-                    programmes[root] = _Component.build(members, eqs, rows, rhs, unknown, self.cells)
-                todo.setdefault(root, []).append((programmes[root].local[i], cid))
-        for root, columns in todo.items():
-            programmes[root].prepare(columns, within or {})
+        cells: list[tuple[str, Any]] = []  # (cell id, its interval or (programme, column, known ends))
+        sides: list[tuple[_Component, int, float, str]] = []
         for cid in primary:
             cell = self.cells[cid]
             i = index.get(cid)
             if i is None or not components[i][2]:
-                intervals[cid] = (cell.low, cell.high)
-            else:
-                programme = programmes[components[i][0]]
-                intervals[cid] = programme.interval(programme.local[i], cid, (within or {}).get(cid))
-            low, high = intervals[cid]
-            if high - low < self.k - 2 - 1e-6:  # narrower than the 1…k-1 that "<k" says
-                for table, row, column in cell.where:
-                    exposed.append(Exposure(table, row, column, low, high, self.k))
+                cells.append((cid, (cell.low, cell.high)))
+                continue
+            root, members, eqs = components[i]
+            programme = programmes.get(root)
+            if programme is None:
+                programme = programmes[root] = _Component.build(members, eqs, rows, rhs, unknown, self.cells)
+            j = programme.local[i]
+            found = _INTERVALS.get((*programme.key, j))
+            if found is not None:  # the same component is audited again with every table the run adds
+                cells.append((cid, found))
+                continue
+            ends = programme.reached(j, within.get(cid))
+            sides += [(programme, j, sign, cid) for sign, end in zip((1.0, -1.0), ends) if end is None]
+            cells.append((cid, (programme, j, ends)))
         n_secondary = sum(1 for c in self.cells.values() if c.state == "secondary")
-        return AuditResult(n_cells=len(self.cells), n_primary=len(primary), n_secondary=n_secondary,
-                           n_relations=len(self.relations), exposed=exposed, intervals=intervals)
+        return _Pending(self, cells, sides, AuditResult(n_cells=len(self.cells), n_primary=len(primary),
+                                                        n_secondary=n_secondary, n_relations=len(self.relations),
+                                                        exposed=[], intervals={}))
 
 
-#: Feasible points found for a component's programme (key → list of points), reused as
-#: witnesses: a cell that one of them puts at its lower (upper) bound has that bound as
-#: its minimum (maximum). Cleared with :data:`_INTERVALS`.
-_POINTS: dict[tuple, list[np.ndarray]] = {}
+@dataclass
+class _Pending:
+    """An audit planned by :meth:`AuditProblem.plan`: its cells and the sides to solve."""
+
+    problem: AuditProblem
+    cells: list[tuple[str, Any]]
+    sides: list[tuple["_Component", int, float, str]]
+    result: AuditResult
+
+    def finish(self, solved: dict[tuple, float]) -> AuditResult:
+        """The result, given the solved sides (``(programme key, column, sign)`` → optimum)."""
+        intervals, exposed = {}, []
+        k = self.problem.k
+        for cid, found in self.cells:
+            if len(found) == 3:
+                programme, j, ends = found
+                low, high = (end if end is not None else solved[(programme.key, j, sign)]
+                             for end, sign in zip(ends, (1.0, -1.0)))
+                found = programme.remember(j, (low, high))
+            intervals[cid] = found
+            low, high = found
+            if high - low < k - 2 - 1e-6:  # narrower than the 1…k-1 that "<k" says
+                for table, row, column in self.problem.cells[cid].where:
+                    exposed.append(Exposure(table, row, column, low, high, k))
+        return AuditResult(n_cells=self.result.n_cells, n_primary=self.result.n_primary,
+                           n_secondary=self.result.n_secondary, n_relations=self.result.n_relations,
+                           exposed=exposed, intervals=intervals)
+
+
+#: Feasible points found for a component's programme, reused as witnesses: a cell that one
+#: of them puts at its lower (upper) bound has that bound as its minimum (maximum). Kept as
+#: key → (smallest, largest value of each column over the points). Cleared with :data:`_INTERVALS`.
+_POINTS: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
 #: A witness counts as reaching a bound when within this of it (HiGHS' feasibility
 #: tolerance is 1e-7; the protection test allows 1e-6).
 _AT_BOUND = 1e-9
+
+#: Fewest sides to solve for which :func:`_solve_sides` looks for witnesses first (an extra
+#: call of HiGHS, worth it only when it spares many blocks).
+_WITNESS_SIDES = 16
+
+#: Most columns of one programme of blocks (:func:`_solve_sides`); more are solved in several.
+_BLOCK_COLUMNS = 20_000
 
 
 @dataclass
@@ -427,66 +512,39 @@ class _Component:
         bounds = [(cells[unknown[m]].low, cells[unknown[m]].high) for m in members]
         return cls(a, b, bounds, local, (a.shape, a.tobytes(), b.tobytes(), tuple(bounds)))
 
-    def _reached(self, j: int, sign: float, points: list[np.ndarray],
-                 known: tuple[float, float] | None = None) -> bool:
-        """Whether a witness puts column ``j`` at its lower (``sign`` 1) or upper (-1) bound."""
-        bound = self.bounds[j][0 if sign > 0 else 1]
-        if known is not None and sign * (known[0 if sign > 0 else 1] - bound) <= _AT_BOUND:
-            return True
-        return any(sign * (point[j] - bound) <= _AT_BOUND for point in points)
+    def reached(self, j: int, within: tuple[float, float] | None = None) -> list[float | None]:
+        """The bounds of column ``j`` that a witness reaches (lower, upper; None: not reached).
 
-    def prepare(self, columns: list[tuple[int, str]], within: dict[str, tuple[float, float]]) -> None:
-        """Look for feasible points that put the ``columns`` (column, cell id) at their bounds.
-
-        While two or more of them lack a witness for a side, one programme optimises the
-        sum of those: each it puts at its bound needs no programme of its own. Stops when
-        a round finds no new witness (the rest are solved one by one).
+        A witness is a feasible point found before for this programme, or ``within``: an
+        interval the cell is known to reach (see :meth:`AuditProblem.audit`).
         """
-        columns = [(j, cid) for j, cid in columns if (*self.key, j) not in _INTERVALS]
-        if len(columns) < 2:
-            return
-        points = _POINTS.setdefault(self.key, [])
-        for sign in (1.0, -1.0):
-            while True:
-                need = [(j, cid) for j, cid in columns if not self._reached(j, sign, points, within.get(cid))]
-                if len(need) < 2:
-                    break
-                c = np.zeros(self.a.shape[1])
-                c[[j for j, _ in need]] = 1.0
-                _, point = self._solve(sign * c, need[0][1])
-                points.append(point)
-                if not any(self._reached(j, sign, [point]) for j, _ in need):
-                    break
+        seen = _POINTS.get(self.key)
+        ends: list[float | None] = []
+        for side, sign in ((0, 1.0), (1, -1.0)):
+            bound = self.bounds[j][side]
+            hit = (within is not None and sign * (within[side] - bound) <= _AT_BOUND) \
+                or (seen is not None and sign * (seen[side][j] - bound) <= _AT_BOUND)
+            ends.append(bound if hit else None)  # a feasible point sits at the bound: it is the optimum
+        return ends
 
-    def interval(self, j: int, cid: str, within: tuple[float, float] | None = None) -> tuple[float, float]:
-        """Smallest and largest value of column ``j`` (cell ``cid``, for messages) over the programme.
+    def witness(self, point: np.ndarray) -> None:
+        """Keep a feasible point of the programme (:meth:`reached`)."""
+        seen = _POINTS.get(self.key)
+        if seen is None:
+            _POINTS[self.key] = (point.copy(), point.copy())
+        else:
+            np.minimum(seen[0], point, out=seen[0])
+            np.maximum(seen[1], point, out=seen[1])
 
-        ``within``: an interval the cell is known to reach (see :meth:`AuditProblem.audit`).
-        """
-        # the same component is audited again with every table the run adds: solved once
-        key = (*self.key, j)
-        found = _INTERVALS.get(key)
-        if found is not None:
-            return found
-        points = _POINTS.setdefault(self.key, [])
-        ends = []
-        for sign, bound in ((1.0, self.bounds[j][0]), (-1.0, self.bounds[j][1])):
-            if self._reached(j, sign, points, within):
-                ends.append(bound)  # a feasible point sits at the bound: it is the optimum
-                continue
-            c = np.zeros(self.a.shape[1])
-            c[j] = sign
-            value, point = self._solve(c, cid)
-            points.append(point)
-            ends.append(sign * value)
+    def remember(self, j: int, interval: tuple[float, float]) -> tuple[float, float]:
+        """Keep the interval of column ``j`` for the next audit of the same programme."""
         if len(_INTERVALS) >= _INTERVALS_MAX:
             _INTERVALS.clear()
             _POINTS.clear()
-            _POINTS[self.key] = points
-        _INTERVALS[key] = found = (ends[0], ends[1])
-        return found
+        _INTERVALS[(*self.key, j)] = interval
+        return interval
 
-    def _solve(self, c: np.ndarray, cid: str) -> tuple[float, np.ndarray]:
+    def solve(self, c: np.ndarray, cid: str) -> tuple[float, np.ndarray]:
         """Minimise ``c · x``: the optimum and the point (HiGHS, deterministic)."""
         from scipy.optimize import linprog
 
@@ -496,6 +554,98 @@ class _Component:
                             f"inconsistent ({res.message})", location="disclosure audit",
                             hint="Check the additive structure declared for the table.")
         return float(res.fun), np.asarray(res.x, dtype=float)
+
+
+def _solve_sides(sides: list[tuple[_Component, int, float, str]]) -> dict[tuple, float]:
+    """Solve the sides ``(programme, column, sign, cell id)``: the smallest (sign 1) or largest (-1) value.
+
+    The sides are solved together as one linear programme of independent blocks, one per
+    side (the programme, with the objective ``sign × x[column]``): its optimum is the sum
+    of the blocks' optima, so each block's part of the solution is optimal for its side.
+    One call of HiGHS instead of one per side. Before that (when there are many), where a
+    programme has several sides of one sign to solve, one block optimises their sum: each cell that its
+    solution puts at its bound has that bound as its optimum (a witness), and needs no
+    block of its own. Each block's solution is kept as a witness
+    (:meth:`_Component.reached`). When a programme of blocks is infeasible, the sides are
+    solved one by one, so that the error names the cell.
+
+    Returns
+    -------
+    dict
+        ``(programme key, column, sign)`` → the optimum (the value of the cell).
+    """
+    unique: dict[tuple, tuple[_Component, int, float, str]] = {}
+    for programme, j, sign, cid in sides:
+        unique.setdefault((programme.key, j, sign), (programme, j, sign, cid))
+    solved: dict[tuple, float] = {}
+    # witnesses first: one block per programme and sign with several sides, optimising their sum
+    groups: dict[tuple, list[tuple[_Component, int, float, str]]] = {}
+    for (key, _, sign), side in unique.items():
+        groups.setdefault((key, sign), []).append(side)
+    sums = []
+    for (_, sign), group in groups.items():
+        if len(group) > 1 and len(unique) >= _WITNESS_SIDES:
+            c = np.zeros(group[0][0].a.shape[1])
+            c[[j for _, j, _, _ in group]] = sign
+            sums.append((group[0][0], c, group[0][3]))
+    if sums:
+        _solve_blocks(sums)
+        for key, (programme, j, sign, _) in list(unique.items()):
+            end = programme.reached(j)[0 if sign > 0 else 1]
+            if end is not None:
+                solved[key] = end
+                del unique[key]
+    blocks = []
+    for programme, j, sign, cid in unique.values():
+        c = np.zeros(programme.a.shape[1])
+        c[j] = sign
+        blocks.append((programme, c, cid))
+    for (key, (_, j, _, _)), point in zip(unique.items(), _solve_blocks(blocks)):
+        solved[key] = float(point[j])
+    return solved
+
+
+def _solve_blocks(blocks: list[tuple[_Component, np.ndarray, str]]) -> list[np.ndarray]:
+    """Minimise ``c · x`` over each ``(programme, c, cell id)``: the solutions, kept as witnesses.
+
+    Solved as few programmes of independent blocks (at most :data:`_BLOCK_COLUMNS`
+    columns each; a lone block as itself); one infeasible is solved block by block, so
+    that the error names the cell.
+    """
+    from scipy import sparse
+    from scipy.optimize import linprog
+
+    points: list[np.ndarray] = []
+    batch: list[tuple[_Component, np.ndarray, str]] = []
+
+    def flush() -> None:
+        res = None
+        if len(batch) > 1:
+            res = linprog(np.concatenate([c for _, c, _ in batch]),
+                          A_eq=sparse.block_diag([sparse.csr_array(p.a) for p, _, _ in batch], format="csr"),
+                          b_eq=np.concatenate([p.b for p, _, _ in batch]),
+                          bounds=[bound for p, _, _ in batch for bound in p.bounds], method="highs")
+        if res is not None and res.status == 0:
+            x, offset = np.asarray(res.x, dtype=float), 0
+            for programme, _, _ in batch:
+                points.append(x[offset:offset + programme.a.shape[1]].copy())
+                offset += programme.a.shape[1]
+        else:  # a lone block, or which block fails (raises, naming the cell)
+            points.extend(programme.solve(c, cid)[1] for programme, c, cid in batch)
+        for (programme, _, _), point in zip(batch, points[len(points) - len(batch):]):
+            programme.witness(point)
+        batch.clear()
+
+    columns = 0
+    for block in blocks:
+        if batch and columns + block[0].a.shape[1] > _BLOCK_COLUMNS:
+            flush()
+            columns = 0
+        batch.append(block)
+        columns += block[0].a.shape[1]
+    if batch:
+        flush()
+    return points
 
 
 def _components(n: int, rows: list[dict[int, float]]) -> dict[int, tuple[int, list[int], list[int]]]:
@@ -776,6 +926,24 @@ def table_structure(table_id: str, raw, published, count_columns: list[str], *,
             "declared": [s for s in relations_spec], "shares": shares}
 
 
+def record_cells(record: dict) -> set[str]:
+    """Every cell id an audit record names: its cells and those of its relations and equations.
+
+    Examples
+    --------
+    >>> sorted(record_cells({"cells": [["t[0].n", 9, "1", "n", 9.0, False]],
+    ...                      "relations": [["t[0].n", ["t[0].a", "t[0].b"]]], "equations": [[{"m": 1.0}, 3.0]]}))
+    ['m', 't[0].a', 't[0].b', 't[0].n']
+    """
+    ids = {str(c[0]) for c in record.get("cells", [])}
+    for total, parts in record.get("relations", []):
+        ids.add(total)
+        ids.update(parts)
+    for coefficients, *_ in record.get("equations", []):
+        ids.update(coefficients)
+    return ids
+
+
 def problem_from_structures(structures: Iterable[tuple[str, dict]], k: int) -> AuditProblem:
     """Build one :class:`AuditProblem` from the records of several tables and numbers."""
     problem = AuditProblem(k)
@@ -802,15 +970,15 @@ def related_candidates(problem: AuditProblem, exposures: list[Exposure], candida
     """Shown cells (of ``candidates``, id → value) in a relation with an exposed cell, cheapest first."""
     exposed_where = {(e.table, e.row, e.column) for e in exposures}
     exposed_ids = {cid for cid, c in problem.cells.items() if c.state == "primary"
-                   and any(w in exposed_where for w in c.where)}
+                   and not exposed_where.isdisjoint(c.where)}
     # cells in relations with the exposed cells, or with hidden cells connected to them
     related: set[str] = set()
     frontier, seen = set(exposed_ids), set(exposed_ids)
+    naming = problem._relations_naming()
     while frontier:
         reached: set[str] = set()
-        for coefficients, _, _ in problem.relations:
-            if frontier & set(coefficients):
-                reached |= set(coefficients)
+        for r in {r for cid in frontier for r in naming.get(cid, ())}:
+            reached.update(problem.relations[r][0])
         related |= reached
         frontier = {cid for cid in reached - seen if problem.cells[cid].state != "shown"}
         seen |= frontier
@@ -824,8 +992,9 @@ def choose_secondary(problem: AuditProblem, exposures: list[Exposure], candidate
 
     Candidates are shown cells of the table being published (id → true value; the value
     is the information lost by hiding it). Only cells in a relation with an exposed cell
-    are tried; each is hidden in the problem and the exposed cells audited again (in
-    their components only). Returns None when no candidate can help.
+    are tried, cheapest first; each is hidden in the problem and the exposed cells
+    audited again (in their components only; the trials of a few candidates at a time
+    are solved together). Returns None when no candidate can help.
 
     ``intervals`` may give the exposed cells' intervals in ``problem`` as it is
     (:attr:`AuditResult.intervals`; else they are computed): hiding a cell only widens
@@ -833,27 +1002,80 @@ def choose_secondary(problem: AuditProblem, exposures: list[Exposure], candidate
     """
     exposed_where = {(e.table, e.row, e.column) for e in exposures}
     exposed_ids = {cid for cid, c in problem.cells.items() if c.state == "primary"
-                   and any(w in exposed_where for w in c.where)}
+                   and not exposed_where.isdisjoint(c.where)}
     if intervals is None or not exposed_ids <= set(intervals):
         intervals = problem.audit(only=exposed_ids).intervals
     base = {cid: intervals[cid] for cid in exposed_ids}
     best: tuple[int, float, str] | None = None
-    for cid in related_candidates(problem, exposures, candidates):
-        cell = problem.cells[cid]
+    order = related_candidates(problem, exposures, candidates)
+    start, size = 0, 1
+    while start < len(order):
+        # the trials of a few candidates at a time (1, 2, 4… of them), their programmes solved together
+        chunk, pending = order[start:start + size], []
+        for cid in chunk:
+            cell = problem.cells[cid]
+            saved = (cell.state, cell.low, cell.high)
+            cell.state, cell.low, cell.high = "secondary", 0.0, float(INFINITE)
+            # hiding the cell relaxes the problem when its bounds only widen: the base intervals are reached
+            relaxes = saved[1] >= 0.0 and saved[2] <= float(INFINITE)
+            try:
+                pending.append(problem.plan(only=exposed_ids, within=base if relaxes else None))
+            finally:
+                cell.state, cell.low, cell.high = saved
+        solved = _solve_sides([side for p in pending for side in p.sides])
+        for cid, trial in zip(chunk, pending):
+            left = len(trial.finish(solved).exposed)
+            key = (left, candidates[cid], cid)
+            if best is None or key < best:
+                best = key
+            if left == 0:
+                return cid  # cheapest first: nothing later can beat a full fix at a lower cost
+        start, size = start + size, size * 2
+    return best[2] if best is not None else None
+
+
+def recheck_exposure(problem: AuditProblem, exposure: Exposure, candidates: dict[str, float],
+                     ids: Iterable[str] | None = None,
+                     within: dict[str, tuple[float, float]] | None = None) -> tuple[bool, str | None]:
+    """Whether ``exposure`` is still exposed in ``problem`` and, if so, the cell to hide.
+
+    The same as ``problem.audit(only=ids)`` and then, when it is not ok,
+    :func:`choose_secondary` (its answer, None when no candidate helps); the check and the
+    trial of the cheapest candidate are solved together (one call of HiGHS, the trial
+    wasted when the check passes).
+
+    Parameters
+    ----------
+    problem, exposure, candidates
+        As for :func:`choose_secondary` (one exposure).
+    ids : iterable of str, optional
+        The ``"<k"`` cells the exposure names (default: found from its table, row and column).
+    within : dict, optional
+        Intervals reached in a problem that ``problem`` relaxes (:meth:`AuditProblem.audit`).
+    """
+    where = (exposure.table, exposure.row, exposure.column)
+    if ids is None:
+        ids = [cid for cid, c in problem.cells.items() if c.state == "primary" and where in c.where]
+    ids = list(ids)
+    check = problem.plan(only=ids, within=within)
+    trial = None
+    order = related_candidates(problem, [exposure], candidates) if check.sides else []
+    if order:
+        cell = problem.cells[order[0]]
         saved = (cell.state, cell.low, cell.high)
         cell.state, cell.low, cell.high = "secondary", 0.0, float(INFINITE)
-        # hiding the cell relaxes the problem when its bounds only widen: the base intervals are reached
         relaxes = saved[1] >= 0.0 and saved[2] <= float(INFINITE)
         try:
-            left = len(problem.audit(only=exposed_ids, within=base if relaxes else None).exposed)
+            trial = problem.plan(only=ids, within=within if relaxes else None)
         finally:
             cell.state, cell.low, cell.high = saved
-        key = (left, candidates[cid], cid)
-        if best is None or key < best:
-            best = key
-        if left == 0:
-            break  # cheapest first: nothing later can beat a full fix at a lower cost
-    return best[2] if best is not None else None
+    solved = _solve_sides(check.sides + (trial.sides if trial is not None else []))
+    now = check.finish(solved)
+    if trial is not None:
+        trial.finish(solved)  # its intervals are kept: choose_secondary's first trial needs no programme
+    if now.ok:
+        return False, None
+    return True, choose_secondary(problem, [exposure], candidates, intervals=now.intervals)
 
 
 # ------------------------------------------------------------------ the batch audit

@@ -785,7 +785,8 @@ class Registry:
         audit checks what is published (the margin heuristic still protects them).
         """
         public_totals = list(counts) if totals_by else []
-        from analysis.privacy.audit import choose_secondary, joint_record, problem_from_structures, table_structure
+        from analysis.privacy.audit import (INFINITE, joint_record, problem_from_structures, recheck_exposure,
+                                            record_cells, table_structure)
         from analysis.privacy.suppress import SECONDARY_MARKER, suppress_small_cells
 
         where = _where(self.run, "table", item_id)
@@ -800,12 +801,16 @@ class Registry:
             if _blank_hidden_shares(table, record["shares"]):
                 continue  # a share shown next to a hidden count gives it away: blanked, audit again
             structures = [(f"{self.run}/{i}", r) for i, r in self._audit.items()] + [(table_key, record)]
+            new = record_cells(record)  # what this table adds; the rest was audited with the earlier tables
             joint = self._joint_context()  # a thesis subset run: audited with the main run it filters
             if joint is not None:
-                structures += joint.structures + [(f"{table_key} (with {joint.main})",
-                                                   joint_record(joint, item_id, record, self.min_cell_size))]
+                with_main = joint_record(joint, item_id, record, self.min_cell_size)
+                structures += joint.structures + [(f"{table_key} (with {joint.main})", with_main)]
+                new |= record_cells(with_main)
             problem = problem_from_structures(structures, self.min_cell_size)
-            result = problem.audit()
+            # the components this table's cells enter (the others keep the intervals audited before)
+            result = problem.audit(around=new)
+            relaxed = True  # hiding cells has only widened bounds since `result` (its intervals are reached)
             if result.ok:
                 break
             # cells of this table only: hiding a cell another table shows gains nothing
@@ -819,9 +824,12 @@ class Registry:
             for exposure in result.exposed:
                 ids = [cid for cid, c in problem.cells.items() if c.state == "primary"
                        and (exposure.table, exposure.row, exposure.column) in c.where]
-                if not ids or problem.audit(only=ids).ok:
+                if not ids:
                     continue
-                choice = choose_secondary(problem, [exposure], candidates)
+                still, choice = recheck_exposure(problem, exposure, candidates, ids,
+                                                 within=result.intervals if relaxed else None)
+                if not still:
+                    continue
                 if choice is None:
                     # no shown cell can help: a "<k" of this table pinned by a sum of small cells
                     # ("<5" total of three "<5") is published as "x", which does not say it is small
@@ -834,11 +842,13 @@ class Registry:
                                if cid in linked and isinstance(shown, str) and shown.startswith("<")}
                     for cid in sorted(own - ever_remarked) if allow_secondary else []:
                         cell = problem.cells[cid]
+                        relaxed = relaxed and cell.low >= 0.0 and cell.high <= INFINITE
                         cell.low, cell.high = 0.0, float(10**7)
                         remarked.append(cid)
                         ever_remarked.add(cid)
                     continue
                 cell = problem.cells[choice]
+                relaxed = relaxed and cell.low >= 0.0 and cell.high <= INFINITE
                 cell.state, cell.low, cell.high = "secondary", 0.0, float(10**7)
                 chosen.append(choice)
                 candidates_cost = candidates.pop(choice)
