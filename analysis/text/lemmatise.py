@@ -79,6 +79,7 @@ __all__ = [
     "default_backend",
     "is_known",
     "is_verb_form",
+    "lemma_count",
     "lemmatise",
     "lemmatise_many",
     "load_lexicon",
@@ -375,7 +376,9 @@ def _sha(path: Path) -> str:
 
 @lru_cache(maxsize=8)
 def _backend_versions(backend: str) -> tuple[tuple[str, str], ...]:
-    out = {"simplemma": _version("simplemma"), "prior": _sha(PRIOR_FILE), "pairs": _sha(PAIRS_FILE)}
+    out = {"simplemma": _version("simplemma"), "prior": _sha(PRIOR_FILE)}
+    if backend in _ANALYSERS:
+        out["pairs"] = _sha(PAIRS_FILE)
     if backend == "pyvoikko":
         mod = _pyvoikko()
         out["analyser"] = f"pyvoikko {_version('pyvoikko')} (kfst {_version('kfst')}, kfst-rs {_version('kfst-rs')})"
@@ -522,6 +525,7 @@ def _simplemma_chain(word: str, lexicon: Lexicon) -> str:
 _MINEN = re.compile(r"^(.*mi)(?:nen|s[a-zåäö]*)$")
 _NOUN_LIKE = {"nimisana", "nimisana_laatusana", "laatusana", "asemosana", "seikkasana", "suhdesana", "lukusana",
               "nimi", "etunimi", "sukunimi", "paikannimi"}
+_NAMES = {"nimi", "etunimi", "sukunimi", "paikannimi"}
 _UNINFLECTED = {"seikkasana", "suhdesana", "sidesana", "huudahdussana"}
 _TAG_SPAN = re.compile(r"\[X[a-z]\][^\[]*\[X\]")
 _TAG = re.compile(r"\[[^\]]*\]")
@@ -563,6 +567,33 @@ def _is_known_cached(word: str, backend: str, lexicon: Lexicon) -> bool:
     if backend in _ANALYSERS:
         return bool(_analyses(word, backend))
     return _is_known(word)
+
+
+#: :func:`lemma_count` of a word the prior or the lexicon lists as a form.
+LISTED = 10**9
+
+
+def lemma_count(word: str, backend: str | None = None) -> int:
+    """How familiar a lower-case word is: :data:`LISTED` when the project lexicon or the UD
+    tuning prior lists the form itself, else how often its lemma occurs in the prior (0 for
+    a lemma the tuning data never had, e.g. Voikko's rare readings of spoken forms:
+    *voijaan* = voija, *lähetään* = lähetä, *kattomaan* = katto + maa). A word with a
+    proper-name reading counts as listed.
+
+    Used by the spoken-Finnish rules (:mod:`analysis.text.normalise`) to rewrite a word that
+    is known only through such an unfamiliar reading.
+
+    Examples
+    --------
+    >>> lemma_count("talossa") > 0
+    True
+    """
+    name, lexicon = _current(backend)
+    if word in lexicon.forms or word in _prior().forms:
+        return LISTED
+    if name in _ANALYSERS and any(a.get("CLASS") in _NAMES for a in _analyses(word, name)):
+        return LISTED  # a proper name (Tehyn) is never taken for a spoken form
+    return _prior().lemmas.get(_lemmatise_cached(word, name, lexicon), 0)
 
 
 def is_verb_form(word: str, backend: str | None = None) -> bool:
