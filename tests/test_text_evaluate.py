@@ -102,3 +102,56 @@ def test_context_rules_are_learned_and_applied():
     assert ev.apply_context(["olen", "tässä"], ["olla", "tämä"], rules) == ["olla", "tässä"]
     assert ev.apply_context(["sinä", "et"], ["sinä", "ei"], rules) == ["sinä", "ei"]
     assert [len(s) for s in ev.sentences_of([_w("x", "a", "a"), _w("x", ".", ".", "PUNCT"), _w("y", "b", "b")])] == [1, 1]
+
+
+@needs_ud
+@needs_pyvoikko
+def test_pair_table_comes_from_the_tune_halves_only():
+    """The committed lemma-pair table equals a rebuild from the tune halves with pyvoikko."""
+    rows = ev.pair_rows(sorted(UD.glob("*-dev.conllu")))
+    committed = lem.PAIRS_FILE.read_text(encoding="utf-8")
+    body = [line for line in committed.splitlines() if line and not line.startswith("#")][1:]
+    assert body == [f"{a}\t{b}\t{n}" for a, b, n in rows]
+    assert "CC BY-SA 4.0" in committed and "TUNING halves only" in committed
+
+
+@needs_pyvoikko
+def test_pair_rows_count_the_gold_candidate_against_the_others():
+    words = [_w("a1", "merkittävä", "merkittävä", "ADJ"), _w("a2", "merkittävän", "merkittävä", "ADJ"),
+             _w("a3", "talossa", "talo", "NOUN"),  # one candidate: no pair
+             _w("a4", "merkittävä", "xyz", "ADJ")]  # gold not a candidate: no pair
+    rows = {(a, b): n for a, b, n in ev.pair_rows_of(words)}
+    assert rows[("merkittävä", "merkitä")] == 2
+    assert not any("talo" in (a, b) or "xyz" in (a, b) for a, b in rows)
+
+
+def test_cross_validation_folds_stay_inside_the_tune_half():
+    ids = [f"w{i:03d}.1" for i in range(400)]
+    tune = [i for i in ids if ev.split_of(i) == "tune"]
+    folds = [ev.fold_of(i) for i in tune]
+    assert 0.3 < sum(folds) / len(folds) < 0.7  # both folds used
+    assert ev.fold_of("b104.1") == ev.fold_of("b104.9")  # by document, like the split
+
+
+@needs_pyvoikko
+def test_pair_preference_overrules_the_fixed_ranking(tmp_path, monkeypatch):
+    """seuraavan: the ranking says the verb (UD participle rule); a table in which the
+    adjective won the pair more often makes it seuraava, and an empty table does not."""
+    lem.clear_cache()
+    assert lem.candidate_lemmas("seuraavan")[:2] == ["seurata", "seuraava"]
+    table = tmp_path / "pairs.tsv"
+    table.write_text("winner\tloser\tcount\nseuraava\tseurata\t3\nseurata\tseuraava\t1\n", encoding="utf-8")
+    monkeypatch.setattr(lem, "PAIRS_FILE", table)
+    monkeypatch.setattr(lem, "PRIOR_FILE", tmp_path / "empty_prior.tsv")
+    (tmp_path / "empty_prior.tsv").write_text("form\tlemma\tcount\n", encoding="utf-8")
+    lem._prior.cache_clear()
+    lem.clear_cache()
+    try:
+        assert lem.lemmatise("seuraavan", backend="pyvoikko") == "seuraava"
+        table.write_text("winner\tloser\tcount\n", encoding="utf-8")
+        lem.clear_cache()
+        assert lem.lemmatise("seuraavan", backend="pyvoikko") == "seurata"
+    finally:
+        monkeypatch.undo()
+        lem._prior.cache_clear()
+        lem.clear_cache()

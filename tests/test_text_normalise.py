@@ -130,3 +130,35 @@ def test_ks_is_a_question_after_a_verb_form():
     assert normalise_word("jäiks", table, known, verb) == ("jäikö",)
     assert normalise_word("lopuks", table, known, verb) == ("lopuksi",)
     assert lem.is_verb_form("tuli", "pyvoikko") and not lem.is_verb_form("talo", "pyvoikko")
+
+
+def test_unfamiliar_reading_gives_way_to_a_sound_change_rewrite():
+    """A word Voikko knows only through a reading the UD tuning data never had is rewritten
+    by a sound-change rule (d-loss, ts -> tt, stem vowel before -is) when the rewrite's lemma
+    is familiar; familiar words, names and ending-rule rewrites are left alone."""
+    from analysis.text.normalise import FAMILIAR_MIN, sound_change_candidates
+
+    table = load_spoken_forms()
+    known = {"voijaan", "voidaan", "kattomassa", "katsomassa", "yksin", "yksinä", "haluisin", "haluaisin"}.__contains__
+    counts = {"voidaan": 50, "katsomassa": 20, "yksinä": 30, "haluaisin": 9}
+    familiar = lambda w: counts.get(w, 0)  # noqa: E731
+    assert normalise_word("voijaan", table, known, familiar=familiar) == ("voidaan",)
+    assert normalise_word("kattomassa", table, known, familiar=familiar) == ("katsomassa",)
+    assert normalise_word("haluisin", table, known, familiar=familiar) == ("haluaisin",)
+    assert normalise_word("yksin", table, known, familiar=familiar) == ("yksin",)  # an ending rule: no
+    assert normalise_word("voijaan", table, known) == ("voijaan",)  # without the counts: as before
+    counts["voijaan"] = FAMILIAR_MIN
+    assert normalise_word("voijaan", table, known, familiar=familiar) == ("voijaan",)
+    assert "todistetaan" not in sound_change_candidates("toistetaan")  # no d inside a diphthong
+    assert "lähdetään" in sound_change_candidates("lähetään")
+
+
+def test_familiar_standard_words_and_names_are_kept():
+    from analysis.text.lemmatise import LISTED, available_backends, lemma_count
+
+    if "pyvoikko" not in available_backends():
+        pytest.skip("pyvoikko not installed")
+    assert lemma_count("talossa", backend="pyvoikko") > 0
+    assert lemma_count("tehyn", backend="pyvoikko") == LISTED  # a proper-name reading
+    for word in ("talo", "hallitus", "toistetaan", "häistä"):
+        assert normalise_token(word) == (word,)

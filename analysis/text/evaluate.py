@@ -50,6 +50,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import hashlib
 import re
 import sys
 import time
@@ -81,6 +82,12 @@ __all__ = [
     "learn_context",
     "apply_context",
     "context_experiment",
+    "fold_of",
+    "prior_rows_of",
+    "pair_rows",
+    "pair_rows_of",
+    "write_pairs",
+    "cross_validate",
     "main",
 ]
 
@@ -368,11 +375,120 @@ def prior_rows(files: Iterable[str | Path]) -> list[tuple[str, str, int]]:
 
 def write_prior(files: Iterable[str | Path], out: str | Path) -> int:
     """Write the lemmatiser's frequency prior (see :data:`PRIOR_HEADER`); returns the row count."""
-    rows = prior_rows(files)
-    lines = [PRIOR_HEADER + "form\tlemma\tcount"] + [f"{f}\t{lemma}\t{n}" for f, lemma, n in rows
-                                                     if "\t" not in f and "\t" not in lemma]
+    return _write_rows(out, PRIOR_HEADER, ("form", "lemma", "count"), prior_rows(files))
+
+
+def _write_rows(out: str | Path, header: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> int:
+    lines = [header + "\t".join(columns)] + ["\t".join(map(str, r)) for r in rows
+                                               if not any("\t" in str(x) for x in r)]
     Path(out).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return len(lines) - 1
+
+
+PAIRS_HEADER = PRIOR_HEADER.replace(
+    "# Frequency prior of the Jäkälä lemmatiser: word form, gold lemma, count.",
+    "# Lemma-pair preferences of the Jäkälä lemmatiser: winner, loser, count = how often the winner\n"
+    "# was the gold lemma of a word whose Voikko candidates (analysis.text.lemmatise.candidate_lemmas,\n"
+    "# pyvoikko) included both.").replace("--write-prior`", "--write-prior` (with pyvoikko)")
+
+
+def pair_rows_of(words: Iterable[Word], backend: str = "pyvoikko") -> list[tuple[str, str, int]]:
+    """(winner, loser, count) over words: for each word whose gold lemma is one of two or
+    more Voikko candidates (:func:`analysis.text.lemmatise.candidate_lemmas`), the gold
+    lemma beats each other candidate once. The lemmatiser lets a candidate overrule the
+    fixed ranking's choice when it won that pair more often than it lost."""
+    from analysis.text import lemmatise as lem
+
+    counts: Counter = Counter()
+    for w in scored(words):
+        low = w.form.strip().lower()
+        if not low or low.startswith("#"):
+            continue
+        cands = lem.candidate_lemmas(low, backend)
+        if len(cands) < 2:
+            continue
+        gold = gold_lemma(w, written=True)
+        if gold not in cands:
+            continue
+        for other in cands:
+            if other != gold:
+                counts[(gold, other)] += 1
+    return sorted(((a, b, n) for (a, b), n in counts.items()), key=lambda r: (r[0], r[1]))
+
+
+def pair_rows(files: Iterable[str | Path], backend: str = "pyvoikko") -> list[tuple[str, str, int]]:
+    """:func:`pair_rows_of` over the ``tune`` halves of CoNLL-U files."""
+    return pair_rows_of((w for path in files for w in read_conllu(path) if split_of(w.sent_id) == "tune"),
+                        backend)
+
+
+def write_pairs(files: Iterable[str | Path], out: str | Path, backend: str = "pyvoikko") -> int:
+    """Write the lemma-pair preferences (see :data:`PAIRS_HEADER`); returns the row count."""
+    return _write_rows(out, PAIRS_HEADER, ("winner", "loser", "count"), pair_rows(files, backend))
+
+
+# --------------------------------------------------------------------------- inner cross-validation
+def fold_of(sent_id: str) -> int:
+    """Fold (0 or 1) of a *tuning-half* sentence for the inner cross-validation
+    (:func:`cross_validate`): the same units as :func:`split_of`, by the parity of their SHA-1
+    (a salted CRC-32 would not do: CRC is linear, so its parity would follow the split's)."""
+    return hashlib.sha1(_unit(sent_id).encode()).digest()[0] % 2
+
+
+def prior_rows_of(words: Iterable[Word]) -> list[tuple[str, str, int]]:
+    """(form, gold lemma, count) of the given words (as :func:`prior_rows`, without the split)."""
+    counts: Counter = Counter()
+    for w in scored(words):
+        if not w.form.startswith("#"):
+            counts[(w.form.lower(), gold_lemma(w, written=True))] += 1
+    return sorted(((f, lemma, n) for (f, lemma), n in counts.items()), key=lambda r: (r[0], r[1]))
+
+
+def cross_validate(files: Iterable[str | Path], backend: str | None = None,
+                   how: str = "workspace", use_pairs: bool = True) -> list[Result]:
+    """Inner two-fold cross-validation on the **tuning halves only** (never the held-out).
+
+    The tuning half of every file is cut into two folds (:func:`fold_of`); the frequency
+    prior is rebuilt from one fold of all files and the other fold is scored, and the other
+    way round (the lemma-pair table, :func:`pair_rows_of`, too, unless ``use_pairs`` is False).
+    This is the estimate to develop rules on: the tuning-half figure itself is
+    inflated by the words the prior memorised, and the held-out half must not be studied.
+
+    Returns
+    -------
+    list of Result
+        One per file and fold (names say which).
+    """
+    import tempfile
+
+    from analysis.text import lemmatise as lem
+
+    tune = {Path(f).name: list(iter_split(read_conllu(f), "tune")) for f in files}
+    saved, saved_pairs = lem.PRIOR_FILE, lem.PAIRS_FILE
+    out = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for fold in (0, 1):
+                train = [w for ws in tune.values() for w in ws if fold_of(w.sent_id) != fold]
+                path = Path(tmp) / f"prior{fold}.tsv"
+                _write_rows(path, PRIOR_HEADER, ("form", "lemma", "count"), prior_rows_of(train))
+                pairs = Path(tmp) / f"pairs{fold}.tsv"
+                lem.PRIOR_FILE = path
+                lem._prior.cache_clear()
+                lem.clear_cache()
+                _write_rows(pairs, PAIRS_HEADER, ("winner", "loser", "count"), pair_rows_of(train))
+                lem.PAIRS_FILE = pairs if use_pairs else Path(tmp) / "none.tsv"
+                for name, words in tune.items():
+                    lem.clear_cache()
+                    fn = ((lambda forms: lem.lemmatise_many(forms, backend=backend)) if how == "lemmatiser"
+                          else (lambda forms: workspace_lemmas(forms, backend)))
+                    out.append(score([w for w in words if fold_of(w.sent_id) == fold], fn,
+                                     name=f"{name} [tune, fold {fold} scored, prior from fold {1 - fold}]"))
+    finally:
+        lem.PRIOR_FILE, lem.PAIRS_FILE = saved, saved_pairs
+        lem._prior.cache_clear()
+        lem.clear_cache()
+    return out
 
 
 # --------------------------------------------------------------------------- context experiment
@@ -493,6 +609,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--context", action="store_true",
                         help="the sentence-context experiment: rules learned on the tune halves, "
                              "held-out accuracy without and with them")
+    parser.add_argument("--cv", action="store_true",
+                        help="inner two-fold cross-validation inside the tune halves (prior from one fold, "
+                             "the other scored); the estimate to develop rules on")
     parser.add_argument("--write-prior", action="store_true",
                         help="rebuild analysis/text/data/ud_fi_prior.tsv from the tune halves and stop")
     args = parser.parse_args(argv)
@@ -503,8 +622,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_prior:
         lem.PRIOR_FILE.parent.mkdir(parents=True, exist_ok=True)
         print(f"wrote {write_prior(files, lem.PRIOR_FILE)} rows to {lem.PRIOR_FILE}")
+        lem._prior.cache_clear()
+        lem.clear_cache()
+        print(f"wrote {write_pairs(files, lem.PAIRS_FILE)} rows to {lem.PAIRS_FILE}")
         return 0
     backends = args.backend or [lem.default_backend()]
+    if args.cv:
+        for backend in backends:
+            results = cross_validate(files, backend, "lemmatiser" if args.lemmatiser_only else "workspace")
+            for res in results:
+                print(format_result(res, args.top))
+            total, n = sum(r.correct for r in results), sum(r.n for r in results)
+            print(f"== cross-validation total: {total}/{n} = {total / n:.2%}")
+        return 0
     if args.context:
         for backend in backends:
             for name, (before, after, n) in context_experiment(files, backend).items():

@@ -74,10 +74,12 @@ __all__ = [
     "Lexicon",
     "available_backends",
     "backend_info",
+    "candidate_lemmas",
     "configured_backend",
     "default_backend",
     "is_known",
     "is_verb_form",
+    "lemma_count",
     "lemmatise",
     "lemmatise_many",
     "load_lexicon",
@@ -92,6 +94,7 @@ ENV_BACKEND = "JAKALA_LEMMATISER"
 LEXICON_FILE = "lexicon.tsv"
 COMPOUNDS_FILE = "compounds.txt"
 PRIOR_FILE = Path(__file__).with_name("data") / "ud_fi_prior.tsv"
+PAIRS_FILE = Path(__file__).with_name("data") / "ud_fi_pairs.tsv"
 
 _MIN_REST = 3  # shortest compound head the general rule accepts
 
@@ -216,6 +219,19 @@ def _prior() -> Prior:
             rule = edit_rule(form, lemma)
             rules[rule] = rules.get(rule, 0) + n
     return Prior(forms=forms, lemmas=lemmas, rules=rules)
+
+
+@lru_cache(maxsize=1)
+def _pairs() -> dict[tuple[str, str], int]:
+    """Lemma-pair preferences learned from the tuning halves (``ud_fi_pairs.tsv``):
+    (winner, loser) -> how often ``winner`` was the gold lemma of a word whose Voikko
+    candidates (:func:`candidate_lemmas`) included both. Empty when the file is absent."""
+    if not PAIRS_FILE.is_file():
+        return {}
+    out: dict[tuple[str, str], int] = {}
+    for _, (winner, loser, count) in read_tsv(PAIRS_FILE, ("winner", "loser", "count"), 3):
+        out[(winner, loser)] = int(count)
+    return out
 
 
 # --------------------------------------------------------------------------- backends
@@ -361,6 +377,8 @@ def _sha(path: Path) -> str:
 @lru_cache(maxsize=8)
 def _backend_versions(backend: str) -> tuple[tuple[str, str], ...]:
     out = {"simplemma": _version("simplemma"), "prior": _sha(PRIOR_FILE)}
+    if backend in _ANALYSERS:
+        out["pairs"] = _sha(PAIRS_FILE)
     if backend == "pyvoikko":
         mod = _pyvoikko()
         out["analyser"] = f"pyvoikko {_version('pyvoikko')} (kfst {_version('kfst')}, kfst-rs {_version('kfst-rs')})"
@@ -507,6 +525,7 @@ def _simplemma_chain(word: str, lexicon: Lexicon) -> str:
 _MINEN = re.compile(r"^(.*mi)(?:nen|s[a-zåäö]*)$")
 _NOUN_LIKE = {"nimisana", "nimisana_laatusana", "laatusana", "asemosana", "seikkasana", "suhdesana", "lukusana",
               "nimi", "etunimi", "sukunimi", "paikannimi"}
+_NAMES = {"nimi", "etunimi", "sukunimi", "paikannimi"}
 _UNINFLECTED = {"seikkasana", "suhdesana", "sidesana", "huudahdussana"}
 _TAG_SPAN = re.compile(r"\[X[a-z]\][^\[]*\[X\]")
 _TAG = re.compile(r"\[[^\]]*\]")
@@ -548,6 +567,33 @@ def _is_known_cached(word: str, backend: str, lexicon: Lexicon) -> bool:
     if backend in _ANALYSERS:
         return bool(_analyses(word, backend))
     return _is_known(word)
+
+
+#: :func:`lemma_count` of a word the prior or the lexicon lists as a form.
+LISTED = 10**9
+
+
+def lemma_count(word: str, backend: str | None = None) -> int:
+    """How familiar a lower-case word is: :data:`LISTED` when the project lexicon or the UD
+    tuning prior lists the form itself, else how often its lemma occurs in the prior (0 for
+    a lemma the tuning data never had, e.g. Voikko's rare readings of spoken forms:
+    *voijaan* = voija, *lähetään* = lähetä, *kattomaan* = katto + maa). A word with a
+    proper-name reading counts as listed.
+
+    Used by the spoken-Finnish rules (:mod:`analysis.text.normalise`) to rewrite a word that
+    is known only through such an unfamiliar reading.
+
+    Examples
+    --------
+    >>> lemma_count("talossa") > 0
+    True
+    """
+    name, lexicon = _current(backend)
+    if word in lexicon.forms or word in _prior().forms:
+        return LISTED
+    if name in _ANALYSERS and any(a.get("CLASS") in _NAMES for a in _analyses(word, name)):
+        return LISTED  # a proper name (Tehyn) is never taken for a spoken form
+    return _prior().lemmas.get(_lemmatise_cached(word, name, lexicon), 0)
 
 
 def is_verb_form(word: str, backend: str | None = None) -> bool:
@@ -593,8 +639,10 @@ def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
       compound the first parts are kept: ``aikaansaanut`` -> ``aikaansaada``);
     * -minen nouns are rebuilt (asumisen -> asuminen, Voikko says "asua");
     * adverbs in -sti and instructive forms are their own lemma (oikeasti, usein, paremmin;
-      Voikko says "oikea", "usea", "hyvä"), and so are nominative superlatives and genitive
-      comparatives (suurin, enemmän), as the UD tuning data have them most often;
+      Voikko says "oikea", "usea", "hyvä"), and so are genitive comparatives (enemmän), as
+      the UD tuning data have them most often; a nominative superlative is its positive
+      (vanhin -> vanha; the -in adverbs such as usein, kovin have their own instructive
+      reading, which is a second candidate);
     * negative participles are adjectives (olematon);
     * ``as_verb=False`` gives a participle's own (adjective) lemma, e.g. ``seuraava``, the
       second candidate of every participle reading.
@@ -607,7 +655,7 @@ def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
     if case in ("kerrontosti", "keinonto"):  # oikeasti, usein, harvoin, paremmin: adverbs
         return word
     comparison = analysis.get("COMPARISON")
-    if (comparison, case) in (("superlative", "nimento"), ("comparative", "omanto")):  # suurin, enemmän
+    if (comparison, case) == ("comparative", "omanto"):  # enemmän (UD: an adverb)
         return word
     if analysis.get("PARTICIPLE") == "negation":  # olematon: an adjective in UD
         return base
@@ -669,15 +717,48 @@ def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int]
     )
 
 
-def _voikko_lemma(word: str, backend: str = "pyvoikko") -> str | None:
+def _ranked_lemmas(word: str, backend: str = "pyvoikko") -> list[str]:
+    """The distinct candidate lemmas of a word, best first by :func:`_voikko_key`."""
     analyses = _analyses(word, backend)
     if not analyses:
-        return None
+        return []
     reference = _simplemma_lemma(word)
     prior = _prior()
+    if any(a.get("CLASS") in ("seikkasana", "suhdesana") for a in analyses):  # väärin, oikein: the adverb,
+        analyses = tuple(a for a in analyses  # not the superlative of väärä, oikea
+                         if (a.get("COMPARISON"), a.get("SIJAMUOTO")) != ("superlative", "nimento")) or analyses
     options = [(a, True) for a in analyses] + [(a, False) for a in analyses if a.get("PARTICIPLE") in _PARTICIPLES]
-    best, as_verb = min(options, key=lambda o: _voikko_key(word, o[0], reference, prior.lemmas, o[1], prior.rules))
-    return _voikko_candidate(word, best, as_verb)
+    options.sort(key=lambda o: _voikko_key(word, o[0], reference, prior.lemmas, o[1], prior.rules))
+    return list(dict.fromkeys(_voikko_candidate(word, a, as_verb) for a, as_verb in options))
+
+
+def candidate_lemmas(word: str, backend: str = "pyvoikko") -> list[str]:
+    """Every lemma Voikko's analyses of a lower-case word stand for (UD conventions, see
+    :func:`_voikko_candidate`; a participle gives its verb and its own lemma), best first
+    by the fixed ranking. Empty when Voikko does not know the word.
+
+    Examples
+    --------
+    >>> candidate_lemmas("seuraavan")[:2] if "pyvoikko" in available_backends() else ["seurata", "seuraava"]
+    ['seurata', 'seuraava']
+    """
+    return _ranked_lemmas(word, backend)
+
+
+def _voikko_lemma(word: str, backend: str = "pyvoikko") -> str | None:
+    """The best candidate: the fixed ranking's first, unless another candidate beat it more
+    often than it lost in the tuning data (:func:`_pairs`, e.g. ``merkittävä`` over
+    ``merkitä``, ``vastata`` over ``vasta``)."""
+    ranked = _ranked_lemmas(word, backend)
+    if not ranked:
+        return None
+    best = ranked[0]
+    pairs = _pairs()
+    if pairs and len(ranked) > 1:
+        for other in ranked[1:]:
+            if pairs.get((other, best), 0) > pairs.get((best, other), 0):
+                best = other
+    return best
 
 
 # --------------------------------------------------------------------------- unknown words
@@ -892,6 +973,7 @@ def clear_cache() -> None:
     _lemmatise_cached.cache_clear()
     _is_known_cached.cache_clear()
     _analyses.cache_clear()
+    _pairs.cache_clear()
     from analysis.text.normalise import normalise_cached
 
     normalise_cached.cache_clear()

@@ -38,7 +38,7 @@ from analysis.errors import ConfigError
 from analysis.text._resources import config_file, file_signature, read_tsv
 
 __all__ = ["SpokenForms", "load_spoken_forms", "normalise_token", "normalise_tokens", "normalise_word",
-           "spoken_candidates", "normalise_cached"]
+           "spoken_candidates", "sound_change_candidates", "normalise_cached"]
 
 DEFAULT_FILE = "spoken_forms.tsv"
 
@@ -136,6 +136,7 @@ _SUCH = (("semmo", "sellai"), ("tämmö", "tällai"), ("tommo", "tuollai"), ("mi
 _TO_BACK = str.maketrans("äöy", "aou")
 _NEN = re.compile(r"^(.{2,}[aäoöuy])(nen|s(?:ta|tä|en|et|ia|iä|ten|een|eksi|ella|ellä|elle|essa|essä))$")
 _DIPHTHONG_D = (("iiä", "iedä"), ("iia", "ieda"), ("iie", "iede"), ("uua", "uoda"), ("yyä", "yödä"))
+_UIS = re.compile(r"^(.{2,}[uy])is(in|it|i|imme|itte|ivat|ivät)?$")
 _SUCH_PREFIXES = ("semmo", "tämmö", "tommo", "mimmo")
 _SUCH_STANDARD = ("sellai", "tällai", "tuollai", "millai")
 
@@ -176,6 +177,10 @@ def spoken_candidates(word: str) -> list[str]:
         add(w + "iin")
     if w.endswith("is") and len(w) > 3:
         add(w + "i")
+    # the stem vowel of -ua/-yä verbs dropped before -is: haluis -> haluaisi, haluisin -> haluaisin
+    match = _UIS.match(w)
+    if match:
+        add(match.group(1) + a + "is" + (match.group(2) or "i"))
     # passive and illative final-n loss, after a long vowel only: mentii -> mentiin,
     # mennää -> mennään, kotii -> kotiin (tehä is tehdä, not te + -hän)
     if len(w) > 2 and w[-1] in _VOWELS and w[-2] == w[-1]:
@@ -234,8 +239,45 @@ def spoken_candidates(word: str) -> list[str]:
     return list(dict.fromkeys(c for c in out if c != w))
 
 
+#: Smallest :func:`analysis.text.lemmatise.lemma_count` of a rewrite that replaces a word
+#: known only through an unfamiliar reading (see :func:`normalise_word`).
+FAMILIAR_MIN = 1
+
+
+def sound_change_candidates(word: str) -> list[str]:
+    """The rewrites of :func:`spoken_candidates` that undo a sound change inside the word:
+    d-loss (``voijaan`` -> ``voidaan``, ``lähetään`` -> ``lähdetään``), ``ts`` -> ``tt``
+    (``kattomaan`` -> ``katsomaan``) and the stem vowel lost before the conditional
+    (``haluisin`` -> ``haluaisin``), not the changed or dropped endings. Only these may
+    replace a word the analyser knows through an unfamiliar reading (:func:`normalise_word`):
+    an ending rule would turn rare standard words into common ones (yksin -> yksinä).
+
+    Examples
+    --------
+    >>> sound_change_candidates("voijaan")
+    ['voidaan']
+    """
+    w = word
+    out: list[str] = []
+    match = _UIS.match(w)  # the stem vowel lost before the conditional: haluisin -> haluaisin
+    if match:
+        out.append(match.group(1) + _harmony(w, "a", "ä") + "is" + (match.group(2) or "i"))
+    if "tt" in w:
+        i = w.find("tt")
+        out.append(w[:i] + "ts" + w[i + 2:])
+    for i in range(1, len(w)):  # not inside a diphthong: häistä is no hädistä, toistetaan no todistetaan
+        if (w[i] in _VOWELS and w[i - 1] != w[i]
+                and (w[i - 1] == "h" or (w[i - 1] in _VOWELS and w[i] not in "iuy"))):
+            out.append(w[:i] + "d" + w[i:])
+    for i in range(1, len(w) - 1):
+        if w[i] == "j" and w[i - 1] in _VOWELS and w[i + 1] in _VOWELS:
+            out.append(w[:i] + "d" + w[i + 1:])
+    return list(dict.fromkeys(c for c in out if c != w))
+
+
 def normalise_word(word: str, table: SpokenForms, known: Callable[[str], bool],
-                   verb: Callable[[str], bool] | None = None) -> tuple[str, ...]:
+                   verb: Callable[[str], bool] | None = None,
+                   familiar: Callable[[str], int] | None = None) -> tuple[str, ...]:
     """Standard form(s) of one lower-case word without context: the table, then the rules.
 
     Parameters
@@ -251,13 +293,20 @@ def normalise_word(word: str, table: SpokenForms, known: Callable[[str], bool],
         (:func:`analysis.text.lemmatise.is_verb_form`). A word in ``-ks`` whose rest is a
         verb form is a question first (``tuliks`` -> ``tuliko``, not the translative
         ``tuliksi``); otherwise ``-ksi`` comes first (``lopuks`` -> ``lopuksi``).
+    familiar : callable, optional
+        word -> int (:func:`analysis.text.lemmatise.lemma_count`): how often the word's lemma
+        occurs in the UD tuning data. A known word whose lemma never occurs there is
+        rewritten all the same when a rule gives a known form whose lemma does occur
+        (at least :data:`FAMILIAR_MIN` times): *voijaan* (Voikko: the noun *voija*) ->
+        *voidaan*, *kattomaan* (*katto* + *maa*) -> *katsomaan*.
 
     Returns
     -------
     tuple of str
         The table's standard form(s); else the first rule rewrite that is known (looked up
         in the table again, so ``mul`` -> ``mulla`` -> ``minulla``); else the word itself.
-        A word the analyser knows is never rewritten.
+        A word the analyser knows is not rewritten, unless only through an unfamiliar
+        reading (``familiar``).
     """
     standard = table.forms.get(word)
     if standard is not None:
@@ -273,6 +322,13 @@ def normalise_word(word: str, table: SpokenForms, known: Callable[[str], bool],
             if cand.startswith(_SUCH_STANDARD) and known(cand):
                 return (cand,)
     if known(word):
+        if familiar is None or familiar(word) > 0:
+            return (word,)
+        # known only through a reading the tuning data never had (voijaan = voija, lähetään =
+        # lähetä, kattomaan = katto + maa): a rule rewrite whose lemma is familiar wins
+        for cand in sound_change_candidates(word):
+            if cand not in table.forms and known(cand) and familiar(cand) >= FAMILIAR_MIN:
+                return (cand,)
         return (word,)
     clitic = _with_clitic(word, table, known)  # before the weak rules: mäkin is minäkin, not mäkinä
     if clitic is not None:
@@ -314,9 +370,10 @@ def _with_clitic(word: str, table: SpokenForms, known: Callable[[str], bool]) ->
 def normalise_cached(word: str, table: SpokenForms, backend: str) -> tuple[str, ...]:
     """:func:`normalise_word` with the lemmatiser ``backend``'s analyser as ``known``, memoised
     (the tokens table calls this once per distinct word type)."""
-    from analysis.text.lemmatise import is_known, is_verb_form
+    from analysis.text.lemmatise import is_known, is_verb_form, lemma_count
 
-    return normalise_word(word, table, lambda w: is_known(w, backend), lambda w: is_verb_form(w, backend))
+    return normalise_word(word, table, lambda w: is_known(w, backend), lambda w: is_verb_form(w, backend),
+                          lambda w: lemma_count(w, backend))
 
 
 def _default_known(word: str) -> bool:
@@ -329,6 +386,12 @@ def _default_verb(word: str) -> bool:
     from analysis.text.lemmatise import is_verb_form
 
     return is_verb_form(word)
+
+
+def _default_familiar(word: str) -> int:
+    from analysis.text.lemmatise import lemma_count
+
+    return lemma_count(word)
 
 
 def normalise_token(token: str, previous: str | None = None, *, table: SpokenForms | None = None) -> tuple[str, ...]:
@@ -359,7 +422,7 @@ def normalise_token(token: str, previous: str | None = None, *, table: SpokenFor
     low = token.lower()
     if low in table.forms:
         return table.lookup(low, previous)
-    return normalise_word(low, table, _default_known, _default_verb)
+    return normalise_word(low, table, _default_known, _default_verb, _default_familiar)
 
 
 def normalise_tokens(tokens: list[str], *, table: SpokenForms | None = None) -> list[str]:
@@ -384,7 +447,7 @@ def normalise_tokens(tokens: list[str], *, table: SpokenForms | None = None) -> 
         if low in table.forms:
             standard = table.lookup(low, previous)
         else:
-            standard = normalise_word(low, table, _default_known, _default_verb)
+            standard = normalise_word(low, table, _default_known, _default_verb, _default_familiar)
         out.extend(standard)
         previous = low
     return out
