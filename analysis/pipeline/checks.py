@@ -22,7 +22,7 @@ import json
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from analysis.workspace import Workspace
 
@@ -39,12 +39,16 @@ class LeakGateResult:
         Files scanned, and files skipped as unchanged since a clean scan.
     targets : list of Path
         The folders scanned.
+    prescanned : int
+        Of ``scanned``, the files scanned while the batch ran, as their run finished
+        (:class:`Prescanner`), and unchanged since.
     """
 
     findings: list[Any]
     scanned: int
     skipped: int
     targets: list[Path]
+    prescanned: int = 0
 
     @property
     def ok(self) -> bool:
@@ -56,7 +60,8 @@ class LeakGateResult:
             from analysis.privacy import format_findings
 
             return ["", "Leak gate: FAILED", format_findings(self.findings)]
-        return ["", f"Leak gate: passed ({self.scanned} changed file(s) scanned, {self.skipped} unchanged since a "
+        early = f" ({self.prescanned} of them as their runs finished)" if self.prescanned else ""
+        return ["", f"Leak gate: passed ({self.scanned} changed file(s) scanned{early}, {self.skipped} unchanged since a "
                     f"clean scan; {', '.join(str(t) for t in self.targets)})"]  # fmt: skip
 
 
@@ -129,17 +134,92 @@ def scan_targets(ws: Workspace) -> list[Path]:
     return [p for p in (ws.reports, ws.figures, ws.processed) if p.exists()]
 
 
-def leak_gate(ws: Workspace) -> LeakGateResult:
-    """Scan the workspace's outputs that changed since their last clean scan (:func:`analysis.privacy.gate.leak_gate`)."""
+#: The leak gate's record of clean files (``reports/.cache/``).
+GATE_STATE = "leak_gate.json"
+
+
+def leak_gate(ws: Workspace, prescanned: Iterable[Path] = ()) -> LeakGateResult:
+    """Scan the workspace's outputs that changed since their last clean scan (:func:`analysis.privacy.gate.leak_gate`).
+
+    Parameters
+    ----------
+    ws : Workspace
+    prescanned : iterable of Path
+        Files a :class:`Prescanner` scanned during the batch; those still unchanged are
+        counted as scanned (they were, by the same scan) rather than as unchanged.
+    """
     from analysis.privacy.gate import leak_gate as scan_changed
 
     targets = scan_targets(ws)
-    found, scanned, skipped = scan_changed(targets, ws.keys, ws.reports / ".cache" / "leak_gate.json")
-    return LeakGateResult(list(found), scanned, skipped, targets)
+    state = ws.reports / ".cache" / GATE_STATE
+    early = {str(p) for p in prescanned}
+    if early:  # clean as scanned while the batch ran: the gate skips them unless they changed since
+        try:
+            recorded = set(json.loads(state.read_text(encoding="utf-8")).get("clean", {}))
+        except (OSError, json.JSONDecodeError):
+            recorded = set()
+        early &= recorded
+    found, scanned, skipped = scan_changed(targets, ws.keys, state)
+    unchanged_early = min(len(early), skipped)
+    return LeakGateResult(list(found), scanned + unchanged_early, skipped - unchanged_early, targets, unchanged_early)
+
+
+class Prescanner:
+    """Scan each finished run's outputs in a background thread while the batch goes on.
+
+    The leak gate at the end of the batch then finds them recorded clean and unchanged
+    and skips them (:func:`analysis.privacy.gate.prescan`): the scan is the same, it is
+    only done earlier, on a core the batch leaves idle while its last runs execute. A
+    file with a finding is not recorded, so the gate scans and reports it. The thread
+    holds the gate's record alone until :meth:`close`.
+
+    Parameters
+    ----------
+    ws : Workspace
+    """
+
+    def __init__(self, ws: Workspace) -> None:
+        import queue
+        import threading
+
+        self.ws = ws
+        self.scanned: set[Path] = set()
+        self.error: BaseException | None = None
+        self._queue: "queue.Queue[list[Path] | None]" = queue.Queue()
+        self._thread = threading.Thread(target=self._work, name="jakala-prescan", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        from analysis.privacy.gate import prescan
+
+        while True:
+            files = self._queue.get()
+            if files is None:
+                return
+            if self.error is not None:
+                continue
+            try:
+                self.scanned.update(prescan(files, self.ws.keys, self.ws.reports / ".cache" / GATE_STATE))
+            except BaseException as exc:  # noqa: BLE001 - the gate at the end scans everything anyway
+                self.error = exc
+
+    def submit(self, files: Iterable[Path]) -> None:
+        """Queue files (a finished run's outputs) for scanning."""
+        self._queue.put([Path(f) for f in files])
+
+    def close(self) -> set[Path]:
+        """Wait for the queued scans; return the files scanned (none after an error: the gate scans them)."""
+        self._queue.put(None)
+        self._thread.join()
+        return set() if self.error is not None else self.scanned
 
 
 #: Where a passed audit is kept with the hash of everything it read (``reports/.cache/``).
 AUDIT_CACHE = "disclosure_audit.pickle"
+
+#: Runs that publish no tables of their own (the assembly of the draft): the audit leaves
+#: them out, so it can run while they still execute.
+AUDIT_EXCLUDE = ("findings",)
 
 
 def audit_inputs_hash(ws: Workspace) -> str:
@@ -157,10 +237,10 @@ def audit_inputs_hash(ws: Workspace) -> str:
     folders = [(ws.reports / "registry", "*.json"), (ws.processed, "*")]
     for folder, pattern in folders:
         for path in sorted(folder.glob(pattern)) if folder.is_dir() else []:
-            if path.is_file():
+            if path.is_file() and not (folder.name == "registry" and path.stem in AUDIT_EXCLUDE):
                 digest.update(f"{path.relative_to(ws.root)}={sha256_file(path)};".encode())
     runs = {name: [record.get("notebook"), record.get("parameters")]
-            for name, record in sorted((load_provenance(ws).get("runs") or {}).items())}
+            for name, record in sorted((load_provenance(ws).get("runs") or {}).items()) if name not in AUDIT_EXCLUDE}
     digest.update(json.dumps(runs, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
@@ -182,7 +262,7 @@ def disclosure_audit(ws: Workspace) -> DisclosureAuditResult:
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         kept_key, audits = None, None
     if kept_key != key:
-        audits = audit_registries(ws.root)
+        audits = audit_registries(ws.root, exclude=AUDIT_EXCLUDE)
     result = DisclosureAuditResult(audits, unaudited_figures(ws.root))
     if kept_key != key and not result.exposed:
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -192,9 +272,30 @@ def disclosure_audit(ws: Workspace) -> DisclosureAuditResult:
     return result
 
 
-def check_outputs(ws: Workspace) -> OutputChecks:
-    """Run the leak gate and the disclosure audit (both, whatever the first finds)."""
-    return OutputChecks(leak_gate(ws), disclosure_audit(ws))
+def check_outputs(ws: Workspace, prescanned: Iterable[Path] = ()) -> OutputChecks:
+    """Run the leak gate and the disclosure audit (both, whatever the first finds).
+
+    ``prescanned``: files a :class:`Prescanner` scanned during the batch (see :func:`leak_gate`).
+    """
+    return OutputChecks(leak_gate(ws, prescanned), disclosure_audit(ws))
+
+
+def audit_ahead(root: str, project: str) -> bool:
+    """Run the disclosure audit now, in a worker process, so the batch's own call finds it kept.
+
+    The batch starts this when only runs of :data:`AUDIT_EXCLUDE` are left (the
+    assembly of the draft), which the audit does not read. A passed audit is kept with
+    the hash of its inputs (:func:`disclosure_audit`); the check at the end of the batch
+    computes that hash again and uses the kept result only if nothing it reads changed
+    meanwhile. A failed audit is not kept, so the end of the batch audits again and
+    reports it.
+
+    Returns
+    -------
+    bool
+        Whether the audit passed.
+    """
+    return disclosure_audit(Workspace(root=Path(root), project=Path(project))).ok
 
 
 def unaudited_figures(root: str | Path) -> list[str]:
@@ -207,5 +308,5 @@ def unaudited_figures(root: str | Path) -> list[str]:
     return found
 
 
-__all__ = ["DisclosureAuditResult", "LeakGateResult", "OutputChecks", "check_outputs", "disclosure_audit",
-           "leak_gate", "scan_targets", "unaudited_figures"]  # fmt: skip
+__all__ = ["AUDIT_EXCLUDE", "DisclosureAuditResult", "LeakGateResult", "OutputChecks", "Prescanner", "audit_ahead",
+           "check_outputs", "disclosure_audit", "leak_gate", "scan_targets", "unaudited_figures"]  # fmt: skip

@@ -227,10 +227,17 @@ def load_pipeline(
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ConfigError(f"duplicate run name(s): {', '.join(duplicates)}", file=file, hint="Give every run a unique name.")
+    stage_of = {r.name: stage_names.index(r.stage) for r in runs}
     for run in runs:
         unknown = [n for n in run.needs if n not in names]
         if unknown:
             raise ConfigError(f"run '{run.name}' needs unknown run(s) {unknown}", file=file)
+        not_earlier = [n for n in run.needs if stage_of[n] >= stage_of[run.name]]
+        if not_earlier:
+            raise ConfigError(
+                f"run '{run.name}' (stage '{run.stage}') needs {', '.join(not_earlier)}, "
+                f"which is not in an earlier stage", file=file,
+                hint="A run can need only runs of earlier stages; move it to a later stage.")
 
     # defaults and overrides apply where the notebook declares the parameter
     final: list[Run] = []

@@ -1,10 +1,13 @@
-"""Execute the batch with papermill: incremental, parallel within a stage, safe on failure.
+"""Execute the batch with papermill: incremental, parallel as far as ``needs`` allow, safe on failure.
 
 * A run is **skipped** when its fingerprint (notebook source, resolved parameters,
   declared inputs, ``analysis`` package source) equals the one recorded at its last
   successful run and the outputs recorded then are intact.
-* Runs of one stage execute in parallel (``jobs`` worker processes, each with its own
-  kernel). A run whose ``needs`` failed is **blocked**; independent runs keep going.
+* A run starts as soon as the runs it ``needs`` have finished (``jobs`` worker
+  processes, each with its own kernel); stages order the pipeline and give the default
+  ``needs``, but a run does not wait for runs it does not need. Among the runs ready to
+  start, the one heading the longest chain of runs goes first (:func:`critical_path`).
+  A run whose ``needs`` failed is **blocked**; independent runs keep going.
 * Before a run executes, its previous outputs are moved aside; on failure the partial
   new outputs are removed and the previous ones restored, so a failed run never
   overwrites what an earlier successful run produced (:mod:`analysis.pipeline.outputs`).
@@ -30,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from analysis.errors import LeakError, PipelineError
-from analysis.pipeline.checks import OutputChecks, check_outputs
+from analysis.pipeline.checks import AUDIT_EXCLUDE, OutputChecks, Prescanner, audit_ahead, check_outputs
 from analysis.pipeline.execute import failing_cell, resolve_kernel, run_notebook
 from analysis.pipeline.outputs import output_files, output_labels, outputs_intact, recover_interrupted, restore, stage_aside
 from analysis.pipeline.plan import (
@@ -308,6 +311,45 @@ def check_before_kernels(pipeline: Pipeline, ws: Workspace, only: list[str] | No
 
 
 # --------------------------------------------------------------------------- the batch
+def critical_path(runs: list[Run], provenance: dict[str, Any] | None = None) -> dict[str, float]:
+    """Seconds from each run's start to the end of the longest chain of runs that need it.
+
+    The batch starts, among the runs whose needs are done, the one with the longest
+    such chain first (the thesis subsets and the assembly wait on the main survey run,
+    so it starts before the independent analyses). A run's own time is the one recorded
+    at its last execution in the provenance record, 1 s when none is recorded.
+
+    Parameters
+    ----------
+    runs : list of Run
+        The selected runs; ``needs`` outside them are ignored.
+    provenance : dict, optional
+        The provenance record (:func:`analysis.provenance.record.load_provenance`).
+
+    Returns
+    -------
+    dict
+        Run name → seconds.
+
+    Examples
+    --------
+    >>> a, b, c = Run("a", "s1", "a.ipynb"), Run("b", "s1", "b.ipynb"), Run("c", "s2", "c.ipynb", needs=("a",))
+    >>> critical_path([a, b, c], {"runs": {"a": {"seconds": 2.0}, "b": {"seconds": 5.0}, "c": {"seconds": 4.0}}})
+    {'a': 6.0, 'b': 5.0, 'c': 4.0}
+    """
+    records = (provenance or {}).get("runs") or {}
+    own = {r.name: float((records.get(r.name) or {}).get("seconds") or 1.0) for r in runs}
+    dependents: dict[str, list[str]] = {r.name: [] for r in runs}
+    for r in runs:
+        for need in r.needs:
+            if need in dependents:
+                dependents[need].append(r.name)
+    longest: dict[str, float] = {}
+    for r in reversed(runs):  # pipeline order lists a run after what it needs
+        longest[r.name] = own[r.name] + max((longest.get(d, own[d]) for d in dependents[r.name]), default=0.0)
+    return {r.name: longest[r.name] for r in runs}
+
+
 def run_batch(
     pipeline: Pipeline,
     ws: Workspace,
@@ -401,65 +443,99 @@ def run_batch(
 
     ctx = multiprocessing.get_context("spawn")
     executor: ProcessPoolExecutor | None = None
-    try:
-        for stage in pipeline.stages:
-            stage_runs = [r for r in selected if r.stage == stage]
-            to_execute: list[PendingRun] = []
-            for run in stage_runs:
-                blocked = [n for n in run.needs if status.get(n) in ("failed", "blocked")]
-                if blocked:
-                    finish(RunResult(run.name, "blocked", reason=f"needs {', '.join(blocked)}, which did not succeed"))
-                    continue
-                inputs = input_hashes(run, ws, recorded_reads(provenance, run))
-                action, reason = _decide(run, ws, provenance, inputs, force=force or bool(only))
-                reran = [n for n in run.needs if status.get(n) == "succeeded"]
-                if action == "skip" and reran:
-                    action, reason = "run", f"needs {', '.join(reran)}, which ran"
-                if action == "skip":
-                    finish(RunResult(run.name, "skipped", reason=reason))
-                    continue
-                to_execute.append(PendingRun(run, reason, inputs))
-            if not to_execute:
+    names = {r.name for r in selected}
+    position = {r.name: i for i, r in enumerate(selected)}
+    priority = critical_path(selected, provenance)
+    undecided = list(selected)  # in pipeline order
+    ready: list[PendingRun] = []
+    running: dict[Future, Execution] = {}
+    prescanner = Prescanner(ws) if scan else None
+    audit_future: Future | None = None
+
+    def settle(execution: Execution, outcome: dict[str, Any]) -> None:
+        """Record a finished run; queue its outputs for the leak gate's scan."""
+        result = _complete(ws, provenance, execution, outcome, others=others)
+        finish(result)
+        if prescanner is not None and result.status == "succeeded":
+            prescanner.submit([*output_files(execution.run, ws).values(), execution.run.output_paths(ws)["notebook"]])
+
+    def decide_settled() -> None:
+        """Decide every run whose selected needs have all finished: blocked, skipped or ready."""
+        for run in list(undecided):
+            if any(n in names and n not in status for n in run.needs):
                 continue
-            executions: dict[str, Execution] = {}
-            kernel_name = kernel_name or resolve_kernel(kernel)
-            for pending in to_execute:
-                run = pending.run
-                backup = stage_aside(run, ws)
-                tmp_nb = ws.reports / "notebooks" / f".{run.name}.running.ipynb"
-                record_file = ws.reports / ".cache" / "reads" / f"{run.name}.txt"
-                record_file.unlink(missing_ok=True)
-                spec = {
-                    "notebook": str(ws.project / run.notebook),
-                    "output": str(tmp_nb),
-                    "parameters": {"project_root": str(ws.root), "run_name": run.name, **run.parameters},
-                    "kernel": kernel_name,
-                    "cwd": str((ws.project / run.notebook).parent),
-                    "start_timeout": start_timeout,
-                    "execution_timeout": execution_timeout,
-                    "warm_kernels": warm_kernels,
-                    "record": str(record_file),
-                    "watch": sorted({str(ws.root), str(ws.project), str(PACKAGE_PROJECT_DIR)}),
-                }
-                executions[run.name] = Execution(run, pending.reason, pending.inputs, backup, tmp_nb, spec, now())
-            if jobs > 1 and len(executions) > 1:
+            undecided.remove(run)
+            blocked = [n for n in run.needs if status.get(n) in ("failed", "blocked")]
+            if blocked:
+                finish(RunResult(run.name, "blocked", reason=f"needs {', '.join(blocked)}, which did not succeed"))
+                continue
+            inputs = input_hashes(run, ws, recorded_reads(provenance, run))
+            action, reason = _decide(run, ws, provenance, inputs, force=force or bool(only))
+            reran = [n for n in run.needs if status.get(n) == "succeeded"]
+            if action == "skip" and reran:
+                action, reason = "run", f"needs {', '.join(reran)}, which ran"
+            if action == "skip":
+                finish(RunResult(run.name, "skipped", reason=reason))
+                continue
+            ready.append(PendingRun(run, reason, inputs))
+
+    def start(pending: PendingRun) -> Execution:
+        """Park the run's previous outputs and build what its worker gets."""
+        nonlocal kernel_name
+        kernel_name = kernel_name or resolve_kernel(kernel)
+        run = pending.run
+        backup = stage_aside(run, ws)
+        tmp_nb = ws.reports / "notebooks" / f".{run.name}.running.ipynb"
+        record_file = ws.reports / ".cache" / "reads" / f"{run.name}.txt"
+        record_file.unlink(missing_ok=True)
+        spec = {
+            "notebook": str(ws.project / run.notebook),
+            "output": str(tmp_nb),
+            "parameters": {"project_root": str(ws.root), "run_name": run.name, **run.parameters},
+            "kernel": kernel_name,
+            "cwd": str((ws.project / run.notebook).parent),
+            "start_timeout": start_timeout,
+            "execution_timeout": execution_timeout,
+            "warm_kernels": warm_kernels,
+            "record": str(record_file),
+            "watch": sorted({str(ws.root), str(ws.project), str(PACKAGE_PROJECT_DIR)}),
+        }
+        return Execution(run, pending.reason, pending.inputs, backup, tmp_nb, spec, now())
+
+    def next_ready() -> PendingRun:
+        """The ready run on the longest remaining path (ties: pipeline order)."""
+        best = min(ready, key=lambda p: (-priority[p.run.name], position[p.run.name]))
+        ready.remove(best)
+        return best
+
+    try:
+        decide_settled()
+        while ready or running:
+            if jobs == 1:
+                execution = start(next_ready())
+                settle(execution, run_notebook(execution.spec))
+            else:
                 if executor is None:
                     executor = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
-                futures: dict[Future, str] = {executor.submit(run_notebook, e.spec): name for name, e in executions.items()}
-                pending = set(futures)
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in sorted(done, key=lambda f: futures[f]):
-                        name = futures[future]
-                        try:
-                            outcome = future.result()
-                        except Exception as exc:  # noqa: BLE001 - a worker that died
-                            outcome = {"status": "failed", "ename": type(exc).__name__, "evalue": str(exc), "seconds": 0.0}
-                        finish(_complete(ws, provenance, executions[name], outcome, others=others))
-            else:
-                for execution in executions.values():
-                    outcome = run_notebook(execution.spec)
-                    finish(_complete(ws, provenance, execution, outcome, others=others))
+                while ready and len(running) < jobs:
+                    execution = start(next_ready())
+                    running[executor.submit(run_notebook, execution.spec)] = execution
+                left = [p.run.name for p in ready] + [e.run.name for e in running.values()] + [r.name for r in undecided]
+                if scan and audit_future is None and left and set(left) <= set(AUDIT_EXCLUDE):
+                    # only the assembly is left, which the audit does not read: audit now, beside it
+                    audit_future = executor.submit(audit_ahead, str(ws.root), str(ws.project))
+                done, _ = wait(set(running), return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: position[running[f].run.name]):
+                    execution = running.pop(future)
+                    try:
+                        outcome = future.result()
+                    except Exception as exc:  # noqa: BLE001 - a worker that died
+                        outcome = {"status": "failed", "ename": type(exc).__name__, "evalue": str(exc), "seconds": 0.0}
+                    settle(execution, outcome)
+            decide_settled()
+        if undecided:  # needs that can never finish (load_pipeline refuses cycles; a guard all the same)
+            raise PipelineError(f"runs {', '.join(r.name for r in undecided)} wait on each other through 'needs'",
+                                hint="Make every run need only runs of earlier stages in pipeline.yaml.")
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
@@ -467,8 +543,14 @@ def run_batch(
         batch.seconds = time.perf_counter() - started_batch
         provenance["finished"] = now()
         write_json_atomic(provenance_path(ws), provenance)
+        prescanned = prescanner.close() if prescanner is not None else set()
+    if audit_future is not None:
+        try:
+            audit_future.result()  # kept when it passed; the check below decides either way
+        except Exception:  # noqa: BLE001 - the check below audits again and reports
+            pass
     if scan:
-        batch.checks = check_outputs(ws)
+        batch.checks = check_outputs(ws, prescanned)
     return batch
 
 
@@ -564,5 +646,5 @@ def summary_lines(batch: BatchResult, ws: Workspace) -> list[str]:
     return lines
 
 
-__all__ = ["BatchResult", "PlannedRun", "RunResult", "explain", "load_provenance", "resolve_kernel", "run_batch", "summary_lines",
+__all__ = ["BatchResult", "PlannedRun", "RunResult", "critical_path", "explain", "load_provenance", "resolve_kernel", "run_batch", "summary_lines",
            "write_json_atomic"]  # fmt: skip

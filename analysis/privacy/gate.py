@@ -45,6 +45,65 @@ def _files(paths: list[Path]) -> list[Path]:
     return found
 
 
+def _read_state(state_file: Path, key_state: list[Any]) -> dict[str, list[int]]:
+    try:
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        state = {}
+    return dict(state.get("clean", {})) if state.get("key") == key_state else {}
+
+
+def _write_state(state_file: Path, key_state: list[Any], record: dict[str, list[int]]) -> None:
+    try:
+        state_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = state_file.with_name(f".{state_file.name}.tmp")
+        tmp.write_text(json.dumps({"key": key_state, "clean": record}), encoding="utf-8")
+        os.replace(tmp, state_file)
+    except OSError:
+        pass
+
+
+def prescan(files: list[Path], keys_dir: Path, state_file: Path) -> list[Path]:
+    """Scan ``files`` ahead of the gate and record the clean ones; return the files scanned.
+
+    The batch calls this for a run's outputs as soon as the run has finished (while
+    other runs still execute), so the gate at the end of the batch finds them unchanged
+    and skips them. Nothing else in the record changes; a file with a finding is taken
+    out of it, so the gate scans it again and reports it. The gate decides: a file
+    changed after this scan (size or time) is scanned again there.
+
+    Parameters
+    ----------
+    files : list of Path
+        Files (not folders).
+    keys_dir, state_file : Path
+        As for :func:`leak_gate`.
+
+    Returns
+    -------
+    list of Path
+        The files this call scanned (those not already recorded clean as they are).
+    """
+    key_state = _key_state(keys_dir)
+    clean = _read_state(state_file, key_state)
+    stats = {str(f): f.stat() for f in files if f.is_file()}
+    changed = [Path(f) for f, st in stats.items() if clean.get(f) != [st.st_size, st.st_mtime_ns]]
+    if not changed:
+        return []
+    from analysis.privacy.keys import PseudonymKey
+    from analysis.privacy.scan import scan_paths
+
+    findings = scan_paths(changed, key=PseudonymKey.load(keys_dir))
+    dirty = {str(Path(f.file)) for f in findings}
+    for f in map(str, changed):
+        if f in dirty:
+            clean.pop(f, None)
+        else:
+            clean[f] = [stats[f].st_size, stats[f].st_mtime_ns]
+    _write_state(state_file, key_state, clean)
+    return changed
+
+
 def leak_gate(paths: list[Path], keys_dir: Path, state_file: Path) -> tuple[list[Any], int, int]:
     """Scan what changed under ``paths``; return (findings, files scanned, files skipped).
 
@@ -63,11 +122,7 @@ def leak_gate(paths: list[Path], keys_dir: Path, state_file: Path) -> tuple[list
     scanned, skipped : int
     """
     key_state = _key_state(keys_dir)
-    try:
-        state = json.loads(state_file.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        state = {}
-    clean: dict[str, list[int]] = state.get("clean", {}) if state.get("key") == key_state else {}
+    clean = _read_state(state_file, key_state)
     stats = {str(f): f.stat() for f in _files([Path(p) for p in paths]) if f.is_file()}
     changed = [Path(f) for f, st in stats.items() if clean.get(f) != [st.st_size, st.st_mtime_ns]]
     findings: list[Any] = []
@@ -78,13 +133,7 @@ def leak_gate(paths: list[Path], keys_dir: Path, state_file: Path) -> tuple[list
         findings = scan_paths(changed, key=PseudonymKey.load(keys_dir))
     dirty = {str(Path(f.file)) for f in findings}
     record = {f: [st.st_size, st.st_mtime_ns] for f, st in stats.items() if f not in dirty}
-    try:
-        state_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = state_file.with_name(f".{state_file.name}.tmp")
-        tmp.write_text(json.dumps({"key": key_state, "clean": record}), encoding="utf-8")
-        os.replace(tmp, state_file)
-    except OSError:
-        pass
+    _write_state(state_file, key_state, record)
     return findings, len(changed), len(stats) - len(changed)
 
 
