@@ -414,7 +414,7 @@ def test_a_passed_audit_is_kept_until_anything_it_read_changes(tmp_path, monkeyp
     registry.write_text('{"run": "survey", "items": []}')
     table.write_bytes(b"one")
     calls, found = [], [[]]
-    monkeypatch.setattr(audit, "audit_registries", lambda root: calls.append(root) or [_audit("survey", found[0])])
+    monkeypatch.setattr(audit, "audit_registries", lambda root, **kw: calls.append(root) or [_audit("survey", found[0])])
 
     first = checks.disclosure_audit(ws)
     assert len(calls) == 1 and checks.disclosure_audit(ws).lines() == first.lines() and len(calls) == 1
