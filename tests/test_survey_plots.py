@@ -162,7 +162,8 @@ def test_likert_counts_are_what_the_bars_draw(data):
                                            min_n=k, language="en").get_xlabel()
     n_levels = len(inst.answer_set_of(inst.scale("role_clarity").items[0]).allowed_values)
     widths = [p.get_width() for p in ax.patches]
-    bars = [widths[i:i + n_levels] for i in range(0, len(widths), n_levels)]
+    n_bars = len(widths) // n_levels  # drawn one answer value at a time, for all bars
+    bars = [widths[b::n_bars] for b in range(n_bars)]
     rows = [(item, role) for item in inst.scale("role_clarity").items
             for role in sorted(set(counts["role"]) - set(omitted)) if (item, role) in drawn.index.droplevel(2)]
     assert len(bars) == len(rows)

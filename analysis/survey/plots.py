@@ -345,19 +345,23 @@ def likert_diverging(
 
     colours = sns.color_palette("RdBu", len(levels))
     mid = (len(levels) - 1) / 2
-    for ypos, item, g, _ in layout:
-        if g is None:
-            continue
-        share = shares.loc[(item, g)].to_numpy()
+    drawn_rows = [(ypos, item, g) for ypos, item, g, _ in layout if g is not None]
+    if drawn_rows:
+        # one row of shares per bar (columns: the answer values in order); each bar starts left of
+        # zero by its disagreeing share and half the neutral one, and its segments follow on
+        share = shares.loc[[(item, g) for _, item, g in drawn_rows]].to_numpy(dtype=float)
         if min_n:
             share = np.nan_to_num(share)  # values not drawn (and zeros) take no room
-        neg = share[: int(np.floor(mid))].sum() + (share[int(mid)] / 2 if mid.is_integer() else 0)
-        left = -neg
-        for k, value in enumerate(share):
-            ax.barh(ypos, value, left=left, height=0.8, color=colours[k], edgecolor="white", linewidth=0.5,
-                    label=(answers.labels_fi if language == "fi" else answers.labels_en).get(levels[k])
-                    or f"{levels[k]:g}")  # an instrument coded with numbers only: the number is the label
-            left += value
+        neg = share[:, : int(np.floor(mid))].sum(axis=1) + (share[:, int(mid)] / 2 if mid.is_integer() else 0)
+        lefts = np.empty_like(share)
+        lefts[:, 0] = -neg
+        for k in range(1, share.shape[1]):  # added in order, as the segments are laid
+            lefts[:, k] = lefts[:, k - 1] + share[:, k - 1]
+        ypos = [row[0] for row in drawn_rows]
+        value_labels = answers.labels_fi if language == "fi" else answers.labels_en
+        for k, level in enumerate(levels):  # one call per answer value, for all bars
+            ax.barh(ypos, share[:, k], left=lefts[:, k], height=0.8, color=colours[k], edgecolor="white",
+                    linewidth=0.5, label=value_labels.get(level) or f"{level:g}")  # numbers only: the number is the label
     ax.axvline(0, color="black", linewidth=0.8)
     bars = [row for row in layout if row[2] is not None]
     ax.set_yticks([row[0] for row in bars], [row[3] for row in bars])
