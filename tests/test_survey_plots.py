@@ -74,6 +74,26 @@ def test_scale_scores_plot_has_paired_lines(data):
     plt.close(fig)
 
 
+def test_scale_scores_plot_is_the_same_under_other_pseudonyms(data):
+    # another key file gives the same people other codes, in another order: the figure stays the same
+    from analysis.findings.style import render_figure
+
+    inst, responses, respondents = data
+    codes = sorted(set(respondents["respondent_code"]))
+    other = {c: f"R{9000 - i}" for i, c in enumerate(codes)}  # the codes' order reversed
+
+    def png(mapping):
+        resp = responses.assign(respondent_code=responses["respondent_code"].map(mapping))
+        people = respondents.assign(respondent_code=respondents["respondent_code"].map(mapping))
+        fig = scale_scores_plot(scale_scores(resp, inst), people.rename(columns={"respondent_code": "respondent"}),
+                                instrument=inst)
+        out = render_figure(fig)["png"]
+        plt.close(fig)
+        return out
+
+    assert png(other) == png({c: c for c in codes})
+
+
 def test_forest_and_prevalence_plots(data):
     inst, responses, _ = data
     paired, _ = compare_waves(scale_scores(responses, inst).rename(columns={}), instrument=inst)

@@ -284,7 +284,7 @@ def test_kruskal_wallis_bootstrap_is_vectorised_and_unchanged():
     # the vectorised ε² gives the same CI as the per-resample scipy.stats.kruskal loop did
     from scipy import stats
 
-    groups = [np.array(KW_X), np.array(KW_Y), np.array(KW_Z)]
+    groups = [np.sort(KW_X), np.sort(KW_Y), np.sort(KW_Z)]  # the function resamples each group sorted
 
     def slow(*samples):
         n = sum(len(s) for s in samples)
@@ -295,6 +295,15 @@ def test_kruskal_wallis_bootstrap_is_vectorised_and_unchanged():
     res = kruskal_wallis(groups, n_boot=300, seed=7)
     assert res["ci_low"] == pytest.approx(ref.confidence_interval.low, abs=1e-12)
     assert res["ci_high"] == pytest.approx(ref.confidence_interval.high, abs=1e-12)
+
+
+def test_kruskal_wallis_ci_does_not_depend_on_the_order_of_the_answers():
+    # the order of the rows follows the pseudonymous codes, which another key file changes
+    rng = np.random.default_rng(3)
+    groups = [np.array(KW_X), np.array(KW_Y), np.array(KW_Z)]
+    first = kruskal_wallis(groups, n_boot=500, seed=11)
+    shuffled = kruskal_wallis([rng.permutation(g) for g in groups], n_boot=500, seed=11)
+    assert (shuffled["ci_low"], shuffled["ci_high"]) == (first["ci_low"], first["ci_high"])
 
 
 def test_compare_groups_names_groups_left_out_and_degenerate_results():

@@ -542,7 +542,7 @@ def run_batch(
         bar.close()
         batch.seconds = time.perf_counter() - started_batch
         provenance["finished"] = now()
-        write_json_atomic(provenance_path(ws), provenance)
+        _write_provenance(ws, provenance)
         prescanned = prescanner.close() if prescanner is not None else set()
     if audit_future is not None:
         try:
@@ -552,6 +552,18 @@ def run_batch(
     if scan:
         batch.checks = check_outputs(ws, prescanned)
     return batch
+
+
+def _write_provenance(ws: Workspace, provenance: dict[str, Any]) -> None:
+    """Write the provenance record with its runs in pipeline order, whatever order they finished in.
+
+    The draft lists runs, and their sections, in the record's order; with several workers
+    the runs finish in an order that depends on the machine.
+    """
+    position = {name: i for i, name in enumerate(provenance.get("pipeline") or [])}
+    runs = provenance.get("runs") or {}
+    provenance["runs"] = dict(sorted(runs.items(), key=lambda kv: (position.get(kv[0], len(position)), kv[0])))
+    write_json_atomic(provenance_path(ws), provenance)
 
 
 def _complete(
@@ -600,7 +612,7 @@ def _complete(
             executed_notebook=str(final_nb.relative_to(ws.root)),
         )
         provenance["runs"][run.name] = record
-        write_json_atomic(provenance_path(ws), provenance)
+        _write_provenance(ws, provenance)
         return RunResult(run.name, "succeeded", reason=reason, seconds=seconds,
                          executed_notebook=record["executed_notebook"])  # fmt: skip
     restore(run, ws, backup)
@@ -619,7 +631,7 @@ def _complete(
     else:
         record.update(status="failed", error=message, executed_notebook=str(failed_nb.relative_to(ws.root)))
         provenance["runs"][run.name] = record
-    write_json_atomic(provenance_path(ws), provenance)
+    _write_provenance(ws, provenance)
     return RunResult(run.name, "failed", reason=reason, seconds=seconds, message=message,
                      executed_notebook=str(failed_nb.relative_to(ws.root)))  # fmt: skip
 

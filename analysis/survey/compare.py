@@ -391,7 +391,9 @@ def kruskal_wallis(samples: Sequence, *, confidence: float = 0.95, n_boot: int =
     eps = float(h / ((n**2 - 1) / (n + 1)))
     low = high = float("nan")
     if n_boot and all(len(g) >= 2 for g in groups):
-        boot = stats.bootstrap(tuple(groups), _epsilon_squared, n_resamples=n_boot, vectorized=True,
+        # each group sorted: ε² does not depend on the order, the resamples would (it follows the
+        # pseudonymous codes, which differ between key files), so the CI is the same on every machine
+        boot = stats.bootstrap(tuple(np.sort(g) for g in groups), _epsilon_squared, n_resamples=n_boot, vectorized=True,
                                paired=False, confidence_level=confidence, method="percentile",
                                rng=np.random.default_rng(seed))
         low, high = float(boot.confidence_interval.low), float(boot.confidence_interval.high)

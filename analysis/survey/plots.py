@@ -389,6 +389,31 @@ def likert_diverging(
 
 
 # --------------------------------------------------------------------------- scale scores
+def _drawn_order(sub: pd.DataFrame, waves: Sequence[str]) -> list:
+    """Respondents ordered by what is drawn of them (group and score in each wave), not by their codes.
+
+    The dots and lines are drawn, and their jitter drawn, in this order, so the figure is
+    the same whatever pseudonyms the key file gave (respondents drawn alike may swap,
+    which changes nothing).
+
+    Examples
+    --------
+    >>> sub = pd.DataFrame({"respondent": ["R9", "R1", "R1", "R5"], "wave": ["baseline", "baseline", "followup", "baseline"],
+    ...                     "_group": ["b", "a", "a", "a"], "score": [2.0, 3.0, 3.5, 1.0]})
+    >>> _drawn_order(sub, ("baseline", "followup"))
+    ['R5', 'R1', 'R9']
+    """
+    columns = []
+    parts = {}
+    for w in waves:
+        at = sub[sub["wave"] == w].drop_duplicates("respondent").set_index("respondent")
+        parts[f"g_{w}"], parts[f"s_{w}"] = at["_group"].astype(str), at["score"].astype(float)
+        columns += [f"g_{w}", f"s_{w}"]
+    keys = pd.DataFrame(parts, index=pd.Index(sub["respondent"].unique(), name="respondent"))
+    keys = keys.fillna({c: "" for c in columns if c.startswith("g_")}).fillna(-np.inf)
+    return keys.sort_values(columns, kind="mergesort").index.tolist()
+
+
 def scale_scores_plot(
     scores: pd.DataFrame,
     respondents: pd.DataFrame | None = None,
@@ -458,9 +483,14 @@ def scale_scores_plot(
         for gi, g in enumerate(group_ids):
             for wi, w in enumerate(waves):
                 positions[(g, w)] = wi + (gi - (len(group_ids) - 1) / 2) * width
-        jitter = {key: rng.uniform(-width * 0.2, width * 0.2) for key in sub["respondent"].unique()}
+        # dots, their jitter and the lines in an order of the data, not of the codes (see _drawn_order)
+        order = _drawn_order(sub, waves)
+        rank = {r: i for i, r in enumerate(order)}
+        sub = sub.assign(_rank=sub["respondent"].map(rank)).sort_values(["_rank", "wave"], kind="mergesort")
+        jitter = {key: rng.uniform(-width * 0.2, width * 0.2) for key in order}
         # paired lines (respondent present in both waves; group of the first wave)
         wide = sub.pivot_table(index="respondent", columns="wave", values="score", aggfunc="first")
+        wide = wide.reindex([r for r in order if r in wide.index])
         grp = sub.sort_values("wave").groupby("respondent")["_group"].first()
         if all(w in wide.columns for w in waves):
             for resp, row in wide.dropna(subset=list(waves)).iterrows():

@@ -162,8 +162,11 @@ def load_registries(
     root = Workspace.discover(root=root).root
     folder = root / "reports" / "registry"
     files = sorted(folder.glob("*.json")) if folder.is_dir() else []
-    recorded_runs = read_provenance(root).get("runs") or {}
-    order = {name: i for i, name in enumerate(recorded_runs)}
+    provenance = read_provenance(root)
+    recorded_runs = provenance.get("runs") or {}
+    # pipeline order (the batch finishes runs in whatever order its workers free up)
+    names = [*(provenance.get("pipeline") or []), *recorded_runs]
+    order = {name: i for i, name in enumerate(dict.fromkeys(names))}
     if recorded_only and not recorded_runs and files:
         warnings.warn(
             "no provenance record of the batch (reports/provenance.json): using every registry in reports/registry/ as it is; "
