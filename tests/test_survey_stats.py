@@ -353,6 +353,22 @@ def test_reliability_table_leaves_out_constant_and_empty_items_with_a_note():
     assert set(items["item"]) == {"rc1", "rc2"}
 
 
+def test_reliability_table_is_the_same_to_the_last_digit_under_other_codes():
+    # another key file gives the respondents other codes, so their rows come in another order
+    from analysis.survey import load_instrument
+    from analysis.survey.reliability import reliability_table
+
+    inst = load_instrument("config/instrument_professionals.yaml")
+    rng = np.random.default_rng(5)
+    base = rng.normal(3, 1, size=40)
+    responses = _responses({f"rc{i}": np.clip(np.round(base + rng.normal(0, 0.8, size=40)), 1, 5).tolist()
+                            for i in range(1, 5)})
+    recoded = responses.assign(respondent=responses["respondent"].map(lambda r: f"z{99 - int(r[1:])}"))
+    first, again = (reliability_table(r, inst, ["role_clarity"]) for r in (responses, recoded))
+    pd.testing.assert_frame_equal(first[0], again[0], check_exact=True)
+    pd.testing.assert_frame_equal(first[1], again[1], check_exact=True)
+
+
 def test_reliability_table_hints_at_reverse_coding_for_negative_alpha():
     from analysis.survey import load_instrument
     from analysis.survey.reliability import reliability_table

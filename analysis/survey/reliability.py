@@ -313,6 +313,9 @@ def reliability_table(
     for scale_id in scale_ids:
         scale = instrument.scale(scale_id)
         wide = item_matrix(responses, instrument, scale.items)
+        # rows in an order of the answers, not of the pseudonymous codes (another key file orders
+        # them otherwise): the sums behind α and ω, to the last digit, are the same on every machine
+        wide = wide.sort_values(list(wide.columns), kind="mergesort", na_position="last")
         groups = wide.groupby(level="wave", sort=True) if by_wave else [("all", wide)]
         for wave, sub in groups:
             sub = sub.dropna(how="all")
