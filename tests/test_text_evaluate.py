@@ -62,11 +62,15 @@ def test_split_is_deterministic_and_by_document():
 @needs_ud
 def test_prior_comes_from_the_tune_halves_only():
     """The committed frequency prior equals a rebuild from the tune halves (never the held-out)."""
-    rows = ev.prior_rows(sorted(UD.glob("*-dev.conllu")))
-    committed = lem.PRIOR_FILE.read_text(encoding="utf-8")
+    _assert_committed_table(lem.PRIOR_FILE, ev.prior_rows(sorted(UD.glob("*-dev.conllu"))), "Turku Dependency Treebank")
+
+
+def _assert_committed_table(path, rows, mention: str) -> None:
+    """The committed TSV (comment lines, a header) holds exactly ``rows``, with the licence and ``mention``."""
+    committed = path.read_text(encoding="utf-8")
     body = [line for line in committed.splitlines() if line and not line.startswith("#")][1:]
-    assert body == [f"{f}\t{lemma}\t{n}" for f, lemma, n in rows]
-    assert "CC BY-SA 4.0" in committed and "Turku Dependency Treebank" in committed
+    assert body == ["\t".join(map(str, row)) for row in rows]
+    assert "CC BY-SA 4.0" in committed and mention in committed
 
 
 @needs_ud
@@ -108,11 +112,7 @@ def test_context_rules_are_learned_and_applied():
 @needs_pyvoikko
 def test_pair_table_comes_from_the_tune_halves_only():
     """The committed lemma-pair table equals a rebuild from the tune halves with pyvoikko."""
-    rows = ev.pair_rows(sorted(UD.glob("*-dev.conllu")))
-    committed = lem.PAIRS_FILE.read_text(encoding="utf-8")
-    body = [line for line in committed.splitlines() if line and not line.startswith("#")][1:]
-    assert body == [f"{a}\t{b}\t{n}" for a, b, n in rows]
-    assert "CC BY-SA 4.0" in committed and "TUNING halves only" in committed
+    _assert_committed_table(lem.PAIRS_FILE, ev.pair_rows(sorted(UD.glob("*-dev.conllu"))), "TUNING halves only")
 
 
 @needs_pyvoikko
