@@ -105,3 +105,55 @@ def test_a_dead_kernel_is_replaced(specs):
     pool._KERNEL.km.shutdown_kernel(now=True)
     assert run_notebook(spec("second", SECOND, warm=True))["status"] == "succeeded"
     assert json.loads((tmp / "second.json").read_text())["pid"] != pid
+
+
+def test_a_warm_kernel_is_reused_when_the_batch_records_reads(specs):
+    """The batch always records each run's reads; the recorder must survive the reset.
+
+    Before, the reset dropped the ``analysis`` packages but kept the recorder module, so
+    the recorder's start-up line failed in the reset kernel and every run silently got a
+    new kernel (a kernel start and all imports again, about 3 s a run).
+    """
+    spec, tmp, folder = specs
+    data = tmp / "data"
+    data.mkdir()
+    outcomes, records = [], []
+    for name in ("one", "two", "three"):
+        (data / f"{name}.txt").write_text(name)
+        run = spec(name, [f"open({str(data / (name + '.txt'))!r}).read()\n" + SECOND[0]], warm=True)
+        record = tmp / "reads" / f"{name}.txt"
+        run.update(record=str(record), watch=[str(data)])
+        outcomes.append(run_notebook(run))
+        records.append(record)
+    assert [o["status"] for o in outcomes] == ["succeeded"] * 3, outcomes
+    assert [o["kernel"] for o in outcomes] == ["started", "reused", "reused"], outcomes
+    assert not any("reset_error" in o for o in outcomes)
+    pids = {json.loads((tmp / f"{n}.json").read_text())["pid"] for n in ("one", "two", "three")}
+    assert len(pids) == 1
+    for name, record in zip(("one", "two", "three"), records):  # each run's reads in its own record only
+        assert record.read_text().split() == [str(data / f"{name}.txt")]
+
+
+def test_a_kernel_that_cannot_be_reset_is_replaced_and_said(specs, monkeypatch):
+    spec, tmp, _ = specs
+    assert run_notebook(spec("first", SECOND, warm=True))["kernel"] == "started"
+    original, calls = pool.WarmKernel.prepare, []
+
+    def fails_once(self, cwd, *, record_line="", timeout=30):
+        calls.append(cwd)
+        if len(calls) == 1:
+            raise RuntimeError("warm kernel: ImportError: no")
+        return original(self, cwd, record_line=record_line, timeout=timeout)
+
+    monkeypatch.setattr(pool.WarmKernel, "prepare", fails_once)
+    outcome = run_notebook(spec("second", SECOND, warm=True))
+    assert outcome["status"] == "succeeded" and outcome["kernel"] == "started"
+    assert "ImportError: no" in outcome["reset_error"]
+
+    from analysis.pipeline.run import BatchResult, RunResult, kernel_lines
+
+    batch = BatchResult([RunResult("first", "succeeded", kernel="started"),
+                         RunResult("second", "succeeded", kernel="started", kernel_note=outcome["reset_error"])])
+    lines = kernel_lines(batch)
+    assert lines[0] == "Kernels: 2 started, 0 run(s) on a warm kernel"
+    assert lines[1].startswith("  ! second: the warm kernel could not be reused (RuntimeError: warm kernel: ImportError")

@@ -60,11 +60,13 @@ def run_notebook(spec: dict[str, Any]) -> dict[str, Any]:
     last: dict[str, Any] = {}
     for attempt in (1, 2):
         try:
-            warm = {}
+            warm: dict[str, Any] = {}
+            kernel: dict[str, Any] = {"kernel": "started"}
             if spec.get("warm_kernels"):  # opt-in: this worker's kernel, reset for the run (pipeline/pool.py)
-                from analysis.pipeline.pool import warm_kernel
+                from analysis.pipeline.pool import last_start, warm_kernel
 
                 warm["km"] = warm_kernel(spec)
+                kernel = last_start()
             nb = pm.execute_notebook(
                 spec["notebook"],
                 spec["output"],
@@ -81,8 +83,8 @@ def run_notebook(spec: dict[str, Any]) -> dict[str, Any]:
             )
             if nb.metadata.get("papermill", {}).get("exception"):
                 return {"status": "failed", "ename": "Exception", "evalue": "the notebook recorded an exception",
-                        "seconds": time.perf_counter() - started, "attempts": attempt}  # fmt: skip
-            return {"status": "succeeded", "seconds": time.perf_counter() - started, "attempts": attempt}
+                        "seconds": time.perf_counter() - started, "attempts": attempt, **kernel}  # fmt: skip
+            return {"status": "succeeded", "seconds": time.perf_counter() - started, "attempts": attempt, **kernel}
         except PapermillExecutionError as exc:
             return {
                 "status": "failed",

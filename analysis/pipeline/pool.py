@@ -38,7 +38,7 @@ import atexit
 import json
 from typing import Any
 
-__all__ = ["PRELOAD", "MAX_RUNS_PER_KERNEL", "WarmKernel", "warm_kernel", "discard_kernel", "reset_code"]
+__all__ = ["PRELOAD", "MAX_RUNS_PER_KERNEL", "WarmKernel", "warm_kernel", "discard_kernel", "reset_code", "last_start"]
 
 #: Imported once per kernel, before its first run (what the notebooks import anyway).
 PRELOAD = """
@@ -77,8 +77,15 @@ def reset_code(cwd: str, record_line: str = "") -> str:
 get_ipython().reset(new_session=True)
 import os as _os, sys as _sys
 _KEEP = {{"analysis.provenance.reads"}}  # the read recorder (its one audit hook) lives on
+if "analysis.provenance.reads" in _sys.modules:  # the last run's record ends here
+    _sys.modules["analysis.provenance.reads"].stop()
 for _name in [n for n in _sys.modules if (n == "analysis" or n.startswith("analysis.")) and n not in _KEEP]:
     del _sys.modules[_name]
+if "analysis.provenance.reads" in _sys.modules:
+    # the kept recorder under fresh parent packages: `import analysis.provenance.reads as x` looks
+    # it up through them, and a module already in sys.modules is not bound to its new parent
+    import analysis.provenance as _provenance
+    _provenance.reads = _sys.modules["analysis.provenance.reads"]
 import matplotlib as _mpl
 if "matplotlib.pyplot" in _sys.modules:
     _sys.modules["matplotlib.pyplot"].close("all")
@@ -160,6 +167,20 @@ class WarmKernel:
 
 
 _KERNEL: WarmKernel | None = None
+_LAST: dict[str, Any] = {}
+
+
+def last_start() -> dict[str, Any]:
+    """How :func:`warm_kernel` got the kernel for this process's latest run.
+
+    ``{"kernel": "reused"}`` when a warm kernel was reset and reused, ``{"kernel":
+    "started"}`` when a new one was started (the first run of a worker, a kernel
+    retired after :data:`MAX_RUNS_PER_KERNEL` runs or of another kernel name), with
+    ``"reset_error"`` naming why a warm kernel could not be reused, when that was the
+    reason. The batch reports these (a reset that always fails makes every run pay a
+    kernel start, which is otherwise invisible).
+    """
+    return dict(_LAST)
 
 
 def warm_kernel(spec: dict[str, Any]) -> Any:
@@ -178,11 +199,15 @@ def warm_kernel(spec: dict[str, Any]) -> Any:
     jupyter_client.KernelManager
     """
     global _KERNEL
-    if _KERNEL is not None and (_KERNEL.kernel_name != spec["kernel"] or _KERNEL.runs >= MAX_RUNS_PER_KERNEL
-                                or not _KERNEL.alive()):
+    _LAST.clear()
+    if _KERNEL is not None and not _KERNEL.alive():
+        _LAST["reset_error"] = "the warm kernel had died"
+        discard_kernel()
+    if _KERNEL is not None and (_KERNEL.kernel_name != spec["kernel"] or _KERNEL.runs >= MAX_RUNS_PER_KERNEL):
         discard_kernel()
     for attempt in (1, 2):
-        if _KERNEL is None:
+        started = _KERNEL is None
+        if started:
             _KERNEL = WarmKernel(spec["kernel"], start_timeout=int(spec.get("start_timeout", 120)))
         try:
             record_line = ""
@@ -191,8 +216,11 @@ def warm_kernel(spec: dict[str, Any]) -> Any:
 
                 record_line = startup_code(spec["record"], spec["watch"])
             _KERNEL.prepare(spec["cwd"], record_line=record_line)
+            _LAST["kernel"] = "started" if started else "reused"
             break
-        except Exception:  # a kernel still busy with a timed-out cell, or broken: start a fresh one
+        except Exception as exc:  # a kernel still busy with a timed-out cell, or broken: start a fresh one
+            if not started:
+                _LAST["reset_error"] = f"{type(exc).__name__}: {exc}"[:300]
             discard_kernel()
             if attempt == 2:
                 raise

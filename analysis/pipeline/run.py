@@ -67,6 +67,8 @@ class RunResult:
     seconds: float = 0.0
     message: str = ""
     executed_notebook: str | None = None
+    kernel: str = ""  # "started" (a new kernel) or "reused" (a warm kernel, reset); "" when not executed
+    kernel_note: str = ""  # why a warm kernel could not be reused, when it could not
 
 
 @dataclass
@@ -614,7 +616,8 @@ def _complete(
         provenance["runs"][run.name] = record
         _write_provenance(ws, provenance)
         return RunResult(run.name, "succeeded", reason=reason, seconds=seconds,
-                         executed_notebook=record["executed_notebook"])  # fmt: skip
+                         executed_notebook=record["executed_notebook"], kernel=outcome.get("kernel", ""),
+                         kernel_note=outcome.get("reset_error", ""))  # fmt: skip
     restore(run, ws, backup)
     failed_nb = ws.reports / "notebooks" / "failed" / f"{run.name}.ipynb"
     failed_nb.parent.mkdir(parents=True, exist_ok=True)
@@ -633,7 +636,34 @@ def _complete(
         provenance["runs"][run.name] = record
     _write_provenance(ws, provenance)
     return RunResult(run.name, "failed", reason=reason, seconds=seconds, message=message,
-                     executed_notebook=str(failed_nb.relative_to(ws.root)))  # fmt: skip
+                     executed_notebook=str(failed_nb.relative_to(ws.root)), kernel=outcome.get("kernel", ""),
+                     kernel_note=outcome.get("reset_error", ""))  # fmt: skip
+
+
+def kernel_lines(batch: BatchResult) -> list[str]:
+    """How many kernels the batch started and how many runs reused a warm one.
+
+    A warm kernel that could not be reset for a run is replaced by a new one, so the run
+    still runs as it should; but it pays a kernel start, and when that happens on every
+    run the batch is several seconds a run slower with nothing to show why. Each such
+    reason is listed.
+
+    Examples
+    --------
+    >>> batch = BatchResult([RunResult("a", "succeeded", kernel="started"),
+    ...                      RunResult("b", "succeeded", kernel="reused")], 1.0)
+    >>> kernel_lines(batch)
+    ['Kernels: 1 started, 1 run(s) on a warm kernel']
+    """
+    executed = [r for r in batch.results if r.kernel]
+    if not executed:
+        return []
+    started = sum(r.kernel == "started" for r in executed)
+    lines = [f"Kernels: {started} started, {len(executed) - started} run(s) on a warm kernel"]
+    for r in executed:
+        if r.kernel_note:
+            lines.append(f"  ! {r.name}: the warm kernel could not be reused ({r.kernel_note}); a new kernel ran it")
+    return lines
 
 
 def summary_lines(batch: BatchResult, ws: Workspace) -> list[str]:
@@ -647,6 +677,7 @@ def summary_lines(batch: BatchResult, ws: Workspace) -> list[str]:
     for r in batch.results:
         if r.status == "failed":
             lines.append(f"  ✗ {r.message}")
+    lines += kernel_lines(batch)
     lines += [
         f"Executed notebooks: {ws.reports / 'notebooks'}",
         f"Figures:            {ws.figures}",
@@ -658,5 +689,5 @@ def summary_lines(batch: BatchResult, ws: Workspace) -> list[str]:
     return lines
 
 
-__all__ = ["BatchResult", "PlannedRun", "RunResult", "critical_path", "explain", "load_provenance", "resolve_kernel", "run_batch", "summary_lines",
+__all__ = ["BatchResult", "PlannedRun", "RunResult", "critical_path", "explain", "kernel_lines", "load_provenance", "resolve_kernel", "run_batch", "summary_lines",
            "write_json_atomic"]  # fmt: skip
