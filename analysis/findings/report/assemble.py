@@ -33,6 +33,7 @@ from analysis.findings.report.cells import (
     header_text,
     load_extra_labels,
     project_vocabulary,
+    reading_vocabulary_once,
     table_block,
     translate_value,
     translate_words,
@@ -399,6 +400,12 @@ def build_report(
     -------
     ReportDocument
     """
+    with reading_vocabulary_once():  # every cell looks its labels up: read the vocabulary once
+        return _build_report(root, language, report_config, joint_config, runs, include_runs)
+
+
+def _build_report(root, language, report_config, joint_config, runs, include_runs) -> ReportDocument:
+    """:func:`build_report`, with the vocabulary read once."""
     workspace = Workspace.discover(root=root)
     config = resolve_report_config(workspace, report_config)
     language = language or config["language"]

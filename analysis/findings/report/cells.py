@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 import pandas as pd
 
@@ -45,11 +46,42 @@ def typed_cell(text: str) -> object:
     return text
 
 
+#: The vocabulary of the report being built (:func:`reading_vocabulary_once`). Looked up for
+#: every cell of every table, finding the file anew each time (a workspace discovery and
+#: a few ``stat`` calls) took most of the assembly's time: some 15,000 look-ups, 2 s.
+_IN_BUILD: list = []
+
+
 def project_vocabulary():
-    """The project's vocabulary (``config/vocabulary.yaml``), imported when first needed."""
+    """The project's vocabulary (``config/vocabulary.yaml``), imported when first needed.
+
+    While a report is built (inside :func:`reading_vocabulary_once`), the one read when
+    the build started.
+    """
+    if _IN_BUILD:
+        return _IN_BUILD[-1]
     from analysis.vocabulary import vocabulary
 
     return vocabulary()
+
+
+@contextmanager
+def reading_vocabulary_once():
+    """Read the vocabulary once for everything inside the ``with`` block (one report build).
+
+    Examples
+    --------
+    >>> with reading_vocabulary_once() as vocab:
+    ...     project_vocabulary() is vocab
+    True
+    """
+    from analysis.vocabulary import vocabulary
+
+    _IN_BUILD.append(vocabulary())
+    try:
+        yield _IN_BUILD[-1]
+    finally:
+        _IN_BUILD.pop()
 
 
 _PARTS = re.compile(r"^(?P<code>[A-Za-z][A-Za-z0-9_]*)(?P<rest>\s*\(n\s*=\s*\d+\))?$")
