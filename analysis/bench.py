@@ -64,6 +64,7 @@ class ScaleResult:
     warm_differs: list[str] | None = None
     slow_cells: dict[str, list[tuple[int, float, str]]] = field(default_factory=dict)
     load: list[float] = field(default_factory=list)
+    warm_kernels: str = ""  # the warm-kernel batch's "Kernels: …" line (how many runs reused a kernel)
 
 
 def _jakala(root: Path, *args: str, log: Path) -> tuple[float, int]:
@@ -308,6 +309,8 @@ def bench_scale(scale: int, base: Path, jobs: int = 2) -> ScaleResult:
     cold_outputs = _output_hashes(root)
     _clear_outputs(root)
     step("batch_cold_warm", "run", "--jobs", str(jobs), "--no-progress", "--warm-kernels")
+    kernel_lines = [line.strip() for line in log.read_text(encoding="utf-8").splitlines() if line.startswith("Kernels:")]
+    res.warm_kernels = kernel_lines[-1].removeprefix("Kernels:").strip() if kernel_lines else "not reported"
     warm_outputs = _output_hashes(root)
     res.warm_differs = sorted(k for k in cold_outputs.keys() | warm_outputs.keys()
                               if cold_outputs.get(k) != warm_outputs.get(k))
@@ -382,6 +385,7 @@ def format_table(results: list[ScaleResult], jobs: int) -> str:
         f"{r.seconds['batch_cold_warm'] / r.seconds['kernel_floor']:.2f}×"
         if r.seconds.get("batch_cold_warm") and r.seconds.get("kernel_floor") else "–" for r in results
     ])  # fmt: skip
+    row("  kernels of the warm-kernel batch", [r.warm_kernels or "–" for r in results])
     row("  figures and tables identical to the cold batch", [
         "–" if r.warm_differs is None else ("yes" if not r.warm_differs else f"no: {len(r.warm_differs)} differ")
         for r in results

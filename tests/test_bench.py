@@ -61,13 +61,14 @@ def test_table_reports_floor_ratio_loop_and_cell_times():
 
 def test_table_reports_the_warm_kernel_batch_and_whether_its_outputs_match():
     same = ScaleResult(1, seconds={"batch_cold_jobs1": 80.0, "batch_cold_jobs2": 45.0, "kernel_floor": 30.0, "batch_cold_warm": 33.0},
-                       warm_differs=[])
+                       warm_differs=[], warm_kernels="2 started, 7 run(s) on a warm kernel")
     differ = ScaleResult(10, seconds={"batch_cold_jobs1": 99.0, "batch_cold_jobs2": 60.0, "kernel_floor": 40.0, "batch_cold_warm": 44.0},
                          warm_differs=["figures/survey/a.png"])
     table = format_table([same, differ], jobs=2)
     assert "| batch cold, --jobs 2 --warm-kernels | 33.0 s | 44.0 s |" in table
     assert "|   warm-kernel batch / kernel floor | 1.10× | 1.10× |" in table
     assert "|   figures and tables identical to the cold batch | yes | no: 1 differ |" in table
+    assert "|   kernels of the warm-kernel batch | 2 started, 7 run(s) on a warm kernel | – |" in table
 
 
 def test_the_table_is_written_after_every_scale(tmp_path, monkeypatch):

@@ -207,3 +207,20 @@ def test_a_limit_that_hides_nothing_draws_the_same_bytes(data):
                for k in (0, 1)]
     assert render_figure(figures[0]) == render_figure(figures[1])
     plt.close("all")
+
+
+def test_counts_given_draw_the_same_bytes_and_wrong_counts_are_refused(data):
+    """``counts=`` (what the notebook registers) saves counting again; it must be the same counts."""
+    from analysis.findings.style import render_figure
+
+    inst, responses, respondents = data
+    k = 5
+    args = dict(respondents=respondents, by="role", min_n=k)
+    counts = likert_counts(responses, inst, "role_clarity", **args)
+    counted = likert_diverging(responses, inst, "role_clarity", **args).figure
+    given = likert_diverging(responses, inst, "role_clarity", counts=counts, **args).figure
+    assert render_figure(counted) == render_figure(given)
+    wrong = counts[counts["item"] != counts["item"].iloc[0]]  # an item left out
+    with pytest.raises(ValueError, match="not the likert_counts"):
+        likert_diverging(responses, inst, "role_clarity", counts=wrong, **args)
+    plt.close("all")

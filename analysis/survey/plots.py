@@ -256,6 +256,7 @@ def likert_diverging(
     wave: str | None = None,
     language: str = "fi",
     min_n: int = 0,
+    counts: pd.DataFrame | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Diverging stacked bars of the items of one scale, by group.
@@ -288,6 +289,10 @@ def likert_diverging(
         one more) are left out of the bar, which shows the shares of the answers drawn;
         the axis label says so. :func:`likert_counts` gives the counts drawn and
         :func:`likert_omitted_groups` the groups left out.
+    counts : DataFrame, optional
+        What :func:`likert_counts` returned for the same data and arguments (as the
+        notebook registers for the disclosure audit): drawn as given instead of counted
+        again. Its items, groups and values must be those the data give (checked).
     ax : matplotlib Axes, optional
         Draw into this Axes (its figure keeps its size and layout; the legend goes
         below the Axes). Default: a new figure of print width whose height fits the
@@ -301,12 +306,20 @@ def likert_diverging(
     sc = instrument.scale(scale)
     answers = instrument.answer_set_of(sc.items[0])
     levels = [v for v in answers.allowed_values]
+    given = counts
     counts, _ = _likert_counts(responses, instrument, scale, respondents=respondents, by=by, wave=wave, min_n=min_n,
                                location="likert_diverging")
     hidden = False
     if min_n:
-        drawn = likert_counts(responses, instrument, scale, respondents=respondents, by=by, wave=wave, min_n=min_n)
+        if counts_given := given is not None:
+            drawn = given
+        else:
+            drawn = likert_counts(responses, instrument, scale, respondents=respondents, by=by, wave=wave, min_n=min_n)
         drawn = drawn[drawn["value"].notna()].rename(columns={by or "group": "_group"})
+        if counts_given and (set(zip(drawn["item"], drawn["_group"])) != set(counts.index)
+                             or not set(drawn["value"]) <= set(levels)):
+            raise ValueError(f"counts= are not the likert_counts of these data for scale {scale!r} "
+                             f"(by={by!r}, wave={wave!r}, min_n={min_n}): pass what likert_counts returned for them")
         hidden = bool(drawn["n"].map(lambda v: isinstance(v, str)).any())
         numbers = pd.to_numeric(drawn["n"], errors="coerce")
         counts = (drawn.assign(n=numbers).pivot_table(index=["item", "_group"], columns="value", values="n",
