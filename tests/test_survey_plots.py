@@ -68,8 +68,16 @@ def test_scale_scores_plot_has_paired_lines(data):
     panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_title()]
     assert len(panels) == 5  # the sixth, empty place holds the legend
     first = fig.axes[0]
-    # 16 respondents are in both waves: at least one paired line per linked respondent with a score
-    assert len(first.lines) >= 10
+    # 16 respondents are in both waves: one paired line per linked respondent with a score, in one collection
+    lines = [c for c in first.collections if c.get_label() == "_paired"]
+    assert len(lines) == 1
+    people = respondents.rename(columns={"respondent_code": "respondent"})
+    linked = scores[scores["scale"] == scores["scale"].iloc[0]].dropna(subset=["score"]).merge(people)
+    linked = linked.groupby("respondent")["wave"].nunique()
+    segments = lines[0].get_segments()
+    assert len(segments) == int((linked == 2).sum()) >= 10
+    for segment in segments:  # from the baseline column of a group to its follow-up column
+        assert segment[0][0] < 0.5 < segment[1][0]
     assert "Role clarity" in _texts(fig)
     plt.close(fig)
 

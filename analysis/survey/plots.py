@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 from analysis.errors import DataError
@@ -506,10 +507,13 @@ def scale_scores_plot(
         wide = wide.reindex([r for r in order if r in wide.index])
         grp = sub.sort_values("wave").groupby("respondent")["_group"].first()
         if all(w in wide.columns for w in waves):
-            for resp, row in wide.dropna(subset=list(waves)).iterrows():
-                g = grp[resp]
-                xs = [positions[(g, w)] + jitter[resp] for w in waves]
-                ax.plot(xs, [row[w] for w in waves], color=FALLBACK_COLOURS["line"], linewidth=0.5, zorder=1)
+            both = wide.dropna(subset=list(waves))
+            if len(both):  # one collection of all the lines (one artist, not one a respondent)
+                shift = np.array([jitter[r] for r in both.index], dtype=float)
+                xs = np.column_stack([[positions[(g, w)] for g in grp.reindex(both.index)] for w in waves]) + shift[:, None]
+                segments = np.stack([xs, both[list(waves)].to_numpy(dtype=float)], axis=-1)
+                ax.add_collection(LineCollection(segments, colors=FALLBACK_COLOURS["line"], linewidths=0.5, zorder=1,
+                                                 capstyle="projecting", joinstyle="round", label="_paired"))
         for (g, w), x in positions.items():
             vals = sub[(sub["_group"] == g) & (sub["wave"] == w)]
             if vals.empty:
