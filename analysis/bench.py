@@ -291,6 +291,9 @@ def bench_scale(scale: int, base: Path, jobs: int = 2) -> ScaleResult:
     step("demo_data", "demo-data", "--scale", str(scale), "--seed", "2024")
     step("ingest_cold", "ingest")
     step("ingest_noop", "ingest")
+    if res.failures:  # nothing after this would measure anything: say so and stop this scale
+        res.failures.append("the synthetic data or their ingestion failed, so nothing else was measured at this scale")
+        return res
     for label, n, floor in (("kernel_floor", jobs, True), ("papermill_loop", 1, False)):
         seconds, code = _papermill(root, base / f"scale-{scale}-{label}", jobs=n, floor=floor, log=log)
         res.seconds[label] = round(seconds, 2)

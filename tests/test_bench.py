@@ -87,3 +87,21 @@ def test_the_table_is_written_after_every_scale(tmp_path, monkeypatch):
         bench.run_benchmark([1, 10, 100], tmp_path)
     written = (tmp_path / "benchmark.md").read_text(encoding="utf-8")
     assert "(scales done so far: 1, 10)" in written and "| batch cold, --jobs 2 | 1.0 s | 10.0 s |" in written
+
+
+def test_a_scale_whose_ingestion_fails_measures_nothing_more(tmp_path, monkeypatch):
+    """Timing a batch on data that were never ingested would give numbers of nothing."""
+    import analysis.bench as bench
+
+    calls = []
+
+    def fake_jakala(root, *args, log):
+        calls.append(args[0])
+        return 0.1, (1 if args[0] == "ingest" else 0)
+
+    monkeypatch.setattr(bench, "_jakala", fake_jakala)
+    monkeypatch.setattr(bench, "_papermill", lambda *a, **k: (_ for _ in ()).throw(AssertionError("not to be run")))
+    res = bench.bench_scale(1, tmp_path)
+    assert calls == ["demo-data", "ingest", "ingest"]
+    assert res.failures[-1].startswith("the synthetic data or their ingestion failed")
+    assert "Failures:" in bench.format_table([res], jobs=2)
