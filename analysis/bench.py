@@ -27,7 +27,8 @@ Measured per scale:
   default), and whether its figures and tables are byte-identical to the fresh-kernel
   batch's; the no-op re-run and the re-run after a diary change use the default;
 * each run's **cell time** (the sum of its cells' execution times, from the executed
-  notebook of the ``--jobs 1`` batch, :func:`cell_times`) and its slowest cells.
+  notebook of the ``--jobs 1`` batch, :func:`cell_times`) and its slowest cells, and its
+  cell time in the warm-kernel batch (imports already paid by the kernel, two runs at a time).
 
 The result is a Markdown table written to ``<out>/benchmark.md`` with the machine's core
 count; README quotes the latest one.
@@ -61,6 +62,7 @@ class ScaleResult:
     peak_rss_mib: float = 0.0
     failures: list[str] = field(default_factory=list)
     cell_seconds: dict[str, float] = field(default_factory=dict)
+    cell_seconds_warm: dict[str, float] = field(default_factory=dict)  # the same, in the warm-kernel batch
     warm_differs: list[str] | None = None
     slow_cells: dict[str, list[tuple[int, float, str]]] = field(default_factory=dict)
     load: list[float] = field(default_factory=list)
@@ -315,6 +317,8 @@ def bench_scale(scale: int, base: Path, jobs: int = 2) -> ScaleResult:
     kernel_lines = [line.strip() for line in log.read_text(encoding="utf-8").splitlines() if line.startswith("Kernels:")]
     res.warm_kernels = kernel_lines[-1].removeprefix("Kernels:").strip() if kernel_lines else "not reported"
     warm_outputs = _output_hashes(root)
+    for executed in sorted((root / "reports" / "notebooks").glob("*.ipynb")):  # imports already paid, 2 at a time
+        res.cell_seconds_warm[executed.stem] = round(sum(c[1] for c in cell_times(executed)), 2)
     res.warm_differs = sorted(k for k in cold_outputs.keys() | warm_outputs.keys()
                               if cold_outputs.get(k) != warm_outputs.get(k))
     grid_root = base / f"scale-{scale}-grid"  # its own workspace: the grid's outputs stay out of the batch's report
@@ -398,6 +402,12 @@ def format_table(results: list[ScaleResult], jobs: int) -> str:
     row("cell time, all runs (--jobs 1 batch)", [f"{sum(r.cell_seconds.values()):.1f} s" for r in results])
     for name in runs:
         row(f"  cell time: {name}", [f"{r.cell_seconds[name]:.1f} s" if name in r.cell_seconds else "–" for r in results])
+    if any(r.cell_seconds_warm for r in results):
+        row(f"cell time, all runs (warm-kernel batch, --jobs {jobs})",
+            [f"{sum(r.cell_seconds_warm.values()):.1f} s" if r.cell_seconds_warm else "–" for r in results])
+        for name in runs:
+            row(f"  warm cell time: {name}", [f"{r.cell_seconds_warm[name]:.1f} s" if name in r.cell_seconds_warm else "–"
+                                              for r in results])
     row("no-op re-run of the batch", sec("batch_noop"))
     row("cold batch / no-op re-run", [
         f"{r.seconds['batch_cold_jobs2'] / r.seconds['batch_noop']:.0f}×" if r.seconds.get("batch_noop") else "–"

@@ -61,7 +61,8 @@ def test_table_reports_floor_ratio_loop_and_cell_times():
 
 def test_table_reports_the_warm_kernel_batch_and_whether_its_outputs_match():
     same = ScaleResult(1, seconds={"batch_cold_jobs1": 80.0, "batch_cold_jobs2": 45.0, "kernel_floor": 30.0, "batch_cold_warm": 33.0},
-                       warm_differs=[], warm_kernels="2 started, 7 run(s) on a warm kernel")
+                       warm_differs=[], warm_kernels="2 started, 7 run(s) on a warm kernel",
+                       cell_seconds={"survey": 6.0}, cell_seconds_warm={"survey": 4.5})
     differ = ScaleResult(10, seconds={"batch_cold_jobs1": 99.0, "batch_cold_jobs2": 60.0, "kernel_floor": 40.0, "batch_cold_warm": 44.0},
                          warm_differs=["figures/survey/a.png"])
     table = format_table([same, differ], jobs=2)
@@ -69,6 +70,7 @@ def test_table_reports_the_warm_kernel_batch_and_whether_its_outputs_match():
     assert "|   warm-kernel batch / kernel floor | 1.10× | 1.10× |" in table
     assert "|   figures and tables identical to the cold batch | yes | no: 1 differ |" in table
     assert "|   kernels of the warm-kernel batch | 2 started, 7 run(s) on a warm kernel | – |" in table
+    assert "|   cell time: survey | 6.0 s | – |" in table and "|   warm cell time: survey | 4.5 s | – |" in table
 
 
 def test_the_table_is_written_after_every_scale(tmp_path, monkeypatch):
