@@ -93,8 +93,9 @@ def test_a_warm_kernel_is_reused_with_a_fresh_namespace(specs):
 def test_a_failing_run_does_not_leak_into_the_next(specs):
     spec, tmp, _ = specs
     failed = run_notebook(spec("bad", ["leaked = 1\nraise ValueError('boom')"], warm=True))
-    assert failed["status"] == "failed" and failed["ename"] == "ValueError"
-    assert run_notebook(spec("after", SECOND, warm=True))["status"] == "succeeded"
+    assert failed["status"] == "failed" and failed["ename"] == "ValueError" and failed["kernel"] == "started"
+    after = run_notebook(spec("after", SECOND, warm=True))
+    assert after["status"] == "succeeded" and after["kernel"] == "reused"
     assert json.loads((tmp / "after.json").read_text())["leaked"] is False
 
 

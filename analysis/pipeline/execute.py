@@ -59,9 +59,10 @@ def run_notebook(spec: dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     last: dict[str, Any] = {}
     for attempt in (1, 2):
+        kernel: dict[str, Any] = {}  # how the run got its kernel (pipeline/pool.py last_start), once it has one
         try:
             warm: dict[str, Any] = {}
-            kernel: dict[str, Any] = {"kernel": "started"}
+            kernel = {"kernel": "started"}
             if spec.get("warm_kernels"):  # opt-in: this worker's kernel, reset for the run (pipeline/pool.py)
                 from analysis.pipeline.pool import last_start, warm_kernel
 
@@ -95,6 +96,7 @@ def run_notebook(spec: dict[str, Any]) -> dict[str, Any]:
                 "traceback": [str(line) for line in (exc.traceback or [])][-60:],
                 "seconds": time.perf_counter() - started,
                 "attempts": attempt,
+                **kernel,
             }
         except Exception as exc:  # noqa: BLE001 - kernel start and engine problems
             last = {"status": "failed", "ename": type(exc).__name__, "evalue": str(exc)[:500],
