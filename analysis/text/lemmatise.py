@@ -612,6 +612,40 @@ def is_verb_form(word: str, backend: str | None = None) -> bool:
     return name in _ANALYSERS and any(a.get("CLASS") == "teonsana" for a in _analyses(word, name))
 
 
+_FST_PIECE = re.compile(r"\[X([a-z])\]([^\[]*)\[X\]|\[([^\]]*)\]|([^\[]+)")
+
+
+def _participle_verb(segment: str) -> str | None:
+    """The verb a participle is made from, in one part of a Voikko FSTOUTPUT: the *last* verb
+    of its derivation chain, not the root (``valmistelema`` -> valmistella, not valmistaa;
+    ``kiristynyt`` -> kiristyä, not kiristää; ``osoittautunut`` -> osoittautua). None when the
+    part has no verb (class ``[Lt]``) reading.
+
+    Examples
+    --------
+    >>> _participle_verb("[Lt][Xp]kiristää[X]kirist[Xj]yä[X]y[Ll][Ru]n[Xj]yt[X][Sn][Ny]yt")
+    'kiristyä'
+    >>> _participle_verb("[Lt][Xp]tehdä[X]teh[Ll][Ru]n[Xj]yt[X][Sn][Ny]nyt")
+    'tehdä'
+    """
+    if not _VERB_OF_PART.search(segment):
+        return None
+    cls, surface, verb = "", "", None
+    for m in _FST_PIECE.finditer(segment):
+        kind, content, tag, text = m.groups()
+        if kind is not None:
+            if cls == "Lt" and kind == "p":
+                verb, surface = content, ""
+            elif cls == "Lt" and kind == "j":
+                verb = surface + content
+        elif tag is not None:
+            if tag.startswith("L"):
+                cls = tag
+        else:
+            surface += text
+    return verb
+
+
 def _surface(segment: str) -> str:
     """The written letters of one part of a Voikko FSTOUTPUT."""
     return _TAG.sub("", _TAG_SPAN.sub("", segment))
@@ -670,9 +704,9 @@ def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
         return _CLITIC_PRONOUNS[(base, focus)]
     if as_verb and analysis.get("PARTICIPLE") in _PARTICIPLES:
         parts = (analysis.get("FSTOUTPUT") or "").split("[Bc]")
-        match = _VERB_OF_PART.search(parts[-1])
-        if match and not _DERIVED.search(parts[-1]):  # ulottuvuus is a noun, not ulottua
-            return ("".join(_surface(p) for p in parts[:-1]) + match.group(1)).lower()
+        verb = _participle_verb(parts[-1])
+        if verb is not None and not _DERIVED.search(parts[-1]):  # ulottuvuus is a noun, not ulottua
+            return ("".join(_surface(p) for p in parts[:-1]) + verb).lower().replace("=", "")
     return base
 
 
