@@ -75,6 +75,7 @@ __all__ = [
     "available_backends",
     "backend_info",
     "candidate_lemmas",
+    "candidate_readings",
     "configured_backend",
     "default_backend",
     "is_known",
@@ -95,6 +96,7 @@ LEXICON_FILE = "lexicon.tsv"
 COMPOUNDS_FILE = "compounds.txt"
 PRIOR_FILE = Path(__file__).with_name("data") / "ud_fi_prior.tsv"
 PAIRS_FILE = Path(__file__).with_name("data") / "ud_fi_pairs.tsv"
+READINGS_FILE = Path(__file__).with_name("data") / "ud_fi_readings.tsv"
 
 _MIN_REST = 3  # shortest compound head the general rule accepts
 
@@ -230,6 +232,20 @@ def _pairs() -> dict[tuple[str, str], int]:
         return {}
     out: dict[tuple[str, str], int] = {}
     for _, (winner, loser, count) in read_tsv(PAIRS_FILE, ("winner", "loser", "count"), 3):
+        out[(winner, loser)] = int(count)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _readings() -> dict[tuple[str, str], int]:
+    """Class-level preferences learned from the tuning halves (``ud_fi_readings.tsv``):
+    (winning reading, losing reading) -> how often a word's gold lemma came from the first
+    (:func:`candidate_readings`) while another candidate came from the second. Empty when the
+    file is absent."""
+    if not READINGS_FILE.is_file():
+        return {}
+    out: dict[tuple[str, str], int] = {}
+    for _, (winner, loser, count) in read_tsv(READINGS_FILE, ("winner", "loser", "count"), 3):
         out[(winner, loser)] = int(count)
     return out
 
@@ -379,6 +395,7 @@ def _backend_versions(backend: str) -> tuple[tuple[str, str], ...]:
     out = {"simplemma": _version("simplemma"), "prior": _sha(PRIOR_FILE)}
     if backend in _ANALYSERS:
         out["pairs"] = _sha(PAIRS_FILE)
+        out["readings"] = _sha(READINGS_FILE)
     if backend == "pyvoikko":
         mod = _pyvoikko()
         out["analyser"] = f"pyvoikko {_version('pyvoikko')} (kfst {_version('kfst')}, kfst-rs {_version('kfst-rs')})"
@@ -714,6 +731,13 @@ def _voikko_candidates(word: str, backend: str = "pyvoikko") -> list[str]:
     return [_voikko_candidate(word, a) for a in _analyses(word, backend)]
 
 
+def _parts(analysis: dict) -> int:
+    """How many compound parts an analysis has (``[Bc]`` in FSTOUTPUT, ``=`` in STRUCTURE)."""
+    if "FSTOUTPUT" in analysis and analysis["FSTOUTPUT"]:
+        return analysis["FSTOUTPUT"].count("[Bc]") + 1
+    return analysis.get("STRUCTURE", "").count("=")
+
+
 def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int] | None = None,
                 as_verb: bool = True, rules: dict | None = None) -> tuple:
     """Sort key of an analysis: smaller is better.
@@ -732,10 +756,7 @@ def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int]
        (:func:`edit_rule`, e.g. ``-ssa -> ""``); then alphabetical.
     """
     lemma = _voikko_candidate(word, analysis, as_verb)
-    if "FSTOUTPUT" in analysis and analysis["FSTOUTPUT"]:
-        parts = analysis["FSTOUTPUT"].count("[Bc]") + 1
-    else:
-        parts = analysis.get("STRUCTURE", "").count("=")
+    parts = _parts(analysis)
     return (
         parts,
         analysis.get("MOOD") != "MINEN-infinitive",
@@ -751,8 +772,22 @@ def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int]
     )
 
 
-def _ranked_lemmas(word: str, backend: str = "pyvoikko") -> list[str]:
-    """The distinct candidate lemmas of a word, best first by :func:`_voikko_key`."""
+_READING_KEYS = ("SIJAMUOTO", "NUMBER", "POSSESSIVE", "MOOD", "PERSON", "TENSE", "PARTICIPLE", "COMPARISON")
+
+
+def _reading(analysis: dict, as_verb: bool = True) -> str:
+    """The class-level signature of one reading: word class and inflection, no lemma
+    (``nimisana.sisatulento.singular`` for *pariin* = pari, ``seikkasana.sisatulento.singular``
+    for *pariin* the adverb, ``teonsana.indicative.3.past_imperfective.singular`` for *tajusi*)."""
+    out = [analysis.get("CLASS") or "?", f"{_parts(analysis)}p"] + [analysis[k] for k in _READING_KEYS if analysis.get(k)]
+    if analysis.get("PARTICIPLE") in _PARTICIPLES:
+        out.append("verb" if as_verb else "own")
+    return ".".join(out)
+
+
+def _ranked(word: str, backend: str = "pyvoikko") -> list[tuple[str, str]]:
+    """The distinct candidate lemmas of a word, best first by :func:`_voikko_key`, each with
+    the reading (:func:`_reading`) of its best analysis."""
     analyses = _analyses(word, backend)
     if not analyses:
         return []
@@ -763,7 +798,15 @@ def _ranked_lemmas(word: str, backend: str = "pyvoikko") -> list[str]:
                          if (a.get("COMPARISON"), a.get("SIJAMUOTO")) != ("superlative", "nimento")) or analyses
     options = [(a, True) for a in analyses] + [(a, False) for a in analyses if a.get("PARTICIPLE") in _PARTICIPLES]
     options.sort(key=lambda o: _voikko_key(word, o[0], reference, prior.lemmas, o[1], prior.rules))
-    return list(dict.fromkeys(_voikko_candidate(word, a, as_verb) for a, as_verb in options))
+    out: dict[str, str] = {}
+    for a, as_verb in options:
+        out.setdefault(_voikko_candidate(word, a, as_verb), _reading(a, as_verb))
+    return list(out.items())
+
+
+def _ranked_lemmas(word: str, backend: str = "pyvoikko") -> list[str]:
+    """The distinct candidate lemmas of a word, best first by :func:`_voikko_key`."""
+    return [lemma for lemma, _ in _ranked(word, backend)]
 
 
 def candidate_lemmas(word: str, backend: str = "pyvoikko") -> list[str]:
@@ -779,19 +822,46 @@ def candidate_lemmas(word: str, backend: str = "pyvoikko") -> list[str]:
     return _ranked_lemmas(word, backend)
 
 
+def candidate_readings(word: str, backend: str = "pyvoikko") -> list[tuple[str, str]]:
+    """:func:`candidate_lemmas` with the reading each stands for (word class and inflection,
+    see :func:`_reading`), for the class-level preference table (:func:`_readings`).
+
+    Examples
+    --------
+    >>> [r.split(".")[0] for _, r in candidate_readings("tajusi")] if "pyvoikko" in available_backends() \\
+    ...     else ["teonsana", "nimisana"]
+    ['teonsana', 'nimisana']
+    """
+    return _ranked(word, backend)
+
+
+#: A reading overrules the ranking's choice only with at least this many wins in the tuning
+#: data, and more than :data:`READING_RATIO` times as many wins as losses.
+READING_MIN = 3
+READING_RATIO = 2.0
+
+
 def _voikko_lemma(word: str, backend: str = "pyvoikko") -> str | None:
     """The best candidate: the fixed ranking's first, unless another candidate beat it more
     often than it lost in the tuning data (:func:`_pairs`, e.g. ``merkittävä`` over
-    ``merkitä``, ``vastata`` over ``vasta``)."""
-    ranked = _ranked_lemmas(word, backend)
+    ``merkitä``, ``vastata`` over ``vasta``), or, for a pair of lemmas the tuning data never
+    compared, unless the other's *reading* beat the first's clearly more often
+    (:func:`_readings`: a word class and inflection against another, e.g. the past tense of a
+    verb against a noun with the 2nd-person possessive, *tajusi*)."""
+    ranked = _ranked(word, backend)
     if not ranked:
         return None
-    best = ranked[0]
-    pairs = _pairs()
-    if pairs and len(ranked) > 1:
-        for other in ranked[1:]:
-            if pairs.get((other, best), 0) > pairs.get((best, other), 0):
-                best = other
+    best, best_reading = ranked[0]
+    if len(ranked) > 1:
+        pairs, readings = _pairs(), _readings()
+        for other, reading in ranked[1:]:
+            won, lost = pairs.get((other, best), 0), pairs.get((best, other), 0)
+            if not (won or lost) and reading.split(".", 1)[0] != best_reading.split(".", 1)[0]:
+                won, lost = readings.get((reading, best_reading), 0), readings.get((best_reading, reading), 0)
+                if won < READING_MIN or won <= READING_RATIO * lost:
+                    continue
+            if won > lost:
+                best, best_reading = other, reading
     return best
 
 
@@ -1008,6 +1078,7 @@ def clear_cache() -> None:
     _is_known_cached.cache_clear()
     _analyses.cache_clear()
     _pairs.cache_clear()
+    _readings.cache_clear()
     from analysis.text.normalise import normalise_cached
 
     normalise_cached.cache_clear()
