@@ -663,6 +663,34 @@ def _participle_verb(segment: str) -> str | None:
     return verb
 
 
+_LAST_BASE = re.compile(r"^(?:\[[^\]X]*\])*\[Xp\]([^\[]+)\[X\]")
+
+
+def _compound_base(base: str, fst: str) -> str:
+    """A compound's lemma with its first parts as written, where Voikko's base form rebuilt
+    them: *todennäköistä* -> todennäköinen (Voikko: tosinäköinen), *turkkilaistyttö* ->
+    turkkilaistyttö (Voikko: turkkilainentyttö). Only when the base form ends in the last
+    part's own base and does not start with the first parts as written (so *lastenklinikka*,
+    which Voikko already keeps, is unchanged), and not across a hyphen (*Ison-Britannian*:
+    both parts inflect).
+
+    Examples
+    --------
+    >>> _compound_base("turkkilainentyttö",
+    ...     "[Lep][Xp]Turkki[X]turkki[Ll][Dg]lai[Xj]nen[X]s[Bh][Bc][Ln][Xp]tyttö[X]tyttö[Sn][Ny]")
+    'turkkilaistyttö'
+    """
+    if "[Bc]" not in fst:
+        return base
+    parts = fst.split("[Bc]")
+    first = "".join(_surface(p) for p in parts[:-1]).lower()
+    match = _LAST_BASE.match(parts[-1])
+    if not first or "-" in first or base.startswith(first) or match is None:  # Ison-Britannian: Iso-Britannia
+        return base
+    last = match.group(1).lower().replace("=", "")
+    return first + last if base.endswith(last) and "[Xj]" not in parts[-1] else base
+
+
 def _surface(segment: str) -> str:
     """The written letters of one part of a Voikko FSTOUTPUT."""
     return _TAG.sub("", _TAG_SPAN.sub("", segment))
@@ -698,7 +726,8 @@ def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
     * ``as_verb=False`` gives a participle's own (adjective) lemma, e.g. ``seuraava``, the
       second candidate of every participle reading.
     """
-    base = analysis.get("BASEFORM", word).lower().replace("=", "").replace("--", "-")
+    base = _compound_base(analysis.get("BASEFORM", word).lower().replace("=", "").replace("--", "-"),
+                          analysis.get("FSTOUTPUT") or "")
     if analysis.get("CLASS") in ("seikkasana", "suhdesana") and not analysis.get("POSSESSIVE"):
         # UD: every adverb/adposition form is its own lemma (sinne, sieltä, alle, luona), clitic off
         return _without_clitic(word, analysis.get("FOCUS"))
