@@ -891,7 +891,42 @@ def _voikko_lemma(word: str, backend: str = "pyvoikko") -> str | None:
                     continue
             if won > lost:
                 best, best_reading = other, reading
+    if ".plural" in best_reading:
+        return _plural_lemma(best, backend)
     return best
+
+
+@lru_cache(maxsize=4)
+def _plural_lemmas(backend: str) -> dict[str, str]:
+    """Plural-only nouns of the tuning data: singular lemma -> the plural lemma UD gives it
+    (*markkina* -> markkinat, *olosuhde* -> olosuhteet), for every gold lemma of the prior
+    that Voikko reads as the nominative plural of another lemma, when the plural was the
+    commoner gold lemma there (numerals left out: *tuhat* is not the plural of *tuhka*)."""
+    lemmas = _prior().lemmas
+    out: dict[str, str] = {}
+    for plural, n in sorted(lemmas.items()):
+        analyses = _analyses(plural, backend) if plural.endswith("t") and len(plural) >= 4 else ()
+        if any(a.get("CLASS") == "lukusana" for a in analyses):  # tuhat is a numeral, not tuhka's plural
+            continue
+        for a in analyses:
+            if (a.get("SIJAMUOTO"), a.get("NUMBER")) == ("nimento", "plural") and a.get("CLASS") in _NOUN_LIKE:
+                single = _voikko_candidate(plural, a)
+                if single != plural and n > lemmas.get(single, 0):
+                    out.setdefault(single, plural)
+    return out
+
+
+def _plural_lemma(lemma: str, backend: str) -> str:
+    """A plural-only noun's plural lemma (:func:`_plural_lemmas`), also as the last part of
+    a compound (*sisämarkkinoilla* -> sisämarkkinat); else the lemma."""
+    table = _plural_lemmas(backend)
+    if lemma in table:
+        return table[lemma]
+    for i in range(3, len(lemma) - 3):
+        head = table.get(lemma[i:])
+        if head is not None:
+            return lemma[:i] + head
+    return lemma
 
 
 # --------------------------------------------------------------------------- unknown words
@@ -1108,6 +1143,7 @@ def clear_cache() -> None:
     _analyses.cache_clear()
     _pairs.cache_clear()
     _readings.cache_clear()
+    _plural_lemmas.cache_clear()
     from analysis.text.normalise import normalise_cached
 
     normalise_cached.cache_clear()
