@@ -929,6 +929,30 @@ def _plural_lemma(lemma: str, backend: str) -> str:
     return lemma
 
 
+_CASE_FORM = re.compile(r"(?:lla|llä|ssa|ssä|sta|stä|lta|ltä|lle|na|nä|([aeiouyäö])\1n)$")
+_POSSESSIVE = re.compile(r"^(.{3,}?)(?:ni|mme|nne|nsa|nsä|([aeiouyäö])\2n)$")
+
+
+def _possessive_adverb(word: str, backend: str) -> str | None:
+    """An adverb or adposition with a possessive suffix, as UD lemmatises it: the form of the
+    tuning data that is its own lemma, either without the suffix (*mukanaan* -> mukana,
+    *edellään* -> edellä, *peräänsä* -> perään) or with the 3rd-person one (*mielellämme* ->
+    mielellään, *varuillamme* -> varuillaan). Only for words Voikko reads with a possessive
+    suffix (not -si, the past tense: *vastasi*) whose rest ends in a local case, the essive or
+    the illative (so *vikansa* = vika + -nsa stays a noun). None otherwise."""
+    match = _POSSESSIVE.match(word)
+    if match is None or not any(a.get("POSSESSIVE") for a in _analyses(word, backend)):
+        return None
+    stem = match.group(1)
+    if not _CASE_FORM.search(stem):  # vikansa is vika + -nsa, not the adverb vikaan; vastasi a verb
+        return None
+    forms = _prior().forms
+    for option in (stem + stem[-1] + "n", stem):
+        if option != word and forms.get(option) == option:
+            return option
+    return None
+
+
 # --------------------------------------------------------------------------- unknown words
 _CASE_ENDINGS = "lle|ssa|ssä|sta|stä|lla|llä|lta|ltä|na|nä|ksi|n|a|ä"
 _GUESS = (
@@ -990,6 +1014,9 @@ def _lemmatise_cached(word: str, backend: str, lexicon: Lexicon) -> str:
     if compound is not None:
         return compound
     if backend in _ANALYSERS:
+        adverb = _possessive_adverb(word, backend)
+        if adverb is not None:
+            return adverb
         lemma = _voikko_lemma(word, backend)
         if lemma is not None:
             return lemma
