@@ -930,7 +930,7 @@ def _plural_lemma(lemma: str, backend: str) -> str:
 
 
 _CASE_FORM = re.compile(r"(?:lla|llä|ssa|ssä|sta|stä|lta|ltä|lle|na|nä|([aeiouyäö])\1n)$")
-_POSSESSIVE = re.compile(r"^(.{3,}?)(?:ni|mme|nne|nsa|nsä|([aeiouyäö])\2n)$")
+_POSSESSIVE = re.compile(r"^(.{3,}?)(?:ni|mme|nne|nsa|nsä)$|^(.{3,}([aeiouyäö]))\3n$")
 
 
 def _possessive_adverb(word: str, backend: str) -> str | None:
@@ -943,7 +943,7 @@ def _possessive_adverb(word: str, backend: str) -> str | None:
     match = _POSSESSIVE.match(word)
     if match is None or not any(a.get("POSSESSIVE") for a in _analyses(word, backend)):
         return None
-    stem = match.group(1)
+    stem = match.group(1) or match.group(2)
     if not _CASE_FORM.search(stem):  # vikansa is vika + -nsa, not the adverb vikaan; vastasi a verb
         return None
     forms = _prior().forms
