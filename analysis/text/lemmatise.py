@@ -24,6 +24,9 @@ Backends
        ``näin`` stay adverbs) and, for unseen forms, the commoner lemma;
     3. fewest compound parts, -minen nouns before their verbs, agreement with simplemma,
        nouns/adjectives/pronouns/adverbs before verbs, then alphabetical.
+    4. the lemma-pair table (``ud_fi_pairs.tsv``) and, for lemma pairs it never compared, the
+       class-level reading table (``ud_fi_readings.tsv``), both learned on the tuning halves,
+       may overrule 2-3; plural-only nouns keep their plural lemma (``markkinat``).
 
     Words Voikko does not know go to the simplemma chain below.
 ``"voikko"`` (optional; Debian ``libvoikko1`` + ``voikko-fi`` and pip ``libvoikko``)
