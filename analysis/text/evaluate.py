@@ -87,6 +87,9 @@ __all__ = [
     "pair_rows",
     "pair_rows_of",
     "write_pairs",
+    "reading_rows",
+    "reading_rows_of",
+    "write_readings",
     "cross_validate",
     "main",
 ]
@@ -427,6 +430,57 @@ def write_pairs(files: Iterable[str | Path], out: str | Path, backend: str = "py
     return _write_rows(out, PAIRS_HEADER, ("winner", "loser", "count"), pair_rows(files, backend))
 
 
+READINGS_HEADER = PRIOR_HEADER.replace(
+    "# Frequency prior of the Jäkälä lemmatiser: word form, gold lemma, count.",
+    "# Class-level reading preferences of the Jäkälä lemmatiser: winner, loser, count = how often\n"
+    "# the gold lemma of a word came from a Voikko reading of the first kind (word class and\n"
+    "# inflection, analysis.text.lemmatise.candidate_readings, pyvoikko) while another candidate\n"
+    "# lemma came from one of the second.").replace("--write-prior`", "--write-prior` (with pyvoikko)")
+
+
+def reading_rows_of(words: Iterable[Word], backend: str = "pyvoikko") -> list[tuple[str, str, int]]:
+    """(winning reading, losing reading, count) over words: as :func:`pair_rows_of`, but for
+    the readings (word class and inflection, :func:`analysis.text.lemmatise.candidate_readings`)
+    the candidates come from instead of the lemmas, counted once per distinct (form, gold
+    lemma). The lemmatiser uses them for pairs of lemmas the pair table never compared."""
+    from analysis.text import lemmatise as lem
+
+    counts: Counter = Counter()
+    seen: set[tuple[str, str]] = set()
+    for w in scored(words):
+        low = w.form.strip().lower()
+        if not low or low.startswith("#"):
+            continue
+        gold = gold_lemma(w, written=True)
+        if (low, gold) in seen:
+            continue
+        seen.add((low, gold))
+        ranked = lem.candidate_readings(low, backend)
+        cands = dict(ranked)
+        if len(cands) < 2 or gold not in cands:
+            continue
+        pick, pick_reading = ranked[0]
+        if pick != gold:
+            if cands[gold] != pick_reading:
+                counts[(cands[gold], pick_reading)] += 1
+            continue
+        for other, reading in ranked[1:]:
+            if reading != pick_reading:
+                counts[(pick_reading, reading)] += 1
+    return sorted(((a, b, n) for (a, b), n in counts.items()), key=lambda r: (r[0], r[1]))
+
+
+def reading_rows(files: Iterable[str | Path], backend: str = "pyvoikko") -> list[tuple[str, str, int]]:
+    """:func:`reading_rows_of` over the ``tune`` halves of CoNLL-U files."""
+    return reading_rows_of((w for path in files for w in read_conllu(path) if split_of(w.sent_id) == "tune"),
+                           backend)
+
+
+def write_readings(files: Iterable[str | Path], out: str | Path, backend: str = "pyvoikko") -> int:
+    """Write the reading preferences (see :data:`READINGS_HEADER`); returns the row count."""
+    return _write_rows(out, READINGS_HEADER, ("winner", "loser", "count"), reading_rows(files, backend))
+
+
 # --------------------------------------------------------------------------- inner cross-validation
 def fold_of(sent_id: str) -> int:
     """Fold (0 or 1) of a *tuning-half* sentence for the inner cross-validation
@@ -464,7 +518,7 @@ def cross_validate(files: Iterable[str | Path], backend: str | None = None,
     from analysis.text import lemmatise as lem
 
     tune = {Path(f).name: list(iter_split(read_conllu(f), "tune")) for f in files}
-    saved, saved_pairs = lem.PRIOR_FILE, lem.PAIRS_FILE
+    saved, saved_pairs, saved_readings = lem.PRIOR_FILE, lem.PAIRS_FILE, lem.READINGS_FILE
     out = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -478,6 +532,11 @@ def cross_validate(files: Iterable[str | Path], backend: str | None = None,
                 lem.clear_cache()
                 _write_rows(pairs, PAIRS_HEADER, ("winner", "loser", "count"), pair_rows_of(train))
                 lem.PAIRS_FILE = pairs if use_pairs else Path(tmp) / "none.tsv"
+                readings = Path(tmp) / f"readings{fold}.tsv"
+                lem.READINGS_FILE = Path(tmp) / "none.tsv"  # learned with the fixed ranking alone
+                lem.clear_cache()
+                _write_rows(readings, READINGS_HEADER, ("winner", "loser", "count"), reading_rows_of(train))
+                lem.READINGS_FILE = readings if use_pairs else Path(tmp) / "none.tsv"
                 for name, words in tune.items():
                     lem.clear_cache()
                     fn = ((lambda forms: lem.lemmatise_many(forms, backend=backend)) if how == "lemmatiser"
@@ -485,7 +544,7 @@ def cross_validate(files: Iterable[str | Path], backend: str | None = None,
                     out.append(score([w for w in words if fold_of(w.sent_id) == fold], fn,
                                      name=f"{name} [tune, fold {fold} scored, prior from fold {1 - fold}]"))
     finally:
-        lem.PRIOR_FILE, lem.PAIRS_FILE = saved, saved_pairs
+        lem.PRIOR_FILE, lem.PAIRS_FILE, lem.READINGS_FILE = saved, saved_pairs, saved_readings
         lem._prior.cache_clear()
         lem.clear_cache()
     return out
@@ -625,6 +684,7 @@ def main(argv: list[str] | None = None) -> int:
         lem._prior.cache_clear()
         lem.clear_cache()
         print(f"wrote {write_pairs(files, lem.PAIRS_FILE)} rows to {lem.PAIRS_FILE}")
+        print(f"wrote {write_readings(files, lem.READINGS_FILE)} rows to {lem.READINGS_FILE}")
         return 0
     backends = args.backend or [lem.default_backend()]
     if args.cv:

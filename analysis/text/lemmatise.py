@@ -24,6 +24,9 @@ Backends
        ``näin`` stay adverbs) and, for unseen forms, the commoner lemma;
     3. fewest compound parts, -minen nouns before their verbs, agreement with simplemma,
        nouns/adjectives/pronouns/adverbs before verbs, then alphabetical.
+    4. the lemma-pair table (``ud_fi_pairs.tsv``) and, for lemma pairs it never compared, the
+       class-level reading table (``ud_fi_readings.tsv``), both learned on the tuning halves,
+       may overrule 2-3; plural-only nouns keep their plural lemma (``markkinat``).
 
     Words Voikko does not know go to the simplemma chain below.
 ``"voikko"`` (optional; Debian ``libvoikko1`` + ``voikko-fi`` and pip ``libvoikko``)
@@ -75,6 +78,7 @@ __all__ = [
     "available_backends",
     "backend_info",
     "candidate_lemmas",
+    "candidate_readings",
     "configured_backend",
     "default_backend",
     "is_known",
@@ -95,6 +99,7 @@ LEXICON_FILE = "lexicon.tsv"
 COMPOUNDS_FILE = "compounds.txt"
 PRIOR_FILE = Path(__file__).with_name("data") / "ud_fi_prior.tsv"
 PAIRS_FILE = Path(__file__).with_name("data") / "ud_fi_pairs.tsv"
+READINGS_FILE = Path(__file__).with_name("data") / "ud_fi_readings.tsv"
 
 _MIN_REST = 3  # shortest compound head the general rule accepts
 
@@ -230,6 +235,20 @@ def _pairs() -> dict[tuple[str, str], int]:
         return {}
     out: dict[tuple[str, str], int] = {}
     for _, (winner, loser, count) in read_tsv(PAIRS_FILE, ("winner", "loser", "count"), 3):
+        out[(winner, loser)] = int(count)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _readings() -> dict[tuple[str, str], int]:
+    """Class-level preferences learned from the tuning halves (``ud_fi_readings.tsv``):
+    (winning reading, losing reading) -> how often a word's gold lemma came from the first
+    (:func:`candidate_readings`) while another candidate came from the second. Empty when the
+    file is absent."""
+    if not READINGS_FILE.is_file():
+        return {}
+    out: dict[tuple[str, str], int] = {}
+    for _, (winner, loser, count) in read_tsv(READINGS_FILE, ("winner", "loser", "count"), 3):
         out[(winner, loser)] = int(count)
     return out
 
@@ -379,6 +398,7 @@ def _backend_versions(backend: str) -> tuple[tuple[str, str], ...]:
     out = {"simplemma": _version("simplemma"), "prior": _sha(PRIOR_FILE)}
     if backend in _ANALYSERS:
         out["pairs"] = _sha(PAIRS_FILE)
+        out["readings"] = _sha(READINGS_FILE)
     if backend == "pyvoikko":
         mod = _pyvoikko()
         out["analyser"] = f"pyvoikko {_version('pyvoikko')} (kfst {_version('kfst')}, kfst-rs {_version('kfst-rs')})"
@@ -612,6 +632,68 @@ def is_verb_form(word: str, backend: str | None = None) -> bool:
     return name in _ANALYSERS and any(a.get("CLASS") == "teonsana" for a in _analyses(word, name))
 
 
+_FST_PIECE = re.compile(r"\[X([a-z])\]([^\[]*)\[X\]|\[([^\]]*)\]|([^\[]+)")
+
+
+def _participle_verb(segment: str) -> str | None:
+    """The verb a participle is made from, in one part of a Voikko FSTOUTPUT: the *last* verb
+    of its derivation chain, not the root (``valmistelema`` -> valmistella, not valmistaa;
+    ``kiristynyt`` -> kiristyä, not kiristää; ``osoittautunut`` -> osoittautua). None when the
+    part has no verb (class ``[Lt]``) reading.
+
+    Examples
+    --------
+    >>> _participle_verb("[Lt][Xp]kiristää[X]kirist[Xj]yä[X]y[Ll][Ru]n[Xj]yt[X][Sn][Ny]yt")
+    'kiristyä'
+    >>> _participle_verb("[Lt][Xp]tehdä[X]teh[Ll][Ru]n[Xj]yt[X][Sn][Ny]nyt")
+    'tehdä'
+    """
+    if not _VERB_OF_PART.search(segment):
+        return None
+    cls, surface, verb = "", "", None
+    for m in _FST_PIECE.finditer(segment):
+        kind, content, tag, text = m.groups()
+        if kind is not None:
+            if cls == "Lt" and kind == "p":
+                verb, surface = content, ""
+            elif cls == "Lt" and kind == "j":
+                verb = surface + content
+        elif tag is not None:
+            if tag.startswith("L"):
+                cls = tag
+        else:
+            surface += text
+    return verb
+
+
+_LAST_BASE = re.compile(r"^(?:\[[^\]X]*\])*\[Xp\]([^\[]+)\[X\]")
+
+
+def _compound_base(base: str, fst: str) -> str:
+    """A compound's lemma with its first parts as written, where Voikko's base form rebuilt
+    them: *todennäköistä* -> todennäköinen (Voikko: tosinäköinen), *turkkilaistyttö* ->
+    turkkilaistyttö (Voikko: turkkilainentyttö). Only when the base form ends in the last
+    part's own base and does not start with the first parts as written (so *lastenklinikka*,
+    which Voikko already keeps, is unchanged), and not across a hyphen (*Ison-Britannian*:
+    both parts inflect).
+
+    Examples
+    --------
+    >>> _compound_base("turkkilainentyttö",
+    ...     "[Lep][Xp]Turkki[X]turkki[Ll][Dg]lai[Xj]nen[X]s[Bh][Bc][Ln][Xp]tyttö[X]tyttö[Sn][Ny]")
+    'turkkilaistyttö'
+    """
+    if "[Bc]" not in fst:
+        return base
+    parts = fst.split("[Bc]")
+    first = "".join(_surface(p) for p in parts[:-1]).lower()
+    match = _LAST_BASE.match(parts[-1])
+    if not first or "-" in first or base.startswith(first) or match is None:  # Ison-Britannian: Iso-Britannia
+        return base
+    last = match.group(1).lower().replace("=", "")
+    return first + last if base.endswith(last) and "[Xj]" not in parts[-1] else base
+
+
 def _surface(segment: str) -> str:
     """The written letters of one part of a Voikko FSTOUTPUT."""
     return _TAG.sub("", _TAG_SPAN.sub("", segment))
@@ -647,7 +729,8 @@ def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
     * ``as_verb=False`` gives a participle's own (adjective) lemma, e.g. ``seuraava``, the
       second candidate of every participle reading.
     """
-    base = analysis.get("BASEFORM", word).lower().replace("=", "").replace("--", "-")
+    base = _compound_base(analysis.get("BASEFORM", word).lower().replace("=", "").replace("--", "-"),
+                          analysis.get("FSTOUTPUT") or "")
     if analysis.get("CLASS") in ("seikkasana", "suhdesana") and not analysis.get("POSSESSIVE"):
         # UD: every adverb/adposition form is its own lemma (sinne, sieltä, alle, luona), clitic off
         return _without_clitic(word, analysis.get("FOCUS"))
@@ -670,14 +753,21 @@ def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
         return _CLITIC_PRONOUNS[(base, focus)]
     if as_verb and analysis.get("PARTICIPLE") in _PARTICIPLES:
         parts = (analysis.get("FSTOUTPUT") or "").split("[Bc]")
-        match = _VERB_OF_PART.search(parts[-1])
-        if match and not _DERIVED.search(parts[-1]):  # ulottuvuus is a noun, not ulottua
-            return ("".join(_surface(p) for p in parts[:-1]) + match.group(1)).lower()
+        verb = _participle_verb(parts[-1])
+        if verb is not None and not _DERIVED.search(parts[-1]):  # ulottuvuus is a noun, not ulottua
+            return ("".join(_surface(p) for p in parts[:-1]) + verb).lower().replace("=", "")
     return base
 
 
 def _voikko_candidates(word: str, backend: str = "pyvoikko") -> list[str]:
     return [_voikko_candidate(word, a) for a in _analyses(word, backend)]
+
+
+def _parts(analysis: dict) -> int:
+    """How many compound parts an analysis has (``[Bc]`` in FSTOUTPUT, ``=`` in STRUCTURE)."""
+    if "FSTOUTPUT" in analysis and analysis["FSTOUTPUT"]:
+        return analysis["FSTOUTPUT"].count("[Bc]") + 1
+    return analysis.get("STRUCTURE", "").count("=")
 
 
 def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int] | None = None,
@@ -698,10 +788,7 @@ def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int]
        (:func:`edit_rule`, e.g. ``-ssa -> ""``); then alphabetical.
     """
     lemma = _voikko_candidate(word, analysis, as_verb)
-    if "FSTOUTPUT" in analysis and analysis["FSTOUTPUT"]:
-        parts = analysis["FSTOUTPUT"].count("[Bc]") + 1
-    else:
-        parts = analysis.get("STRUCTURE", "").count("=")
+    parts = _parts(analysis)
     return (
         parts,
         analysis.get("MOOD") != "MINEN-infinitive",
@@ -717,8 +804,22 @@ def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int]
     )
 
 
-def _ranked_lemmas(word: str, backend: str = "pyvoikko") -> list[str]:
-    """The distinct candidate lemmas of a word, best first by :func:`_voikko_key`."""
+_READING_KEYS = ("SIJAMUOTO", "NUMBER", "POSSESSIVE", "MOOD", "PERSON", "TENSE", "PARTICIPLE", "COMPARISON")
+
+
+def _reading(analysis: dict, as_verb: bool = True) -> str:
+    """The class-level signature of one reading: word class and inflection, no lemma
+    (``nimisana.sisatulento.singular`` for *pariin* = pari, ``seikkasana.sisatulento.singular``
+    for *pariin* the adverb, ``teonsana.indicative.3.past_imperfective.singular`` for *tajusi*)."""
+    out = [analysis.get("CLASS") or "?", f"{_parts(analysis)}p"] + [analysis[k] for k in _READING_KEYS if analysis.get(k)]
+    if analysis.get("PARTICIPLE") in _PARTICIPLES:
+        out.append("verb" if as_verb else "own")
+    return ".".join(out)
+
+
+def _ranked(word: str, backend: str = "pyvoikko") -> list[tuple[str, str]]:
+    """The distinct candidate lemmas of a word, best first by :func:`_voikko_key`, each with
+    the reading (:func:`_reading`) of its best analysis."""
     analyses = _analyses(word, backend)
     if not analyses:
         return []
@@ -729,7 +830,15 @@ def _ranked_lemmas(word: str, backend: str = "pyvoikko") -> list[str]:
                          if (a.get("COMPARISON"), a.get("SIJAMUOTO")) != ("superlative", "nimento")) or analyses
     options = [(a, True) for a in analyses] + [(a, False) for a in analyses if a.get("PARTICIPLE") in _PARTICIPLES]
     options.sort(key=lambda o: _voikko_key(word, o[0], reference, prior.lemmas, o[1], prior.rules))
-    return list(dict.fromkeys(_voikko_candidate(word, a, as_verb) for a, as_verb in options))
+    out: dict[str, str] = {}
+    for a, as_verb in options:
+        out.setdefault(_voikko_candidate(word, a, as_verb), _reading(a, as_verb))
+    return list(out.items())
+
+
+def _ranked_lemmas(word: str, backend: str = "pyvoikko") -> list[str]:
+    """The distinct candidate lemmas of a word, best first by :func:`_voikko_key`."""
+    return [lemma for lemma, _ in _ranked(word, backend)]
 
 
 def candidate_lemmas(word: str, backend: str = "pyvoikko") -> list[str]:
@@ -745,20 +854,106 @@ def candidate_lemmas(word: str, backend: str = "pyvoikko") -> list[str]:
     return _ranked_lemmas(word, backend)
 
 
+def candidate_readings(word: str, backend: str = "pyvoikko") -> list[tuple[str, str]]:
+    """:func:`candidate_lemmas` with the reading each stands for (word class and inflection,
+    see :func:`_reading`), for the class-level preference table (:func:`_readings`).
+
+    Examples
+    --------
+    >>> [r.split(".")[0] for _, r in candidate_readings("tajusi")] if "pyvoikko" in available_backends() \\
+    ...     else ["teonsana", "nimisana"]
+    ['teonsana', 'nimisana']
+    """
+    return _ranked(word, backend)
+
+
+#: A reading overrules the ranking's choice only with at least this many wins in the tuning
+#: data, and more than :data:`READING_RATIO` times as many wins as losses.
+READING_MIN = 3
+READING_RATIO = 2.0
+
+
 def _voikko_lemma(word: str, backend: str = "pyvoikko") -> str | None:
     """The best candidate: the fixed ranking's first, unless another candidate beat it more
     often than it lost in the tuning data (:func:`_pairs`, e.g. ``merkittävä`` over
-    ``merkitä``, ``vastata`` over ``vasta``)."""
-    ranked = _ranked_lemmas(word, backend)
+    ``merkitä``, ``vastata`` over ``vasta``), or, for a pair of lemmas the tuning data never
+    compared, unless the other's *reading* beat the first's clearly more often
+    (:func:`_readings`: a word class and inflection against another, e.g. the past tense of a
+    verb against a noun with the 2nd-person possessive, *tajusi*)."""
+    ranked = _ranked(word, backend)
     if not ranked:
         return None
-    best = ranked[0]
-    pairs = _pairs()
-    if pairs and len(ranked) > 1:
-        for other in ranked[1:]:
-            if pairs.get((other, best), 0) > pairs.get((best, other), 0):
-                best = other
+    best, best_reading = ranked[0]
+    if len(ranked) > 1:
+        pairs, readings = _pairs(), _readings()
+        for other, reading in ranked[1:]:
+            won, lost = pairs.get((other, best), 0), pairs.get((best, other), 0)
+            if not (won or lost) and reading.split(".", 1)[0] != best_reading.split(".", 1)[0]:
+                won, lost = readings.get((reading, best_reading), 0), readings.get((best_reading, reading), 0)
+                if won < READING_MIN or won <= READING_RATIO * lost:
+                    continue
+            if won > lost:
+                best, best_reading = other, reading
+    if ".plural" in best_reading:
+        return _plural_lemma(best, backend)
     return best
+
+
+@lru_cache(maxsize=4)
+def _plural_lemmas(backend: str) -> dict[str, str]:
+    """Plural-only nouns of the tuning data: singular lemma -> the plural lemma UD gives it
+    (*markkina* -> markkinat, *olosuhde* -> olosuhteet), for every gold lemma of the prior
+    that Voikko reads as the nominative plural of another lemma, when the plural was the
+    commoner gold lemma there (numerals left out: *tuhat* is not the plural of *tuhka*)."""
+    lemmas = _prior().lemmas
+    out: dict[str, str] = {}
+    for plural, n in sorted(lemmas.items()):
+        analyses = _analyses(plural, backend) if plural.endswith("t") and len(plural) >= 4 else ()
+        if any(a.get("CLASS") == "lukusana" for a in analyses):  # tuhat is a numeral, not tuhka's plural
+            continue
+        for a in analyses:
+            if (a.get("SIJAMUOTO"), a.get("NUMBER")) == ("nimento", "plural") and a.get("CLASS") in _NOUN_LIKE:
+                single = _voikko_candidate(plural, a)
+                if single != plural and n > lemmas.get(single, 0):
+                    out.setdefault(single, plural)
+    return out
+
+
+def _plural_lemma(lemma: str, backend: str) -> str:
+    """A plural-only noun's plural lemma (:func:`_plural_lemmas`), also as the last part of
+    a compound (*sisämarkkinoilla* -> sisämarkkinat); else the lemma."""
+    table = _plural_lemmas(backend)
+    if lemma in table:
+        return table[lemma]
+    for i in range(3, len(lemma) - 3):
+        head = table.get(lemma[i:])
+        if head is not None:
+            return lemma[:i] + head
+    return lemma
+
+
+_CASE_FORM = re.compile(r"(?:lla|llä|ssa|ssä|sta|stä|lta|ltä|lle|na|nä|([aeiouyäö])\1n)$")
+_POSSESSIVE = re.compile(r"^(.{3,}?)(?:ni|mme|nne|nsa|nsä)$|^(.{3,}([aeiouyäö]))\3n$")
+
+
+def _possessive_adverb(word: str, backend: str) -> str | None:
+    """An adverb or adposition with a possessive suffix, as UD lemmatises it: the form of the
+    tuning data that is its own lemma, either without the suffix (*mukanaan* -> mukana,
+    *edellään* -> edellä, *peräänsä* -> perään) or with the 3rd-person one (*mielellämme* ->
+    mielellään, *varuillamme* -> varuillaan). Only for words Voikko reads with a possessive
+    suffix (not -si, the past tense: *vastasi*) whose rest ends in a local case, the essive or
+    the illative (so *vikansa* = vika + -nsa stays a noun). None otherwise."""
+    match = _POSSESSIVE.match(word)
+    if match is None or not any(a.get("POSSESSIVE") for a in _analyses(word, backend)):
+        return None
+    stem = match.group(1) or match.group(2)
+    if not _CASE_FORM.search(stem):  # vikansa is vika + -nsa, not the adverb vikaan; vastasi a verb
+        return None
+    forms = _prior().forms
+    for option in (stem + stem[-1] + "n", stem):
+        if option != word and forms.get(option) == option:
+            return option
+    return None
 
 
 # --------------------------------------------------------------------------- unknown words
@@ -822,6 +1017,9 @@ def _lemmatise_cached(word: str, backend: str, lexicon: Lexicon) -> str:
     if compound is not None:
         return compound
     if backend in _ANALYSERS:
+        adverb = _possessive_adverb(word, backend)
+        if adverb is not None:
+            return adverb
         lemma = _voikko_lemma(word, backend)
         if lemma is not None:
             return lemma
@@ -974,6 +1172,8 @@ def clear_cache() -> None:
     _is_known_cached.cache_clear()
     _analyses.cache_clear()
     _pairs.cache_clear()
+    _readings.cache_clear()
+    _plural_lemmas.cache_clear()
     from analysis.text.normalise import normalise_cached
 
     normalise_cached.cache_clear()
