@@ -219,3 +219,48 @@ def test_png_is_rgb_and_the_figure_is_restored_after_rendering():
     with Image.open(BytesIO(png)) as image:
         assert image.mode == "RGB" and image.getpixel((0, 0)) == (255, 255, 255)
     plt.close(fig)
+
+
+def test_the_overlap_sweep_finds_the_pairs_every_pair_comparison_finds():
+    """The overlap check sweeps from left to right; it must report what comparing every pair reports."""
+    import math
+    import random
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    rng = random.Random(7)
+    fig = matplotlib.figure.Figure(figsize=(6, 4), dpi=100)
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    for n in range(80):  # crowded labels, some turned like tick labels
+        ax.text(rng.random(), rng.random(), f"label {n}", rotation=rng.choice([0, 0, 45, 90]), fontsize=7)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    found = [p for p in style._text_problems(fig, renderer, "en") if p.startswith("texts overlap")]
+
+    texts = [(t, t.get_window_extent(renderer)) for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+    def turned(artist, extent):
+        angle = math.radians(artist.get_rotation())
+        width, height, _ = renderer.get_text_width_height_descent(artist.get_text(), artist.get_fontproperties(),
+                                                                  ismath=False)
+        cx, cy = (extent.x0 + extent.x1) / 2, (extent.y0 + extent.y1) / 2
+        return (cx * math.cos(angle) + cy * math.sin(angle), -cx * math.sin(angle) + cy * math.cos(angle),
+                width / 2, height / 2)
+
+    expected = []
+    for i, (a, ea) in enumerate(texts):  # every pair, as the check was first written
+        for b, eb in texts[i + 1:]:
+            w, h = min(ea.x1, eb.x1) - max(ea.x0, eb.x0), min(ea.y1, eb.y1) - max(ea.y0, eb.y0)
+            if w <= 1.5 or h <= 1.5:
+                continue
+            angle = a.get_rotation() % 180
+            if angle and angle == b.get_rotation() % 180:
+                (xa, ya, wa, ha), (xb, yb, wb, hb) = turned(a, ea), turned(b, eb)
+                if abs(xa - xb) >= wa + wb - 1.5 or abs(ya - yb) >= ha + hb - 1.5:
+                    continue
+            expected.append(f"texts overlap: {a.get_text()!r} and {b.get_text()!r}")
+    assert len(expected) > 20  # the test means something: many overlaps, turned ones among them
+    assert found == expected

@@ -575,16 +575,31 @@ def _text_problems(fig: Figure, renderer: Any, language: str, px: float = 1.0) -
         if (extent.x0 < box.x0 - px or extent.y0 < box.y0 - px or extent.x1 > box.x1 + px
                 or extent.y1 > box.y1 + px):
             problems.append(f"text cut off at the edge: {text!r}")
-    def rotated(artist, extent):
-        """Centre and half-sizes of a rotated one-line text in its own (rotated) frame."""
-        angle = math.radians(artist.get_rotation())
-        width, height, _ = renderer.get_text_width_height_descent(artist.get_text(), artist.get_fontproperties(), ismath=False)
-        cx, cy = (extent.x0 + extent.x1) / 2, (extent.y0 + extent.y1) / 2
-        return (cx * math.cos(angle) + cy * math.sin(angle), -cx * math.sin(angle) + cy * math.cos(angle),
-                width / 2, height / 2)
+    turned: dict[int, tuple[float, float, float, float]] = {}
 
-    for i, (a, ea) in enumerate(texts):
-        for b, eb in texts[i + 1:]:
+    def rotated(index: int) -> tuple[float, float, float, float]:
+        """Centre and half-sizes of a rotated one-line text in its own (rotated) frame (once a text)."""
+        if index not in turned:
+            artist, extent = texts[index]
+            angle = math.radians(artist.get_rotation())
+            width, height, _ = renderer.get_text_width_height_descent(artist.get_text(), artist.get_fontproperties(),
+                                                                      ismath=False)
+            cx, cy = (extent.x0 + extent.x1) / 2, (extent.y0 + extent.y1) / 2
+            turned[index] = (cx * math.cos(angle) + cy * math.sin(angle), -cx * math.sin(angle) + cy * math.cos(angle),
+                             width / 2, height / 2)
+        return turned[index]
+
+    # pairs whose boxes overlap by more than 1.5 px both ways: a sweep from left to right (a text
+    # starting right of where another ends cannot overlap it, nor can any text starting further
+    # right), reported in the order of the texts
+    overlapping = []
+    by_left = sorted(range(len(texts)), key=lambda i: texts[i][1].x0)
+    for place, i in enumerate(by_left):
+        a, ea = texts[i]
+        for j in by_left[place + 1:]:
+            b, eb = texts[j]
+            if eb.x0 >= ea.x1 - 1.5 * px:
+                break
             w = min(ea.x1, eb.x1) - max(ea.x0, eb.x0)
             h = min(ea.y1, eb.y1) - max(ea.y0, eb.y0)
             if w <= 1.5 * px or h <= 1.5 * px:
@@ -592,8 +607,10 @@ def _text_problems(fig: Figure, renderer: Any, language: str, px: float = 1.0) -
             angle = a.get_rotation() % 180
             if angle and angle == b.get_rotation() % 180 and "\n" not in a.get_text() + b.get_text():
                 # two texts turned by the same angle (tick labels): compare their true, turned boxes
-                (xa, ya, wa, ha), (xb, yb, wb, hb) = rotated(a, ea), rotated(b, eb)
+                (xa, ya, wa, ha), (xb, yb, wb, hb) = rotated(i), rotated(j)
                 if abs(xa - xb) >= wa + wb - 1.5 * px or abs(ya - yb) >= ha + hb - 1.5 * px:
                     continue
-            problems.append(f"texts overlap: {a.get_text()!r} and {b.get_text()!r}")
+            overlapping.append((min(i, j), max(i, j)))
+    for i, j in sorted(overlapping):
+        problems.append(f"texts overlap: {texts[i][0].get_text()!r} and {texts[j][0].get_text()!r}")
     return problems

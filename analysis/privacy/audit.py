@@ -765,16 +765,28 @@ def infer_share_columns(raw, count_columns: list[str], other_columns: list[str])
     return found
 
 
-def _row_label(published, position: int, count_columns: list[str]) -> str:
+def _row_label(row: dict, position: int, count_columns: list[str]) -> str:
+    """``"3 (social_worker, baseline)"``: the row's number and its first three texts."""
     parts = []
-    row = published.iloc[position]
-    for column in published.columns:
+    for column, value in row.items():
         if column in count_columns:
             continue
-        value = row[column]
         if isinstance(value, str) and value and len(parts) < 3:
             parts.append(value)
     return f"{position + 1}" + (f" ({', '.join(parts)})" if parts else "")
+
+
+def _rows(frame) -> list[dict]:
+    """The rows of ``frame`` as ``{column: value}``, with the values ``frame.iloc[i]`` gives.
+
+    One conversion of the whole frame (the dtypes interleaved as ``iloc`` interleaves
+    them: all-numeric rows as floats, mixed rows as objects) instead of one ``iloc`` a
+    row, which costs a conversion of the row each time (seconds for a table of
+    thousands of rows).
+    """
+    values = frame.to_numpy()
+    columns = [str(c) for c in frame.columns]
+    return [dict(zip(columns, row)) for row in values]
 
 
 def table_structure(table_id: str, raw, published, count_columns: list[str], *,
@@ -848,10 +860,11 @@ def table_structure(table_id: str, raw, published, count_columns: list[str], *,
         shares = infer_share_columns(raw, count_columns, value_columns)
     ids: list[dict[str, str]] = []
     cells = []
+    published_rows, raw_rows = _rows(published), _rows(raw)
     for position in range(len(published)):
-        published_row, raw_row = published.iloc[position], raw.iloc[position]
-        row_values = {str(c): published_row[c] for c in published.columns}
-        label = _row_label(published, position, count_columns)
+        row_values, raw_row = published_rows[position], raw_rows[position]
+        published_row = row_values
+        label = _row_label(row_values, position, [str(c) for c in count_columns])
         row_ids = {}
         for column in count_columns:
             template = (cell_ids or {}).get(column)
@@ -865,9 +878,9 @@ def table_structure(table_id: str, raw, published, count_columns: list[str], *,
             else:
                 cid = f"{table_id}[{position}].{column}"
             row_ids[column] = cid
-            true = raw_row[column]
+            true = raw_row[str(column)]
             true = float(true) if _is_number(true) else None
-            published_value = published_row[column]
+            published_value = published_row[str(column)]
             if _is_number(published_value):
                 published_value = float(published_value)
             elif published_value is None or (isinstance(published_value, float) and math.isnan(published_value)):
@@ -889,7 +902,7 @@ def table_structure(table_id: str, raw, published, count_columns: list[str], *,
         groups = (raw.groupby(by, sort=False, dropna=False).indices.values() if by else [np.arange(len(raw))])
         for positions in groups:
             positions = list(positions)
-            values = {str(c): raw.iloc[positions[0]][c] for c in raw.columns}
+            values = raw_rows[positions[0]]
             try:
                 total = str(spec["total"]).format(**values)
             except (KeyError, IndexError, ValueError) as exc:
@@ -917,7 +930,7 @@ def table_structure(table_id: str, raw, published, count_columns: list[str], *,
             equations.append([coefficients, float(values.iloc[positions].sum())])
     for spec in shares:
         for position, row_ids in enumerate(ids):
-            share = published.iloc[position][spec["share"]]
+            share = published_rows[position][str(spec["share"])]
             if not _is_number(share):
                 continue
             factor = float(share) / spec["scale"]
