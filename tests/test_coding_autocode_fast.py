@@ -100,3 +100,24 @@ def test_vocabulary_matcher_finds_what_the_pattern_finds():
         pattern = LemmaPattern.parse(text)
         assert matcher.find(pattern, lemmas, lemma_set) == pattern.find(lemmas, lemma_set), text
     assert matcher.triggers(Codebook.from_dict(RULE_TYPES)["housing"].rules) >= {"asunto", "tukiasunto", "asua"}
+
+
+def test_segment_lemmas_equal_the_groupby_definition():
+    """Slicing the sorted lemmas gives what one groupby group a segment gave (NaN ids dropped)."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis.coding.autocode import _WORD_RE, segment_lemmas
+
+    rng = np.random.default_rng(3)
+    n = 400
+    tokens = pd.DataFrame({"segment_id": rng.choice(["s10", "s2", "s1", "a", None], size=n),
+                           "position": rng.permutation(n),
+                           "lemma": rng.choice(["Asunto", "uusi", ".", "tuki", None, " Koti "], size=n)})
+    frame = tokens.loc[tokens["lemma"].notna(), ["segment_id", "position", "lemma"]]
+    frame = frame.assign(lemma=frame["lemma"].astype(str).str.lower().str.strip())
+    frame = frame[frame["lemma"].str.contains(_WORD_RE)].sort_values(["segment_id", "position"], kind="stable")
+    expected = {str(seg): list(group) for seg, group in frame.groupby("segment_id", sort=False)["lemma"]}
+    got = segment_lemmas(tokens)
+    assert got == expected and list(got) == list(expected)
+    assert segment_lemmas(tokens.iloc[:0]) == {}

@@ -31,6 +31,7 @@ import re
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from analysis.coding.codebook import Codebook, LemmaPattern, RuleSet, as_codebook
@@ -70,8 +71,15 @@ def segment_lemmas(tokens: pd.DataFrame) -> dict[str, list[str]]:
     frame = tokens.loc[tokens["lemma"].notna(), ["segment_id", "position", "lemma"]]
     frame = frame.assign(lemma=frame["lemma"].astype(str).str.lower().str.strip())
     frame = frame[frame["lemma"].str.contains(_WORD_RE)]
-    frame = frame.sort_values(["segment_id", "position"], kind="stable")
-    return {str(seg): list(group) for seg, group in frame.groupby("segment_id", sort=False)["lemma"]}
+    frame = frame[frame["segment_id"].notna()].sort_values(["segment_id", "position"], kind="stable")
+    # one slice of the sorted lemmas per segment (as groupby would give them, without a group a segment)
+    segment_ids = frame["segment_id"].to_numpy()
+    lemmas = frame["lemma"].to_numpy()
+    if not len(segment_ids):
+        return {}
+    starts = np.flatnonzero(np.r_[True, segment_ids[1:] != segment_ids[:-1]])
+    ends = np.r_[starts[1:], len(segment_ids)]
+    return {str(segment_ids[a]): lemmas[a:b].tolist() for a, b in zip(starts, ends)}
 
 
 class _VocabularyMatcher:
@@ -226,9 +234,12 @@ def autocode(
     triggers = {code.id: matcher.triggers(code.rules) for code in codes}
     # segments on which a regex rule of a code fires (regex rules are not tied to lemmas)
     texts = {segment_id: " ".join(lemmas) for segment_id, lemmas in lemmas_by_segment.items()}
-    regex_fires = {code.id: {segment_id for segment_id, text in texts.items()
-                             if any(rx.search(text) for rx in code.rules.regex)}
-                   for code in codes if code.rules.regex}
+    regex_fires: dict[str, set[str]] = {}
+    for code in codes:
+        for rx in code.rules.regex:  # a segment fires when any of the code's expressions is found in it
+            search = rx.search
+            regex_fires.setdefault(code.id, set()).update({segment_id for segment_id, text in texts.items()
+                                                           if search(text)})
     rows: list[dict] = []
     for segment_id in ids:
         lemmas = lemmas_by_segment.get(segment_id, [])
