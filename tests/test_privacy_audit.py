@@ -8,7 +8,7 @@ import matplotlib
 import pandas as pd
 import pytest
 
-from analysis.errors import PipelineError
+from analysis.errors import DataError, PipelineError
 from analysis.findings import Registry
 from analysis.privacy.audit import AuditProblem, audit_registries, infer_row_relations
 
@@ -254,11 +254,15 @@ def test_subset_families_from_parameters():
 
 
 # ------------------------------------------------------------------ numbers in the methods text
-def _diary_workspace(tmp_path, per_cell):
-    """Processed diary entries and the diaries run's table of entries per quarter and work package."""
+def _diary_workspace(tmp_path, per_cell, left_out=0):
+    """Processed diary entries and the diaries run's table of entries per quarter and work package.
+
+    ``left_out`` entries more are in the processed table than in the run's table (e.g.
+    dated outside the period the run covers).
+    """
     processed = tmp_path / "data" / "processed"
     processed.mkdir(parents=True)
-    rows = [(q, wp) for (q, wp), n in per_cell.items() for _ in range(n)]
+    rows = [(q, wp) for (q, wp), n in per_cell.items() for _ in range(n)] + [("2023Q4", "TP1")] * left_out
     writers = ["K101", "K202", "K303"]
     pd.DataFrame({"entry_id": [f"D{i}" for i in range(len(rows))], "date": ["2024-06-01"] * len(rows),
                   "writer": [writers[i % 3] for i in range(len(rows))]}).to_parquet(processed / "diary_entries.parquet")
@@ -290,6 +294,28 @@ def test_a_methods_number_that_reveals_a_suppressed_cell_fails_the_audit(tmp_pat
         if cell[1] == 12.0:
             cell[1] = "x"
     path.write_text(json.dumps(data), encoding="utf-8")
+    assert all(a.result.ok for a in audit_registries(root))
+
+
+def test_entries_a_run_leaves_out_are_published_as_part_of_the_methods_total(tmp_path):
+    """The diaries run covers the project period: the entries outside it join the total's relation.
+
+    The methods text prints the total of the processed entries; the run's cells sum to
+    fewer when it leaves some out. Without those published too, the audit finds the
+    published values contradicting the total (as it did at scale 100).
+    """
+    cells = {("2024Q1", "TP1"): 10, ("2024Q2", "TP1"): 12}
+    root = _diary_workspace(tmp_path, cells, left_out=6)
+    with pytest.raises(DataError, match="contradict the relation"):
+        audit_registries(root)
+    root = _diary_workspace(tmp_path / "b", cells, left_out=6)
+    reg = Registry.for_run("diaries", root=root)  # the run again, with the left-out entries published
+    table = pd.DataFrame([{"quarter": q, "work_package": wp, "n_entries": n} for (q, wp), n in cells.items()])
+    reg.table("entries_per_quarter", table, caption=CAPTION, secondary=False,
+              cell_ids={"n_entries": "entries/{quarter}/{work_package}"})
+    reg.table("entries_left_out", pd.DataFrame({"reason": ["period"], "n_entries": [6]}), caption=CAPTION,
+              secondary=False, cell_ids={"n_entries": "entries/left_out/{reason}"})
+    reg.save()
     assert all(a.result.ok for a in audit_registries(root))
 
 
