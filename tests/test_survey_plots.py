@@ -5,9 +5,11 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from analysis.survey import apply_instrument, load_instrument, scale_scores  # noqa: E402
@@ -189,9 +191,10 @@ def test_likert_counts_are_what_the_bars_draw(data):
     assert "not drawn" in likert_diverging(responses, inst, "role_clarity", respondents=respondents, by="role",
                                            min_n=k, language="en").get_xlabel()
     n_levels = len(inst.answer_set_of(inst.scale("role_clarity").items[0]).allowed_values)
-    widths = [p.get_width() for p in ax.patches]
-    n_bars = len(widths) // n_levels  # drawn one answer value at a time, for all bars
-    bars = [widths[b::n_bars] for b in range(n_bars)]
+    by_value = [c for c in ax.collections if isinstance(c, PolyCollection)]  # one collection per answer value
+    assert len(by_value) == n_levels and not ax.patches
+    widths = [[float(np.ptp(path.vertices[:4, 0])) for path in c.get_paths()] for c in by_value]
+    bars = [list(bar) for bar in zip(*widths)]  # the segments of each bar, one per answer value
     rows = [(item, role) for item in inst.scale("role_clarity").items
             for role in sorted(set(counts["role"]) - set(omitted)) if (item, role) in drawn.index.droplevel(2)]
     assert len(bars) == len(rows)

@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.collections import LineCollection
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 
 from analysis.errors import DataError
@@ -118,6 +118,32 @@ def _finish(fig: Figure, rect=None) -> None:
             fig.tight_layout()
         else:
             fig.tight_layout(rect=rect)
+
+
+def _bars(y: Sequence[float], widths: np.ndarray, lefts: np.ndarray, *, height: float, facecolor: object,
+          label: str) -> PolyCollection:
+    """Horizontal bars as one collection (white edges of 0.5 pt), drawn as ``barh`` draws them.
+
+    One artist for all the bars of an answer value instead of one ``Rectangle`` each: the
+    figure is drawn with one path-collection call per value (the Likert figures of a survey
+    run have some 500 bars). ``widths`` and ``lefts`` are in data units, bar ``i`` centred
+    on ``y[i]``.
+
+    Examples
+    --------
+    >>> bars = _bars([0.0, 1.0], np.array([30.0, 50.0]), np.array([-10.0, 0.0]), height=0.8,
+    ...              facecolor="#aa0000", label="Samaa mieltä")
+    >>> [p.vertices[:4].round(1).tolist()[0:3] for p in bars.get_paths()][1]
+    [[0.0, 0.6], [50.0, 0.6], [50.0, 1.4]]
+    >>> bars.get_label()
+    'Samaa mieltä'
+    """
+    y = np.asarray(y, dtype=float)
+    x0, x1 = np.asarray(lefts, dtype=float), np.asarray(lefts, dtype=float) + np.asarray(widths, dtype=float)
+    y0, y1 = y - height / 2, y + height / 2
+    verts = np.stack([np.stack([x0, y0], 1), np.stack([x1, y0], 1), np.stack([x1, y1], 1), np.stack([x0, y1], 1)], 1)
+    return PolyCollection(verts, closed=True, facecolors=[facecolor], edgecolors="white", linewidths=0.5,
+                          label=label)
 
 
 def _wrap(text: str, width: int = 45) -> str:
@@ -373,9 +399,10 @@ def likert_diverging(
             lefts[:, k] = lefts[:, k - 1] + share[:, k - 1]
         ypos = [row[0] for row in drawn_rows]
         value_labels = answers.labels_fi if language == "fi" else answers.labels_en
-        for k, level in enumerate(levels):  # one call per answer value, for all bars
-            ax.barh(ypos, share[:, k], left=lefts[:, k], height=0.8, color=colours[k], edgecolor="white",
-                    linewidth=0.5, label=value_labels.get(level) or f"{level:g}")  # numbers only: the number is the label
+        for k, level in enumerate(levels):  # one collection per answer value, for all bars
+            ax.add_collection(_bars(ypos, share[:, k], lefts[:, k], height=0.8, facecolor=colours[k],
+                                    label=value_labels.get(level) or f"{level:g}"),  # numbers only: the number is the label
+                              autolim=False)  # the limits are set below
     ax.axvline(0, color="black", linewidth=0.8)
     bars = [row for row in layout if row[2] is not None]
     ax.set_yticks([row[0] for row in bars], [row[3] for row in bars])
