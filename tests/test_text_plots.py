@@ -84,3 +84,35 @@ def test_axes_level_plots_draw_into_a_given_axes(part):
     with pytest.raises(ValueError, match="2 groups need 2 Axes"):
         plot_top_lemmas(freq, "speaker_role", axes=panels[:1])
     plt.close("all")
+
+
+def test_many_workshops_give_a_legible_figure_with_bars_as_collections():
+    """A national data set (hundreds of workshops): every k-th name on the axis, no point labels, no overlaps."""
+    from matplotlib.collections import PolyCollection
+
+    from analysis.findings.style import render_and_check
+    from analysis.text.plots import MAX_LABELS
+
+    ids = [f"W{i:03d}" for i in range(1, 61)]
+    rows = []
+    for i, wid in enumerate(ids):
+        young = 0.1 + 0.3 * i / len(ids)
+        rows += [dict(workshop_id=wid, speaker_role="young_person", share_words=young, share_turns=young),
+                 dict(workshop_id=wid, speaker_role="social_worker", share_words=0.8 - young, share_turns=0.5),
+                 dict(workshop_id=wid, speaker_role="facilitator", share_words=0.2, share_turns=0.5 - young)]
+    part = pd.DataFrame(rows)
+    young = part[part["speaker_role"] == "young_person"]["share_words"].to_numpy()
+    shares = pd.DataFrame({"workshop_id": ids, "share": young, "ci_low": young - 0.05, "ci_high": young + 0.05,
+                           "date": pd.date_range("2024-05-01", periods=len(ids), freq="W")})
+    ax = plot_talk_share(part, shares)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert 1 < len(labels) <= MAX_LABELS and labels == ids[::3] and labels[0] == "W001"
+    bars = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bars) == 3 and all(len(c.get_paths()) == len(ids) for c in bars) and not ax.patches
+    tops = np.sum([[p.vertices[2, 1] - p.vertices[1, 1] for p in c.get_paths()] for c in bars], axis=0)
+    assert np.allclose(tops, 1.0)  # the roles' shares of each workshop stack up to the whole
+    assert render_and_check(ax.figure, "fi")[1] == []
+    trend = plot_share_trend(shares)
+    assert not trend.texts and render_and_check(trend.figure, "fi")[1] == []
+    few = plot_share_trend(shares.head(5))
+    assert [t.get_text() for t in few.texts] == ids[:5]  # a few workshops: each point named

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
 from analysis.errors import DataError
@@ -47,6 +48,23 @@ LABELS: dict[str, dict[str, str]] = {
     "target": {"fi": "kohderyhmä", "en": "target"},
     "reference": {"fi": "vertailuryhmä", "en": "reference"},
 }
+
+
+#: The most workshop names a figure writes along its axis (or beside its points); with more
+#: workshops the bars are labelled every k-th one and the points of the trend not at all,
+#: so a national data set (hundreds of workshops) gives a legible figure.
+MAX_LABELS = 24
+
+
+def _label_step(n: int) -> int:
+    """Label every k-th of ``n`` items so that at most :data:`MAX_LABELS` are labelled.
+
+    Examples
+    --------
+    >>> _label_step(7), _label_step(24), _label_step(25), _label_step(700)
+    (1, 1, 2, 30)
+    """
+    return max(1, -(-n // MAX_LABELS))
 
 
 def _label(key: str, language: str) -> str:
@@ -100,15 +118,24 @@ def plot_talk_share(participation: pd.DataFrame, shares: pd.DataFrame | None = N
         if role not in wide.columns:
             continue
         heights = wide[role].to_numpy(float)
-        ax.bar(x, heights, bottom=bottom, color=colours[role], label=style.role_label(role, language), width=0.75)
+        # one collection a role (drawn as ``ax.bar`` draws its bars): hundreds of workshops stay cheap to draw
+        x0, x1 = x - 0.375, x + 0.375
+        verts = np.stack([np.stack([x0, bottom], 1), np.stack([x1, bottom], 1),
+                          np.stack([x1, bottom + heights], 1), np.stack([x0, bottom + heights], 1)], 1)
+        ax.add_collection(PolyCollection(verts, facecolors=[colours[role]], edgecolors="none", linewidths=0,
+                                         label=style.role_label(role, language)))
         bottom += heights
     if shares is not None and {"ci_low", "ci_high", "share"} <= set(shares.columns):
         s = shares.set_index("workshop_id").reindex(wide.index)
         base = wide[roles[0]].to_numpy(float) if roles and roles[0] in wide else s["share"].to_numpy(float)
         err = np.vstack([base - s["ci_low"].to_numpy(float), s["ci_high"].to_numpy(float) - base])
-        ax.errorbar(x, base, yerr=np.clip(err, 0, None), fmt="none", ecolor="black", capsize=3, linewidth=0.8,
+        many = len(wide) > MAX_LABELS  # hundreds of workshops: thin lines without caps, not a black mass
+        ax.errorbar(x, base, yerr=np.clip(err, 0, None), fmt="none", ecolor="0.25" if many else "black",
+                    capsize=0 if many else 3, linewidth=0.3 if many else 0.8,
                     label=f"{style.role_label(roles[0], language)}: {_label('ci', language)}")
-    ax.set_xticks(x, list(wide.index), rotation=45 if len(wide) > 8 else 0, ha="right" if len(wide) > 8 else "center")
+    every = _label_step(len(wide))  # at most MAX_LABELS workshop names on the axis, in order
+    ax.set_xticks(x[::every], list(wide.index)[::every], rotation=45 if len(wide) > 8 else 0,
+                  ha="right" if len(wide) > 8 else "center")
     ax.set_xlabel(_label("workshop", language))
     ax.set_ylabel(_label(value, language))
     ax.set_ylim(0, 1.0)
@@ -248,9 +275,15 @@ def plot_share_trend(shares: pd.DataFrame, *, language: str = "fi", ax: Axes | N
         _, ax = style.new_figure("full", height_cm=7.0)
     colour = style.palette_for(["young_person"])["young_person"]
     err = np.vstack([data["share"] - data["ci_low"], data["ci_high"] - data["share"]]).clip(0, None)
-    ax.errorbar(data["date"], data["share"], yerr=err, fmt="o-", color=colour, capsize=3, linewidth=1.0,
-                label=_label("young_share", language))
+    if len(data) > MAX_LABELS:  # hundreds of workshops: small dots and thin intervals, without caps
+        ax.errorbar(data["date"], data["share"], yerr=err, fmt="o-", color=colour, capsize=0, linewidth=0.4,
+                    markersize=2.0, elinewidth=0.3, label=_label("young_share", language))
+    else:
+        ax.errorbar(data["date"], data["share"], yerr=err, fmt="o-", color=colour, capsize=3, linewidth=1.0,
+                    label=_label("young_share", language))
     for i, (d, s, w) in enumerate(zip(data["date"], data["share"], data["workshop_id"])):
+        if len(data) > MAX_LABELS:
+            break  # too many workshops to name each point legibly: the table beside the figure names them
         # labels alternate above and below the line, on a white ground, so neighbours never collide
         ax.annotate(str(w), (d, s), textcoords="offset points", xytext=(6, 7 if i % 2 == 0 else -11), fontsize=7,
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5}, zorder=4)
