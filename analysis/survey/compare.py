@@ -343,6 +343,70 @@ def _epsilon_squared(*samples, axis: int = -1) -> np.ndarray | float:
     return float(eps) if np.ndim(eps) == 0 else eps
 
 
+def _epsilon_squared_by_counts(values: np.ndarray):
+    """ε² of resamples drawn from ``values``, by counting the distinct values instead of ranking.
+
+    Scale scores take few distinct values (means of a few Likert items), so each
+    resample's rank sums follow from how often it draws each value: the midrank of a value
+    is the number of smaller draws plus half its ties, and a group's rank sum is the sum of
+    its counts times those midranks. Ranks and rank sums are whole or half numbers, exact in
+    floating point either way, so this gives bit for bit what :func:`_epsilon_squared`
+    gives (a test compares them), in time linear in the resamples instead of a sort of each
+    (the bootstrap of a national survey, 2,000 resamples of 6,000 scores, took 1 s a scale).
+    Data that hold a value ``values`` lack, or more distinct values than a tenth of the
+    draws, are ranked as before.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> a, b = rng.integers(1, 6, (3, 40)) / 2, rng.integers(2, 8, (3, 25)) / 2
+    >>> statistic = _epsilon_squared_by_counts(np.concatenate([a.ravel(), b.ravel()]))
+    >>> bool(np.array_equal(statistic(a, b), _epsilon_squared(a, b)))
+    True
+    """
+    uniques = np.unique(np.asarray(values, dtype=float))
+    k = len(uniques)
+    lookup = None  # values on an even grid (j/m for means of m items): their index by arithmetic, not a search
+    if 1 < k and np.isfinite(uniques).all():
+        step = float(np.diff(uniques).min())
+        grid = (uniques - uniques[0]) / step
+        if np.allclose(grid, np.rint(grid), rtol=0, atol=1e-6) and grid[-1] < 20 * k:
+            lookup = np.full(int(np.rint(grid[-1])) + 1, -1, dtype=np.intp)
+            lookup[np.rint(grid).astype(np.intp)] = np.arange(k)
+
+    def index_of(sample: np.ndarray) -> np.ndarray:
+        if lookup is not None:
+            at = np.clip(np.rint((sample - uniques[0]) / step), 0, len(lookup) - 1).astype(np.intp)
+            return lookup[at]
+        return np.minimum(np.searchsorted(uniques, sample), k - 1)
+
+    def statistic(*samples, axis: int = -1):
+        samples = [np.moveaxis(np.asarray(s, dtype=float), axis, -1) for s in samples]
+        n = sum(s.shape[-1] for s in samples)
+        lead = samples[0].shape[:-1]
+        rows = int(np.prod(lead, dtype=int))
+        codes = [index_of(s).reshape(rows, -1) for s in samples]
+        if k > max(n // 10, 1) or any(c.min(initial=0) < 0 for c in codes) or not all(
+                np.array_equal(uniques[c], s.reshape(rows, -1)) for c, s in zip(codes, samples)):
+            return _epsilon_squared(*samples, axis=-1)  # a value outside the data's: rank as before
+        offsets = (np.arange(rows) * k)[:, None]
+        counts = [np.bincount((c + offsets).ravel(), minlength=rows * k).reshape(rows, k).astype(float)
+                  for c in codes]
+        pooled = np.sum(counts, axis=0)
+        midranks = np.cumsum(pooled, axis=1) - (pooled - 1) / 2
+        total = 0.0
+        for c, s in zip(counts, samples):
+            total = total + (c * midranks).sum(axis=1) ** 2 / s.shape[-1]
+        h = 12 / (n * (n + 1)) * total - 3 * (n + 1)
+        correction = 1 - (pooled**3 - pooled).sum(axis=1) / (n**3 - n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            h = np.where(correction > 0, h / np.where(correction > 0, correction, 1), 0.0)
+        eps = (h / ((n**2 - 1) / (n + 1))).reshape(lead)
+        return float(eps) if np.ndim(eps) == 0 else eps
+
+    return statistic
+
+
 def kruskal_wallis(samples: Sequence, *, confidence: float = 0.95, n_boot: int = 2000, seed: int = 20240301) -> dict:
     """Kruskal–Wallis H test with ε² and its bootstrap CI.
 
@@ -393,7 +457,8 @@ def kruskal_wallis(samples: Sequence, *, confidence: float = 0.95, n_boot: int =
     if n_boot and all(len(g) >= 2 for g in groups):
         # each group sorted: ε² does not depend on the order, the resamples would (it follows the
         # pseudonymous codes, which differ between key files), so the CI is the same on every machine
-        boot = stats.bootstrap(tuple(np.sort(g) for g in groups), _epsilon_squared, n_resamples=n_boot, vectorized=True,
+        statistic = _epsilon_squared_by_counts(np.concatenate(groups))  # = _epsilon_squared, without ranking
+        boot = stats.bootstrap(tuple(np.sort(g) for g in groups), statistic, n_resamples=n_boot, vectorized=True,
                                paired=False, confidence_level=confidence, method="percentile",
                                rng=np.random.default_rng(seed))
         low, high = float(boot.confidence_interval.low), float(boot.confidence_interval.high)
