@@ -400,3 +400,20 @@ def test_a_broken_codebook_stops_the_report_naming_the_file(tmp_path):
         load_extra_labels(workspace)
     shipped = load_extra_labels(Workspace.discover(root=tmp_path))  # the shipped codebook and instruments, named
     assert shipped["roles"] == {"fi": "Työnjako ja roolit", "en": "Division of work and roles"}
+
+
+
+def test_docx_table_cells_copied_from_a_formatted_one_are_the_cells_python_docx_writes():
+    """Long tables: a column's plain cells are copies of its first formatted cell; the XML is the same."""
+    import docx
+
+    from analysis.findings.report.to_docx import _docx_table
+
+    rows = [[f"W{i:03d}", f"{i * 0.5:.1f}".replace(".", ","), "" if i % 7 == 0 else f"r {i}",
+             " lead" if i == 3 else "x\ny" if i == 4 else "a\tb" if i == 5 else "z"] for i in range(40)]
+    block = {"header": ["Työpaja", "Osuus", "Huom.", "Muu"], "rows": rows, "small": True}
+    fast, slow = docx.Document(), docx.Document()
+    _docx_table(fast, block, 16.0)
+    _docx_table(slow, block, 16.0, copy_cells=False)
+    assert fast.element.body.xml == slow.element.body.xml
+    assert [[c.text for c in r.cells] for r in fast.tables[0].rows][1:4] == [[str(c) for c in r] for r in rows[:3]]
