@@ -121,3 +121,35 @@ def test_segment_lemmas_equal_the_groupby_definition():
     got = segment_lemmas(tokens)
     assert got == expected and list(got) == list(expected)
     assert segment_lemmas(tokens.iloc[:0]) == {}
+
+
+def test_required_literals_pass_over_only_texts_the_expression_cannot_be_found_in():
+    """The substring prefilter of the regex rules: texts kept = texts the expression is found in, or more."""
+    import random
+    import re
+
+    from analysis.coding.autocode import required_literals
+    from analysis.coding.codebook import load_codebook
+    from analysis.workspace import PACKAGE_PROJECT_DIR
+
+    codebook = load_codebook(PACKAGE_PROJECT_DIR / "config" / "codebook.yaml")
+    patterns = [rx for code in codebook for rx in code.rules.regex]
+    n_codebook = len(patterns)
+    patterns += [re.compile(p) for p in (r"a(?:bc|bd)e", r"(?i)Asunto", r"x{3}", r"(ab)+c", r"kela|kelan", r"^ei\b",
+                                         r"(?=asun)asunto", r"[aä]siakas", r"asia(?i:KAS)")]
+    rng = random.Random(3)
+    words = sorted({w for rx in patterns for w in re.findall(r"[a-zäö]{3,}", rx.pattern)} | {"ei", "ole", "ja", "x"})
+    texts = [" ".join(rng.choice(words) + rng.choice(["", "", "n", "ssa", "kin", "x"]) for _ in range(rng.randint(1, 12)))
+             for _ in range(3000)]
+    checked = 0
+    for rx in patterns:
+        needles = required_literals(rx)
+        found = {t for t in texts if rx.search(t)}
+        if needles is None:
+            continue
+        checked += 1
+        kept = {t for t in texts if any(n in t for n in needles)}
+        assert found <= kept, rx.pattern
+    assert checked >= n_codebook  # every expression of the project's codebook has a needle
+    assert required_literals(re.compile(r"(?i)Asunto")) is None and required_literals(re.compile(r"x{3}")) is None
+    assert required_literals(re.compile(r"asia(?i:KAS)")) == {"asia"}

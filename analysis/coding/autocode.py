@@ -152,6 +152,64 @@ class _VocabularyMatcher:
         return rules.hits(lemmas, lemma_set, lemma_text, find=self.find)
 
 
+def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Strings of which a text must contain one for ``pattern`` to be found in it, or None.
+
+    Read from the parsed expression: a run of literal characters that every match
+    contains, or, for an alternation every match goes through, one such run of each
+    alternative. A substring test (``needle in text``) is a fraction of a regular
+    expression search (``\\b\\w*yhteistyö\\w*`` tries every word), so the segments
+    without any needle are passed over: the same segments fire. Case-insensitive
+    expressions, and runs shorter than three characters, give None (search everything).
+
+    Examples
+    --------
+    >>> sorted(required_literals(re.compile(r"\\b\\w*yhteistyö\\w*")))
+    ['yhteistyö']
+    >>> sorted(required_literals(re.compile(r"\\b(toimeentulo|asumis|opinto|perus)tu(ki|en)\\w*")))
+    ['asumis', 'opinto', 'perus', 'toimeentulo']
+    >>> required_literals(re.compile(r"\\bkelan?\\b")), required_literals(re.compile(r"(?i)asunto"))
+    (frozenset({'kela'}), None)
+    """
+    try:
+        from re import _parser as parser  # Python 3.11+
+        from re._constants import BRANCH, LITERAL, SRE_FLAG_IGNORECASE as IGNORECASE, SUBPATTERN
+    except ImportError:  # pragma: no cover - older Pythons: no prefilter, the same results
+        return None
+    try:
+        parsed = parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - an expression the parser reads otherwise: search everything
+        return None
+    if parsed.state.flags & IGNORECASE:
+        return None
+
+    def of_sequence(items) -> frozenset[str] | None:
+        best: frozenset[str] | None = None
+        run: list[str] = []
+        options: list[frozenset[str]] = []
+        for op, arg in list(items) + [(None, None)]:
+            if op is LITERAL:
+                run.append(chr(arg))
+                continue
+            if len(run) >= 3:
+                options.append(frozenset(["".join(run)]))
+            run = []
+            if op is SUBPATTERN and not (arg[1] & IGNORECASE):  # a group every match goes through
+                found = of_sequence(arg[3])
+                if found:
+                    options.append(found)
+            elif op is BRANCH:  # one alternative matches: a needle of each
+                alternatives = [of_sequence(alternative) for alternative in arg[1]]
+                if all(alternatives):
+                    options.append(frozenset().union(*alternatives))
+        for option in options:  # the one whose shortest needle is longest
+            if best is None or min(map(len, option)) > min(map(len, best)):
+                best = option
+        return best
+
+    return of_sequence(parsed)
+
+
 def select_unit(segments: pd.DataFrame, unit: str | None) -> pd.DataFrame:
     """Keep the segments of one coding unit (``turn``, ``sentence``, ``diary_entry``).
 
@@ -237,8 +295,10 @@ def autocode(
     regex_fires: dict[str, set[str]] = {}
     for code in codes:
         for rx in code.rules.regex:  # a segment fires when any of the code's expressions is found in it
-            search = rx.search
-            regex_fires.setdefault(code.id, set()).update({segment_id for segment_id, text in texts.items()
+            search, needles = rx.search, required_literals(rx)
+            candidates = texts.items() if needles is None else [  # only texts holding a string every match holds
+                (segment_id, text) for segment_id, text in texts.items() if any(n in text for n in needles)]
+            regex_fires.setdefault(code.id, set()).update({segment_id for segment_id, text in candidates
                                                            if search(text)})
     rows: list[dict] = []
     for segment_id in ids:
