@@ -135,3 +135,17 @@ def test_kwic(corpus):
     plain = kwic(tok, ["asunto"], width=1)
     assert plain.iloc[0].left == "etin" and plain.iloc[0].right == "Kemistä"
     assert kwic(tok, "ei-ole").empty
+
+
+def test_kwic_limit_gives_the_first_lines_of_the_whole_concordance():
+    tok = pd.DataFrame({"segment_id": ["a"] * 4 + ["b"] * 3 + ["c"] * 2, "position": [1, 2, 3, 4, 1, 2, 3, 1, 2],
+                        "token": ["asunto", "ja", "asuntoa", "x", "Asunnon", "y", "z", "w", "asunnot"],
+                        "lemma": ["asunto", "ja", "asunto", "x", "asunto", "y", "z", "w", "asunto"]})
+    whole = kwic(tok, "asunto", width=1)
+    assert len(whole) == 4
+    for n in range(1, 6):
+        assert kwic(tok, "asunto", width=1, limit=n).equals(whole.head(n).reset_index(drop=True)), n
+    none = kwic(tok, "asunto", width=1, limit=0)
+    assert none.empty and list(none.columns) == list(whole.columns)
+    with pytest.raises(ValueError, match="limit"):
+        kwic(tok, "asunto", limit=-1)
