@@ -48,9 +48,11 @@ def workspace_documents(
     if turns is not None and len(turns):
         from analysis.text.pipeline import document_text
 
+        # each workshop's turns found once (not one scan of all turns a workshop: 700 workshops at scale 100)
+        by_workshop = dict(list(turns.groupby(turns["workshop_id"].astype(str), sort=False)))
         for doc_id in doc_types[doc_types == "workshop"].index:
-            if (turns["workshop_id"].astype(str) == str(doc_id)).any():
-                documents[str(doc_id)] = document_text(turns, str(doc_id))
+            if str(doc_id) in by_workshop:
+                documents[str(doc_id)] = document_text(by_workshop[str(doc_id)], str(doc_id))
     diary_ids = doc_types[doc_types == "diary"].index
     if len(diary_ids):
         whole = segments[(segments.get("unit") == "diary_entry") & (segments["start"] == 0)] \
@@ -58,13 +60,16 @@ def workspace_documents(
         for doc_id, text in zip(whole["doc_id"].astype(str), whole["text"]):
             documents[doc_id] = str(text)
         if diaries is not None and len(diaries):
+            wanted = set(map(str, diary_ids))
             for entry_id, text in zip(diaries["entry_id"], diaries["text"]):
                 key = f"D{int(entry_id):04d}" if isinstance(entry_id, (int, np.integer)) else str(entry_id)
-                if key in set(map(str, diary_ids)):
+                if key in wanted:
                     documents.setdefault(key, "" if _is_missing(text) else str(text))
     checked = {}
+    none = segments.iloc[0:0]
+    by_document = dict(list(segments.groupby(segments["doc_id"].astype(str), sort=False))) if len(segments) else {}
     for doc_id, text in documents.items():
-        part = segments[segments["doc_id"].astype(str) == doc_id]
+        part = by_document.get(doc_id, none)
         if all(text[int(a):int(b)] == str(t) for a, b, t in zip(part["start"], part["end"], part["text"])):
             checked[doc_id] = text
     return checked
