@@ -702,6 +702,8 @@ def _surface(segment: str) -> str:
 _CLITIC_PRONOUNS = {("joka", "kin"): "jokin", ("kuka", "kaan"): "kukaan", ("mikä", "kaan"): "mikään",
                     ("kuka", "kin"): "kukin", ("ken", "kaan"): "kukaan"}
 _DERIVED = re.compile(r"\[L[a-z]*\]\[Xj\]")
+#: Clitics Voikko leaves out of an adverb's base form without naming them in FOCUS.
+_CLITICS = frozenset({"han", "hän", "ka", "kä", "s"})  # not -pa: jopa, ehkäpä are UD lemmas
 
 
 def _without_clitic(word: str, focus: str | None) -> str:
@@ -733,9 +735,14 @@ def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
                           analysis.get("FSTOUTPUT") or "")
     if analysis.get("CLASS") in ("seikkasana", "suhdesana") and not analysis.get("POSSESSIVE"):
         # UD: every adverb/adposition form is its own lemma (sinne, sieltä, alle, luona), clitic off
-        return _without_clitic(word, analysis.get("FOCUS"))
+        stripped = _without_clitic(word, analysis.get("FOCUS"))
+        if stripped == word and len(base) < len(word) and word.startswith(base) and word[len(base):] in _CLITICS:
+            return base  # huomennahan, kylläpä, mitenkä: Voikko's base is the word without -han/-pa/-kä
+        return stripped
     case = analysis.get("SIJAMUOTO")
-    if case in ("kerrontosti", "keinonto"):  # oikeasti, usein, harvoin, paremmin: adverbs
+    if case == "kerrontosti":  # oikeasti: an adverb; selvästikin -> selvästi
+        return _without_clitic(word, analysis.get("FOCUS"))
+    if case == "keinonto":  # usein, harvoin, paremmin, varsinkaan: adverbs
         return word
     comparison = analysis.get("COMPARISON")
     if (comparison, case) == ("comparative", "omanto"):  # enemmän (UD: an adverb)
