@@ -54,3 +54,14 @@ def test_adverb_clitics(tables, form, lemma):
 def test_adverb_clitic_with_a_familiar_adverb(tables):
     _write(tables["PRIOR_FILE"], [("yleensä", "yleensä", 5)])  # else the name Yle + -nsä wins the ranking
     assert lem.lemmatise("yleensähän", backend="pyvoikko") == "yleensä"
+
+
+@needs_pyvoikko
+@pytest.mark.parametrize("form, lemma", [
+    ("pahemman", "paha"),        # a comparative's genitive is the adjective's (UD: Degree=Cmp, lemma paha)
+    ("vakavamman", "vakava"),
+    ("useamman", "usea"),
+    ("enemmän", "enemmän"),      # the adverb: Voikko's own adverb reading, not a rule
+])
+def test_comparative_genitive_is_the_positive(tables, form, lemma):
+    assert lem.lemmatise(form, backend="pyvoikko") == lemma

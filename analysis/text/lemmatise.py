@@ -744,9 +744,6 @@ def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
         return _without_clitic(word, analysis.get("FOCUS"))
     if case == "keinonto":  # usein, harvoin, paremmin, varsinkaan: adverbs
         return word
-    comparison = analysis.get("COMPARISON")
-    if (comparison, case) == ("comparative", "omanto"):  # enemmän (UD: an adverb)
-        return word
     if analysis.get("PARTICIPLE") == "negation":  # olematon: an adjective in UD
         return base
     if base == "ken":  # Voikko's archaic ken: kenelle -> kuka, kenenkään -> kukaan
