@@ -65,3 +65,16 @@ def test_adverb_clitic_with_a_familiar_adverb(tables):
 ])
 def test_comparative_genitive_is_the_positive(tables, form, lemma):
     assert lem.lemmatise(form, backend="pyvoikko") == lemma
+
+
+@needs_pyvoikko
+@pytest.mark.parametrize("form, lemma", [
+    ("silmin", "silmä"),         # a simple noun's instructive plural is the noun (UD: NOUN Case=Ins)
+    ("tavoin", "tapa"),
+    ("perustein", "peruste"),
+    ("pääosin", "pääosin"),      # a compound's stays an adverb
+    ("varsinkaan", "varsinkaan"),  # and so does one with a clitic
+    ("usein", "usein"),          # adjectives' instructives are adverbs
+])
+def test_instructive_nouns(tables, form, lemma):
+    assert lem.lemmatise(form, backend="pyvoikko") == lemma

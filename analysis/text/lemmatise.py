@@ -723,8 +723,12 @@ def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
       compound the first parts are kept: ``aikaansaanut`` -> ``aikaansaada``);
     * -minen nouns are rebuilt (asumisen -> asuminen, Voikko says "asua");
     * adverbs in -sti and instructive forms are their own lemma (oikeasti, usein, paremmin;
-      Voikko says "oikea", "usea", "hyvä"), and so are genitive comparatives (enemmän), as
-      the UD tuning data have them most often; a nominative superlative is its positive
+      Voikko says "oikea", "usea", "hyvä"), as the UD tuning data have them most often, except
+      a simple noun's instructive without a clitic (silmin -> silmä, tavoin -> tapa; but
+      pääosin, varsinkaan); a -sti adverb loses its clitic (selvästikin -> selvästi), and so
+      does an adverb whose Voikko base form is the word without -han/-ka/-s (huomennahan ->
+      huomenna, mitenkä -> miten); a comparative's genitive is its positive (pahemman ->
+      paha; enemmän has its own adverb reading); a nominative superlative is its positive
       (vanhin -> vanha; the -in adverbs such as usein, kovin have their own instructive
       reading, which is a second candidate);
     * negative participles are adjectives (olematon);
@@ -742,8 +746,9 @@ def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
     case = analysis.get("SIJAMUOTO")
     if case == "kerrontosti":  # oikeasti: an adverb; selvästikin -> selvästi
         return _without_clitic(word, analysis.get("FOCUS"))
-    if case == "keinonto":  # usein, harvoin, paremmin, varsinkaan: adverbs
-        return word
+    if case == "keinonto" and (analysis.get("CLASS") != "nimisana" or analysis.get("FOCUS")
+                               or "[Bc]" in (analysis.get("FSTOUTPUT") or "")):
+        return word  # usein, paremmin, varsinkaan, pääosin: adverbs; silmin, tavoin: the noun
     if analysis.get("PARTICIPLE") == "negation":  # olematon: an adjective in UD
         return base
     if base == "ken":  # Voikko's archaic ken: kenelle -> kuka, kenenkään -> kukaan
