@@ -78,3 +78,15 @@ def test_comparative_genitive_is_the_positive(tables, form, lemma):
 ])
 def test_instructive_nouns(tables, form, lemma):
     assert lem.lemmatise(form, backend="pyvoikko") == lemma
+
+
+@needs_pyvoikko
+def test_reading_preference_backs_off_to_coarse_word_classes(tables):
+    _write(tables["PRIOR_FILE"], [("tosi", "tosi", 5)])
+    assert lem.lemmatise("totesi", backend="pyvoikko") == "tosi"  # the ranking alone: the commoner lemma + -si
+    verb, noun = "teonsana.1p.singular.indicative.3.past_imperfective", "nimisana.1p.nimento.singular.2s"
+    _write(tables["READINGS_FILE"], [(verb, noun, 11)])  # learned on nouns; totesi's tosi is an adjective-noun
+    assert lem._coarse("nimisana_laatusana.1p.nimento.singular.2s") == lem._coarse(noun)
+    assert lem.lemmatise("totesi", backend="pyvoikko") == "todeta"
+    _write(tables["READINGS_FILE"], [(verb, noun, 11), (noun, verb, 6)])  # not clearly more wins: no change
+    assert lem.lemmatise("totesi", backend="pyvoikko") == "tosi"

@@ -25,8 +25,10 @@ Backends
     3. fewest compound parts, -minen nouns before their verbs, agreement with simplemma,
        nouns/adjectives/pronouns/adverbs before verbs, then alphabetical.
     4. the lemma-pair table (``ud_fi_pairs.tsv``) and, for lemma pairs it never compared, the
-       class-level reading table (``ud_fi_readings.tsv``), both learned on the tuning halves,
-       may overrule 2-3; plural-only nouns keep their plural lemma (``markkinat``).
+       class-level reading table (``ud_fi_readings.tsv``; when a pair of readings was seen too
+       rarely, summed over coarser word classes: nouns with adjectives, names together), both
+       learned on the tuning halves, may overrule 2-3; plural-only nouns keep their plural
+       lemma (``markkinat``).
 
     Words Voikko does not know go to the simplemma chain below.
 ``"voikko"`` (optional; Debian ``libvoikko1`` + ``voikko-fi`` and pip ``libvoikko``)
@@ -250,6 +252,31 @@ def _readings() -> dict[tuple[str, str], int]:
     out: dict[tuple[str, str], int] = {}
     for _, (winner, loser, count) in read_tsv(READINGS_FILE, ("winner", "loser", "count"), 3):
         out[(winner, loser)] = int(count)
+    return out
+
+
+#: Word classes merged by :func:`_coarse`: nouns and adjectives, and the kinds of names.
+_COARSE_CLASS = {"nimisana": "nomini", "laatusana": "nomini", "nimisana_laatusana": "nomini",
+                 "etunimi": "nimi", "sukunimi": "nimi", "paikannimi": "nimi"}
+
+
+def _coarse(reading: str) -> str:
+    """A reading (:func:`_reading`) with its word class coarsened (:data:`_COARSE_CLASS`):
+    ``nimisana_laatusana.1p.nimento.singular.2s`` -> ``nomini.1p.nimento.singular.2s``."""
+    cls, _, rest = reading.partition(".")
+    return f"{_COARSE_CLASS.get(cls, cls)}.{rest}"
+
+
+@lru_cache(maxsize=1)
+def _coarse_readings() -> dict[tuple[str, str], int]:
+    """:func:`_readings` summed over coarsened readings (:func:`_coarse`), the back-off when a
+    pair of exact readings was seen too rarely (*totesi*: the past tense against an
+    adjective-noun with the 2nd-person possessive, seen once, but against a noun with it 11
+    times)."""
+    out: dict[tuple[str, str], int] = {}
+    for (winner, loser), n in _readings().items():
+        key = (_coarse(winner), _coarse(loser))
+        out[key] = out.get(key, 0) + n
     return out
 
 
@@ -900,7 +927,11 @@ def _voikko_lemma(word: str, backend: str = "pyvoikko") -> str | None:
             if not (won or lost) and reading.split(".", 1)[0] != best_reading.split(".", 1)[0]:
                 won, lost = readings.get((reading, best_reading), 0), readings.get((best_reading, reading), 0)
                 if won < READING_MIN or won <= READING_RATIO * lost:
-                    continue
+                    coarse = _coarse_readings()
+                    a, b = _coarse(reading), _coarse(best_reading)
+                    won, lost = coarse.get((a, b), 0), coarse.get((b, a), 0)
+                    if a.split(".", 1)[0] == b.split(".", 1)[0] or won < READING_MIN or won <= READING_RATIO * lost:
+                        continue
             if won > lost:
                 best, best_reading = other, reading
     if ".plural" in best_reading:
@@ -1182,6 +1213,7 @@ def clear_cache() -> None:
     _analyses.cache_clear()
     _pairs.cache_clear()
     _readings.cache_clear()
+    _coarse_readings.cache_clear()
     _plural_lemmas.cache_clear()
     from analysis.text.normalise import normalise_cached
 
