@@ -90,3 +90,13 @@ def test_reading_preference_backs_off_to_coarse_word_classes(tables):
     assert lem.lemmatise("totesi", backend="pyvoikko") == "todeta"
     _write(tables["READINGS_FILE"], [(verb, noun, 11), (noun, verb, 6)])  # not clearly more wins: no change
     assert lem.lemmatise("totesi", backend="pyvoikko") == "tosi"
+
+
+@needs_pyvoikko
+def test_clitic_on_an_adverb_the_tuning_data_know(tables):
+    assert lem.lemmatise("kotonakin", backend="pyvoikko") == "koto"  # Voikko: koto + essive + -kin
+    _write(tables["PRIOR_FILE"], [("kotona", "kotona", 3), ("todella", "todella", 3), ("varsin", "varsin", 3)])
+    assert lem.lemmatise("kotonakin", backend="pyvoikko") == "kotona"
+    assert lem.lemmatise("todellakaan", backend="pyvoikko") == "todella"
+    assert lem.lemmatise("varsinkaan", backend="pyvoikko") == "varsinkaan"  # Voikko's own adverb reading
+    assert lem.lemmatise("talokin", backend="pyvoikko") == "talo"  # no adverb: as before

@@ -996,6 +996,23 @@ def _possessive_adverb(word: str, backend: str) -> str | None:
     return None
 
 
+_CLITIC_END = re.compile(r"^(.{3,}?)(?:kin|kaan|kään|han|hän)$")
+
+
+def _clitic_adverb(word: str, backend: str) -> str | None:
+    """A word with a clitic whose rest is a form the tuning data have as its own lemma, an
+    adverb (*kotonakin* -> kotona, *varmaankin* -> varmaan, *todellakaan* -> todella; Voikko
+    reads them as nouns + clitic: koto, varma, tosi). Not when a Voikko candidate is the word
+    itself (*varsinkaan*, an instructive adverb with its clitic). None otherwise."""
+    match = _CLITIC_END.match(word)
+    if match is None:
+        return None
+    rest = match.group(1)
+    if _prior().forms.get(rest) != rest or word in _voikko_candidates(word, backend):
+        return None
+    return rest
+
+
 # --------------------------------------------------------------------------- unknown words
 _CASE_ENDINGS = "lle|ssa|ssä|sta|stä|lla|llä|lta|ltä|na|nä|ksi|n|a|ä"
 _GUESS = (
@@ -1057,7 +1074,7 @@ def _lemmatise_cached(word: str, backend: str, lexicon: Lexicon) -> str:
     if compound is not None:
         return compound
     if backend in _ANALYSERS:
-        adverb = _possessive_adverb(word, backend)
+        adverb = _possessive_adverb(word, backend) or _clitic_adverb(word, backend)
         if adverb is not None:
             return adverb
         lemma = _voikko_lemma(word, backend)
