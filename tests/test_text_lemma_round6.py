@@ -100,3 +100,17 @@ def test_clitic_on_an_adverb_the_tuning_data_know(tables):
     assert lem.lemmatise("todellakaan", backend="pyvoikko") == "todella"
     assert lem.lemmatise("varsinkaan", backend="pyvoikko") == "varsinkaan"  # Voikko's own adverb reading
     assert lem.lemmatise("talokin", backend="pyvoikko") == "talo"  # no adverb: as before
+
+
+@needs_pyvoikko
+@pytest.mark.parametrize("form, lemma", [
+    ("huolissaan", "huolissaan"),      # plural inessive + 3rd-person possessive: an adverb
+    ("innoissaan", "innoissaan"),
+    ("kokonaan", "kokonaan"),          # essive + possessive
+    ("sellaisenaan", "sellaisenaan"),
+    ("pahimmillaan", "pahimmillaan"),  # superlative plural adessive + possessive
+    ("kädessään", "käsi"),             # the singular inessive stays the noun
+    ("ystävälleen", "ystävä"),
+])
+def test_possessive_case_forms_that_are_adverbs(tables, form, lemma):
+    assert lem.lemmatise(form, backend="pyvoikko") == lemma

@@ -726,6 +726,10 @@ def _surface(segment: str) -> str:
     return _TAG.sub("", _TAG_SPAN.sub("", segment))
 
 
+#: (case, number) of a noun with the 3rd-person possessive that UD has as an adverb, its own
+#: lemma: the plural inessive (huolissaan, iloissaan) and the essive (kokonaan, aikanaan).
+_POSSESSIVE_ADVERBS = {("sisaolento", "plural"), ("olento", "singular"), ("olento", "plural")}
+
 _CLITIC_PRONOUNS = {("joka", "kin"): "jokin", ("kuka", "kaan"): "kukaan", ("mikä", "kaan"): "mikään",
                     ("kuka", "kin"): "kukin", ("ken", "kaan"): "kukaan"}
 _DERIVED = re.compile(r"\[L[a-z]*\]\[Xj\]")
@@ -755,7 +759,10 @@ def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
       pääosin, varsinkaan); a -sti adverb loses its clitic (selvästikin -> selvästi), and so
       does an adverb whose Voikko base form is the word without -han/-ka/-s (huomennahan ->
       huomenna, mitenkä -> miten); a comparative's genitive is its positive (pahemman ->
-      paha; enemmän has its own adverb reading); a nominative superlative is its positive
+      paha; enemmän has its own adverb reading); a simple noun with the 3rd-person
+      possessive in the plural inessive or the essive (huolissaan, kokonaan, sellaisenaan),
+      or a superlative one in the plural adessive (pahimmillaan), is an adverb, its own
+      lemma; a nominative superlative is its positive
       (vanhin -> vanha; the -in adverbs such as usein, kovin have their own instructive
       reading, which is a second candidate);
     * negative participles are adjectives (olematon);
@@ -776,6 +783,11 @@ def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
     if case == "keinonto" and (analysis.get("CLASS") != "nimisana" or analysis.get("FOCUS")
                                or "[Bc]" in (analysis.get("FSTOUTPUT") or "")):
         return word  # usein, paremmin, varsinkaan, pääosin: adverbs; silmin, tavoin: the noun
+    if (analysis.get("POSSESSIVE") == "3" and not analysis.get("PARTICIPLE")
+            and ((case, analysis.get("NUMBER")) in _POSSESSIVE_ADVERBS
+                 or (case, analysis.get("NUMBER"), analysis.get("COMPARISON")) == ("ulkoolento", "plural", "superlative"))
+            and "[Bc]" not in (analysis.get("FSTOUTPUT") or "")):
+        return word  # huolissaan, innoissaan, kokonaan, sellaisenaan, pahimmillaan: adverbs in UD
     if analysis.get("PARTICIPLE") == "negation":  # olematon: an adjective in UD
         return base
     if base == "ken":  # Voikko's archaic ken: kenelle -> kuka, kenenkään -> kukaan
