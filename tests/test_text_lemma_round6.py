@@ -114,3 +114,18 @@ def test_clitic_on_an_adverb_the_tuning_data_know(tables):
 ])
 def test_possessive_case_forms_that_are_adverbs(tables, form, lemma):
     assert lem.lemmatise(form, backend="pyvoikko") == lemma
+
+
+@needs_pyvoikko
+def test_an_adverb_reading_that_is_the_word_ranks_before_the_commoner_lemma(tables):
+    _write(tables["PRIOR_FILE"], [("pari", "pari", 10), ("tuo", "tuoda", 10), ("hukka", "hukka", 10)])
+    assert lem.lemmatise("pariin", backend="pyvoikko") == "pariin"  # UD: the adposition, not pari
+    assert lem.lemmatise("toisin", backend="pyvoikko") == "toisin"  # not tuoda (1st person conditional)
+    assert lem.lemmatise("hukkaan", backend="pyvoikko") == "hukkaan"
+    assert lem.lemmatise("parilla", backend="pyvoikko") == "pari"  # no adverb reading: as before
+
+
+@needs_pyvoikko
+def test_an_adverb_that_is_its_own_lemma_is_not_taken_for_a_spoken_form(tables):
+    assert lem.lemma_count("ajoissa", backend="pyvoikko") == lem.LISTED
+    assert lem.lemma_count("voijaan", backend="pyvoikko") == 0  # the spoken form keeps its rewrite

@@ -625,7 +625,8 @@ def lemma_count(word: str, backend: str | None = None) -> int:
     tuning prior lists the form itself, else how often its lemma occurs in the prior (0 for
     a lemma the tuning data never had, e.g. Voikko's rare readings of spoken forms:
     *voijaan* = voija, *lähetään* = lähetä, *kattomaan* = katto + maa). A word with a
-    proper-name reading counts as listed.
+    proper-name reading counts as listed, and so does an adverb or adposition reading that
+    is the word's lemma (*ajoissa*).
 
     Used by the spoken-Finnish rules (:mod:`analysis.text.normalise`) to rewrite a word that
     is known only through such an unfamiliar reading.
@@ -640,7 +641,10 @@ def lemma_count(word: str, backend: str | None = None) -> int:
         return LISTED
     if name in _ANALYSERS and any(a.get("CLASS") in _NAMES for a in _analyses(word, name)):
         return LISTED  # a proper name (Tehyn) is never taken for a spoken form
-    return _prior().lemmas.get(_lemmatise_cached(word, name, lexicon), 0)
+    lemma = _lemmatise_cached(word, name, lexicon)
+    if lemma == word and name in _ANALYSERS and any(a.get("CLASS") in _UNINFLECTED for a in _analyses(word, name)):
+        return LISTED  # nor an adverb that is its own lemma (ajoissa is no adoissa)
+    return _prior().lemmas.get(lemma, 0)
 
 
 def is_verb_form(word: str, backend: str | None = None) -> bool:
@@ -825,9 +829,10 @@ def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int]
     1. fewest compound parts (``[Bc]`` in FSTOUTPUT, ``=`` in STRUCTURE);
     2. -minen nouns before the verbs they come from (ottamista -> ottaminen, not ottaa);
     2b. no clitic before a clitic (jotakin = jokin, not joka + -kin);
-    3. the commoner lemma in the UD tuning data (``prior``; absent lemmas count 0);
-    3b. a participle's verb before its adjective lemma (UD: tehnyt -> tehdä);
-    4. an adverb or adposition that is its own lemma (näin, not nähdä);
+    3. an adverb or adposition that is its own lemma (näin, not nähdä; pariin, not pari;
+       toisin, not tuoda), before the commoner lemma;
+    4. the commoner lemma in the UD tuning data (``prior``; absent lemmas count 0);
+    4b. a participle's verb before its adjective lemma (UD: tehnyt -> tehdä);
     5. the lemma equal to the word itself (or to simplemma's lemma, which breaks
        ties such as nuorille = nuori/nuora, varoja = vara/varoja);
     6. agreement with simplemma;
@@ -841,9 +846,9 @@ def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int]
         parts,
         analysis.get("MOOD") != "MINEN-infinitive",
         bool(analysis.get("FOCUS")),
+        not (lemma == word and analysis.get("CLASS") in _UNINFLECTED),
         -(prior or {}).get(lemma, 0),
         not as_verb,
-        not (lemma == word and analysis.get("CLASS") in _UNINFLECTED),
         lemma != word and lemma != reference,
         lemma != reference,
         analysis.get("CLASS") not in _NOUN_LIKE,
