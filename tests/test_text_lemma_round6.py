@@ -129,3 +129,9 @@ def test_an_adverb_reading_that_is_the_word_ranks_before_the_commoner_lemma(tabl
 def test_an_adverb_that_is_its_own_lemma_is_not_taken_for_a_spoken_form(tables):
     assert lem.lemma_count("ajoissa", backend="pyvoikko") == lem.LISTED
     assert lem.lemma_count("voijaan", backend="pyvoikko") == 0  # the spoken form keeps its rewrite
+
+
+def test_unknown_tion_word_is_a_nominative():
+    assert lem._guess_unknown("collection") is None  # returned as it is, not cut to "collectio"
+    assert lem._guess_unknown("liberation") is None
+    assert lem._guess_unknown("hypatian") == "hypatia"  # the genitive rule otherwise as before

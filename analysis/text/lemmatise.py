@@ -1045,6 +1045,8 @@ _GUESS = (
 def _guess_unknown(word: str) -> str | None:
     """A lemma for a word neither Voikko nor simplemma knows (mostly foreign names with
     Finnish case endings): strip the case ending by the patterns of :data:`_GUESS`, or None."""
+    if word.endswith(("tion", "sion")):  # collection, liberation: a foreign nominative, not a genitive
+        return None
     for pattern, add in _GUESS:
         match = pattern.match(word)
         if match:
