@@ -135,3 +135,15 @@ def test_unknown_tion_word_is_a_nominative():
     assert lem._guess_unknown("collection") is None  # returned as it is, not cut to "collectio"
     assert lem._guess_unknown("liberation") is None
     assert lem._guess_unknown("hypatian") == "hypatia"  # the genitive rule otherwise as before
+
+
+@needs_pyvoikko
+@pytest.mark.parametrize("form, lemma", [
+    ("avajaisiin", "avajaiset"),  # Voikko cannot analyse the singular avajainen: a plural-only noun
+    ("häihin", "häät"),
+    ("bikinit", "bikinit"),
+    ("aivoissa", "aivo"),         # the singular aivo is a word to Voikko: not this rule
+    ("taloissa", "talo"),
+])
+def test_plural_only_nouns_whose_singular_voikko_does_not_know(tables, form, lemma):
+    assert lem.lemmatise(form, backend="pyvoikko") == lemma

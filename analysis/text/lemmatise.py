@@ -978,7 +978,9 @@ def _plural_lemmas(backend: str) -> dict[str, str]:
 
 def _plural_lemma(lemma: str, backend: str) -> str:
     """A plural-only noun's plural lemma (:func:`_plural_lemmas`), also as the last part of
-    a compound (*sisämarkkinoilla* -> sisämarkkinat); else the lemma."""
+    a compound (*sisämarkkinoilla* -> sisämarkkinat); else, when Voikko does not know the
+    singular lemma as a word at all (*hää*, *avajainen*, *bikini*), the nominative plural
+    it knows (:func:`_unknown_singular_plural`); else the lemma."""
     table = _plural_lemmas(backend)
     if lemma in table:
         return table[lemma]
@@ -986,7 +988,22 @@ def _plural_lemma(lemma: str, backend: str) -> str:
         head = table.get(lemma[i:])
         if head is not None:
             return lemma[:i] + head
-    return lemma
+    return _unknown_singular_plural(lemma, backend) or lemma
+
+
+def _unknown_singular_plural(lemma: str, backend: str) -> str | None:
+    """The nominative plural of a noun whose singular Voikko cannot analyse (a plural-only
+    entry of its dictionary: *hää* -> häät, *avajainen* -> avajaiset, *bikini* -> bikinit):
+    ``lemma + t`` or, for ``-nen``, ``-set``, when Voikko reads that as the nominative plural
+    of the lemma. None when the singular is a known word or no such plural is found."""
+    if len(lemma) < 3 or _analyses(lemma, backend):
+        return None
+    options = [lemma[:-3] + "set"] if lemma.endswith("nen") else [lemma + "t"]
+    for option in options:
+        if any((a.get("SIJAMUOTO"), a.get("NUMBER")) == ("nimento", "plural")
+               and a.get("BASEFORM", "").lower().replace("=", "") == lemma for a in _analyses(option, backend)):
+            return option
+    return None
 
 
 _CASE_FORM = re.compile(r"(?:lla|llä|ssa|ssä|sta|stä|lta|ltä|lle|na|nä|([aeiouyäö])\1n)$")
