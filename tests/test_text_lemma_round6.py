@@ -147,3 +147,13 @@ def test_unknown_tion_word_is_a_nominative():
 ])
 def test_plural_only_nouns_whose_singular_voikko_does_not_know(tables, form, lemma):
     assert lem.lemmatise(form, backend="pyvoikko") == lemma
+
+
+@needs_pyvoikko
+@pytest.mark.parametrize("form, lemma", [
+    ("kumpaakin", "kumpikin"),    # kumpi + -kin is the pronoun kumpikin (UD), as joka + -kin is jokin
+    ("kummassakin", "kumpikin"),
+    ("kumpikaan", "kumpikaan"),
+])
+def test_kumpikin_kumpikaan(tables, form, lemma):
+    assert lem.lemmatise(form, backend="pyvoikko") == lemma

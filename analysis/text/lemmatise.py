@@ -735,7 +735,8 @@ def _surface(segment: str) -> str:
 _POSSESSIVE_ADVERBS = {("sisaolento", "plural"), ("olento", "singular"), ("olento", "plural")}
 
 _CLITIC_PRONOUNS = {("joka", "kin"): "jokin", ("kuka", "kaan"): "kukaan", ("mikä", "kaan"): "mikään",
-                    ("kuka", "kin"): "kukin", ("ken", "kaan"): "kukaan"}
+                    ("kuka", "kin"): "kukin", ("ken", "kaan"): "kukaan",
+                    ("kumpi", "kin"): "kumpikin", ("kumpi", "kaan"): "kumpikaan"}
 _DERIVED = re.compile(r"\[L[a-z]*\]\[Xj\]")
 #: Clitics Voikko leaves out of an adverb's base form without naming them in FOCUS.
 _CLITICS = frozenset({"han", "hän", "ka", "kä", "s"})  # not -pa: jopa, ehkäpä are UD lemmas
