@@ -157,3 +157,12 @@ def test_plural_only_nouns_whose_singular_voikko_does_not_know(tables, form, lem
 ])
 def test_kumpikin_kumpikaan(tables, form, lemma):
     assert lem.lemmatise(form, backend="pyvoikko") == lemma
+
+
+@pytest.mark.parametrize("form, lemma", [
+    ("simonideelle", "simonides"),   # an unknown name in -es: Greek names inflect -ee- (Sokrateen)
+    ("philokrateen", "philokrates"),
+    ("hypatialle", "hypatia"),       # other names as before
+])
+def test_unknown_names_in_es(form, lemma):
+    assert lem._guess_unknown(form) == lemma

@@ -1053,6 +1053,8 @@ _CASE_ENDINGS = "lle|ssa|ssä|sta|stä|lla|llä|lta|ltä|na|nä|ksi|n|a|ä"
 _GUESS = (
     (re.compile(rf"^(.{{3,}}[aeiouyäö])ks(?:e(?:{_CASE_ENDINGS}|en)|i(?:a|ä|in|ssa|ssä|sta|stä|lle|lla|llä|lta|ltä))$"),
      "s"),                                                                     # iglesiaksen -> iglesias
+    (re.compile(r"^(.{3,}[^aeiouyäö])ee(?:n|seen|lle|lla|llä|lta|ltä|ssa|ssä|sta|stä|ksi|na|nä)$"),
+     "es"),                                                                    # simonideelle -> simonides
     (re.compile(rf"^(.{{2,}}[^aeiouyäö'])i(?:{_CASE_ENDINGS}|in)$"), ""),     # leafin -> leaf, theronille -> theron
     (re.compile(r"^(.{2,}([aeiouyäö]))\2n$"), ""),                            # johnnyyn -> johnny (illative)
     (re.compile(r"^(.{2,}([aeiouyäö]))\2$"), ""),                             # hypatiaa -> hypatia (partitive)
