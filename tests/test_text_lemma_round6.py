@@ -166,3 +166,10 @@ def test_kumpikin_kumpikaan(tables, form, lemma):
 ])
 def test_unknown_names_in_es(form, lemma):
     assert lem._guess_unknown(form) == lemma
+
+
+@needs_pyvoikko
+def test_a_dash_joins_words_like_a_hyphen(tables):
+    assert lem.lemmatise("tilaaja–tuottaja-mallin", backend="pyvoikko") == "tilaaja-tuottaja-malli"
+    assert lem.lemmatise("–hankkeessa", backend="pyvoikko") == "hanke"
+    assert lem.lemmatise("2007–2013", backend="pyvoikko") == "2007–2013"  # numbers keep their dash

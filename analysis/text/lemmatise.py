@@ -1088,8 +1088,13 @@ def _split_affix(word: str) -> tuple[str, str, str]:
     return "", word, ""
 
 
+_DIGIT = re.compile(r"\d")
+
+
 @lru_cache(maxsize=None)
 def _lemmatise_cached(word: str, backend: str, lexicon: Lexicon) -> str:
+    if ("–" in word or "—" in word) and not _DIGIT.search(word):  # a dash joins words like a hyphen
+        return _lemmatise_cached(word.replace("–", "-").replace("—", "-"), backend, lexicon)  # (not 2007–2013)
     if word in lexicon.forms:
         return lexicon.forms[word]
     if backend != "snowball":
