@@ -173,3 +173,10 @@ def test_a_dash_joins_words_like_a_hyphen(tables):
     assert lem.lemmatise("tilaaja–tuottaja-mallin", backend="pyvoikko") == "tilaaja-tuottaja-malli"
     assert lem.lemmatise("–hankkeessa", backend="pyvoikko") == "hanke"
     assert lem.lemmatise("2007–2013", backend="pyvoikko") == "2007–2013"  # numbers keep their dash
+
+
+@needs_pyvoikko
+def test_a_slash_splits_like_a_hyphen(tables):
+    assert lem.lemmatise("touko-/kesäkuun", backend="pyvoikko") == "touko-/kesäkuu"
+    assert lem.lemmatise("ja/tai", backend="pyvoikko") == "ja/tai"
+    assert lem.lemmatise("1/2", backend="pyvoikko") == "1/2"

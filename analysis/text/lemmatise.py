@@ -1079,11 +1079,12 @@ _ANALYSERS = ("pyvoikko", "voikko")
 
 
 def _split_affix(word: str) -> tuple[str, str, str]:
-    """(prefix kept as is, part to lemmatise, suffix) for EU:n, 18-vuotiaat, Jäkälä-hanke."""
+    """(prefix kept as is, part to lemmatise, suffix) for EU:n, 18-vuotiaat, Jäkälä-hanke,
+    touko-/kesäkuun."""
     if ":" in word:  # EU:n, 2024:n -> EU, 2024
         return "", word.split(":", 1)[0], ""
-    if "-" in word:
-        head_start = word.rfind("-") + 1
+    if "-" in word or "/" in word:  # touko-/kesäkuun: the part after the last hyphen or slash
+        head_start = max(word.rfind("-"), word.rfind("/")) + 1
         return word[:head_start], word[head_start:], ""
     return "", word, ""
 
