@@ -180,3 +180,12 @@ def test_a_slash_splits_like_a_hyphen(tables):
     assert lem.lemmatise("touko-/kesäkuun", backend="pyvoikko") == "touko-/kesäkuu"
     assert lem.lemmatise("ja/tai", backend="pyvoikko") == "ja/tai"
     assert lem.lemmatise("1/2", backend="pyvoikko") == "1/2"
+
+
+@pytest.mark.parametrize("form, lemma", [
+    ("hiekottajana", "hiekottaja"),       # an unknown a-stem's essive
+    ("päällekkäistarjontana", "päällekkäistarjonta"),
+    ("barcelona", None),                  # not after another vowel: a name's nominative stays
+])
+def test_unknown_essive(form, lemma):
+    assert lem._guess_unknown(form) == lemma

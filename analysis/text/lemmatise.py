@@ -1059,6 +1059,7 @@ _GUESS = (
     (re.compile(r"^(.{2,}([aeiouyäö]))\2n$"), ""),                            # johnnyyn -> johnny (illative)
     (re.compile(r"^(.{2,}([aeiouyäö]))\2$"), ""),                             # hypatiaa -> hypatia (partitive)
     (re.compile(r"^(.{3,}[aeiouyäö])(?:lle|ssa|ssä|sta|stä|lla|llä|lta|ltä|ksi|n)$"), ""),  # hypatian -> hypatia
+    (re.compile(r"^(.{3,}(?:a(?=na$)|ä(?=nä$)))n[aä]$"), ""),             # hiekottajana -> hiekottaja (essive)
 )
 
 
