@@ -189,3 +189,10 @@ def test_a_slash_splits_like_a_hyphen(tables):
 ])
 def test_unknown_essive(form, lemma):
     assert lem._guess_unknown(form) == lemma
+
+
+@needs_pyvoikko
+def test_minen_first_unless_with_a_possessive(tables):
+    _write(tables["PRIOR_FILE"], [("saada", "saada", 5), ("ottaa", "ottaa", 5)])
+    assert lem.lemmatise("saamistaan", backend="pyvoikko") == "saada"  # the agent participle saama + -an
+    assert lem.lemmatise("ottamista", backend="pyvoikko") == "ottaminen"  # no possessive: the -minen noun

@@ -828,7 +828,8 @@ def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int]
     """Sort key of an analysis: smaller is better.
 
     1. fewest compound parts (``[Bc]`` in FSTOUTPUT, ``=`` in STRUCTURE);
-    2. -minen nouns before the verbs they come from (ottamista -> ottaminen, not ottaa);
+    2. -minen nouns before the verbs they come from (ottamista -> ottaminen, not ottaa),
+       unless with a possessive suffix (saamistaan -> saada: the agent participle);
     2b. no clitic before a clitic (jotakin = jokin, not joka + -kin);
     3. an adverb or adposition that is its own lemma (näin, not nähdä; pariin, not pari;
        toisin, not tuoda), before the commoner lemma;
@@ -845,7 +846,7 @@ def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int]
     parts = _parts(analysis)
     return (
         parts,
-        analysis.get("MOOD") != "MINEN-infinitive",
+        analysis.get("MOOD") != "MINEN-infinitive" or bool(analysis.get("POSSESSIVE")),
         bool(analysis.get("FOCUS")),
         not (lemma == word and analysis.get("CLASS") in _UNINFLECTED),
         -(prior or {}).get(lemma, 0),
