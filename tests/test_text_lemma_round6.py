@@ -196,3 +196,13 @@ def test_minen_first_unless_with_a_possessive(tables):
     _write(tables["PRIOR_FILE"], [("saada", "saada", 5), ("ottaa", "ottaa", 5)])
     assert lem.lemmatise("saamistaan", backend="pyvoikko") == "saada"  # the agent participle saama + -an
     assert lem.lemmatise("ottamista", backend="pyvoikko") == "ottaminen"  # no possessive: the -minen noun
+
+
+@needs_pyvoikko
+@pytest.mark.parametrize("form, lemma", [
+    ("takaisintuontiin", "takaisintuonti"),  # unknown compound of known words: the last part's lemma
+    ("astumataudista", "astumatauti"),
+    ("showroomilla", "showroom"),            # roomilla is only the name Rooma: the ending rule instead
+])
+def test_unknown_compound_of_known_words(tables, form, lemma):
+    assert lem.lemmatise(form, backend="pyvoikko") == lemma

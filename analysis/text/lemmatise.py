@@ -1064,6 +1064,32 @@ _GUESS = (
 )
 
 
+_MIN_TAIL = 5  # shortest last part of an unknown compound (:func:`_unknown_compound`)
+
+
+def _unknown_compound(word: str, backend: str) -> str | None:
+    """A word Voikko does not know, split before its longest last part that Voikko knows (at
+    least :data:`_MIN_TAIL` letters, its lemma at least three), when the first part is a word
+    too and neither is only a name: the first part as written and the last part's lemma
+    (*takaisintuontiin* -> takaisintuonti, *astumataudista* -> astumatauti; not
+    *showroomilla*: *roomilla* is only Rooma). None when there is no such split."""
+    for i in range(3, len(word) - _MIN_TAIL + 1):
+        rest = word[i:]
+        tail = _analyses(rest, backend)
+        if tail:
+            head = _analyses(word[:i], backend)
+            if not _common_word(head) or not _common_word(tail):
+                return None
+            lemma = _voikko_lemma(rest, backend)
+            return word[:i] + lemma if lemma and len(lemma) >= 3 else None
+    return None
+
+
+def _common_word(analyses: tuple[dict, ...]) -> bool:
+    """Whether some analysis is not a proper name."""
+    return any(a.get("CLASS") not in _NAMES for a in analyses)
+
+
 def _guess_unknown(word: str) -> str | None:
     """A lemma for a word neither Voikko nor simplemma knows (mostly foreign names with
     Finnish case endings): strip the case ending by the patterns of :data:`_GUESS`, or None."""
@@ -1127,8 +1153,8 @@ def _lemmatise_cached(word: str, backend: str, lexicon: Lexicon) -> str:
         lemma = _voikko_lemma(word, backend)
         if lemma is not None:
             return lemma
-        if not _is_known(word):  # unknown to both: a case ending stripped, or the word itself
-            guess = _guess_unknown(word)
+        if not _is_known(word):  # unknown to both: a compound of known words, a case ending stripped,
+            guess = _unknown_compound(word, backend) or _guess_unknown(word)  # or the word itself
             return guess if guess is not None else word
     return _simplemma_chain(word, lexicon)
 
