@@ -206,3 +206,14 @@ def test_minen_first_unless_with_a_possessive(tables):
 ])
 def test_unknown_compound_of_known_words(tables, form, lemma):
     assert lem.lemmatise(form, backend="pyvoikko") == lemma
+
+
+@needs_pyvoikko
+@pytest.mark.parametrize("form, lemma", [
+    ("minne", "minne"),            # a pronoun's -nne illative is the adverb (UD: ADV minne)
+    ("tuonne", "tuonne"),
+    ("minnekään", "minne"),        # its clitic off
+    ("mihin", "mikä"),             # the ordinary illative stays the pronoun
+])
+def test_pronoun_nne_illatives_are_adverbs(tables, form, lemma):
+    assert lem.lemmatise(form, backend="pyvoikko") == lemma

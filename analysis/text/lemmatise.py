@@ -770,6 +770,7 @@ def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
       lemma; a nominative superlative is its positive
       (vanhin -> vanha; the -in adverbs such as usein, kovin have their own instructive
       reading, which is a second candidate);
+    * a pronoun's illative in -nne is an adverb, its own lemma (minne, tuonne);
     * negative participles are adjectives (olematon);
     * ``as_verb=False`` gives a participle's own (adjective) lemma, e.g. ``seuraava``, the
       second candidate of every participle reading.
@@ -783,6 +784,10 @@ def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
             return base  # huomennahan, kylläpä, mitenkä: Voikko's base is the word without -han/-pa/-kä
         return stripped
     case = analysis.get("SIJAMUOTO")
+    if analysis.get("CLASS") == "asemosana" and case == "sisatulento":
+        stripped = _without_clitic(word, analysis.get("FOCUS"))
+        if stripped.endswith("nne"):  # minne, tuonne: adverbs (UD), not the illative of mikä, tuo
+            return stripped
     if case == "kerrontosti":  # oikeasti: an adverb; selvästikin -> selvästi
         return _without_clitic(word, analysis.get("FOCUS"))
     if case == "keinonto" and (analysis.get("CLASS") != "nimisana" or analysis.get("FOCUS")
