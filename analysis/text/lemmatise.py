@@ -1003,8 +1003,8 @@ def _unknown_singular_plural(lemma: str, backend: str) -> str | None:
     entry of its dictionary: *hää* -> häät, *avajainen* -> avajaiset, *bikini* -> bikinit):
     ``lemma + t`` or, for ``-nen``, ``-set``, when Voikko reads that as the nominative plural
     of the lemma. None when the singular is a known word or no such plural is found."""
-    if len(lemma) < 3 or _analyses(lemma, backend):
-        return None
+    if len(lemma) < 3 or lemma in _prior().lemmas or _analyses(lemma, backend):
+        return None  # a lemma of the tuning data is decided by _plural_lemmas (and is fast)
     options = [lemma[:-3] + "set"] if lemma.endswith("nen") else [lemma + "t"]
     for option in options:
         if any((a.get("SIJAMUOTO"), a.get("NUMBER")) == ("nimento", "plural")
