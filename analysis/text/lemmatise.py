@@ -25,8 +25,10 @@ Backends
     3. fewest compound parts, -minen nouns before their verbs, agreement with simplemma,
        nouns/adjectives/pronouns/adverbs before verbs, then alphabetical.
     4. the lemma-pair table (``ud_fi_pairs.tsv``) and, for lemma pairs it never compared, the
-       class-level reading table (``ud_fi_readings.tsv``), both learned on the tuning halves,
-       may overrule 2-3; plural-only nouns keep their plural lemma (``markkinat``).
+       class-level reading table (``ud_fi_readings.tsv``; when a pair of readings was seen too
+       rarely, summed over coarser word classes: nouns with adjectives, names together), both
+       learned on the tuning halves, may overrule 2-3; plural-only nouns keep their plural
+       lemma (``markkinat``).
 
     Words Voikko does not know go to the simplemma chain below.
 ``"voikko"`` (optional; Debian ``libvoikko1`` + ``voikko-fi`` and pip ``libvoikko``)
@@ -250,6 +252,31 @@ def _readings() -> dict[tuple[str, str], int]:
     out: dict[tuple[str, str], int] = {}
     for _, (winner, loser, count) in read_tsv(READINGS_FILE, ("winner", "loser", "count"), 3):
         out[(winner, loser)] = int(count)
+    return out
+
+
+#: Word classes merged by :func:`_coarse`: nouns and adjectives, and the kinds of names.
+_COARSE_CLASS = {"nimisana": "nomini", "laatusana": "nomini", "nimisana_laatusana": "nomini",
+                 "etunimi": "nimi", "sukunimi": "nimi", "paikannimi": "nimi"}
+
+
+def _coarse(reading: str) -> str:
+    """A reading (:func:`_reading`) with its word class coarsened (:data:`_COARSE_CLASS`):
+    ``nimisana_laatusana.1p.nimento.singular.2s`` -> ``nomini.1p.nimento.singular.2s``."""
+    cls, _, rest = reading.partition(".")
+    return f"{_COARSE_CLASS.get(cls, cls)}.{rest}"
+
+
+@lru_cache(maxsize=1)
+def _coarse_readings() -> dict[tuple[str, str], int]:
+    """:func:`_readings` summed over coarsened readings (:func:`_coarse`), the back-off when a
+    pair of exact readings was seen too rarely (*totesi*: the past tense against an
+    adjective-noun with the 2nd-person possessive, seen once, but against a noun with it 11
+    times)."""
+    out: dict[tuple[str, str], int] = {}
+    for (winner, loser), n in _readings().items():
+        key = (_coarse(winner), _coarse(loser))
+        out[key] = out.get(key, 0) + n
     return out
 
 
@@ -598,7 +625,8 @@ def lemma_count(word: str, backend: str | None = None) -> int:
     tuning prior lists the form itself, else how often its lemma occurs in the prior (0 for
     a lemma the tuning data never had, e.g. Voikko's rare readings of spoken forms:
     *voijaan* = voija, *lähetään* = lähetä, *kattomaan* = katto + maa). A word with a
-    proper-name reading counts as listed.
+    proper-name reading counts as listed, and so does an adverb or adposition reading that
+    is the word's lemma (*ajoissa*).
 
     Used by the spoken-Finnish rules (:mod:`analysis.text.normalise`) to rewrite a word that
     is known only through such an unfamiliar reading.
@@ -613,7 +641,10 @@ def lemma_count(word: str, backend: str | None = None) -> int:
         return LISTED
     if name in _ANALYSERS and any(a.get("CLASS") in _NAMES for a in _analyses(word, name)):
         return LISTED  # a proper name (Tehyn) is never taken for a spoken form
-    return _prior().lemmas.get(_lemmatise_cached(word, name, lexicon), 0)
+    lemma = _lemmatise_cached(word, name, lexicon)
+    if lemma == word and name in _ANALYSERS and any(a.get("CLASS") in _UNINFLECTED for a in _analyses(word, name)):
+        return LISTED  # nor an adverb that is its own lemma (ajoissa is no adoissa)
+    return _prior().lemmas.get(lemma, 0)
 
 
 def is_verb_form(word: str, backend: str | None = None) -> bool:
@@ -699,9 +730,16 @@ def _surface(segment: str) -> str:
     return _TAG.sub("", _TAG_SPAN.sub("", segment))
 
 
+#: (case, number) of a noun with the 3rd-person possessive that UD has as an adverb, its own
+#: lemma: the plural inessive (huolissaan, iloissaan) and the essive (kokonaan, aikanaan).
+_POSSESSIVE_ADVERBS = {("sisaolento", "plural"), ("olento", "singular"), ("olento", "plural")}
+
 _CLITIC_PRONOUNS = {("joka", "kin"): "jokin", ("kuka", "kaan"): "kukaan", ("mikä", "kaan"): "mikään",
-                    ("kuka", "kin"): "kukin", ("ken", "kaan"): "kukaan"}
+                    ("kuka", "kin"): "kukin", ("ken", "kaan"): "kukaan",
+                    ("kumpi", "kin"): "kumpikin", ("kumpi", "kaan"): "kumpikaan"}
 _DERIVED = re.compile(r"\[L[a-z]*\]\[Xj\]")
+#: Clitics Voikko leaves out of an adverb's base form without naming them in FOCUS.
+_CLITICS = frozenset({"han", "hän", "ka", "kä", "s"})  # not -pa: jopa, ehkäpä are UD lemmas
 
 
 def _without_clitic(word: str, focus: str | None) -> str:
@@ -721,10 +759,18 @@ def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
       compound the first parts are kept: ``aikaansaanut`` -> ``aikaansaada``);
     * -minen nouns are rebuilt (asumisen -> asuminen, Voikko says "asua");
     * adverbs in -sti and instructive forms are their own lemma (oikeasti, usein, paremmin;
-      Voikko says "oikea", "usea", "hyvä"), and so are genitive comparatives (enemmän), as
-      the UD tuning data have them most often; a nominative superlative is its positive
+      Voikko says "oikea", "usea", "hyvä"), as the UD tuning data have them most often, except
+      a simple noun's instructive without a clitic (silmin -> silmä, tavoin -> tapa; but
+      pääosin, varsinkaan); a -sti adverb loses its clitic (selvästikin -> selvästi), and so
+      does an adverb whose Voikko base form is the word without -han/-ka/-s (huomennahan ->
+      huomenna, mitenkä -> miten); a comparative's genitive is its positive (pahemman ->
+      paha; enemmän has its own adverb reading); a simple noun with the 3rd-person
+      possessive in the plural inessive or the essive (huolissaan, kokonaan, sellaisenaan),
+      or a superlative one in the plural adessive (pahimmillaan), is an adverb, its own
+      lemma; a nominative superlative is its positive
       (vanhin -> vanha; the -in adverbs such as usein, kovin have their own instructive
       reading, which is a second candidate);
+    * a pronoun's illative in -nne is an adverb, its own lemma (minne, tuonne);
     * negative participles are adjectives (olematon);
     * ``as_verb=False`` gives a participle's own (adjective) lemma, e.g. ``seuraava``, the
       second candidate of every participle reading.
@@ -733,13 +779,25 @@ def _voikko_candidate(word: str, analysis: dict, as_verb: bool = True) -> str:
                           analysis.get("FSTOUTPUT") or "")
     if analysis.get("CLASS") in ("seikkasana", "suhdesana") and not analysis.get("POSSESSIVE"):
         # UD: every adverb/adposition form is its own lemma (sinne, sieltä, alle, luona), clitic off
-        return _without_clitic(word, analysis.get("FOCUS"))
+        stripped = _without_clitic(word, analysis.get("FOCUS"))
+        if stripped == word and len(base) < len(word) and word.startswith(base) and word[len(base):] in _CLITICS:
+            return base  # huomennahan, kylläpä, mitenkä: Voikko's base is the word without -han/-pa/-kä
+        return stripped
     case = analysis.get("SIJAMUOTO")
-    if case in ("kerrontosti", "keinonto"):  # oikeasti, usein, harvoin, paremmin: adverbs
-        return word
-    comparison = analysis.get("COMPARISON")
-    if (comparison, case) == ("comparative", "omanto"):  # enemmän (UD: an adverb)
-        return word
+    if analysis.get("CLASS") == "asemosana" and case == "sisatulento":
+        stripped = _without_clitic(word, analysis.get("FOCUS"))
+        if stripped.endswith("nne"):  # minne, tuonne: adverbs (UD), not the illative of mikä, tuo
+            return stripped
+    if case == "kerrontosti":  # oikeasti: an adverb; selvästikin -> selvästi
+        return _without_clitic(word, analysis.get("FOCUS"))
+    if case == "keinonto" and (analysis.get("CLASS") != "nimisana" or analysis.get("FOCUS")
+                               or "[Bc]" in (analysis.get("FSTOUTPUT") or "")):
+        return word  # usein, paremmin, varsinkaan, pääosin: adverbs; silmin, tavoin: the noun
+    if (analysis.get("POSSESSIVE") == "3" and not analysis.get("PARTICIPLE")
+            and ((case, analysis.get("NUMBER")) in _POSSESSIVE_ADVERBS
+                 or (case, analysis.get("NUMBER"), analysis.get("COMPARISON")) == ("ulkoolento", "plural", "superlative"))
+            and "[Bc]" not in (analysis.get("FSTOUTPUT") or "")):
+        return word  # huolissaan, innoissaan, kokonaan, sellaisenaan, pahimmillaan: adverbs in UD
     if analysis.get("PARTICIPLE") == "negation":  # olematon: an adjective in UD
         return base
     if base == "ken":  # Voikko's archaic ken: kenelle -> kuka, kenenkään -> kukaan
@@ -775,11 +833,13 @@ def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int]
     """Sort key of an analysis: smaller is better.
 
     1. fewest compound parts (``[Bc]`` in FSTOUTPUT, ``=`` in STRUCTURE);
-    2. -minen nouns before the verbs they come from (ottamista -> ottaminen, not ottaa);
+    2. -minen nouns before the verbs they come from (ottamista -> ottaminen, not ottaa),
+       unless with a possessive suffix (saamistaan -> saada: the agent participle);
     2b. no clitic before a clitic (jotakin = jokin, not joka + -kin);
-    3. the commoner lemma in the UD tuning data (``prior``; absent lemmas count 0);
-    3b. a participle's verb before its adjective lemma (UD: tehnyt -> tehdä);
-    4. an adverb or adposition that is its own lemma (näin, not nähdä);
+    3. an adverb or adposition that is its own lemma (näin, not nähdä; pariin, not pari;
+       toisin, not tuoda), before the commoner lemma;
+    4. the commoner lemma in the UD tuning data (``prior``; absent lemmas count 0);
+    4b. a participle's verb before its adjective lemma (UD: tehnyt -> tehdä);
     5. the lemma equal to the word itself (or to simplemma's lemma, which breaks
        ties such as nuorille = nuori/nuora, varoja = vara/varoja);
     6. agreement with simplemma;
@@ -791,11 +851,11 @@ def _voikko_key(word: str, analysis: dict, reference: str, prior: dict[str, int]
     parts = _parts(analysis)
     return (
         parts,
-        analysis.get("MOOD") != "MINEN-infinitive",
+        analysis.get("MOOD") != "MINEN-infinitive" or bool(analysis.get("POSSESSIVE")),
         bool(analysis.get("FOCUS")),
+        not (lemma == word and analysis.get("CLASS") in _UNINFLECTED),
         -(prior or {}).get(lemma, 0),
         not as_verb,
-        not (lemma == word and analysis.get("CLASS") in _UNINFLECTED),
         lemma != word and lemma != reference,
         lemma != reference,
         analysis.get("CLASS") not in _NOUN_LIKE,
@@ -891,7 +951,11 @@ def _voikko_lemma(word: str, backend: str = "pyvoikko") -> str | None:
             if not (won or lost) and reading.split(".", 1)[0] != best_reading.split(".", 1)[0]:
                 won, lost = readings.get((reading, best_reading), 0), readings.get((best_reading, reading), 0)
                 if won < READING_MIN or won <= READING_RATIO * lost:
-                    continue
+                    coarse = _coarse_readings()
+                    a, b = _coarse(reading), _coarse(best_reading)
+                    won, lost = coarse.get((a, b), 0), coarse.get((b, a), 0)
+                    if a.split(".", 1)[0] == b.split(".", 1)[0] or won < READING_MIN or won <= READING_RATIO * lost:
+                        continue
             if won > lost:
                 best, best_reading = other, reading
     if ".plural" in best_reading:
@@ -921,7 +985,9 @@ def _plural_lemmas(backend: str) -> dict[str, str]:
 
 def _plural_lemma(lemma: str, backend: str) -> str:
     """A plural-only noun's plural lemma (:func:`_plural_lemmas`), also as the last part of
-    a compound (*sisämarkkinoilla* -> sisämarkkinat); else the lemma."""
+    a compound (*sisämarkkinoilla* -> sisämarkkinat); else, when Voikko does not know the
+    singular lemma as a word at all (*hää*, *avajainen*, *bikini*), the nominative plural
+    it knows (:func:`_unknown_singular_plural`); else the lemma."""
     table = _plural_lemmas(backend)
     if lemma in table:
         return table[lemma]
@@ -929,7 +995,22 @@ def _plural_lemma(lemma: str, backend: str) -> str:
         head = table.get(lemma[i:])
         if head is not None:
             return lemma[:i] + head
-    return lemma
+    return _unknown_singular_plural(lemma, backend) or lemma
+
+
+def _unknown_singular_plural(lemma: str, backend: str) -> str | None:
+    """The nominative plural of a noun whose singular Voikko cannot analyse (a plural-only
+    entry of its dictionary: *hää* -> häät, *avajainen* -> avajaiset, *bikini* -> bikinit):
+    ``lemma + t`` or, for ``-nen``, ``-set``, when Voikko reads that as the nominative plural
+    of the lemma. None when the singular is a known word or no such plural is found."""
+    if len(lemma) < 3 or lemma in _prior().lemmas or _analyses(lemma, backend):
+        return None  # a lemma of the tuning data is decided by _plural_lemmas (and is fast)
+    options = [lemma[:-3] + "set"] if lemma.endswith("nen") else [lemma + "t"]
+    for option in options:
+        if any((a.get("SIJAMUOTO"), a.get("NUMBER")) == ("nimento", "plural")
+               and a.get("BASEFORM", "").lower().replace("=", "") == lemma for a in _analyses(option, backend)):
+            return option
+    return None
 
 
 _CASE_FORM = re.compile(r"(?:lla|llä|ssa|ssä|sta|stä|lta|ltä|lle|na|nä|([aeiouyäö])\1n)$")
@@ -956,21 +1037,69 @@ def _possessive_adverb(word: str, backend: str) -> str | None:
     return None
 
 
+_CLITIC_END = re.compile(r"^(.{3,}?)(?:kin|kaan|kään|han|hän)$")
+
+
+def _clitic_adverb(word: str, backend: str) -> str | None:
+    """A word with a clitic whose rest is a form the tuning data have as its own lemma, an
+    adverb (*kotonakin* -> kotona, *varmaankin* -> varmaan, *todellakaan* -> todella; Voikko
+    reads them as nouns + clitic: koto, varma, tosi). Not when a Voikko candidate is the word
+    itself (*varsinkaan*, an instructive adverb with its clitic). None otherwise."""
+    match = _CLITIC_END.match(word)
+    if match is None:
+        return None
+    rest = match.group(1)
+    if _prior().forms.get(rest) != rest or word in _voikko_candidates(word, backend):
+        return None
+    return rest
+
+
 # --------------------------------------------------------------------------- unknown words
 _CASE_ENDINGS = "lle|ssa|ssä|sta|stä|lla|llä|lta|ltä|na|nä|ksi|n|a|ä"
 _GUESS = (
     (re.compile(rf"^(.{{3,}}[aeiouyäö])ks(?:e(?:{_CASE_ENDINGS}|en)|i(?:a|ä|in|ssa|ssä|sta|stä|lle|lla|llä|lta|ltä))$"),
      "s"),                                                                     # iglesiaksen -> iglesias
+    (re.compile(r"^(.{3,}[^aeiouyäö])ee(?:n|seen|lle|lla|llä|lta|ltä|ssa|ssä|sta|stä|ksi|na|nä)$"),
+     "es"),                                                                    # simonideelle -> simonides
     (re.compile(rf"^(.{{2,}}[^aeiouyäö'])i(?:{_CASE_ENDINGS}|in)$"), ""),     # leafin -> leaf, theronille -> theron
     (re.compile(r"^(.{2,}([aeiouyäö]))\2n$"), ""),                            # johnnyyn -> johnny (illative)
     (re.compile(r"^(.{2,}([aeiouyäö]))\2$"), ""),                             # hypatiaa -> hypatia (partitive)
     (re.compile(r"^(.{3,}[aeiouyäö])(?:lle|ssa|ssä|sta|stä|lla|llä|lta|ltä|ksi|n)$"), ""),  # hypatian -> hypatia
+    (re.compile(r"^(.{3,}(?:a(?=na$)|ä(?=nä$)))n[aä]$"), ""),             # hiekottajana -> hiekottaja (essive)
 )
+
+
+_MIN_TAIL = 5  # shortest last part of an unknown compound (:func:`_unknown_compound`)
+
+
+def _unknown_compound(word: str, backend: str) -> str | None:
+    """A word Voikko does not know, split before its longest last part that Voikko knows (at
+    least :data:`_MIN_TAIL` letters, its lemma at least three), when the first part is a word
+    too and neither is only a name: the first part as written and the last part's lemma
+    (*takaisintuontiin* -> takaisintuonti, *astumataudista* -> astumatauti; not
+    *showroomilla*: *roomilla* is only Rooma). None when there is no such split."""
+    for i in range(3, len(word) - _MIN_TAIL + 1):
+        rest = word[i:]
+        tail = _analyses(rest, backend)
+        if tail:
+            head = _analyses(word[:i], backend)
+            if not _common_word(head) or not _common_word(tail):
+                return None
+            lemma = _voikko_lemma(rest, backend)
+            return word[:i] + lemma if lemma and len(lemma) >= 3 else None
+    return None
+
+
+def _common_word(analyses: tuple[dict, ...]) -> bool:
+    """Whether some analysis is not a proper name."""
+    return any(a.get("CLASS") not in _NAMES for a in analyses)
 
 
 def _guess_unknown(word: str) -> str | None:
     """A lemma for a word neither Voikko nor simplemma knows (mostly foreign names with
     Finnish case endings): strip the case ending by the patterns of :data:`_GUESS`, or None."""
+    if word.endswith(("tion", "sion")):  # collection, liberation: a foreign nominative, not a genitive
+        return None
     for pattern, add in _GUESS:
         match = pattern.match(word)
         if match:
@@ -983,17 +1112,23 @@ _ANALYSERS = ("pyvoikko", "voikko")
 
 
 def _split_affix(word: str) -> tuple[str, str, str]:
-    """(prefix kept as is, part to lemmatise, suffix) for EU:n, 18-vuotiaat, Jäkälä-hanke."""
+    """(prefix kept as is, part to lemmatise, suffix) for EU:n, 18-vuotiaat, Jäkälä-hanke,
+    touko-/kesäkuun."""
     if ":" in word:  # EU:n, 2024:n -> EU, 2024
         return "", word.split(":", 1)[0], ""
-    if "-" in word:
-        head_start = word.rfind("-") + 1
+    if "-" in word or "/" in word:  # touko-/kesäkuun: the part after the last hyphen or slash
+        head_start = max(word.rfind("-"), word.rfind("/")) + 1
         return word[:head_start], word[head_start:], ""
     return "", word, ""
 
 
+_DIGIT = re.compile(r"\d")
+
+
 @lru_cache(maxsize=None)
 def _lemmatise_cached(word: str, backend: str, lexicon: Lexicon) -> str:
+    if ("–" in word or "—" in word) and not _DIGIT.search(word):  # a dash joins words like a hyphen
+        return _lemmatise_cached(word.replace("–", "-").replace("—", "-"), backend, lexicon)  # (not 2007–2013)
     if word in lexicon.forms:
         return lexicon.forms[word]
     if backend != "snowball":
@@ -1017,14 +1152,14 @@ def _lemmatise_cached(word: str, backend: str, lexicon: Lexicon) -> str:
     if compound is not None:
         return compound
     if backend in _ANALYSERS:
-        adverb = _possessive_adverb(word, backend)
+        adverb = _possessive_adverb(word, backend) or _clitic_adverb(word, backend)
         if adverb is not None:
             return adverb
         lemma = _voikko_lemma(word, backend)
         if lemma is not None:
             return lemma
-        if not _is_known(word):  # unknown to both: a case ending stripped, or the word itself
-            guess = _guess_unknown(word)
+        if not _is_known(word):  # unknown to both: a compound of known words, a case ending stripped,
+            guess = _unknown_compound(word, backend) or _guess_unknown(word)  # or the word itself
             return guess if guess is not None else word
     return _simplemma_chain(word, lexicon)
 
@@ -1173,6 +1308,7 @@ def clear_cache() -> None:
     _analyses.cache_clear()
     _pairs.cache_clear()
     _readings.cache_clear()
+    _coarse_readings.cache_clear()
     _plural_lemmas.cache_clear()
     from analysis.text.normalise import normalise_cached
 
