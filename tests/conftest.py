@@ -182,3 +182,28 @@ def mini_workspace(_mini_workspace_template, tmp_path) -> Path:
     root = tmp_path / "workspace"
     shutil.copytree(_mini_workspace_template, root)
     return root
+
+
+@pytest.fixture()
+def lemma_tables(tmp_path, monkeypatch):
+    """Empty prior, pair and reading tables for the lemmatiser (each test writes the rows it needs).
+
+    Yields ``{"PRIOR_FILE": path, "PAIRS_FILE": path, "READINGS_FILE": path}``; the
+    lemmatiser's caches are cleared before and after, so the committed tables are back for
+    the next test.
+    """
+    from analysis.text import lemmatise as lem
+
+    files = {}
+    for name, header in (("PRIOR_FILE", "form\tlemma\tcount"), ("PAIRS_FILE", "winner\tloser\tcount"),
+                         ("READINGS_FILE", "winner\tloser\tcount")):
+        path = tmp_path / f"{name}.tsv"
+        path.write_text(header + "\n", encoding="utf-8")
+        monkeypatch.setattr(lem, name, path)
+        files[name] = path
+    lem._prior.cache_clear()
+    lem.clear_cache()
+    yield files
+    monkeypatch.undo()
+    lem._prior.cache_clear()
+    lem.clear_cache()

@@ -17,24 +17,6 @@ needs_ud = pytest.mark.skipif(not (UD / "fi_tdt-ud-dev.conllu").is_file(), reaso
 needs_pyvoikko = pytest.mark.skipif("pyvoikko" not in lem.available_backends(), reason="pyvoikko not installed")
 
 
-@pytest.fixture()
-def tables(tmp_path, monkeypatch):
-    """Empty prior, pair and reading tables (each test writes what it needs)."""
-    files = {}
-    for name, header in (("PRIOR_FILE", "form\tlemma\tcount"), ("PAIRS_FILE", "winner\tloser\tcount"),
-                         ("READINGS_FILE", "winner\tloser\tcount")):
-        path = tmp_path / f"{name}.tsv"
-        path.write_text(header + "\n", encoding="utf-8")
-        monkeypatch.setattr(lem, name, path)
-        files[name] = path
-    lem._prior.cache_clear()
-    lem.clear_cache()
-    yield files
-    monkeypatch.undo()
-    lem._prior.cache_clear()
-    lem.clear_cache()
-
-
 def _reload():
     lem._prior.cache_clear()
     lem.clear_cache()
@@ -77,7 +59,7 @@ def test_compound_candidates_from_the_tuning_data():
 
 
 @needs_pyvoikko
-def test_reading_preference_overrules_the_ranking_for_unseen_lemma_pairs(tables):
+def test_reading_preference_overrules_the_ranking_for_unseen_lemma_pairs(lemma_tables):
     """tajusi (tuning data): a verb's past tense or a noun with the 2nd-person possessive.
     Without a prior the fixed ranking says the noun; a reading table in which the verb
     reading beat the noun reading often enough makes it the verb; too few wins, too small a
@@ -89,7 +71,7 @@ def test_reading_preference_overrules_the_ranking_for_unseen_lemma_pairs(tables)
     assert lem.lemmatise("tajusi", backend="pyvoikko") == "taju"
 
     def readings(win, lose):
-        tables["READINGS_FILE"].write_text(f"winner\tloser\tcount\n{verb}\t{noun}\t{win}\n{noun}\t{verb}\t{lose}\n",
+        lemma_tables["READINGS_FILE"].write_text(f"winner\tloser\tcount\n{verb}\t{noun}\t{win}\n{noun}\t{verb}\t{lose}\n",
                                            encoding="utf-8")
         _reload()
         return lem.lemmatise("tajusi", backend="pyvoikko")
@@ -97,12 +79,12 @@ def test_reading_preference_overrules_the_ranking_for_unseen_lemma_pairs(tables)
     assert readings(5, 2) == "tajuta"
     assert readings(6, 3) == "taju"  # not more than twice as many wins
     assert readings(2, 0) == "taju"  # fewer than READING_MIN wins
-    tables["PAIRS_FILE"].write_text("winner\tloser\tcount\ntaju\ttajuta\t1\n", encoding="utf-8")
+    lemma_tables["PAIRS_FILE"].write_text("winner\tloser\tcount\ntaju\ttajuta\t1\n", encoding="utf-8")
     assert readings(9, 0) == "taju"  # the lemma pair decides
 
 
 @needs_pyvoikko
-def test_reading_rows_count_the_rankings_pick_against_the_gold(tables):
+def test_reading_rows_count_the_rankings_pick_against_the_gold(lemma_tables):
     """Made-up gold: a word whose ranking pick was wrong counts gold-reading over pick-reading;
     one whose pick was right counts the pick over the others; repeats count once."""
     (_, noun), (_, verb) = lem.candidate_readings("tajusi")  # the ranking picks the noun here
@@ -113,23 +95,23 @@ def test_reading_rows_count_the_rankings_pick_against_the_gold(tables):
 
 
 @needs_pyvoikko
-def test_plural_only_nouns_from_the_prior(tables):
+def test_plural_only_nouns_from_the_prior(lemma_tables):
     """markkinat is a gold lemma of the (made-up) prior, commoner than markkina: plural forms
     of markkina, also as a compound's last part, get it; singular forms and numerals do not."""
-    tables["PRIOR_FILE"].write_text("form\tlemma\tcount\nmarkkinat\tmarkkinat\t3\ntuhat\ttuhat\t2\n", encoding="utf-8")
+    lemma_tables["PRIOR_FILE"].write_text("form\tlemma\tcount\nmarkkinat\tmarkkinat\t3\ntuhat\ttuhat\t2\n", encoding="utf-8")
     _reload()
     assert lem._plural_lemmas("pyvoikko") == {"markkina": "markkinat"}
     assert lem.lemmatise("markkinoilla", backend="pyvoikko") == "markkinat"
     assert lem.lemmatise("sisämarkkinoiden", backend="pyvoikko") == "sisämarkkinat"
     assert lem.lemmatise("markkinan", backend="pyvoikko") == "markkina"  # singular reading
-    tables["PRIOR_FILE"].write_text("form\tlemma\tcount\n", encoding="utf-8")
+    lemma_tables["PRIOR_FILE"].write_text("form\tlemma\tcount\n", encoding="utf-8")
     _reload()
     assert lem.lemmatise("markkinoilla", backend="pyvoikko") == "markkina"
 
 
 @needs_pyvoikko
-def test_adverb_with_possessive_suffix(tables):
-    tables["PRIOR_FILE"].write_text("form\tlemma\tcount\nmukana\tmukana\t4\nmielellään\tmielellään\t2\n"
+def test_adverb_with_possessive_suffix(lemma_tables):
+    lemma_tables["PRIOR_FILE"].write_text("form\tlemma\tcount\nmukana\tmukana\t4\nmielellään\tmielellään\t2\n"
                                     "vika\tvika\t1\nvikaan\tvikaan\t1\nvasta\tvasta\t3\n", encoding="utf-8")
     _reload()
     assert lem.lemmatise("mukanaan", backend="pyvoikko") == "mukana"

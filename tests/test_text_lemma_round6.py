@@ -10,22 +10,6 @@ from analysis.text import lemmatise as lem
 needs_pyvoikko = pytest.mark.skipif("pyvoikko" not in lem.available_backends(), reason="pyvoikko not installed")
 
 
-@pytest.fixture()
-def tables(tmp_path, monkeypatch):
-    """Empty prior, pair and reading tables (each test writes what it needs)."""
-    files = {}
-    for name, header in (("PRIOR_FILE", "form\tlemma\tcount"), ("PAIRS_FILE", "winner\tloser\tcount"),
-                         ("READINGS_FILE", "winner\tloser\tcount")):
-        path = tmp_path / f"{name}.tsv"
-        path.write_text(header + "\n", encoding="utf-8")
-        monkeypatch.setattr(lem, name, path)
-        files[name] = path
-    _reload()
-    yield files
-    monkeypatch.undo()
-    _reload()
-
-
 def _reload():
     lem._prior.cache_clear()
     lem.clear_cache()
@@ -46,13 +30,13 @@ def _write(path, rows):
     ("varsinkaan", "varsinkaan"),  # an instructive adverb keeps its clitic (UD: varsinkaan)
     ("jopa", "jopa"),              # -pa is not stripped (jopa, ehkäpä are UD lemmas)
 ])
-def test_adverb_clitics(tables, form, lemma):
+def test_adverb_clitics(lemma_tables, form, lemma):
     assert lem.lemmatise(form, backend="pyvoikko") == lemma
 
 
 @needs_pyvoikko
-def test_adverb_clitic_with_a_familiar_adverb(tables):
-    _write(tables["PRIOR_FILE"], [("yleensä", "yleensä", 5)])  # else the name Yle + -nsä wins the ranking
+def test_adverb_clitic_with_a_familiar_adverb(lemma_tables):
+    _write(lemma_tables["PRIOR_FILE"], [("yleensä", "yleensä", 5)])  # else the name Yle + -nsä wins the ranking
     assert lem.lemmatise("yleensähän", backend="pyvoikko") == "yleensä"
 
 
@@ -63,7 +47,7 @@ def test_adverb_clitic_with_a_familiar_adverb(tables):
     ("useamman", "usea"),
     ("enemmän", "enemmän"),      # the adverb: Voikko's own adverb reading, not a rule
 ])
-def test_comparative_genitive_is_the_positive(tables, form, lemma):
+def test_comparative_genitive_is_the_positive(lemma_tables, form, lemma):
     assert lem.lemmatise(form, backend="pyvoikko") == lemma
 
 
@@ -76,26 +60,26 @@ def test_comparative_genitive_is_the_positive(tables, form, lemma):
     ("varsinkaan", "varsinkaan"),  # and so does one with a clitic
     ("usein", "usein"),          # adjectives' instructives are adverbs
 ])
-def test_instructive_nouns(tables, form, lemma):
+def test_instructive_nouns(lemma_tables, form, lemma):
     assert lem.lemmatise(form, backend="pyvoikko") == lemma
 
 
 @needs_pyvoikko
-def test_reading_preference_backs_off_to_coarse_word_classes(tables):
-    _write(tables["PRIOR_FILE"], [("tosi", "tosi", 5)])
+def test_reading_preference_backs_off_to_coarse_word_classes(lemma_tables):
+    _write(lemma_tables["PRIOR_FILE"], [("tosi", "tosi", 5)])
     assert lem.lemmatise("totesi", backend="pyvoikko") == "tosi"  # the ranking alone: the commoner lemma + -si
     verb, noun = "teonsana.1p.singular.indicative.3.past_imperfective", "nimisana.1p.nimento.singular.2s"
-    _write(tables["READINGS_FILE"], [(verb, noun, 11)])  # learned on nouns; totesi's tosi is an adjective-noun
+    _write(lemma_tables["READINGS_FILE"], [(verb, noun, 11)])  # learned on nouns; totesi's tosi is an adjective-noun
     assert lem._coarse("nimisana_laatusana.1p.nimento.singular.2s") == lem._coarse(noun)
     assert lem.lemmatise("totesi", backend="pyvoikko") == "todeta"
-    _write(tables["READINGS_FILE"], [(verb, noun, 11), (noun, verb, 6)])  # not clearly more wins: no change
+    _write(lemma_tables["READINGS_FILE"], [(verb, noun, 11), (noun, verb, 6)])  # not clearly more wins: no change
     assert lem.lemmatise("totesi", backend="pyvoikko") == "tosi"
 
 
 @needs_pyvoikko
-def test_clitic_on_an_adverb_the_tuning_data_know(tables):
+def test_clitic_on_an_adverb_the_tuning_data_know(lemma_tables):
     assert lem.lemmatise("kotonakin", backend="pyvoikko") == "koto"  # Voikko: koto + essive + -kin
-    _write(tables["PRIOR_FILE"], [("kotona", "kotona", 3), ("todella", "todella", 3), ("varsin", "varsin", 3)])
+    _write(lemma_tables["PRIOR_FILE"], [("kotona", "kotona", 3), ("todella", "todella", 3), ("varsin", "varsin", 3)])
     assert lem.lemmatise("kotonakin", backend="pyvoikko") == "kotona"
     assert lem.lemmatise("todellakaan", backend="pyvoikko") == "todella"
     assert lem.lemmatise("varsinkaan", backend="pyvoikko") == "varsinkaan"  # Voikko's own adverb reading
@@ -112,13 +96,13 @@ def test_clitic_on_an_adverb_the_tuning_data_know(tables):
     ("kädessään", "käsi"),             # the singular inessive stays the noun
     ("ystävälleen", "ystävä"),
 ])
-def test_possessive_case_forms_that_are_adverbs(tables, form, lemma):
+def test_possessive_case_forms_that_are_adverbs(lemma_tables, form, lemma):
     assert lem.lemmatise(form, backend="pyvoikko") == lemma
 
 
 @needs_pyvoikko
-def test_an_adverb_reading_that_is_the_word_ranks_before_the_commoner_lemma(tables):
-    _write(tables["PRIOR_FILE"], [("pari", "pari", 10), ("tuo", "tuoda", 10), ("hukka", "hukka", 10)])
+def test_an_adverb_reading_that_is_the_word_ranks_before_the_commoner_lemma(lemma_tables):
+    _write(lemma_tables["PRIOR_FILE"], [("pari", "pari", 10), ("tuo", "tuoda", 10), ("hukka", "hukka", 10)])
     assert lem.lemmatise("pariin", backend="pyvoikko") == "pariin"  # UD: the adposition, not pari
     assert lem.lemmatise("toisin", backend="pyvoikko") == "toisin"  # not tuoda (1st person conditional)
     assert lem.lemmatise("hukkaan", backend="pyvoikko") == "hukkaan"
@@ -126,7 +110,7 @@ def test_an_adverb_reading_that_is_the_word_ranks_before_the_commoner_lemma(tabl
 
 
 @needs_pyvoikko
-def test_an_adverb_that_is_its_own_lemma_is_not_taken_for_a_spoken_form(tables):
+def test_an_adverb_that_is_its_own_lemma_is_not_taken_for_a_spoken_form(lemma_tables):
     assert lem.lemma_count("ajoissa", backend="pyvoikko") == lem.LISTED
     assert lem.lemma_count("voijaan", backend="pyvoikko") == 0  # the spoken form keeps its rewrite
 
@@ -145,7 +129,7 @@ def test_unknown_tion_word_is_a_nominative():
     ("aivoissa", "aivo"),         # the singular aivo is a word to Voikko: not this rule
     ("taloissa", "talo"),
 ])
-def test_plural_only_nouns_whose_singular_voikko_does_not_know(tables, form, lemma):
+def test_plural_only_nouns_whose_singular_voikko_does_not_know(lemma_tables, form, lemma):
     assert lem.lemmatise(form, backend="pyvoikko") == lemma
 
 
@@ -155,7 +139,7 @@ def test_plural_only_nouns_whose_singular_voikko_does_not_know(tables, form, lem
     ("kummassakin", "kumpikin"),
     ("kumpikaan", "kumpikaan"),
 ])
-def test_kumpikin_kumpikaan(tables, form, lemma):
+def test_kumpikin_kumpikaan(lemma_tables, form, lemma):
     assert lem.lemmatise(form, backend="pyvoikko") == lemma
 
 
@@ -169,14 +153,14 @@ def test_unknown_names_in_es(form, lemma):
 
 
 @needs_pyvoikko
-def test_a_dash_joins_words_like_a_hyphen(tables):
+def test_a_dash_joins_words_like_a_hyphen(lemma_tables):
     assert lem.lemmatise("tilaaja–tuottaja-mallin", backend="pyvoikko") == "tilaaja-tuottaja-malli"
     assert lem.lemmatise("–hankkeessa", backend="pyvoikko") == "hanke"
     assert lem.lemmatise("2007–2013", backend="pyvoikko") == "2007–2013"  # numbers keep their dash
 
 
 @needs_pyvoikko
-def test_a_slash_splits_like_a_hyphen(tables):
+def test_a_slash_splits_like_a_hyphen(lemma_tables):
     assert lem.lemmatise("touko-/kesäkuun", backend="pyvoikko") == "touko-/kesäkuu"
     assert lem.lemmatise("ja/tai", backend="pyvoikko") == "ja/tai"
     assert lem.lemmatise("1/2", backend="pyvoikko") == "1/2"
@@ -192,8 +176,8 @@ def test_unknown_essive(form, lemma):
 
 
 @needs_pyvoikko
-def test_minen_first_unless_with_a_possessive(tables):
-    _write(tables["PRIOR_FILE"], [("saada", "saada", 5), ("ottaa", "ottaa", 5)])
+def test_minen_first_unless_with_a_possessive(lemma_tables):
+    _write(lemma_tables["PRIOR_FILE"], [("saada", "saada", 5), ("ottaa", "ottaa", 5)])
     assert lem.lemmatise("saamistaan", backend="pyvoikko") == "saada"  # the agent participle saama + -an
     assert lem.lemmatise("ottamista", backend="pyvoikko") == "ottaminen"  # no possessive: the -minen noun
 
@@ -204,7 +188,7 @@ def test_minen_first_unless_with_a_possessive(tables):
     ("astumataudista", "astumatauti"),
     ("showroomilla", "showroom"),            # roomilla is only the name Rooma: the ending rule instead
 ])
-def test_unknown_compound_of_known_words(tables, form, lemma):
+def test_unknown_compound_of_known_words(lemma_tables, form, lemma):
     assert lem.lemmatise(form, backend="pyvoikko") == lemma
 
 
@@ -215,5 +199,5 @@ def test_unknown_compound_of_known_words(tables, form, lemma):
     ("minnekään", "minne"),        # its clitic off
     ("mihin", "mikä"),             # the ordinary illative stays the pronoun
 ])
-def test_pronoun_nne_illatives_are_adverbs(tables, form, lemma):
+def test_pronoun_nne_illatives_are_adverbs(lemma_tables, form, lemma):
     assert lem.lemmatise(form, backend="pyvoikko") == lemma
