@@ -254,12 +254,16 @@ def test_subset_families_from_parameters():
 
 
 # ------------------------------------------------------------------ numbers in the methods text
-def _diary_workspace(tmp_path, per_cell, left_out=0):
+def _diary_workspace(tmp_path, per_cell, left_out=0, run_sees_methods=True):
     """Processed diary entries and the diaries run's table of entries per quarter and work package.
 
     ``left_out`` entries more are in the processed table than in the run's table (e.g.
-    dated outside the period the run covers).
+    dated outside the period the run covers). ``run_sees_methods=False``: the run's own
+    audit does not know the methods text's total (as before it did), so only the batch's
+    audit can find what the total gives away.
     """
+    from unittest import mock
+
     processed = tmp_path / "data" / "processed"
     processed.mkdir(parents=True)
     rows = [(q, wp) for (q, wp), n in per_cell.items() for _ in range(n)] + [("2023Q4", "TP1")] * left_out
@@ -268,8 +272,10 @@ def _diary_workspace(tmp_path, per_cell, left_out=0):
                   "writer": [writers[i % 3] for i in range(len(rows))]}).to_parquet(processed / "diary_entries.parquet")
     reg = Registry.for_run("diaries", root=tmp_path)
     table = pd.DataFrame([{"quarter": q, "work_package": wp, "n_entries": n} for (q, wp), n in per_cell.items()])
-    reg.table("entries_per_quarter", table, caption=CAPTION, secondary=False,
-              cell_ids={"n_entries": "entries/{quarter}/{work_package}"})
+    blind = mock.patch.object(Registry, "_methods_records", lambda self, structures: [])
+    with blind if not run_sees_methods else mock.MagicMock():
+        reg.table("entries_per_quarter", table, caption=CAPTION, secondary=False,
+                  cell_ids={"n_entries": "entries/{quarter}/{work_package}"})
     reg.save()
     return tmp_path
 
@@ -277,7 +283,10 @@ def _diary_workspace(tmp_path, per_cell, left_out=0):
 def test_a_methods_number_that_reveals_a_suppressed_cell_fails_the_audit(tmp_path):
     from analysis.findings.methods import data_sources, methods_numbers
 
-    root = _diary_workspace(tmp_path, {("2024Q1", "TP1"): 3, ("2024Q1", "TP2C"): 10, ("2024Q2", "TP1"): 12})
+    cells = {("2024Q1", "TP1"): 3, ("2024Q1", "TP2C"): 10, ("2024Q2", "TP1"): 12}
+    # the run's own audit knows the printed total and hides one more cell: the batch's audit passes
+    assert all(a.result.ok for a in audit_registries(_diary_workspace(tmp_path / "seen", cells)))
+    root = _diary_workspace(tmp_path, cells, run_sees_methods=False)
     # "Hankepäiväkirjat: 25 merkintää" is the sum of the published cells: 25 − 10 − 12 = 3
     assert any("25 merkintää" in line for line in data_sources(root, "fi", k=5))
     entries = next(n for n in methods_numbers(root, 5) if n["id"] == "diary_entries")
@@ -287,7 +296,7 @@ def test_a_methods_number_that_reveals_a_suppressed_cell_fails_the_audit(tmp_pat
     assert found == ["table 'diaries/entries_per_quarter', row 1 (2024Q1, TP1), column 'n_entries': a count below 5 "
                      "is exactly 3 (interval 3…3, needs one at least as wide as 1…4)"]
     # with the cell hidden as x too, the same sentence reveals nothing
-    root = _diary_workspace(tmp_path / "b", {("2024Q1", "TP1"): 3, ("2024Q1", "TP2C"): 10, ("2024Q2", "TP1"): 12})
+    root = _diary_workspace(tmp_path / "b", cells, run_sees_methods=False)
     path = root / "reports" / "registry" / "diaries.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     for cell in data["items"][0]["audit"]["cells"]:
@@ -419,3 +428,26 @@ def test_a_subset_run_hides_what_main_minus_subset_would_give_away(tmp_path, mon
     audits = audit_registries(tmp_path, runs=plan, methods=[])
     assert all(a.result.ok for a in audits), [str(e) for a in audits for e in a.result.exposed]
     assert {a.run: a.joint_with for a in audits}["survey-b"] == ("survey", "survey-a")
+
+
+def test_a_total_the_methods_text_prints_is_audited_with_the_run_s_own_tables(tmp_path, monkeypatch):
+    """The methods section prints the number of diary entries; the run's audit must protect its small cells from it.
+
+    Two "<5" cells are the only hidden ones: with the printed total their sum is known
+    (here 6, so each lies in 2…4). Only the batch's audit added the methods numbers; now
+    the run's own audit does too and hides one more cell, so the batch's audit passes.
+    """
+    import analysis.findings.methods as methods
+
+    per_quarter = pd.DataFrame({"quarter": ["2024Q1"] * 4, "work_package": ["TP1", "TP2", "TP3", "TP4"],
+                                "n_entries": [8, 3, 9, 3]})
+    printed = [{"id": "diary_entries", "value": 23, "published": 23, "persons": False,
+                "reveals": ("diaries", "entries/*/*")}]
+    monkeypatch.setattr(methods, "methods_numbers", lambda root=None, k=5: printed)
+    reg = Registry.for_run("diaries", root=tmp_path, min_cell_size=5)
+    shown = reg.table("entries_per_quarter", per_quarter, count_columns=["n_entries"],
+                      cell_ids={"n_entries": "entries/{quarter}/{work_package}"}, caption=CAPTION)
+    assert shown["n_entries"].tolist().count("<5") == 2 and "x" in shown["n_entries"].tolist()
+    reg.save()
+    audits = audit_registries(tmp_path, methods=printed, runs={})
+    assert all(a.result.ok for a in audits), [str(e) for a in audits for e in a.result.exposed]

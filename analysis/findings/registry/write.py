@@ -801,6 +801,8 @@ class Registry:
             if _blank_hidden_shares(table, record["shares"]):
                 continue  # a share shown next to a hidden count gives it away: blanked, audit again
             structures = [(f"{self.run}/{i}", r) for i, r in self._audit.items()] + [(table_key, record)]
+            # the totals the methods text prints from the data (the batch audit adds them too)
+            structures += self._methods_records(structures)
             new = record_cells(record)  # what this table adds; the rest was audited with the earlier tables
             joint = self._joint_context()  # a thesis subset run: audited with the main run it filters
             if joint is not None:
@@ -871,6 +873,48 @@ class Registry:
                                          derived_columns=derived_spec or None, secondary=False)
         self._audit[item_id] = record
         return table, record, added, cost
+
+    def _methods_records(self, structures: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
+        """Audit records of the methods text's numbers that are sums of this run's cells.
+
+        The methods section prints totals of the data (``diary_entries``: every entry of
+        ``data/processed``), each the sum of cells this run publishes
+        (:func:`analysis.findings.methods.methods_numbers`, ``reveals``). The batch's audit
+        adds them to the run's tables (:func:`analysis.privacy.audit.audit_registries`); the
+        run's own audit does too, once the run's cells add up to the total (all its parts
+        published), so its secondary suppression protects the small cells against it (at
+        scale 10 the diary total gave away the sum of two "<5" cells of a quarter, and only
+        the batch found it).
+        """
+        if "_methods_cache" not in self.__dict__:
+            numbers = []
+            if not self.scratch:
+                from analysis.findings.methods import methods_numbers
+                from analysis.provenance.reads import not_recorded
+
+                try:
+                    with not_recorded():  # what the methods text reads is the batch's business
+                        numbers = [n for n in methods_numbers(self.root, self.min_cell_size)
+                                   if n.get("reveals") and n["reveals"][0] == self.run]
+                except Exception:  # noqa: BLE001 - no processed data (a test workspace): nothing printed
+                    numbers = []
+            self.__dict__["_methods_cache"] = numbers
+        if not self.__dict__["_methods_cache"]:
+            return []
+        from analysis.privacy.audit import _methods_records
+
+        records, _ = _methods_records(self.__dict__["_methods_cache"], {self.run: structures}, self.min_cell_size)
+        true: dict[str, float] = {}
+        for _, record in structures:
+            for cell in record.get("cells", []):
+                if len(cell) > 4 and isinstance(cell[4], (int, float)):
+                    true.setdefault(str(cell[0]), float(cell[4]))
+        # a total joins once the run has published all its parts (before, the sum of the parts
+        # published so far is less than the total: not yet a relation of what is published)
+        return [(name, record) for name, record in records.get(self.run, [])
+                if all(abs(sum(true.get(part, float("nan")) for part in parts) - float(record["cells"][0][1])) < 1e-9
+                       for _, parts in record["relations"])
+                and isinstance(record["cells"][0][1], (int, float))]
 
     def _joint_context(self):
         """The main run (and earlier subset runs) this run filters, for the audit; None if none."""
