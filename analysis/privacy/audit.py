@@ -1576,7 +1576,10 @@ def joint_record(context: JointContext, table: str, record: dict, k: int) -> dic
     cells, relations = [], []
     own = _keys_of(record)
     true = {c[0]: c[4] for c in record.get("cells", [])}
+    shown_here = {c[0]: float(c[1]) for c in record.get("cells", [])
+                  if isinstance(c[1], (int, float)) and not isinstance(c[1], bool)}
     main_rows = context.keys.get(context.main, {}).get(table, {})
+    partition = _partition_shown(context, table, own, main_rows, shown_here)
     for key, columns in own.items():
         for column, cid in columns.items():
             main_id = main_rows.get(key, {}).get(column)
@@ -1594,6 +1597,35 @@ def joint_record(context: JointContext, table: str, record: dict, k: int) -> dic
                 rest_true = shown_main - value - sum(shown_siblings)
             rest = f"rest::{context.main}::{table}::{key}::{column}"
             small = rest_true is not None and 1 <= rest_true < k
-            cells.append([rest, None, f"– (rest of {context.main}: {key})", column, rest_true, small])
+            # the subsets cover the main run (what a reader sees): the rest is known to be none
+            cells.append([rest, 0.0 if partition else None, f"– (rest of {context.main}: {key})", column,
+                          0.0 if partition else rest_true, False if partition else small])
             relations.append([main_id, [cid, *siblings, rest]])
     return {"cells": cells, "relations": relations, "equations": []}
+
+
+def _partition_shown(context: JointContext, table: str, own: dict, main_rows: dict, shown_here: dict) -> bool:
+    """Whether this subset and its earlier siblings visibly add up to the main run in ``table``.
+
+    As the batch's audit decides it (:func:`_joint_relations`): the subsets filter by
+    disjoint values of one parameter, and every cell shown in the main run, in every
+    sibling and in this run adds up (at least one does). A reader then knows that the
+    people of the main run in no subset number none, so main − the others is this run's
+    count exactly, not at most: the last subset of a grid must be audited with that.
+    """
+    if not context.earlier:
+        return False
+    full = []
+    for key, columns in own.items():
+        for column, cid in columns.items():
+            main_id = main_rows.get(key, {}).get(column)
+            here = shown_here.get(cid)
+            if main_id is None or here is None:
+                continue
+            siblings = [context.keys[s].get(table, {}).get(key, {}).get(column) for s in context.earlier]
+            values = [context.shown(s) if s else None for s in siblings]
+            main_value = context.shown(main_id)
+            if main_value is None or any(v is None for v in values):
+                continue
+            full.append((main_value, here + sum(values)))
+    return bool(full) and all(abs(m - total) < 1e-9 for m, total in full)

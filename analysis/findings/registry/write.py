@@ -801,9 +801,11 @@ class Registry:
             if _blank_hidden_shares(table, record["shares"]):
                 continue  # a share shown next to a hidden count gives it away: blanked, audit again
             structures = [(f"{self.run}/{i}", r) for i, r in self._audit.items()] + [(table_key, record)]
-            # the totals the methods text prints from the data (the batch audit adds them too)
-            structures += self._methods_records(structures)
             new = record_cells(record)  # what this table adds; the rest was audited with the earlier tables
+            # the totals the methods text prints from the data that this table's cells add up to (the
+            # batch audit adds them too)
+            structures += [(name, r) for name, r in self._methods_records(structures)
+                           if any(set(parts) & new for _, parts in r["relations"])]
             joint = self._joint_context()  # a thesis subset run: audited with the main run it filters
             if joint is not None:
                 with_main = joint_record(joint, item_id, record, self.min_cell_size)
