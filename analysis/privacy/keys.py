@@ -365,6 +365,7 @@ class PseudonymKey:
         found = names_from_original(original)
         all_names = list(dict.fromkeys([*found, *extra]))
         self._entries[lookup] = _Entry(kind, original, pseudonym, role, all_names)
+        self._taken_added(kind, pseudonym)
         self.revision += 1
         return pseudonym
 
@@ -446,10 +447,21 @@ class PseudonymKey:
                      if e.kind == kind and pattern.fullmatch(e.pseudonym)}
         else:
             prefix, template = KIND_FORMATS[kind]
-            taken = {e.pseudonym.casefold() for e in self._entries.values() if e.kind == kind}
-        raw = {normalise_original(original).rsplit(":", 1)[-1],
-               *(normalise_original(a).rsplit(":", 1)[-1] for a in avoid if str(a).strip())}
-        forbidden = set().union(*(_raw_numbers(r) for r in raw))
+            taken = self._taken_of(kind)
+        # the codes to avoid are the same collection for every code of one export: read it
+        # once (for each respondent of a national survey it was read again: quadratic)
+        held = self.__dict__.get("_avoid_held")
+        if held is not None and held[0] is avoid and held[1] == len(avoid):
+            avoided, avoided_numbers = held[2], held[3]
+        else:
+            codes = [str(a) for a in avoid]
+            avoided = frozenset(normalise_original(a).rsplit(":", 1)[-1] for a in codes if a.strip())
+            avoided_numbers = frozenset().union(*(_raw_numbers(r) for r in avoided))
+            if isinstance(avoid, (list, tuple, dict, set, frozenset)):  # the same object next time
+                self.__dict__["_avoid_held"] = (avoid, len(avoid), avoided, avoided_numbers)
+        own = normalise_original(original).rsplit(":", 1)[-1]
+        raw = {own, *avoided}
+        forbidden = set(avoided_numbers) | _raw_numbers(own)
         low, high = _RANDOM_RANGES[kind]
         # more digits when half of the range is used (by pseudonyms or by the raw codes to avoid)
         while (len(taken) + sum(1 for f in forbidden if low <= int(f) <= high)) * 2 > high - low + 1:
@@ -461,6 +473,21 @@ class PseudonymKey:
             if (candidate.casefold() not in taken and candidate.casefold() not in raw
                     and str(number) not in forbidden):
                 return candidate
+
+    def _taken_of(self, kind: str) -> set[str]:
+        """The pseudonyms (case-folded) of ``kind`` in use, kept up to date as :meth:`pseudonym` adds them."""
+        cache = self.__dict__.setdefault("_taken_cache", {})
+        held = cache.get(kind)
+        if held is None or held[0] != len(self._entries):  # entries added another way: count again
+            held = cache[kind] = [len(self._entries),
+                                  {e.pseudonym.casefold() for e in self._entries.values() if e.kind == kind}]
+        return held[1]
+
+    def _taken_added(self, kind: str, pseudonym: str) -> None:
+        held = self.__dict__.get("_taken_cache", {}).get(kind)
+        if held is not None and held[0] == len(self._entries) - 1:
+            held[0] += 1
+            held[1].add(pseudonym.casefold())
 
     def known_names(self) -> dict[str, str]:
         """Return every known personal name → its replacement label (without brackets).
