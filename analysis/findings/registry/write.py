@@ -802,10 +802,12 @@ class Registry:
                 continue  # a share shown next to a hidden count gives it away: blanked, audit again
             structures = [(f"{self.run}/{i}", r) for i, r in self._audit.items()] + [(table_key, record)]
             new = record_cells(record)  # what this table adds; the rest was audited with the earlier tables
-            # the totals the methods text prints from the data that this table's cells add up to (the
-            # batch audit adds them too)
+            # the totals the methods text prints from the data that this table's own cells add up to
+            # (the batch audit adds them too); a later table showing some of the same cells again is
+            # audited as before
+            earlier = {c[0] for i, r in self._audit.items() for c in r.get("cells", [])}
             structures += [(name, r) for name, r in self._methods_records(structures)
-                           if any(set(parts) & new for _, parts in r["relations"])]
+                           if any((set(parts) & new) - earlier for _, parts in r["relations"])]
             joint = self._joint_context()  # a thesis subset run: audited with the main run it filters
             if joint is not None:
                 with_main = joint_record(joint, item_id, record, self.min_cell_size)
