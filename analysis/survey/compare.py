@@ -324,13 +324,18 @@ def _kruskal_h(*samples, axis: int = -1) -> np.ndarray:
     data = np.concatenate(samples, axis=-1)
     n = data.shape[-1]
     ranks = stats.rankdata(data, axis=-1)
-    correction = 1 - _tie_sum(data) / (n**3 - n)
     total = 0.0
     start = 0
     for s in samples:
         k = s.shape[-1]
         total = total + ranks[..., start:start + k].sum(axis=-1) ** 2 / k
         start += k
+    return _h_of(total, _tie_sum(data), n)
+
+
+def _h_of(total, tie_sum, n: int) -> np.ndarray:
+    """Tie-corrected H from Σ R²/n of the groups and Σ (t³ − t) of the ties (0 when all values tie)."""
+    correction = 1 - tie_sum / (n**3 - n)
     h = 12 / (n * (n + 1)) * total - 3 * (n + 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(correction > 0, h / np.where(correction > 0, correction, 1), 0.0)
@@ -397,10 +402,7 @@ def _epsilon_squared_by_counts(values: np.ndarray):
         total = 0.0
         for c, s in zip(counts, samples):
             total = total + (c * midranks).sum(axis=1) ** 2 / s.shape[-1]
-        h = 12 / (n * (n + 1)) * total - 3 * (n + 1)
-        correction = 1 - (pooled**3 - pooled).sum(axis=1) / (n**3 - n)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            h = np.where(correction > 0, h / np.where(correction > 0, correction, 1), 0.0)
+        h = _h_of(total, (pooled**3 - pooled).sum(axis=1), n)
         eps = (h / ((n**2 - 1) / (n + 1))).reshape(lead)
         return float(eps) if np.ndim(eps) == 0 else eps
 
