@@ -128,7 +128,7 @@ def test_likert_bars_are_audited_with_the_item_totals(tmp_path):
     with pytest.raises(PipelineError, match=r"figure 'likert'.*recover"):
         reg.figure("likert", draw, caption=CAPTION, data=planted, count_columns=["n"], sums=sums)
     reg.figure("likert", draw, caption=CAPTION, data=drawn, count_columns=["n"], sums=sums)
-    item = reg.items[-1]
+    item = reg.wait().items[-1]
     assert item["data"] == {"audited": True, "count_columns": ["n"]}
     assert (tmp_path / "figures" / "survey" / "likert.png").is_file()
 

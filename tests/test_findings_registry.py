@@ -36,6 +36,7 @@ def test_figure_writes_png_svg_and_closes(tmp_path):
     reg = Registry.for_run("survey", root=tmp_path)
     fig = _small_figure()
     paths = reg.figure("roles", fig, caption=CAPTION, source={"fi": "Kysely 2024", "en": "Survey 2024"}, width="half")
+    reg.wait()  # drawn in the background (analysis.findings.background): written once collected
     assert paths["png"] == tmp_path / "figures" / "survey" / "roles.png"
     assert paths["svg"].is_file() and paths["png"].is_file()
     assert not plt.fignum_exists(fig.number)

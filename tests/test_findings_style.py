@@ -159,7 +159,7 @@ def test_registry_records_layout_problems_and_draws_both_languages(tmp_path):
         return fig
 
     reg.figure("bars", draw, caption={"fi": "Pylväät", "en": "Bars"})
-    item = reg.items[-1]
+    item = reg.wait().items[-1]
     assert set(item["files"]) == {"png", "svg", "png_en", "svg_en"}
     assert item["layout_problems"] == {}
     svg_fi = (tmp_path / item["files"]["svg"]).read_text(encoding="utf-8")

@@ -77,6 +77,8 @@ def reset_code(cwd: str, record_line: str = "") -> str:
 get_ipython().reset(new_session=True)
 import os as _os, sys as _sys
 _KEEP = {{"analysis.provenance.reads"}}  # the read recorder (its one audit hook) lives on
+if "analysis.background" in _sys.modules:  # figures a failed run left drawing: ended, never written
+    _sys.modules["analysis.background"].abandon()
 if "analysis.provenance.reads" in _sys.modules:  # the last run's record ends here
     _sys.modules["analysis.provenance.reads"].stop()
 for _name in [n for n in _sys.modules if (n == "analysis" or n.startswith("analysis.")) and n not in _KEEP]:

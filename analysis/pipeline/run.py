@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from analysis.errors import LeakError, PipelineError
+from analysis.background import ENV as RENDER_ENV
 from analysis.pipeline.checks import AUDIT_EXCLUDE, OutputChecks, Prescanner, audit_ahead, check_outputs
 from analysis.pipeline.execute import failing_cell, resolve_kernel, run_notebook
 from analysis.pipeline.outputs import output_files, output_labels, outputs_intact, recover_interrupted, restore, stage_aside
@@ -380,7 +381,9 @@ def run_batch(
     force : bool
         Execute every selected run even when it is up to date.
     jobs : int, optional
-        Worker processes per stage; default the number of cores.
+        Worker processes per stage; default the number of cores. Each run may also draw
+        its figures' other language in ``jobs - 1`` forked processes
+        (:mod:`analysis.background`; ``JAKALA_RENDER_PROCESSES``, when set, wins).
     kernel : str, optional
         Jupyter kernel name; see :func:`resolve_kernel`.
     start_timeout, execution_timeout : int
@@ -510,6 +513,11 @@ def run_batch(
         ready.remove(best)
         return best
 
+    # the figures' other language is drawn in forked copies of a kernel (analysis.background):
+    # as many as the cores --jobs leaves to each run (none with --jobs 1), unless the user set it
+    render_processes = os.environ.get(RENDER_ENV)
+    if render_processes is None:
+        os.environ[RENDER_ENV] = str(jobs - 1)
     try:
         decide_settled()
         while ready or running:
@@ -541,6 +549,8 @@ def run_batch(
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+        if render_processes is None:
+            os.environ.pop(RENDER_ENV, None)
         bar.close()
         batch.seconds = time.perf_counter() - started_batch
         provenance["finished"] = now()

@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis.errors import DataError, PipelineError
+from analysis import background
 from analysis.findings import style
 from analysis.findings._files import atomic_write_bytes, atomic_write_text, sha256_bytes
 from analysis.findings.registry._common import KINDS, SCHEMA_VERSION, SCRATCH_DIR, SCRATCH_PREFIX, is_scratch_run
@@ -210,6 +211,29 @@ def _public_audit(record: dict | None) -> dict | None:
             "equations": record["equations"]}
 
 
+def _render_languages(fig: Figure | None, draw: Any,
+                      languages: list[str]) -> dict[str, tuple[dict[str, bytes], list[str]]]:
+    """Render ``fig`` in ``languages[0]`` (with ``fig``) and ``draw(lang)`` in the others.
+
+    What :meth:`Registry.figure` writes, ``{lang: (files, problems)}``, computed in the
+    kernel or in a forked copy of it (:mod:`analysis.background`); writes no file.
+    """
+    import matplotlib.pyplot as plt
+
+    rendered = {}
+    if fig is not None:
+        rendered[languages[0]] = style.render_and_check(fig, languages[0])
+        languages = languages[1:]
+    for lang in languages:
+        other = draw(lang)
+        try:
+            style.finnish_numbers(other, lang)
+            rendered[lang] = style.render_and_check(other, lang)
+        finally:
+            plt.close(other)
+    return rendered
+
+
 def detect_count_columns(df: pd.DataFrame) -> list[str]:
     """Return the columns that look like counts of people or units.
 
@@ -265,6 +289,8 @@ class Registry:
     #: published tables, for the disclosure audit of later tables and numbers
     _audit: dict[str, dict] = field(default_factory=dict, repr=False)
     _published: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    #: figures being drawn in a forked process (:mod:`analysis.background`): (record, job)
+    _pending: list[tuple[dict, Any]] = field(default_factory=list, repr=False)
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -419,7 +445,11 @@ class Registry:
         The figure is drawn once per language at 300 dpi
         (:func:`analysis.findings.style.render_and_check`: the PNG, the SVG and the layout
         check of :func:`~analysis.findings.style.figure_problems` from that one draw) and
-        then closed.
+        then closed. The run's language is drawn and written here; the other language is
+        drawn in a forked copy of the kernel at the same time when a core is idle
+        (:mod:`analysis.background`: up to ``JAKALA_RENDER_PROCESSES`` copies at
+        once; ``0`` draws it here), and its files are written when :meth:`wait` or
+        :meth:`save` collects them: the same bytes either way.
 
         Parameters
         ----------
@@ -452,7 +482,7 @@ class Registry:
         Returns
         -------
         dict
-            ``{"png": Path, "svg": Path}``.
+            ``{"png": Path, "svg": Path}`` (the run's language).
         """
         item_id = self._check_id("figure", id)
         data_record = self._figure_data(item_id, data, count_columns, cell_ids, additive, sums, no_counts)
@@ -471,56 +501,98 @@ class Registry:
             )
         caption = _bilingual(caption, "caption", run=self.run, kind="figure", item_id=item_id)
         source = _bilingual(source, "source", run=self.run, kind="figure", item_id=item_id, required=False)
+        item = {
+            "kind": "figure",
+            "id": item_id,
+            "caption": caption,
+            "source": source,
+            "width": width,
+            "files": {},
+            "sha256": {},
+            "layout_problems": {},
+            **data_record,
+        }
+        others = [lang for lang in style.LANGUAGES if draw is not None and lang != self.language]
+        paths = {fmt: self.figure_dir / f"{item_id}.{fmt}" for fmt in ("png", "svg")}
+        self._collect(item_id)  # a figure registered again: the earlier drawing is written first
+        job = None
         preview = None
         try:
+            if others and background.may_start(sum(pending.running() for _, pending in self._pending)):
+                # the other language is drawn in a copy of this process, on an idle core, while this
+                # one renders its own
+                job = background.start(lambda: _render_languages(None, draw, others),
+                                       _where(self.run, "figure", item_id))
+                self._pending.append((item, job))
             style.finnish_numbers(fig, self.language)
-            rendered, found = style.render_and_check(fig, self.language)  # one draw: files and layout check
-            problems = {self.language: found}
+            self._write_figure(item, _render_languages(fig, None, [self.language]))
+            if job is None and others:
+                self._write_figure(item, _render_languages(None, draw, others))
             if self.preview:
                 buffer = io.BytesIO()
                 fig.savefig(buffer, format="png", dpi=PREVIEW_DPI, facecolor="white")
                 preview = buffer.getvalue()
+        except BaseException:
+            if job is not None:
+                job.abandon()
+                self._pending.remove((item, job))
+            raise
         finally:
             import matplotlib.pyplot as plt
 
             plt.close(fig)
-        paths, files, hashes = {}, {}, {}
-        for fmt, data in rendered.items():
-            path = atomic_write_bytes(self.figure_dir / f"{item_id}.{fmt}", data)
-            paths[fmt] = path
-            files[fmt] = self._rel(path)
-            hashes[fmt] = sha256_bytes(data)
-        for other in (l for l in style.LANGUAGES if draw is not None and l != self.language):
-            other_fig = draw(other)
-            try:
-                style.finnish_numbers(other_fig, other)
-                other_rendered, problems[other] = style.render_and_check(other_fig, other)
-            finally:
-                import matplotlib.pyplot as plt
-
-                plt.close(other_fig)
-            for fmt, data in other_rendered.items():
-                path = atomic_write_bytes(self.figure_dir / f"{item_id}.{other}.{fmt}", data)
-                files[f"{fmt}_{other}"] = self._rel(path)
-                hashes[f"{fmt}_{other}"] = sha256_bytes(data)
-        self._add(
-            {
-                "kind": "figure",
-                "id": item_id,
-                "caption": caption,
-                "source": source,
-                "width": width,
-                "files": files,
-                "sha256": hashes,
-                "layout_problems": {lang: found for lang, found in problems.items() if found},
-                **data_record,
-            }
-        )
+        self._add(item)
         if preview is not None:
             from IPython.display import Image
 
-            self._show("figure", item_id, caption, {"png": files["png"]}, Image(data=preview, format="png"))
+            self._show("figure", item_id, caption, {"png": self._rel(paths["png"])}, Image(data=preview, format="png"))
         return paths
+
+    def _write_figure(self, item: dict, rendered: dict[str, tuple[dict[str, bytes], list[str]]]) -> None:
+        """Write the rendered files of a figure record (run's language first) and fill in the record."""
+        for lang, (files, found) in rendered.items():
+            suffix = "" if lang == self.language else f".{lang}"
+            key = "" if lang == self.language else f"_{lang}"
+            for fmt, data in files.items():
+                path = atomic_write_bytes(self.figure_dir / f"{item['id']}{suffix}.{fmt}", data)
+                item["files"][f"{fmt}{key}"] = self._rel(path)
+                item["sha256"][f"{fmt}{key}"] = sha256_bytes(data)
+            if found:
+                item["layout_problems"][lang] = found
+
+    def _collect(self, item_id: str | None = None) -> None:
+        """Wait for the figures drawn in the background (all, or the one ``item_id``) and write them.
+
+        A drawing that failed raises here (after the other pending ones were ended: a
+        failed run publishes none of them).
+        """
+        keep = []
+        for item, job in self._pending:
+            if item_id is not None and item["id"] != item_id:
+                keep.append((item, job))
+                continue
+            if job.done:
+                continue
+            try:
+                rendered = job.result()
+            except BaseException:
+                for _, other in self._pending:
+                    other.abandon()
+                self._pending.clear()
+                raise
+            self._write_figure(item, rendered)
+        self._pending[:] = keep
+
+    def wait(self) -> "Registry":
+        """Write every figure still being drawn in the background; :meth:`save` calls it.
+
+        Returns
+        -------
+        Registry
+            ``self``.
+        """
+        self._collect()
+        return self
 
     def _figure_data(self, item_id: str, data: pd.DataFrame | str | None, count_columns: list[str] | None,
                      cell_ids: dict[str, str] | None, additive: list[dict] | None, sums: list[dict] | None,
@@ -1135,6 +1207,7 @@ class Registry:
     # ------------------------------------------------------------------ saving
     def to_dict(self) -> dict:
         """The registry record as written to JSON (no timestamps: reproducible)."""
+        self.wait()
         return {
             "schema": SCHEMA_VERSION,
             "run": self.run,
