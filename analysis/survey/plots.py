@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -541,14 +542,19 @@ def scale_scores_plot(
                 segments = np.stack([xs, both[list(waves)].to_numpy(dtype=float)], axis=-1)
                 ax.add_collection(LineCollection(segments, colors=FALLBACK_COLOURS["line"], linewidths=0.5, zorder=1,
                                                  capstyle="projecting", joinstyle="round", label="_paired"))
+        dots_x, dots_y, dots_colour = [], [], []
         for (g, w), x in positions.items():
             vals = sub[(sub["_group"] == g) & (sub["wave"] == w)]
             if vals.empty:
                 continue
-            xs = x + vals["respondent"].map(jitter).to_numpy()
-            ax.scatter(xs, vals["score"], s=6, color=colours[g], alpha=0.8, zorder=2, linewidths=0)
+            dots_x.append(x + vals["respondent"].map(jitter).to_numpy())
+            dots_y.append(vals["score"].to_numpy(dtype=float))
+            dots_colour += [mcolors.to_rgba(colours[g])] * len(vals)
             med = vals["score"].median()
             ax.plot([x - width * 0.35, x + width * 0.35], [med, med], color="black", linewidth=1.5, zorder=3)
+        if dots_x:  # one collection of every dot, in the order of the groups (one artist, not one a group)
+            ax.scatter(np.concatenate(dots_x), np.concatenate(dots_y), s=6, color=dots_colour, alpha=0.8, zorder=2,
+                       linewidths=0)
         ax.set_xticks(range(len(waves)), [group_label(w, language) for w in waves])
         title = instrument.scale_label(scale_id, language) if instrument is not None else scale_id
         ax.set_title(_wrap(title, 28), fontsize="medium")
