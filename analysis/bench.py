@@ -67,6 +67,7 @@ class ScaleResult:
     slow_cells: dict[str, list[tuple[int, float, str]]] = field(default_factory=dict)
     load: list[float] = field(default_factory=list)
     warm_kernels: str = ""  # the warm-kernel batch's "Kernels: …" line (how many runs reused a kernel)
+    survey_alone_cells: float | None = None  # cell time of `jakala run --only survey` (what a researcher waits)
 
 
 def _jakala(root: Path, *args: str, log: Path) -> tuple[float, int]:
@@ -321,6 +322,13 @@ def bench_scale(scale: int, base: Path, jobs: int = 2) -> ScaleResult:
         res.cell_seconds_warm[executed.stem] = round(sum(c[1] for c in cell_times(executed)), 2)
     res.warm_differs = sorted(k for k in cold_outputs.keys() | warm_outputs.keys()
                               if cold_outputs.get(k) != warm_outputs.get(k))
+    # the survey run on its own, as a researcher re-runs it: a warm kernel, the other cores idle (the
+    # figures' other language drawn beside it, analysis.background)
+    step("survey_alone", "run", "--only", "survey", "--jobs", str(jobs), "--no-progress", "--no-scan")
+    alone = root / "reports" / "notebooks" / "survey.ipynb"
+    res.survey_alone_cells = round(sum(c[1] for c in cell_times(alone)), 2) if alone.is_file() else None
+    _clear_outputs(root)
+    step("batch_warm_jobs1", "run", "--jobs", "1", "--no-progress", "--warm-kernels")
     grid_root = base / f"scale-{scale}-grid"  # its own workspace: the grid's outputs stay out of the batch's report
     shutil.rmtree(grid_root, ignore_errors=True)
     shutil.copytree(root / "data" / "processed", grid_root / "data" / "processed")
@@ -393,6 +401,11 @@ def format_table(results: list[ScaleResult], jobs: int) -> str:
         if r.seconds.get("batch_cold_warm") and r.seconds.get("kernel_floor") else "–" for r in results
     ])  # fmt: skip
     row("  kernels of the warm-kernel batch", [r.warm_kernels or "–" for r in results])
+    row("batch cold, --jobs 1 --warm-kernels", sec("batch_warm_jobs1"))
+    row(f"  speed-up --jobs {jobs} vs 1, both with warm kernels (the default)", [
+        f"{r.seconds['batch_warm_jobs1'] / r.seconds['batch_cold_warm']:.2f}×"
+        if r.seconds.get("batch_warm_jobs1") and r.seconds.get("batch_cold_warm") else "–" for r in results
+    ])  # fmt: skip
     row("  figures and tables identical to the cold batch", [
         "–" if r.warm_differs is None else ("yes" if not r.warm_differs else f"no: {len(r.warm_differs)} differ")
         for r in results
@@ -408,6 +421,8 @@ def format_table(results: list[ScaleResult], jobs: int) -> str:
         for name in runs:
             row(f"  warm cell time: {name}", [f"{r.cell_seconds_warm[name]:.1f} s" if name in r.cell_seconds_warm else "–"
                                               for r in results])
+    row("the survey run alone (`jakala run --only survey`, warm kernel), cell time", [
+        "–" if r.survey_alone_cells is None else f"{r.survey_alone_cells:.1f} s" for r in results])
     row("no-op re-run of the batch", sec("batch_noop"))
     row("cold batch / no-op re-run", [
         f"{r.seconds['batch_cold_jobs2'] / r.seconds['batch_noop']:.0f}×" if r.seconds.get("batch_noop") else "–"
