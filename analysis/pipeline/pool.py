@@ -47,6 +47,8 @@ matplotlib._jakala_fresh_backend = matplotlib.get_backend()
 import pandas, numpy, scipy.stats, matplotlib.pyplot, seaborn, pyarrow.parquet
 import statsmodels.stats.multitest, statsmodels.genmod.generalized_linear_model, sklearn.decomposition
 import os as _os, sys as _sys, warnings as _warnings
+_sys.modules.setdefault("rfc3987_syntax", None)  # as analysis.config does: its grammars are never needed
+import yaml, jsonschema, jsonschema.exceptions
 _sys._jakala_fresh = {"environ": dict(_os.environ), "path": list(_sys.path), "warnings": list(_warnings.filters),
                       "numpy_err": numpy.geterr()}
 del _os, _sys, _warnings
