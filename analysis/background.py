@@ -237,6 +237,8 @@ def start(work: Callable[[], Any], label: str) -> Job:
     ...     print(exc.message)
     ZeroDivisionError: division by zero
     """
+    for earlier in list(_LIVE.values()):  # reap the copies that have ended (no zombies left behind)
+        earlier.running()
     fd = _anonymous_file()
     pid = os.fork()  # the kernel's unflushed output stays its own: the copy never flushes it
     if pid == 0:  # the copy: compute, write the result, leave without running any cleanup

@@ -156,3 +156,14 @@ def test_registering_a_figure_again_writes_the_earlier_drawing_first(tmp_path, f
     assert [i["caption"]["en"] for i in reg.items] == ["Bars again"]
     assert set(reg.items[0]["files"]) == {"png", "svg", "png_en", "svg_en"}
     assert not any(job.running() for job in forking)
+
+
+def test_a_registry_dropped_unsaved_ends_its_drawings(tmp_path, forking):
+    import gc
+
+    reg = Registry.for_run("demo", root=tmp_path)
+    reg.figure("bars", _draw, caption=CAPTION, no_counts="shares of a made-up example")
+    (job,) = forking
+    del reg
+    gc.collect()
+    assert job.done and job.pid not in background._LIVE

@@ -583,6 +583,15 @@ class Registry:
             self._write_figure(item, rendered)
         self._pending[:] = keep
 
+    def __del__(self) -> None:
+        # a registry dropped unsaved (a cell re-run in Lab makes a new one): its drawings are ended,
+        # and the memory holding their results is freed
+        try:
+            for _, job in self._pending:
+                job.abandon()
+        except Exception:  # noqa: BLE001 - never raise from a finaliser (e.g. at interpreter exit)
+            pass
+
     def wait(self) -> "Registry":
         """Write every figure still being drawn in the background; :meth:`save` calls it.
 
