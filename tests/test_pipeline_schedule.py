@@ -8,6 +8,7 @@ run writes, so they need no Jupyter kernel.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -199,3 +200,26 @@ def test_the_audit_ahead_is_kept_for_the_batch_and_ignores_the_assembly(tmp_path
     (tmp_path / "reports" / "registry" / "survey.json").write_text('{"run": "survey", "items": [], "min_cell_size": 5}')
     checks.disclosure_audit(ws)
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("preset, seen", [(None, "0"), ("2", "2")])
+def test_the_batch_gives_its_kernels_the_render_processes_jobs_leave(tmp_path, monkeypatch, preset, seen):
+    """--jobs 1: no forked figure copies (one process computing); a value the user set is kept."""
+    from analysis.background import ENV
+
+    if preset is None:
+        monkeypatch.delenv(ENV, raising=False)
+    else:
+        monkeypatch.setenv(ENV, preset)
+    values = []
+
+    def fake_run_notebook(spec: dict) -> dict:
+        values.append(os.environ.get(ENV))
+        shutil.copyfile(spec["notebook"], spec["output"])
+        return {"status": "succeeded", "seconds": 0.01}
+
+    monkeypatch.setattr(run_module, "run_notebook", fake_run_notebook)
+    ws = _workspace(tmp_path, CHAIN)
+    run_batch(load_pipeline(ws), ws, jobs=1, progress=False, scan=False)
+    assert values == [seen] * 4
+    assert os.environ.get(ENV) == preset  # restored after the batch
