@@ -240,7 +240,11 @@ def start(work: Callable[[], Any], label: str) -> Job:
     for earlier in list(_LIVE.values()):  # reap the copies that have ended (no zombies left behind)
         earlier.running()
     fd = _anonymous_file()
-    pid = os.fork()  # the kernel's unflushed output stays its own: the copy never flushes it
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that a multi-threaded process forks (ipykernel has threads): the copy
+        # runs only `work` in this thread and touches none of their locks or streams
+        warnings.filterwarnings("ignore", message=".*multi-threaded.*fork", category=DeprecationWarning)
+        pid = os.fork()  # the kernel's unflushed output stays its own: the copy never flushes it
     if pid == 0:  # the copy: compute, write the result, leave without running any cleanup
         status = 0
         try:
