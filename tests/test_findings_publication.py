@@ -351,3 +351,31 @@ def test_docx_columns_are_wide_enough_for_every_body_word_and_headers_wrap_first
         assert widths[j] >= Cm(longest * char_cm + 0.5), (header[j], widths[j].cm)
     assert abs(sum(w.cm for w in widths) - 16.0) < 0.01
     assert widths[0] > widths[2]  # a long row label gets more than a count column
+
+
+def test_docx_headers_that_would_break_inside_a_word_are_set_smaller():
+    """Measured on the rendered draft: "Vaikutuskoko" printed as "Vaikutusko/o" in a 16 cm table."""
+    from docx.shared import Cm, Pt
+
+    from analysis.findings.report.to_docx import HEADER_MIN_PT, _docx_table
+
+    header = ["Mittauskerta", "Summamuuttuja", "n", "Testisuure", "df", "p (korjattu)", "Vaikutuskoko"]
+    rows = [["alkukartoitus", "Palvelupolkujen toimivuus", "58", "1,76", "2", "0,627", "0,03"]]
+
+    def header_sizes(width_cm):
+        document = docx.Document()
+        _docx_table(document, {"header": header, "rows": rows}, width_cm)
+        table = document.tables[0]
+        sizes = {run.font.size for cell in table.rows[0].cells for p in cell.paragraphs for run in p.runs}
+        body = {run.font.size for cell in table.rows[1].cells for p in cell.paragraphs for run in p.runs}
+        return sizes, body, [c.width for c in table.columns]
+
+    sizes, body, widths = header_sizes(16.0)
+    assert body == {Pt(9)} and len(sizes) == 1
+    (size,) = sizes
+    assert Pt(HEADER_MIN_PT) <= size < Pt(9)
+    char_cm = 0.19 * 1.05
+    for j, head in enumerate(header):  # every header word now has its width
+        longest = max(len(w) for w in head.split())
+        assert widths[j] >= Cm(longest * char_cm * 1.15 * size.pt / 9 + 0.5), (head, widths[j].cm)
+    assert header_sizes(30.0)[0] == {Pt(9)}  # room enough: the header keeps the body's size

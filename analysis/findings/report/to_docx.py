@@ -24,6 +24,8 @@ DOCX_LANGUAGES = {"fi": "fi-FI", "en": "en-GB"}
 
 #: Word styles of the report (a publisher's template restyles them by name).
 TABLE_STYLE = "Light Grid Accent 1"
+#: The smallest size of a table's header row (points) when its words would not fit otherwise.
+HEADER_MIN_PT = 6.5
 NOTE_STYLE = "Taulukon huomautus"
 SOURCE_STYLE = "Kuvion lähde"
 
@@ -177,7 +179,7 @@ def _docx_table(document, block: dict, width_cm: float, *, copy_cells: bool = Tr
     char_cm = (0.155 if block.get("small") else 0.19) * 1.05
     # The body's words come first (a number never breaks); a header's longest word gets its
     # width when the text width allows, else its share of what is left (headers wrap first).
-    body_cm, header_cm, extra = [], [], []
+    body_cm, head_words, extra = [], [], []
     for j, head in enumerate(block["header"]):
         cells = [str(r[j]) for r in block["rows"]]
         body = max([len(w) for c in cells for w in c.split()] or [1])
@@ -185,8 +187,18 @@ def _docx_table(document, block: dict, width_cm: float, *, copy_cells: bool = Tr
         longest = max(body, head_word)
         mean = sum(len(c) for c in cells) / max(len(cells), 1)
         body_cm.append(body * char_cm + 0.5)
-        header_cm.append(max(body * char_cm, head_word * char_cm * 1.15) + 0.5)
+        head_words.append(head_word)
         extra.append(max(min(mean, 200) - longest, 0) + 1)
+    # When the headers' longest words do not fit at the body's size, the header row is set
+    # smaller (in half points, down to HEADER_MIN_PT) rather than breaking a word inside
+    # ("Vaikutusko|o", "Parej|a"): an editor's choice; the body keeps its size.
+    header_pt = size.pt
+    while True:
+        header_cm = [max(b - 0.5, w * char_cm * 1.15 * header_pt / size.pt) + 0.5 for b, w in zip(body_cm, head_words)]
+        if sum(header_cm) < width_cm or header_pt - 0.5 < HEADER_MIN_PT:
+            break
+        header_pt -= 0.5
+    header_size = Pt(header_pt)
     if sum(header_cm) < width_cm:
         spare = width_cm - sum(header_cm)
         widths = [Cm(m + spare * e / sum(extra)) for m, e in zip(header_cm, extra)]
@@ -220,7 +232,7 @@ def _docx_table(document, block: dict, width_cm: float, *, copy_cells: bool = Tr
                 if numeric[j]:
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 for run in paragraph.runs:
-                    run.font.size = size
+                    run.font.size = header_size if i == 0 else size
                     run.bold = True if i == 0 else None
             if plain and sum(1 for _ in cell._tc.iter(qn("w:t"))) == 1:
                 formatted[key] = copy.deepcopy(cell._tc)
