@@ -19,8 +19,8 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.errors import DataError, PipelineError
 from analysis import background
+from analysis.errors import DataError, PipelineError
 from analysis.findings import style
 from analysis.findings._files import atomic_write_bytes, atomic_write_text, sha256_bytes
 from analysis.findings.registry._common import KINDS, SCHEMA_VERSION, SCRATCH_DIR, SCRATCH_PREFIX, is_scratch_run
@@ -211,19 +211,15 @@ def _public_audit(record: dict | None) -> dict | None:
             "equations": record["equations"]}
 
 
-def _render_languages(fig: Figure | None, draw: Any,
-                      languages: list[str]) -> dict[str, tuple[dict[str, bytes], list[str]]]:
-    """Render ``fig`` in ``languages[0]`` (with ``fig``) and ``draw(lang)`` in the others.
+def _drawn_in(draw: Any, languages: list[str]) -> dict[str, tuple[dict[str, bytes], list[str]]]:
+    """``draw(lang)`` rendered in each of ``languages``: ``{lang: (files, problems)}``.
 
-    What :meth:`Registry.figure` writes, ``{lang: (files, problems)}``, computed in the
-    kernel or in a forked copy of it (:mod:`analysis.background`); writes no file.
+    What :meth:`Registry.figure` writes for its other language, computed in the kernel or
+    in a forked copy of it (:mod:`analysis.background`); writes no file.
     """
     import matplotlib.pyplot as plt
 
     rendered = {}
-    if fig is not None:
-        rendered[languages[0]] = style.render_and_check(fig, languages[0])
-        languages = languages[1:]
     for lang in languages:
         other = draw(lang)
         try:
@@ -521,13 +517,12 @@ class Registry:
             if others and background.may_start(sum(pending.running() for _, pending in self._pending)):
                 # the other language is drawn in a copy of this process, on an idle core, while this
                 # one renders its own
-                job = background.start(lambda: _render_languages(None, draw, others),
-                                       _where(self.run, "figure", item_id))
+                job = background.start(lambda: _drawn_in(draw, others), _where(self.run, "figure", item_id))
                 self._pending.append((item, job))
             style.finnish_numbers(fig, self.language)
-            self._write_figure(item, _render_languages(fig, None, [self.language]))
+            self._write_figure(item, {self.language: style.render_and_check(fig, self.language)})
             if job is None and others:
-                self._write_figure(item, _render_languages(None, draw, others))
+                self._write_figure(item, _drawn_in(draw, others))
             if self.preview:
                 buffer = io.BytesIO()
                 fig.savefig(buffer, format="png", dpi=PREVIEW_DPI, facecolor="white")
@@ -535,7 +530,7 @@ class Registry:
         except BaseException:
             if job is not None:
                 job.abandon()
-                self._pending.remove((item, job))
+                self._pending[:] = [pending for pending in self._pending if pending[1] is not job]
             raise
         finally:
             import matplotlib.pyplot as plt
