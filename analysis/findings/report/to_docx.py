@@ -24,10 +24,11 @@ DOCX_LANGUAGES = {"fi": "fi-FI", "en": "en-GB"}
 
 #: Word styles of the report (a publisher's template restyles them by name).
 TABLE_STYLE = "Light Grid Accent 1"
-#: The smallest size of a table's header row (points) when its words would not fit otherwise.
-HEADER_MIN_PT = 6.5
 NOTE_STYLE = "Taulukon huomautus"
 SOURCE_STYLE = "Kuvion lähde"
+
+#: The smallest size of a table's header row (points) when its words would not fit otherwise.
+HEADER_MIN_PT = 6.5
 
 
 def _add_seq_caption(document, word: str, number: int, caption: str):
